@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { dec, isDecimalText, parseDecimal, writtenDecimals } from './decimal.ts';
+
+describe('parseDecimal', () => {
+  it.each(['0', '-0', '12', '12.50', '-3.000001', '.5', '5.', '+7'])('accepts %s', (text) => {
+    expect(parseDecimal(text)).not.toBeNull();
+  });
+  it.each(['', ' ', 'NaN', 'Infinity', '1e5', '1,234.5', '0x10', '1.2.3', '--1', 'abc'])(
+    'rejects %j',
+    (text) => {
+      expect(parseDecimal(text)).toBeNull();
+      expect(isDecimalText(text)).toBe(false);
+    },
+  );
+  it('keeps 30-digit and tiny values exact, without exponents', () => {
+    const big = '123456789012345678901234567890.123456789012345678901234567891';
+    expect(dec(big).toFixed()).toBe(big);
+    expect(dec('0.0000001').toString()).toBe('0.0000001');
+    expect(dec('-987654321098765432109876543210').toString()).toBe('-987654321098765432109876543210');
+  });
+  it('does arithmetic without float noise', () => {
+    expect(dec('0.1').plus(dec('0.2')).toString()).toBe('0.3');
+    expect(dec('748279.60832069').div(dec('129823.00462234')).toFixed(4)).toBe('5.7638');
+  });
+  it('counts written decimals', () => {
+    expect(writtenDecimals('9.99990000')).toBe(8);
+    expect(writtenDecimals('12')).toBe(0);
+  });
+});

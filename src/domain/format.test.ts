@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { dec } from './decimal.ts';
+import { formatDecimal, formatLevel, formatPercent } from './format.ts';
+
+describe('formatDecimal', () => {
+  it('groups with the locale and keeps every digit', () => {
+    expect(formatDecimal(dec('7134740.15231776'), { locale: 'en-US' })).toBe('7,134,740.15231776');
+    expect(formatDecimal(dec('7134740.15231776'), { locale: 'de-DE' })).toBe('7.134.740,15231776');
+    expect(formatDecimal(dec('123456789012345678901234567890.5'), { locale: 'en-US' })).toBe(
+      '123,456,789,012,345,678,901,234,567,890.5',
+    );
+  });
+  it('never prints exponents or float noise', () => {
+    expect(formatDecimal(dec('0.0000001'), { locale: 'en-US' })).toBe('0.0000001');
+    expect(formatDecimal(dec('0.1').plus(dec('0.2')), { locale: 'en-US' })).toBe('0.3');
+    expect(formatDecimal(dec('1e-7'.replace('1e-7', '0.00000010')), { locale: 'en-US', decimals: 8 })).toBe(
+      '0.00000010',
+    );
+  });
+  it('rounds half-even to fixed decimals and pads', () => {
+    expect(formatDecimal(dec('2.5'), { decimals: 0, locale: 'en-US' })).toBe('2');
+    expect(formatDecimal(dec('1.005'), { decimals: 2, locale: 'en-US' })).toBe('1.00');
+    expect(formatDecimal(dec('15'), { decimals: 8, locale: 'en-US' })).toBe('15.00000000');
+  });
+  it('signs', () => {
+    expect(formatDecimal(dec('-1000.5'), { locale: 'en-US' })).toBe('-1,000.5');
+    expect(formatDecimal(dec('-0.0001'), { decimals: 2, locale: 'en-US' })).toBe('0.00');
+    expect(formatDecimal(dec('26.45'), { locale: 'en-US', signed: true })).toBe('+26.45');
+  });
+});
+
+describe('formatPercent and formatLevel', () => {
+  it('formats a fraction as a percentage', () => {
+    expect(formatPercent(dec('0.56'), 1, 'en-US')).toBe('56.0%');
+    expect(formatPercent(dec('-0.1'), 1, 'en-US')).toBe('-10.0%');
+  });
+  it('prints the level with the decimals the exchange wrote', () => {
+    expect(formatLevel({ kind: 'value', value: dec('55.70'), text: '55.70' }, 'en-US')).toBe('55.70');
+    expect(formatLevel({ kind: 'value', value: dec('4969.3905'), text: '4969.3905' }, 'en-US')).toBe(
+      '4,969.3905',
+    );
+    expect(formatLevel({ kind: 'no-debt', text: '' }, 'en-US')).toBe('no debt');
+  });
+});

@@ -1,0 +1,57 @@
+import type { Dec } from './decimal.ts';
+import type { Level } from './model.ts';
+
+export interface FormatOptions {
+  /** Exactly this many decimal places (rounded half-even). Without it, all the digits the value has. */
+  decimals?: number;
+  /** BCP 47 locale for grouping and the decimal mark; the user's by default. */
+  locale?: string;
+  /** Prefix positive numbers with "+". */
+  signed?: boolean;
+}
+
+const separators = new Map<string, { decimal: string; integer: Intl.NumberFormat }>();
+
+function localeParts(locale: string | undefined): { decimal: string; integer: Intl.NumberFormat } {
+  const key = locale ?? '';
+  let parts = separators.get(key);
+  if (!parts) {
+    const decimal =
+      new Intl.NumberFormat(locale).formatToParts(1.5).find((p) => p.type === 'decimal')?.value ?? '.';
+    parts = {
+      decimal,
+      integer: new Intl.NumberFormat(locale, { useGrouping: true, maximumFractionDigits: 0 }),
+    };
+    separators.set(key, parts);
+  }
+  return parts;
+}
+
+/**
+ * Formats a Decimal with locale grouping, exactly: the integer part is grouped through BigInt (no float),
+ * the fraction is the Decimal's own digits. Never prints exponents ("1e-7") or float noise.
+ */
+export function formatDecimal(value: Dec, options: FormatOptions = {}): string {
+  const fixed = options.decimals === undefined ? value.toFixed() : value.toFixed(options.decimals);
+  const negative = fixed.startsWith('-');
+  const unsigned = negative ? fixed.slice(1) : fixed;
+  const [intPart = '0', fracPart] = unsigned.split('.');
+  const { decimal, integer } = localeParts(options.locale);
+  const isZero = /^[0.]*$/.test(unsigned);
+  const sign = negative && !isZero ? '-' : options.signed && !isZero ? '+' : '';
+  const grouped = integer.format(BigInt(intPart));
+  return sign + grouped + (fracPart !== undefined && fracPart.length > 0 ? decimal + fracPart : '');
+}
+
+/** A fraction (0.56) as a percentage ("56.0%"). */
+export function formatPercent(fraction: Dec, decimals = 1, locale?: string): string {
+  return `${formatDecimal(fraction.times(100), { decimals, locale })}%`;
+}
+
+/** The headline level exactly as the exchange stated it, grouped for reading. */
+export function formatLevel(level: Level, locale?: string): string {
+  if (level.kind === 'no-debt') return 'no debt';
+  const dot = level.text.indexOf('.');
+  const decimals = dot < 0 ? 0 : level.text.length - dot - 1;
+  return formatDecimal(level.value, { decimals, locale });
+}

@@ -1,0 +1,109 @@
+import type { Dec } from './decimal.ts';
+
+/** Exchange ids are lowercase folder names under src/exchanges. */
+export type ExchangeId = string;
+
+/** Risk zones, safest first. */
+export const ZONES = ['safe', 'caution', 'liquidation', 'takeover', 'unknown'] as const;
+export type RiskZone = (typeof ZONES)[number];
+
+/** What a threshold means: below `caution` no new positions / margin call; below `liquidation` the exchange liquidates; below `takeover` it takes the account over. */
+export type BandKind = 'caution' | 'liquidation' | 'takeover';
+
+export interface Band {
+  kind: BandKind;
+  /** The threshold in the headline level's unit; at or above it the account is out of this band. */
+  threshold: Dec;
+  /** The exchange's own name for the line (e.g. "maintenance", "autoCloseMarginFraction"). */
+  label: string;
+  /** Where the figure comes from: the exchange's message, or the account's config. */
+  source: 'exchange' | 'config';
+}
+
+/** Threshold overrides from the config file, in the exchange's own unit. */
+export interface ThresholdOverrides {
+  marginCall?: Dec;
+  liquidation?: Dec;
+  takeover?: Dec;
+}
+
+export interface LevelUnit {
+  /** The exchange's name for the headline figure, e.g. "AD ratio", "Margin fraction". */
+  name: string;
+  /** How the figure reads: a plain ratio (assets/debt, equity/margin) or a fraction. */
+  kind: 'ratio' | 'fraction';
+}
+
+/** The headline level: a number, or the account has nothing borrowed / no margin in use. */
+export type Level = { kind: 'value'; value: Dec; text: string } | { kind: 'no-debt'; text: string };
+
+export interface CurrencyBalance {
+  currency: string;
+  total?: Dec;
+  available?: Dec;
+  locked?: Dec;
+  borrowed?: Dec;
+  interest?: Dec;
+  net?: Dec;
+  /** Decimal places the exchange used for this row. */
+  decimals: number;
+}
+
+export interface Totals {
+  /** Reference currency of the totals, as the exchange names it (e.g. "USDT", "usd", "RAT"). */
+  currency: string;
+  assets?: Dec;
+  liabilities?: Dec;
+  equity?: Dec;
+  decimals: number;
+}
+
+/** An exchange-specific figure for the drill-down (VALR leverage, B2Prime free margin, BitoPro status …). */
+export interface Detail {
+  key: string;
+  label: string;
+  value:
+    { kind: 'decimal'; value: Dec; decimals: number; currency?: string } | { kind: 'text'; value: string };
+}
+
+/** What one wire message says about an account; several messages (channels) make up a snapshot. */
+export interface AccountUpdate {
+  accountId: string;
+  exchange: ExchangeId;
+  channel: string;
+  /** Exchange time when the message carries one, else when the proxy received it (ms epoch). */
+  time: number;
+  risk?: {
+    level: Level;
+    unit: LevelUnit;
+    /** Bands the exchange sent, merged with config overrides (config wins). */
+    bands: Band[];
+    totals?: Totals;
+  };
+  balances?: CurrencyBalance[];
+  /**
+   * `replace` (default): `balances` is the full list. `merge`: the message carries only some fields of some
+   * currencies (BitoPro's stream sends only borrowed and interest); they are merged into the known rows.
+   */
+  balancesMode?: 'replace' | 'merge';
+  details?: Detail[];
+  /** Problems the parser detected without rejecting the message (e.g. a level that disagrees with its inputs). */
+  warnings?: string[];
+}
+
+export interface MarginSnapshot {
+  accountId: string;
+  exchange: ExchangeId;
+  /** Time of the newest message merged in (ms epoch). */
+  time: number;
+  level: Level | null;
+  unit: LevelUnit | null;
+  bands: Band[];
+  zone: RiskZone;
+  /** Share of collateral value that can be lost before liquidation: 1 − liquidation / level. Null when unknown. */
+  cushion: Dec | null;
+  totals: Totals | null;
+  balances: CurrencyBalance[] | null;
+  details: Detail[];
+  warnings: string[];
+}

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { dec } from './decimal.ts';
+import type { AccountUpdate, Band, Level } from './model.ts';
+import { applyUpdate, cushionOf, resolveBands, zoneOf } from './risk.ts';
+
+const bitsoBands: Band[] = [
+  { kind: 'caution', threshold: dec('1.5'), label: 'safe', source: 'exchange' },
+  { kind: 'liquidation', threshold: dec('1.1'), label: 'maintenance', source: 'exchange' },
+];
+const valrBands: Band[] = [
+  { kind: 'caution', threshold: dec('0.1'), label: 'initial', source: 'exchange' },
+  { kind: 'liquidation', threshold: dec('0.05'), label: 'maintenance', source: 'exchange' },
+  { kind: 'takeover', threshold: dec('0.03'), label: 'autoClose', source: 'exchange' },
+];
+const level = (text: string): Level => ({ kind: 'value', value: dec(text), text });
+
+describe('zoneOf', () => {
+  it.each([
+    ['2.5', 'safe'],
+    ['1.5', 'caution'],
+    ['1.2', 'caution'],
+    ['1.1', 'caution'],
+    ['1.09', 'liquidation'],
+    ['0', 'liquidation'],
+  ] as const)('Bitso level %s is %s', (text, zone) => {
+    expect(zoneOf(level(text), bitsoBands)).toBe(zone);
+  });
+  it.each([
+    ['0.2', 'safe'],
+    ['0.07', 'caution'],
+    ['0.04', 'liquidation'],
+    ['0.02', 'takeover'],
+  ] as const)('VALR fraction %s is %s', (text, zone) => {
+    expect(zoneOf(level(text), valrBands)).toBe(zone);
+  });
+  it('is unknown without bands or level, safe with no debt', () => {
+    expect(zoneOf(level('2'), [])).toBe('unknown');
+    expect(zoneOf(null, bitsoBands)).toBe('unknown');
+    expect(zoneOf({ kind: 'no-debt', text: '' }, [])).toBe('safe');
+  });
+});
+
+describe('cushionOf', () => {
+  it('is 1 − liquidation / level, exactly', () => {
+    expect(cushionOf(level('2.5'), bitsoBands)?.toString()).toBe('0.56');
+  });
+  it('is negative below the line, 1 with no debt, null when unknowable', () => {
+    expect(cushionOf(level('1'), bitsoBands)?.toString()).toBe('-0.1');
+    expect(cushionOf({ kind: 'no-debt', text: '' }, bitsoBands)?.toString()).toBe('1');
+    expect(cushionOf(level('2'), [])).toBeNull();
+    expect(cushionOf(level('0'), bitsoBands)).toBeNull();
+    expect(cushionOf(level('-1'), bitsoBands)).toBeNull();
+  });
+});
+
+describe('resolveBands', () => {
+  it('lets config supply and override bands, sorted highest first', () => {
+    const bands = resolveBands([bitsoBands[1]!], { marginCall: dec('1.6'), liquidation: dec('1.2') });
+    expect(bands.map((b) => [b.kind, b.threshold.toString(), b.source])).toEqual([
+      ['caution', '1.6', 'config'],
+      ['liquidation', '1.2', 'config'],
+    ]);
+  });
+  it('keeps exchange bands without overrides', () => {
+    expect(resolveBands(bitsoBands, undefined)).toEqual(bitsoBands);
+  });
+});
+
+describe('applyUpdate', () => {
+  const base: AccountUpdate = {
+    accountId: 'a',
+    exchange: 'bitopro',
+    channel: 'balances',
+    time: 1000,
+    risk: { level: level('2.5'), unit: { name: 'AD ratio', kind: 'ratio' }, bands: bitsoBands },
+    balances: [{ currency: 'BTC', total: dec('10'), available: dec('9'), borrowed: dec('2'), decimals: 8 }],
+    details: [{ key: 'status', label: 'Status', value: { kind: 'text', value: 'ACTIVE' } }],
+  };
+  it('computes zone and cushion', () => {
+    const snap = applyUpdate(undefined, base);
+    expect(snap.zone).toBe('safe');
+    expect(snap.cushion?.toString()).toBe('0.56');
+  });
+  it('merges partial balances into known rows and keeps risk from earlier messages', () => {
+    const first = applyUpdate(undefined, base);
+    const next = applyUpdate(first, {
+      accountId: 'a',
+      exchange: 'bitopro',
+      channel: 'account-info',
+      time: 2000,
+      balances: [{ currency: 'BTC', borrowed: dec('3'), interest: dec('0.1'), decimals: 8 }],
+      balancesMode: 'merge',
+    });
+    expect(next.level).toEqual(first.level);
+    expect(next.time).toBe(2000);
+    const btc = next.balances?.[0];
+    expect(btc?.total?.toString()).toBe('10');
+    expect(btc?.borrowed?.toString()).toBe('3');
+    expect(btc?.interest?.toString()).toBe('0.1');
+    expect(next.details).toHaveLength(1);
+  });
+  it('replaces balances on a full update', () => {
+    const first = applyUpdate(undefined, base);
+    const next = applyUpdate(first, { ...base, balances: [{ currency: 'ETH', net: dec('1'), decimals: 0 }] });
+    expect(next.balances?.map((b) => b.currency)).toEqual(['ETH']);
+  });
+});

@@ -1,0 +1,147 @@
+import { Dec, ONE } from './decimal.ts';
+import type {
+  AccountUpdate,
+  Band,
+  BandKind,
+  CurrencyBalance,
+  Detail,
+  Level,
+  MarginSnapshot,
+  RiskZone,
+  ThresholdOverrides,
+} from './model.ts';
+
+const BAND_ORDER: readonly BandKind[] = ['takeover', 'liquidation', 'caution'];
+
+export function bandOf(bands: readonly Band[], kind: BandKind): Band | undefined {
+  return bands.find((b) => b.kind === kind);
+}
+
+/**
+ * The zone a level is in. Higher is safer everywhere. Being exactly at the caution line counts as caution
+ * (Bitso allows new orders only while current > safe); liquidation and takeover apply strictly below their line.
+ */
+export function zoneOf(level: Level | null, bands: readonly Band[]): RiskZone {
+  if (level === null) return 'unknown';
+  if (level.kind === 'no-debt') return 'safe';
+  if (bands.length === 0) return 'unknown';
+  for (const kind of BAND_ORDER) {
+    const band = bandOf(bands, kind);
+    if (band && level.value.lt(band.threshold)) return kind;
+  }
+  const caution = bandOf(bands, 'caution');
+  if (caution && level.value.eq(caution.threshold)) return 'caution';
+  return 'safe';
+}
+
+/** 1 − liquidation / level; 1 with no debt; null without a liquidation line or with a level at or below zero. */
+export function cushionOf(level: Level | null, bands: readonly Band[]): Dec | null {
+  if (level === null) return null;
+  if (level.kind === 'no-debt') return ONE;
+  const liquidation = bandOf(bands, 'liquidation');
+  if (!liquidation || level.value.lte(0)) return null;
+  return ONE.minus(liquidation.threshold.div(level.value));
+}
+
+/** Merges exchange bands with config overrides: config supplies missing bands and overrides sent ones. */
+export function resolveBands(
+  fromExchange: readonly Band[],
+  overrides: ThresholdOverrides | undefined,
+): Band[] {
+  const result = new Map<BandKind, Band>(fromExchange.map((b) => [b.kind, b]));
+  if (overrides) {
+    const entries: [BandKind, Dec | undefined, string][] = [
+      ['caution', overrides.marginCall, 'marginCall'],
+      ['liquidation', overrides.liquidation, 'liquidation'],
+      ['takeover', overrides.takeover, 'takeover'],
+    ];
+    for (const [kind, threshold, label] of entries) {
+      if (threshold !== undefined) result.set(kind, { kind, threshold, label, source: 'config' });
+    }
+  }
+  return [...result.values()].sort((a, b) => b.threshold.comparedTo(a.threshold));
+}
+
+function mergeDetails(prev: readonly Detail[], next: readonly Detail[] | undefined): Detail[] {
+  if (!next || next.length === 0) return [...prev];
+  const byKey = new Map(prev.map((d) => [d.key, d]));
+  for (const d of next) byKey.set(d.key, d);
+  return [...byKey.values()];
+}
+
+function mergeBalances(
+  prev: readonly CurrencyBalance[] | null,
+  next: readonly CurrencyBalance[],
+): CurrencyBalance[] {
+  const byCurrency = new Map((prev ?? []).map((b) => [b.currency, b]));
+  for (const row of next) {
+    const old = byCurrency.get(row.currency);
+    const merged: CurrencyBalance = {
+      ...old,
+      currency: row.currency,
+      decimals: Math.max(old?.decimals ?? 0, row.decimals),
+    };
+    for (const key of ['total', 'available', 'locked', 'borrowed', 'interest', 'net'] as const) {
+      const value = row[key];
+      if (value !== undefined) merged[key] = value;
+    }
+    byCurrency.set(row.currency, merged);
+  }
+  return [...byCurrency.values()];
+}
+
+/** Folds one message's update into the account's snapshot (pure; returns a new object). */
+export function applyUpdate(prev: MarginSnapshot | undefined, update: AccountUpdate): MarginSnapshot {
+  const base: MarginSnapshot = prev ?? {
+    accountId: update.accountId,
+    exchange: update.exchange,
+    time: update.time,
+    level: null,
+    unit: null,
+    bands: [],
+    zone: 'unknown',
+    cushion: null,
+    totals: null,
+    balances: null,
+    details: [],
+    warnings: [],
+  };
+  const risk = update.risk;
+  const level = risk ? risk.level : base.level;
+  const bands = risk ? risk.bands : base.bands;
+  return {
+    ...base,
+    time: Math.max(base.time, update.time),
+    level,
+    unit: risk ? risk.unit : base.unit,
+    bands,
+    zone: zoneOf(level, bands),
+    cushion: cushionOf(level, bands),
+    totals: risk?.totals ?? base.totals,
+    balances: update.balances
+      ? update.balancesMode === 'merge'
+        ? mergeBalances(base.balances, update.balances)
+        : update.balances
+      : base.balances,
+    details: mergeDetails(base.details, update.details),
+    warnings: risk || update.warnings ? (update.warnings ?? []) : base.warnings,
+  };
+}
+
+/** Rank for sorting worst first: takeover, liquidation, caution, unknown, safe. */
+export function zoneSeverity(zone: RiskZone): number {
+  switch (zone) {
+    case 'takeover':
+      return 4;
+    case 'liquidation':
+      return 3;
+    case 'caution':
+      return 2;
+    case 'unknown':
+      return 1;
+    case 'safe':
+      return 0;
+  }
+}
+
+export { Dec };

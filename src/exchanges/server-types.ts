@@ -1,0 +1,134 @@
+// Proxy-only contract every exchange folder implements in its server.ts. Never imported by browser code.
+import type { z } from 'zod';
+import type { ThresholdOverrides } from '../domain/model.ts';
+
+export interface Endpoints {
+  /** REST base URL, e.g. https://api.bitopro.com/v3 (no trailing slash). */
+  rest: string;
+  /** WebSocket URL of the private stream, when the exchange has one. */
+  ws?: string;
+}
+
+/** One configured account, validated, with `${ENV}` substituted and endpoints resolved. */
+export interface AccountConfig {
+  id: string;
+  exchange: string;
+  label: string;
+  /** Exchange-specific credential fields (apiKey, apiSecret, identity, accessToken …). */
+  credentials: Readonly<Record<string, string>>;
+  thresholds?: ThresholdOverrides;
+  endpoints: Endpoints;
+  /** Poll interval for polled channels, seconds. */
+  pollSeconds: number;
+  /** Exchange-specific keys validated by the module's `accountOptions` (VALR subaccountId, B2Prime accountId …). */
+  options: Readonly<Record<string, unknown>>;
+}
+
+/** Strictly increasing integers per key, also across bursts and restarts. */
+export interface NonceSource {
+  next(key: string): number;
+}
+
+export interface Logger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export type UpstreamState = 'connecting' | 'live' | 'stale' | 'reconnecting' | 'auth_failed' | 'error';
+
+export interface UpstreamDeps {
+  account: AccountConfig;
+  /** Publish one wire message on a channel: the JSON-decoded value, or the raw text when it was not JSON. */
+  publish(channel: string, payload: unknown, receivedAt?: number): void;
+  /** Report a connection state change, with a reason a trader can act on for failures. */
+  setStatus(state: UpstreamState, detail?: string): void;
+  log: Logger;
+  nonces: NonceSource;
+}
+
+export interface Upstream {
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export interface SignRequest {
+  method: 'GET';
+  /** The full URL that will be requested (path and query are what gets signed where the exchange signs them). */
+  url: URL;
+  body: string;
+}
+
+/** Faults a test can inject into a running simulator. */
+export type SimControl =
+  /** Close every client connection abruptly. */
+  | { kind: 'drop' }
+  /** Stop sending anything (data and keep-alives) while keeping sockets open; `on: false` resumes. */
+  | { kind: 'silence'; on: boolean }
+  /** Send one frame that is not valid JSON / not valid protocol framing. */
+  | { kind: 'malformed' }
+  /** Send one well-formed message whose schema is wrong (missing or mistyped fields). */
+  | { kind: 'bad-schema' }
+  /** Answer the next `count` REST requests with this HTTP status (429 carries the exchange's rate-limit shape). */
+  | { kind: 'http-error'; status: number; count: number }
+  /** Revoke (or restore) the API key: signatures fail as they would at the exchange. */
+  | { kind: 'revoke' }
+  | { kind: 'restore' }
+  /** Drive the account's level: a multiplier path is replaced by this target level (in the exchange's unit). */
+  | { kind: 'set-level'; level: string }
+  /** Return to the seeded random walk. */
+  | { kind: 'resume-walk' };
+
+export interface SimAccount {
+  /** Credentials the simulator accepts (the same shape as the account's config credentials). */
+  credentials: Readonly<Record<string, string>>;
+  /** Exchange-specific account options (e.g. B2Prime accountId). */
+  options?: Readonly<Record<string, unknown>>;
+}
+
+export interface SimulatorOptions {
+  host?: string;
+  /** 0 or undefined: an ephemeral port. */
+  port?: number;
+  seed: number;
+  account: SimAccount;
+  /** `demo`: the level drifts through every risk band within a few minutes; `steady`: small moves around a safe level. */
+  scenario: 'demo' | 'steady';
+  /** Multiplies keep-alive and push intervals (tests use < 1 to run faster). */
+  timeScale?: number;
+}
+
+export interface RunningSimulator {
+  /** Base URL of the simulator's HTTP server, e.g. http://127.0.0.1:43111 */
+  url: string;
+  /** Endpoints an account config should use to reach this simulator. */
+  endpoints: Endpoints;
+  control(command: SimControl): void;
+  close(): Promise<void>;
+}
+
+export interface DemoAccountSpec {
+  id: string;
+  label: string;
+  credentials: Record<string, string>;
+  thresholds?: Record<string, string>;
+  options?: Record<string, unknown>;
+  pollSeconds?: number;
+}
+
+export interface ExchangeServerModule {
+  id: string;
+  defaultEndpoints: Endpoints;
+  /** Schema of the account's `credentials` object (strict: unknown keys are config errors). */
+  credentials: z.ZodType<Record<string, string>>;
+  /** Extra account keys this exchange accepts beside the common ones (strict shape). */
+  accountOptions: z.ZodRawShape;
+  /** Signs a read-only REST request; returns the headers to send. */
+  signRest(req: SignRequest, account: AccountConfig, nonces: NonceSource): Record<string, string>;
+  /** Credential values that must never leave the proxy (used for redaction); keys of `credentials`. */
+  secretFields: readonly string[];
+  createUpstream(deps: UpstreamDeps): Upstream;
+  startSimulator(options: SimulatorOptions): Promise<RunningSimulator>;
+  /** The demo account (fake credentials, demo thresholds) that demo mode runs against this exchange's simulator. */
+  demoAccount: DemoAccountSpec;
+}

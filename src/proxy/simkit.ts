@@ -1,0 +1,358 @@
+// Building blocks for the built-in exchange simulators: deterministic randomness, a margin-level path that
+// drifts through every risk band, fault injection, nonce/timestamp guards, and a loopback HTTP + WebSocket
+// server with the `POST /__sim/control` route tests use to inject faults.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { z } from 'zod';
+import type { SimControl } from '../exchanges/server-types.ts';
+
+/** A seeded PRNG (mulberry32): the same seed gives the same sequence in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A standard normal sample from a uniform source (Box–Muller). */
+export function gaussian(random: () => number): number {
+  const u = Math.max(random(), Number.EPSILON);
+  const v = random();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+/** Scales a protocol interval for tests (timeScale < 1 runs faster); never below 5 ms. */
+export function scaled(ms: number, timeScale = 1): number {
+  return Math.max(5, Math.round(ms * timeScale));
+}
+
+export interface LevelPathOptions {
+  seed: number;
+  /** `demo`: cycles from `high` down below every band to `low` and back; `steady`: small moves around `high`. */
+  scenario: 'demo' | 'steady';
+  /** A comfortably safe level in the exchange's unit. */
+  high: number;
+  /** The deepest level of a demo cycle: below the lowest band. */
+  low: number;
+  /** Length of one demo cycle in ms (default 150 s, so every band is crossed within a few minutes). */
+  periodMs?: number;
+  /** Time of the path's start (ms epoch); default now. */
+  start?: number;
+  /** Step of the random walk in ms (default 500). */
+  stepMs?: number;
+}
+
+/**
+ * A margin level over time: a slow cycle (demo) or a fixed centre (steady), times a mean-reverting random walk
+ * with occasional shocks. Deterministic for a seed and start time. `set` pins the level (tests, fault control).
+ */
+export class LevelPath {
+  private readonly random: () => number;
+  private readonly periodMs: number;
+  private readonly stepMs: number;
+  private readonly start: number;
+  private steps = 0;
+  private walk = 0;
+  private pinned: number | null = null;
+
+  constructor(private readonly options: LevelPathOptions) {
+    this.random = seededRandom(options.seed);
+    this.periodMs = options.periodMs ?? 150_000;
+    this.stepMs = options.stepMs ?? 500;
+    this.start = options.start ?? Date.now();
+  }
+
+  /** Pins the level to a value (in the exchange's unit), or resumes the path with null. */
+  set(level: number | null): void {
+    this.pinned = level;
+  }
+
+  get isPinned(): boolean {
+    return this.pinned !== null;
+  }
+
+  /** The level at time `t` (ms epoch). Calls should move forward in time; earlier times return the walk as it is. */
+  at(t: number): number {
+    if (this.pinned !== null) return this.pinned;
+    const target = Math.max(0, Math.floor((t - this.start) / this.stepMs));
+    while (this.steps < target) {
+      this.steps += 1;
+      // Ornstein–Uhlenbeck step on the log level, plus a rare shock (a sudden 6–12 % fall).
+      this.walk += -0.08 * this.walk + 0.012 * gaussian(this.random);
+      if (this.random() < 0.004) this.walk -= 0.06 + 0.06 * this.random();
+    }
+    const { high, low } = this.options;
+    let centre: number;
+    if (this.options.scenario === 'steady') {
+      centre = Math.log(high);
+    } else {
+      const phase = ((t - this.start) % this.periodMs) / this.periodMs;
+      const depth = 0.5 - 0.5 * Math.cos(2 * Math.PI * phase); // 0 at the start, 1 mid-cycle
+      centre = Math.log(high) + (Math.log(low) - Math.log(high)) * depth;
+    }
+    return Math.exp(centre + this.walk);
+  }
+}
+
+/** Fault state a simulator consults; `apply` takes the commands of the control route. */
+export class Faults {
+  silent = false;
+  revoked = false;
+  private httpErrors: { status: number; left: number } | null = null;
+  private malformed = 0;
+  private badSchema = 0;
+
+  apply(command: SimControl): void {
+    switch (command.kind) {
+      case 'silence':
+        this.silent = command.on;
+        break;
+      case 'revoke':
+        this.revoked = true;
+        break;
+      case 'restore':
+        this.revoked = false;
+        break;
+      case 'http-error':
+        this.httpErrors = command.count > 0 ? { status: command.status, left: command.count } : null;
+        break;
+      case 'malformed':
+        this.malformed += 1;
+        break;
+      case 'bad-schema':
+        this.badSchema += 1;
+        break;
+      case 'drop':
+      case 'set-level':
+      case 'resume-walk':
+        break;
+    }
+  }
+
+  /** The status to fail the next REST request with, if an http-error fault is pending. */
+  takeHttpError(): number | null {
+    if (!this.httpErrors) return null;
+    const { status } = this.httpErrors;
+    this.httpErrors.left -= 1;
+    if (this.httpErrors.left <= 0) this.httpErrors = null;
+    return status;
+  }
+
+  /** True once per injected `malformed` command. */
+  takeMalformed(): boolean {
+    if (this.malformed === 0) return false;
+    this.malformed -= 1;
+    return true;
+  }
+
+  /** True once per injected `bad-schema` command. */
+  takeBadSchema(): boolean {
+    if (this.badSchema === 0) return false;
+    this.badSchema -= 1;
+    return true;
+  }
+}
+
+/** Accepts a nonce only if it is strictly greater than the last accepted one for the same key. */
+export class NonceGuard {
+  private readonly last = new Map<string, bigint>();
+
+  check(key: string, nonce: bigint | number | string): 'ok' | 'not-increasing' {
+    const value = BigInt(nonce);
+    const previous = this.last.get(key);
+    if (previous !== undefined && value <= previous) return 'not-increasing';
+    this.last.set(key, value);
+    return 'ok';
+  }
+}
+
+/** Accepts a ms timestamp within ±windowMs of the server clock, each (key, timestamp) once. */
+export class TimestampGuard {
+  private readonly seen = new Map<string, Set<number>>();
+
+  constructor(private readonly windowMs: number) {}
+
+  check(key: string, timestamp: number, now = Date.now()): 'ok' | 'stale' | 'future' | 'reused' {
+    if (timestamp < now - this.windowMs) return 'stale';
+    if (timestamp > now + this.windowMs) return 'future';
+    let set = this.seen.get(key);
+    if (!set) {
+      set = new Set();
+      this.seen.set(key, set);
+    }
+    if (set.has(timestamp)) return 'reused';
+    set.add(timestamp);
+    for (const old of set) if (old < now - this.windowMs) set.delete(old);
+    return 'ok';
+  }
+}
+
+export const simControlSchema: z.ZodType<SimControl> = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('drop') }),
+  z.object({ kind: z.literal('silence'), on: z.boolean() }),
+  z.object({ kind: z.literal('malformed') }),
+  z.object({ kind: z.literal('bad-schema') }),
+  z.object({
+    kind: z.literal('http-error'),
+    status: z.number().int().min(400).max(599),
+    count: z.number().int().min(0),
+  }),
+  z.object({ kind: z.literal('revoke') }),
+  z.object({ kind: z.literal('restore') }),
+  z.object({ kind: z.literal('set-level'), level: z.string().regex(/^\d+(\.\d+)?$/) }),
+  z.object({ kind: z.literal('resume-walk') }),
+]);
+
+/** Sends `text` unless the simulator is silenced or the socket is not open. */
+export function simSend(ws: WebSocket, text: string, faults: Faults): void {
+  if (faults.silent || ws.readyState !== ws.OPEN) return;
+  ws.send(text);
+}
+
+export interface SimServerOptions {
+  host?: string;
+  port?: number;
+  faults: Faults;
+  /** Extra handling of a control command after `faults.apply` (e.g. set-level, push a frame at once). */
+  onControl?(command: SimControl): void;
+  /** Every HTTP request except the control route; `body` is the raw request body. */
+  handleHttp(req: IncomingMessage, res: ServerResponse, body: string, url: URL): void | Promise<void>;
+  /** Decides on a WebSocket upgrade before the handshake: null accepts, else the HTTP answer to refuse with. */
+  authorizeUpgrade?(
+    req: IncomingMessage,
+    url: URL,
+  ): { status: number; body: string; headers?: Record<string, string> } | null;
+  /** A new WebSocket client (after authorizeUpgrade accepted). */
+  onConnection?(ws: WebSocket, req: IncomingMessage, url: URL): void;
+}
+
+export interface SimServer {
+  /** http://host:port */
+  url: string;
+  /** ws://host:port */
+  wsUrl: string;
+  server: Server;
+  wss: WebSocketServer;
+  /** Closes every WebSocket abruptly and every idle HTTP connection. */
+  drop(): void;
+  close(): Promise<void>;
+}
+
+/** JSON response helper for simulators. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage, limit = 1 << 20): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new Error('body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Starts a simulator's loopback server. */
+export async function startSimServer(options: SimServerOptions): Promise<SimServer> {
+  const host = options.host ?? '127.0.0.1';
+  const sockets = new Set<Socket>();
+  const wss = new WebSocketServer({ noServer: true });
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', `http://${host}`);
+    readBody(req)
+      .then(async (body) => {
+        if (url.pathname === '/__sim/control') {
+          if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST only' });
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(body);
+          } catch {
+            return sendJson(res, 400, { error: 'body must be JSON' });
+          }
+          const command = simControlSchema.safeParse(parsed);
+          if (!command.success)
+            return sendJson(res, 400, { error: command.error.issues[0]?.message ?? 'bad command' });
+          options.faults.apply(command.data);
+          options.onControl?.(command.data);
+          // Answer first: a drop also closes the connection this request came on.
+          if (command.data.kind === 'drop') res.once('finish', () => setImmediate(drop));
+          return sendJson(res, 200, { ok: true, applied: command.data.kind });
+        }
+        await options.handleHttp(req, res, body, url);
+      })
+      .catch((err: unknown) => {
+        if (!res.headersSent)
+          sendJson(res, 500, { error: err instanceof Error ? err.message : 'internal error' });
+        else res.destroy();
+      });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', `http://${host}`);
+    const refusal = options.authorizeUpgrade?.(req, url) ?? null;
+    if (refusal) {
+      const headers = { 'content-type': 'application/json', ...refusal.headers };
+      const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
+      socket.end(
+        `HTTP/1.1 ${refusal.status} Refused\r\n${lines.join('\r\n')}\r\ncontent-length: ${Buffer.byteLength(refusal.body)}\r\nconnection: close\r\n\r\n${refusal.body}`,
+      );
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => options.onConnection?.(ws, req, url));
+  });
+
+  function drop(): void {
+    for (const client of wss.clients) client.terminate();
+    for (const socket of sockets) socket.destroy();
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return {
+    url: `http://${authority}`,
+    wsUrl: `ws://${authority}`,
+    server,
+    wss,
+    drop,
+    close: () =>
+      new Promise<void>((resolve) => {
+        drop();
+        wss.close();
+        server.close(() => resolve());
+      }),
+  };
+}
