@@ -1,0 +1,31 @@
+// Bitso: the proxy-only half of the exchange module (signing, polling upstream, simulator, demo account).
+import { z } from 'zod';
+import type { ExchangeServerModule } from '../server-types.ts';
+import { signRest } from './sign.ts';
+import { startBitsoSimulator } from './simulator.ts';
+import { createBitsoUpstream } from './upstream.ts';
+
+/** Bitso's REST base; margin paths live under /margin_trading/v1alpha. */
+export const BITSO_REST = 'https://api.bitso.com';
+
+/** Bitso's server module. */
+export const server: ExchangeServerModule = {
+  id: 'bitso',
+  defaultEndpoints: { rest: BITSO_REST },
+  credentials: z.strictObject({
+    apiKey: z.string().min(1),
+    apiSecret: z.string().min(1),
+  }),
+  accountOptions: {},
+  signRest,
+  secretFields: ['apiSecret'],
+  createUpstream: (deps) => createBitsoUpstream(deps),
+  startSimulator: startBitsoSimulator,
+  // Bitso sends its own thresholds (safe, maintenance), so the demo account needs none.
+  demoAccount: {
+    id: 'bitso-demo',
+    label: 'Bitso (demo)',
+    credentials: { apiKey: 'demo-bitso-key', apiSecret: 'demo-bitso-secret-not-real' },
+    pollSeconds: 5,
+  },
+};

@@ -1,0 +1,83 @@
+// Bitso request signing (proxy only).
+// Authorization: Bitso <key>:<nonce>:<signature>, where signature is the lowercase hex
+// HMAC-SHA256(secret, nonce + METHOD + request path with query + body).
+import { createHmac } from 'node:crypto';
+import type { AccountConfig, NonceSource, SignRequest } from '../server-types.ts';
+
+/** The exact text Bitso signs: nonce, uppercase method, path with query string, raw body (empty for GET). */
+export function signingText(nonce: string, method: string, requestPath: string, body: string): string {
+  return `${nonce}${method.toUpperCase()}${requestPath}${body}`;
+}
+
+/** Lowercase hex HMAC-SHA256 of the signing text, keyed with the API secret's UTF-8 bytes. */
+export function bitsoSignature(
+  secret: string,
+  nonce: string,
+  method: string,
+  requestPath: string,
+  body: string,
+): string {
+  return createHmac('sha256', secret)
+    .update(signingText(nonce, method, requestPath, body), 'utf8')
+    .digest('hex');
+}
+
+/** The Authorization header value: `Bitso <key>:<nonce>:<signature>`. */
+export function authorizationHeader(apiKey: string, nonce: string, signature: string): string {
+  return `Bitso ${apiKey}:${nonce}:${signature}`;
+}
+
+/** Path and query exactly as they go out on the request line (what Bitso signs). */
+export function requestPathOf(url: URL): string {
+  return `${url.pathname}${url.search}`;
+}
+
+/** Credentials a Bitso account needs. */
+export interface BitsoCredentials {
+  apiKey: string;
+  apiSecret: string;
+}
+
+/** Reads the two credential fields, failing with a message that names the missing field (never its value). */
+export function credentialsOf(account: AccountConfig): BitsoCredentials {
+  const apiKey = account.credentials.apiKey;
+  const apiSecret = account.credentials.apiSecret;
+  if (!apiKey) throw new Error(`account ${account.id}: credentials.apiKey is missing`);
+  if (!apiSecret) throw new Error(`account ${account.id}: credentials.apiSecret is missing`);
+  return { apiKey, apiSecret };
+}
+
+/** Signs one request with the given nonce; returns the headers to send. */
+export function signBitsoRequest(
+  req: { method: string; url: URL; body: string },
+  credentials: BitsoCredentials,
+  nonce: number | string,
+): Record<string, string> {
+  const nonceText = String(nonce);
+  const signature = bitsoSignature(
+    credentials.apiSecret,
+    nonceText,
+    req.method,
+    requestPathOf(req.url),
+    req.body,
+  );
+  return { Authorization: authorizationHeader(credentials.apiKey, nonceText, signature) };
+}
+
+/** The ExchangeServerModule's signRest: a read-only request signed with the API key's next nonce. */
+export function signRest(
+  req: SignRequest,
+  account: AccountConfig,
+  nonces: NonceSource,
+): Record<string, string> {
+  const credentials = credentialsOf(account);
+  return signBitsoRequest(req, credentials, nonces.next(nonceKey(credentials.apiKey)));
+}
+
+/**
+ * The nonce stream: Bitso wants increasing nonces per API key, so two accounts configured with the same key
+ * share one stream. (The proxy's nonce file stores only a hash of this key.)
+ */
+export function nonceKey(apiKey: string): string {
+  return `bitso:${apiKey}`;
+}

@@ -1,0 +1,152 @@
+// One Bitso account's session (proxy only): Bitso has no private margin stream, so the account summary is
+// polled with a freshly signed GET every poll interval and each body is published on the `account` channel.
+import { HttpError, httpGet, retryAfterMs, type HttpResult } from '../../proxy/http-client.ts';
+import { pollingUpstream, type BackoffOptions, type PollResult } from '../../proxy/upstream-kit.ts';
+import type { Upstream, UpstreamDeps, UpstreamState } from '../server-types.ts';
+import { ACCOUNT_PATH } from './index.ts';
+import { ACCOUNT_CHANNEL } from './normalize.ts';
+import { signRest } from './sign.ts';
+import { marginErrorSchema } from './wire.ts';
+
+/** Bitso locks a key out for a minute after the rate limit; without Retry-After wait that long. */
+export const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
+/** A rejected nonce is retried this many times in a row before it is reported as an auth failure. */
+export const NONCE_RETRIES = 3;
+
+export interface BitsoUpstreamOptions {
+  /** Request timeout (ms); default twice the poll interval, between 10 s and 30 s. */
+  timeoutMs?: number;
+  /** A request still unanswered after this long turns the status `stale` (default half the timeout). */
+  staleAfterMs?: number;
+  backoff?: Partial<BackoffOptions>;
+  now?: () => number;
+}
+
+/** The account summary URL under the configured REST base. */
+export function accountUrl(restBase: string): URL {
+  return new URL(`${restBase.replace(/\/+$/, '')}/${ACCOUNT_PATH}`);
+}
+
+/** The first `{code, message}` of a margin error body, when the body has that shape. */
+export function marginErrorOf(json: unknown): { code: string; message: string } | null {
+  const parsed = marginErrorSchema.safeParse(json);
+  if (!parsed.success) return null;
+  const first = parsed.data.errors[0];
+  if (!first) return null;
+  // Exchange text is shown to the trader; keep it short and on one line.
+  const message = (first.message ?? '').replace(/\s+/g, ' ').slice(0, 200);
+  return { code: first.code.slice(0, 64), message };
+}
+
+function exchangeSays(error: { code: string; message: string } | null, status: number): string {
+  if (!error) return `HTTP ${status}`;
+  return error.message ? `${error.code}: ${error.message}` : error.code;
+}
+
+/** Why Bitso refused the credentials, in words a trader can act on. */
+export function authFailureText(status: number, error: { code: string; message: string } | null): string {
+  const says = `Bitso: ${exchangeSays(error, status)}`;
+  switch (error?.code) {
+    case 'invalid_signature':
+      return `signature rejected — check the API secret (${says})`;
+    case 'invalid_credentials':
+      return `API key rejected — check the API key and that it is still active (${says})`;
+    case 'invalid_nonce':
+      return `nonce rejected repeatedly — is another program using this API key? (${says})`;
+    default:
+      return status === 403
+        ? `API key not allowed to read the margin account — check its permissions (${says})`
+        : `credentials rejected (${says})`;
+  }
+}
+
+/** Maps one HTTP answer to a poll result; publishes the body when it is a 200. */
+export function classifyResponse(
+  result: HttpResult,
+  publish: (payload: unknown) => void,
+  consecutiveNonceRejections: number,
+): PollResult & { nonceRejected?: boolean } {
+  const { status } = result;
+  if (status === 200) {
+    publish(result.json !== undefined ? result.json : result.text);
+    return { kind: 'ok' };
+  }
+  const error = marginErrorOf(result.json);
+  if (status === 401 || status === 403) {
+    if (error?.code === 'invalid_nonce' && consecutiveNonceRejections < NONCE_RETRIES) {
+      return {
+        kind: 'retry',
+        detail: `nonce rejected (Bitso: ${exchangeSays(error, status)})`,
+        nonceRejected: true,
+      };
+    }
+    return {
+      kind: 'auth',
+      detail: authFailureText(status, error),
+      nonceRejected: error?.code === 'invalid_nonce',
+    };
+  }
+  if (status === 429) {
+    const wait = retryAfterMs(result.headers) ?? DEFAULT_RATE_LIMIT_WAIT_MS;
+    return { kind: 'retry', detail: `rate limited by Bitso (HTTP 429)`, retryAfterMs: wait };
+  }
+  if (status >= 500) return { kind: 'retry', detail: `Bitso answered HTTP ${status}` };
+  if (status >= 300 && status < 400) return { kind: 'retry', detail: `unexpected redirect (HTTP ${status})` };
+  return { kind: 'retry', detail: `Bitso answered HTTP ${status} (${exchangeSays(error, status)})` };
+}
+
+function duration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
+}
+
+/** Polls GET /margin_trading/v1alpha/account for one account. */
+export function createBitsoUpstream(deps: UpstreamDeps, options: BitsoUpstreamOptions = {}): Upstream {
+  const intervalMs = Math.max(1, deps.account.pollSeconds * 1000);
+  const timeoutMs = options.timeoutMs ?? Math.min(30_000, Math.max(10_000, 2 * intervalMs));
+  const staleAfterMs = options.staleAfterMs ?? Math.floor(timeoutMs / 2);
+  const url = accountUrl(deps.account.endpoints.rest);
+  const now = options.now ?? Date.now;
+
+  // The kit reports only changes it sees; `stale` (a request hanging) is reported here, so track what the
+  // browser was last told and put it right when the answer arrives.
+  let shown: UpstreamState | undefined;
+  const setStatus = (state: UpstreamState, detail?: string): void => {
+    shown = state;
+    deps.setStatus(state, detail);
+  };
+  let nonceRejections = 0;
+
+  async function poll(signal: AbortSignal): Promise<PollResult> {
+    const headers = signRest({ method: 'GET', url, body: '' }, deps.account, deps.nonces);
+    const staleTimer = setTimeout(() => {
+      if (shown === 'live') setStatus('stale', `no answer from Bitso for ${duration(staleAfterMs)}`);
+    }, staleAfterMs);
+    let result: HttpResult;
+    try {
+      result = await httpGet(url, headers, { signal, timeoutMs });
+    } catch (err) {
+      if (err instanceof HttpError) return { kind: 'retry', detail: err.message };
+      throw err;
+    } finally {
+      clearTimeout(staleTimer);
+    }
+    const receivedAt = now();
+    const outcome = classifyResponse(
+      result,
+      (payload) => deps.publish(ACCOUNT_CHANNEL, payload, receivedAt),
+      nonceRejections,
+    );
+    nonceRejections = outcome.nonceRejected ? nonceRejections + 1 : 0;
+    if (outcome.kind === 'ok' && shown === 'stale') setStatus('live');
+    if (outcome.kind === 'retry')
+      return { kind: 'retry', detail: outcome.detail, retryAfterMs: outcome.retryAfterMs };
+    return outcome.kind === 'auth' ? { kind: 'auth', detail: outcome.detail } : { kind: 'ok' };
+  }
+
+  return pollingUpstream({
+    deps: { setStatus, log: deps.log },
+    intervalMs,
+    poll,
+    backoff: options.backoff,
+  });
+}

@@ -1,0 +1,113 @@
+// Bitso margin messages as they arrive on the wire: the body of GET /margin_trading/v1alpha/account
+// (documented), the newer v2alpha account shape (seen only in third-party client code) and the margin
+// error body. Browser-safe: schemas only. Unknown extra fields are accepted and dropped.
+import { z } from 'zod';
+import { decimalString, describe } from '../wire-kit.ts';
+
+/** A JSON string that is not a decimal (status, currency codes). Must not be empty. */
+const text = z
+  .string({ error: (issue) => `expected a string, got ${describe(issue.input)}` })
+  .min(1, { error: 'expected a non-empty string' });
+
+/**
+ * The headline level as sent. It is checked as a decimal in normalize, because what Bitso sends when
+ * nothing is borrowed (assets / 0) is not documented; with debt it must be a decimal string.
+ */
+const levelText = z
+  .string({ error: (issue) => `expected a decimal string, got ${describe(issue.input)}` })
+  .nullish();
+
+/** An object schema whose type error reads like the others ("expected an object, got null"). */
+function obj<T extends z.ZodRawShape>(shape: T) {
+  return z.object(shape, { error: (issue) => `expected an object, got ${describe(issue.input)}` });
+}
+
+/** Documented account statuses (v1alpha) and the extra ones the v2alpha shape uses. */
+export const ACCOUNT_STATUSES = [
+  'ACTIVE',
+  'INACTIVE',
+  'BLOCKED',
+  'LIQUIDATING',
+  'ONBOARDING',
+  'ONBOARDED',
+] as const;
+
+/** One row of `balances` (v1alpha): the net position per currency; negative is a net liability. */
+export const balanceV1Schema = obj({
+  currency: text,
+  net_amount: decimalString,
+});
+export type BalanceV1 = z.infer<typeof balanceV1Schema>;
+
+/** GET /margin_trading/v1alpha/account response body (root-level object, no envelope). */
+export const accountV1Schema = obj({
+  /** ACTIVE, INACTIVE or BLOCKED (being liquidated). */
+  status: text,
+  margin_levels: obj({
+    /** total assets / total liabilities. */
+    current: levelText,
+    /** New margin orders are allowed only while current is above this. */
+    safe: decimalString,
+    /** Below this the account is liquidated. */
+    maintenance: decimalString,
+  }),
+  margin_figures: obj({
+    /** Currency of the figures, lowercase as Bitso writes it ("usd"). */
+    currency: text,
+    total_assets: decimalString,
+    total_liabilities: decimalString,
+    /** The most that can be used to place orders while borrowing. */
+    trading_power: decimalString,
+  }),
+  balances: z.array(balanceV1Schema, {
+    error: (issue) => `expected an array of balances, got ${describe(issue.input)}`,
+  }),
+});
+export type AccountV1 = z.infer<typeof accountV1Schema>;
+
+/** One row of `balances` (v2alpha). `total_amount` is signed like v1's `net_amount`. */
+export const balanceV2Schema = obj({
+  currency: text,
+  total_amount: decimalString,
+  unrealized_amount: decimalString.optional(),
+  available_amount: decimalString.optional(),
+});
+export type BalanceV2 = z.infer<typeof balanceV2Schema>;
+
+/**
+ * GET /margin_trading/v2alpha/account (UNCONFIRMED: known only from a third-party client). Singular
+ * `margin_level` / `margin_figure`, `_amount` suffixes, and extra levels and figures.
+ */
+export const accountV2Schema = obj({
+  status: text,
+  margin_level: obj({
+    current: levelText,
+    initial: decimalString.optional(),
+    safe: decimalString,
+    maintenance: decimalString,
+    realized: decimalString.optional(),
+    unrealized: decimalString.optional(),
+  }),
+  margin_figure: obj({
+    currency: text,
+    total_assets_amount: decimalString,
+    gross_assets_amount: decimalString.optional(),
+    total_liabilities_amount: decimalString,
+    trading_power_amount: decimalString,
+  }),
+  balances: z.array(balanceV2Schema, {
+    error: (issue) => `expected an array of balances, got ${describe(issue.input)}`,
+  }),
+});
+export type AccountV2 = z.infer<typeof accountV2Schema>;
+
+/**
+ * The margin API's error body, e.g. {"errors":[{"code":"not_eligible_user","message":"…"}]}.
+ * UNCONFIRMED against Bitso's docs (taken from a third-party client's behaviour).
+ */
+export const marginErrorSchema = obj({
+  errors: z
+    .array(obj({ code: z.string(), message: z.string().optional() }))
+    .min(1, { error: 'expected at least one error' }),
+});
+export type MarginError = z.infer<typeof marginErrorSchema>;
