@@ -54,6 +54,7 @@ describe('reconnectingUpstream', () => {
       deps: { setStatus: rec.setStatus, log: quietLog },
       staleAfterMs: 1000,
       deadAfterMs: 2000,
+      stableAfterMs: 0,
       backoff: { baseMs: 5, maxMs: 20, random: () => 0.5 },
       session: async (ctx: SessionContext): Promise<SessionEnd> => {
         attempts.push(ctx.attempt);
@@ -71,6 +72,27 @@ describe('reconnectingUpstream', () => {
       true,
     );
     expect(rec.states.some(([s]) => s === 'live')).toBe(true);
+  });
+
+  it('keeps backing off when sessions go live but do not last', async () => {
+    const attempts: number[] = [];
+    const upstream = reconnectingUpstream({
+      deps: { setStatus: () => {}, log: quietLog },
+      staleAfterMs: 1000,
+      deadAfterMs: 2000,
+      stableAfterMs: 10_000,
+      backoff: { baseMs: 1, maxMs: 4, random: () => 0.5 },
+      session: async (ctx) => {
+        attempts.push(ctx.attempt);
+        ctx.live();
+        await sleep(1);
+        return { kind: 'closed', detail: 'dropped right after auth' };
+      },
+    });
+    upstream.start();
+    await until(() => attempts.length >= 4);
+    await upstream.stop();
+    expect(attempts.slice(0, 4)).toEqual([0, 1, 2, 3]);
   });
 
   it('turns a silent live session stale, then replaces it', async () => {

@@ -75,6 +75,11 @@ export interface ReconnectOptions {
   /** No sign of life for this long ⇒ the connection is aborted and replaced. */
   deadAfterMs: number;
   backoff?: Partial<BackoffOptions>;
+  /**
+   * A session must stay live this long (ms) before the backoff resets; a server that accepts and then drops
+   * every connection keeps the waits growing instead of reconnecting within a second forever. Default 30 s.
+   */
+  stableAfterMs?: number;
   /** How often the watchdog looks (ms); default a quarter of staleAfterMs, at most 1 s. */
   watchdogMs?: number;
   now?: () => number;
@@ -119,6 +124,7 @@ export function reconnectingUpstream(options: ReconnectOptions): Upstream {
       stopper.signal.addEventListener('abort', onStop, { once: true });
       let lastAlive = now();
       let isLive = false;
+      let liveSince = 0;
       let deadDetail: string | undefined;
       const watchdog = setInterval(
         () => {
@@ -141,6 +147,7 @@ export function reconnectingUpstream(options: ReconnectOptions): Upstream {
         },
         live: () => {
           lastAlive = now();
+          if (!isLive) liveSince = now();
           isLive = true;
           everLive = true;
           report('live');
@@ -168,7 +175,7 @@ export function reconnectingUpstream(options: ReconnectOptions): Upstream {
         continue;
       }
       authFailures = 0;
-      if (isLive) attempt = 0;
+      if (isLive && now() - liveSince >= (options.stableAfterMs ?? 30_000)) attempt = 0;
       const wait = fullJitterDelay(attempt, backoff);
       attempt += 1;
       options.deps.log.info('upstream session ended', {

@@ -1,0 +1,29 @@
+// VALR exchange module (browser-safe): channels, units and the parser shared by proxy and browser.
+import type { ExchangeModule } from '../types.ts';
+import { ACCOUNT_CHANNEL, BALANCES_CHANNEL, VALR_ID, VALR_UNIT, normalizeValr } from './normalize.ts';
+
+/** Balances path polled by the proxy and fetched by the drill-down. */
+export const VALR_BALANCES_PATH = 'v1/account/balances';
+
+/** VALR: margin fraction pushed on the account WebSocket every 5 s; balances polled over REST. */
+export const valr: ExchangeModule = {
+  id: VALR_ID,
+  name: 'VALR',
+  unit: VALR_UNIT,
+  channels: [
+    {
+      id: ACCOUNT_CHANNEL,
+      description: 'Account WebSocket (/ws/account): MARGIN_INFO every 5 s; other account events are ignored',
+      cadence: 5000,
+    },
+    {
+      id: BALANCES_CHANNEL,
+      description: 'Per-currency balances (GET /v1/account/balances), polled',
+      cadence: 'poll',
+    },
+  ],
+  normalize: normalizeValr,
+  restPaths: [VALR_BALANCES_PATH, 'v2/margin/status', 'v1/margin/account/status'],
+  drillDownRest: { path: VALR_BALANCES_PATH, channel: BALANCES_CHANNEL, refetchMs: 15_000 },
+  defaultPollSeconds: 15,
+};

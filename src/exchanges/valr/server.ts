@@ -1,0 +1,34 @@
+// VALR server module (proxy only): credentials, signing, the upstream session, the simulator and the demo account.
+import { z } from 'zod';
+import type { ExchangeServerModule } from '../server-types.ts';
+import { signRest } from './sign.ts';
+import { startValrSimulator } from './simulator.ts';
+import { VALR_ACCOUNT_WS, VALR_REST, createValrUpstream } from './upstream.ts';
+
+/** VALR: API key and secret; an optional sub-account the key acts for (X-VALR-SUB-ACCOUNT-ID). */
+export const server: ExchangeServerModule = {
+  id: 'valr',
+  defaultEndpoints: { rest: VALR_REST, ws: VALR_ACCOUNT_WS },
+  credentials: z.strictObject({
+    apiKey: z.string().min(1, { error: 'apiKey must not be empty' }),
+    apiSecret: z.string().min(1, { error: 'apiSecret must not be empty' }),
+  }),
+  accountOptions: {
+    /** Empty or absent: the key acts for its own account. Never set it with a sub-account-scoped key. */
+    subaccountId: z
+      .string()
+      .max(64)
+      .regex(/^[A-Za-z0-9-]*$/, { error: 'subaccountId must be letters, digits or dashes' })
+      .optional(),
+  },
+  signRest,
+  secretFields: ['apiSecret'],
+  createUpstream: (deps) => createValrUpstream(deps),
+  startSimulator: startValrSimulator,
+  demoAccount: {
+    id: 'valr-demo',
+    label: 'VALR margin (demo)',
+    credentials: { apiKey: 'demo-valr-key', apiSecret: 'demo-valr-secret-not-real' },
+    options: { subaccountId: '' },
+  },
+};

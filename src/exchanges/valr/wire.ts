@@ -1,0 +1,71 @@
+// VALR wire messages, validated at the edge. Browser-safe: no IO, no node modules.
+import { z } from 'zod';
+import { decimalString, describe } from '../wire-kit.ts';
+
+/**
+ * A JSON number that must be finite. VALR sends exactly one number among the margin figures,
+ * `leverageMultiple`; every other figure is a decimal string.
+ */
+export const finiteNumber = z.number({
+  error: (issue) =>
+    typeof issue.input === 'number'
+      ? `expected a finite number, got ${describe(issue.input)}`
+      : `expected a number, got ${describe(issue.input)}`,
+});
+
+/** Any message on the account WebSocket: only `type` is needed to decide what it is. */
+export const accountEnvelope = z.object({
+  type: z.string({ error: (issue) => `expected the message type as a string, got ${describe(issue.input)}` }),
+});
+export type AccountEnvelope = z.infer<typeof accountEnvelope>;
+
+/** `data` of a MARGIN_INFO push (docs: "Account margin information update (Beta)"). */
+export const marginInfoData = z.object({
+  marginFraction: decimalString,
+  collateralizedMarginFraction: decimalString,
+  initialMarginFraction: decimalString,
+  totalLeveragedExposureInReference: decimalString,
+  collateralizedBalancesInReference: decimalString,
+  referenceCurrency: z
+    .string({ error: (issue) => `expected a currency code, got ${describe(issue.input)}` })
+    .min(1, { error: 'expected a currency code, got an empty string' }),
+  initialRequiredInReference: decimalString,
+  availableInReference: decimalString,
+  maintenanceMarginFraction: decimalString,
+  autoCloseMarginFraction: decimalString,
+  leverageMultiple: finiteNumber,
+  totalPositionsAtEntryInReference: decimalString,
+  totalUnrealisedFuturesPnlInReference: decimalString,
+  totalBorrowedInReference: decimalString,
+  tradeReservedInReference: decimalString,
+});
+export type MarginInfoData = z.infer<typeof marginInfoData>;
+
+/** `{"type":"MARGIN_INFO","data":{…}}`, pushed every 5 s after `SUBSCRIBE` and once at subscription. */
+export const marginInfoMessage = z.object({
+  type: z.literal('MARGIN_INFO'),
+  data: marginInfoData,
+});
+export type MarginInfoMessage = z.infer<typeof marginInfoMessage>;
+
+/** One row of `GET /v1/account/balances`. The lending/borrowing fields are absent on some accounts. */
+export const balanceRow = z.object({
+  currency: z
+    .string({ error: (issue) => `expected a currency code, got ${describe(issue.input)}` })
+    .min(1, { error: 'expected a currency code, got an empty string' }),
+  available: decimalString,
+  reserved: decimalString,
+  /** Can be negative when the currency is borrowed. */
+  total: decimalString,
+  updatedAt: z.string({ error: (issue) => `expected a timestamp string, got ${describe(issue.input)}` }),
+  lendReserved: decimalString.optional(),
+  borrowReserved: decimalString.optional(),
+  borrowedAmount: decimalString.optional(),
+});
+export type BalanceRow = z.infer<typeof balanceRow>;
+
+/** The whole `GET /v1/account/balances` response. */
+export const balancesResponse = z.array(balanceRow, {
+  error: (issue) => `expected an array of balances, got ${describe(issue.input)}`,
+});
+export type BalancesResponse = z.infer<typeof balancesResponse>;
