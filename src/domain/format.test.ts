@@ -40,5 +40,9 @@ describe('formatPercent and formatLevel', () => {
       '4,969.3905',
     );
     expect(formatLevel({ kind: 'no-debt', text: '' }, 'en-US')).toBe('no debt');
+    // The exchange truncated 4969.39059…; its text is shown, not the value rounded to its decimals.
+    expect(formatLevel({ kind: 'value', value: dec('4969.3905969'), text: '4969.3905' }, 'en-US')).toBe(
+      '4,969.3905',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import type { Dec } from './decimal.ts';
+import { parseDecimal, writtenDecimals, type Dec } from './decimal.ts';
 import type { Level } from './model.ts';
 
 export interface FormatOptions {
@@ -51,7 +51,9 @@ export function formatPercent(fraction: Dec, decimals = 1, locale?: string): str
 /** The headline level exactly as the exchange stated it, grouped for reading. */
 export function formatLevel(level: Level, locale?: string): string {
   if (level.kind === 'no-debt') return 'no debt';
-  const dot = level.text.indexOf('.');
-  const decimals = dot < 0 ? 0 : level.text.length - dot - 1;
-  return formatDecimal(level.value, { decimals, locale });
+  // The text, not the value: the value may be computed to more digits than the exchange printed (B2Prime
+  // truncates equity / used margin), and rounding it would change the exchange's last digit.
+  const text = parseDecimal(level.text);
+  if (text === null) return formatDecimal(level.value, { locale });
+  return formatDecimal(text, { decimals: writtenDecimals(level.text.trim()), locale });
 }

@@ -105,5 +105,8 @@ export interface MarginSnapshot {
   totals: Totals | null;
   balances: CurrencyBalance[] | null;
   details: Detail[];
+  /** Every channel's current warnings, flattened. */
   warnings: string[];
+  /** Warnings by the channel that raised them; a channel's next message replaces its own only. */
+  channelWarnings?: Record<string, string[]>;
 }

@@ -99,6 +99,18 @@ describe('applyUpdate', () => {
     expect(btc?.interest?.toString()).toBe('0.1');
     expect(next.details).toHaveLength(1);
   });
+  it("keeps each channel's warnings until that channel speaks again", () => {
+    const a = applyUpdate(undefined, { ...base, channel: 'MarginData', warnings: ['sent in percent'] });
+    const b = applyUpdate(a, {
+      ...base,
+      channel: 'FullBalance',
+      risk: undefined,
+      warnings: ['available off'],
+    });
+    expect(b.warnings).toEqual(['sent in percent', 'available off']);
+    const c = applyUpdate(b, { ...base, channel: 'MarginData', warnings: [] });
+    expect(c.warnings).toEqual(['available off']);
+  });
   it('replaces balances on a full update', () => {
     const first = applyUpdate(undefined, base);
     const next = applyUpdate(first, { ...base, balances: [{ currency: 'ETH', net: dec('1'), decimals: 0 }] });

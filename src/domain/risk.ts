@@ -105,10 +105,12 @@ export function applyUpdate(prev: MarginSnapshot | undefined, update: AccountUpd
     balances: null,
     details: [],
     warnings: [],
+    channelWarnings: {},
   };
   const risk = update.risk;
   const level = risk ? risk.level : base.level;
   const bands = risk ? risk.bands : base.bands;
+  const channelWarnings = { ...base.channelWarnings, [update.channel]: update.warnings ?? [] };
   return {
     ...base,
     time: Math.max(base.time, update.time),
@@ -124,7 +126,8 @@ export function applyUpdate(prev: MarginSnapshot | undefined, update: AccountUpd
         : update.balances
       : base.balances,
     details: mergeDetails(base.details, update.details),
-    warnings: risk || update.warnings ? (update.warnings ?? []) : base.warnings,
+    warnings: Object.values(channelWarnings).flat(),
+    channelWarnings,
   };
 }
 
