@@ -45,6 +45,11 @@ export interface CurrencyBalance {
   borrowed?: Dec;
   interest?: Dec;
   net?: Dec;
+  /**
+   * True when `net` was worked out as total − borrowed − interest rather than sent by the exchange; a later
+   * partial update of any of those fields then recomputes it instead of leaving it behind.
+   */
+  netDerived?: boolean;
   /** Decimal places the exchange used for this row. */
   decimals: number;
 }

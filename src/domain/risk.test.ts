@@ -111,6 +111,34 @@ describe('applyUpdate', () => {
     const c = applyUpdate(b, { ...base, channel: 'MarginData', warnings: [] });
     expect(c.warnings).toEqual(['available off']);
   });
+  it('recomputes a derived net when borrowed or interest move', () => {
+    const first = applyUpdate(undefined, {
+      ...base,
+      balances: [
+        {
+          currency: 'BTC',
+          total: dec('10'),
+          borrowed: dec('2'),
+          interest: dec('0.1'),
+          net: dec('7.9'),
+          netDerived: true,
+          decimals: 8,
+        },
+        { currency: 'USD', total: dec('5'), borrowed: dec('1'), net: dec('5'), decimals: 2 },
+      ],
+    });
+    const next = applyUpdate(first, {
+      ...base,
+      risk: undefined,
+      balancesMode: 'merge',
+      balances: [
+        { currency: 'BTC', borrowed: dec('2'), interest: dec('0.25'), decimals: 8 },
+        { currency: 'USD', borrowed: dec('3'), decimals: 2 },
+      ],
+    });
+    expect(next.balances?.[0]?.net?.toString()).toBe('7.75');
+    expect(next.balances?.[1]?.net?.toString()).toBe('5');
+  });
   it('replaces balances on a full update', () => {
     const first = applyUpdate(undefined, base);
     const next = applyUpdate(first, { ...base, balances: [{ currency: 'ETH', net: dec('1'), decimals: 0 }] });

@@ -85,6 +85,14 @@ function mergeBalances(
       const value = row[key];
       if (value !== undefined) merged[key] = value;
     }
+    if (
+      merged.netDerived &&
+      row.net === undefined &&
+      merged.total !== undefined &&
+      merged.borrowed !== undefined
+    ) {
+      merged.net = merged.total.minus(merged.borrowed).minus(merged.interest ?? 0);
+    }
     byCurrency.set(row.currency, merged);
   }
   return [...byCurrency.values()];

@@ -1,0 +1,39 @@
+// BitoPro's proxy-only half: credentials, request signing, the account's upstream, the simulator and the demo.
+import { z } from 'zod';
+import type { ExchangeServerModule } from '../server-types.ts';
+import { bitoproCredentials, signedHeaders } from './sign.ts';
+import { startBitoproSimulator } from './simulator.ts';
+import { DEFAULT_WS_URL, createBitoproUpstream } from './upstream.ts';
+
+const nonEmpty = (field: string) =>
+  z.string({ error: `${field} must be a string` }).min(1, `${field} is empty`);
+
+/** BitoPro account credentials: API key and secret, and the account's e-mail (BitoPro's `identity`). */
+export const credentialsSchema = z.strictObject({
+  apiKey: nonEmpty('apiKey'),
+  apiSecret: nonEmpty('apiSecret'),
+  identity: nonEmpty('identity').includes('@', { error: 'identity must be the account e-mail address' }),
+});
+
+export const server: ExchangeServerModule = {
+  id: 'bitopro',
+  defaultEndpoints: { rest: 'https://api.bitopro.com/v3', ws: DEFAULT_WS_URL },
+  credentials: credentialsSchema,
+  accountOptions: {},
+  // BitoPro signs neither the URL nor the method: only the {identity, nonce} payload.
+  signRest: (_req, account, nonces) => signedHeaders(bitoproCredentials(account.credentials), nonces),
+  secretFields: ['apiSecret'],
+  createUpstream: (deps) => createBitoproUpstream(deps),
+  startSimulator: startBitoproSimulator,
+  demoAccount: {
+    id: 'bitopro-demo',
+    label: 'BitoPro (demo)',
+    credentials: {
+      apiKey: 'demo-bitopro-key',
+      apiSecret: 'demo-bitopro-secret-not-real',
+      identity: 'demo@bitopro.invalid',
+    },
+    // BitoPro sends no numeric thresholds; these demo lines are the config example's.
+    thresholds: { marginCall: '1.5', liquidation: '1.1' },
+  },
+};
