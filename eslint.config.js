@@ -11,7 +11,10 @@ const serverOnly = {
       message: 'Signing, upstream and simulator code is proxy-only.',
     },
     { group: ['**/server', '**/server.ts'], message: 'Exchange server modules are proxy-only.' },
-    { group: ['**/proxy/**', 'node:*', 'better-sqlite3', 'ws', 'fastify', '@fastify/*'], message: 'Proxy-only.' },
+    {
+      group: ['**/proxy/**', 'node:*', 'better-sqlite3', 'ws', 'fastify', '@fastify/*'],
+      message: 'Proxy-only.',
+    },
   ],
 };
 
@@ -38,7 +41,20 @@ export default tseslint.config(
     rules: reactHooks.configs.recommended.rules,
   },
   {
-    files: ['src/app/**', 'src/stores/**', 'src/hooks/**', 'src/components/**', 'src/main.tsx', 'src/domain/**'],
+    files: [
+      'src/app/**',
+      'src/stores/**',
+      'src/hooks/**',
+      'src/components/**',
+      'src/main.tsx',
+      'src/domain/**',
+      'src/exchanges/*/index.ts',
+      'src/exchanges/*/wire.ts',
+      'src/exchanges/*/normalize.ts',
+      'src/exchanges/types.ts',
+      'src/exchanges/wire-kit.ts',
+      'src/exchanges/registry.ts',
+    ],
     ignores: ['**/*.test.ts', '**/*.test.tsx'],
     rules: { 'no-restricted-imports': ['error', serverOnly] },
   },

@@ -2,8 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { dec, isDecimalText, parseDecimal, writtenDecimals } from './decimal.ts';
 
 describe('parseDecimal', () => {
-  it.each(['0', '-0', '12', '12.50', '-3.000001', '.5', '5.', '+7'])('accepts %s', (text) => {
-    expect(parseDecimal(text)).not.toBeNull();
+  it.each([
+    ['0', '0'],
+    ['-0', '0'],
+    ['12', '12'],
+    ['12.50', '12.5'],
+    ['-3.000001', '-3.000001'],
+    ['.5', '0.5'],
+    ['5.', '5'],
+    ['+7', '7'],
+    [' 42.1 ', '42.1'],
+  ])('reads %j as %s', (text, expected) => {
+    expect(parseDecimal(text)?.toFixed()).toBe(expected);
   });
   it.each(['', ' ', 'NaN', 'Infinity', '1e5', '1,234.5', '0x10', '1.2.3', '--1', 'abc'])(
     'rejects %j',

@@ -16,13 +16,6 @@ export const decimalString = z
     error: (issue) => `expected a decimal string, got ${describe(issue.input)}`,
   });
 
-/** Decimal string that may carry thousands separators ("9,904.38"), as some history endpoints send. */
-export const groupedDecimalString = z
-  .string({ error: (issue) => `expected a decimal string, got ${describe(issue.input)}` })
-  .refine((s) => /^[+-]?\d{1,3}(,\d{3})*(\.\d+)?$/.test(s) || isDecimalText(s), {
-    error: (issue) => `expected a decimal string, got ${describe(issue.input)}`,
-  });
-
 /** An integer carried as a JSON number (status codes, ms timestamps). */
 export const intNumber = z
   .number({ error: (issue) => `expected a number, got ${describe(issue.input)}` })
@@ -40,11 +33,11 @@ export function describe(input: unknown): string {
 
 /** Exact Decimal plus the number of decimals written, from a validated decimal string. */
 export function decimalOf(text: string): { value: Dec; decimals: number } {
-  return { value: new Dec(text.replace(/,/g, '')), decimals: writtenDecimals(text) };
+  return { value: new Dec(text), decimals: writtenDecimals(text) };
 }
 
 export function toDec(text: string): Dec {
-  return new Dec(text.replace(/,/g, ''));
+  return new Dec(text);
 }
 
 function pathText(path: readonly PropertyKey[]): string {
@@ -96,11 +89,12 @@ export function guard(exchange: ExchangeId, channel: string, run: () => ParseOut
   try {
     return run();
   } catch (err) {
-    return wireFailure(
-      exchange,
-      channel,
-      '(message)',
-      `could not be read: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    let reason = 'an unexpected value';
+    try {
+      reason = err instanceof Error ? err.message : String(err);
+    } catch {
+      // a thrown value with no text form keeps the generic reason
+    }
+    return wireFailure(exchange, channel, '(message)', `could not be read: ${reason}`);
   }
 }

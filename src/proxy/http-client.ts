@@ -79,7 +79,8 @@ export async function httpGet(
 function classify(err: unknown, url: URL, timeoutMs: number, outer: AbortSignal | undefined): HttpError {
   if (outer?.aborted) return new HttpError('aborted', 'request aborted');
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-    return new HttpError('timeout', `no answer from ${url.host} within ${Math.round(timeoutMs / 1000)} s`);
+    const limit = timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`;
+    return new HttpError('timeout', `no answer from ${url.host} within ${limit}`);
   }
   const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
   return new HttpError('network', `cannot reach ${url.host}${cause}`);

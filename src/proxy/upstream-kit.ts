@@ -52,8 +52,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Why a session ended. `auth`: the exchange rejected the credentials (retry slowly, state auth_failed). */
-export type SessionEnd = { kind: 'closed' | 'error'; detail: string } | { kind: 'auth'; detail: string };
+/**
+ * Why a session ended. `auth`: the exchange rejected the credentials (state auth_failed, slow retries).
+ * `fatal`: a failure that will not fix itself by reconnecting — a wrong endpoint, an unknown account, a
+ * refused protocol handshake (state error, slow retries).
+ */
+export type SessionEnd =
+  { kind: 'closed' | 'error'; detail: string } | { kind: 'auth' | 'fatal'; detail: string };
 
 export interface SessionContext {
   /** Aborted when the upstream stops or the watchdog declares the connection dead: close the socket then. */
@@ -117,7 +122,6 @@ export function reconnectingUpstream(options: ReconnectOptions): Upstream {
     let lastEnd: SessionEnd | undefined;
     while (!stopper.signal.aborted) {
       if (lastEnd === undefined) report('connecting');
-      else if (lastEnd.kind !== 'auth') report('reconnecting', lastEnd.detail);
 
       const session = new AbortController();
       const onStop = (): void => session.abort();
@@ -133,7 +137,7 @@ export function reconnectingUpstream(options: ReconnectOptions): Upstream {
             deadDetail = `no data for ${seconds(silent)}; connection replaced`;
             session.abort();
           } else if (isLive && silent >= options.staleAfterMs) {
-            report('stale', `no data for ${seconds(silent)}`);
+            report('stale', `no data for over ${seconds(options.staleAfterMs)}`);
           }
         },
         options.watchdogMs ?? Math.min(1_000, Math.max(10, Math.floor(options.staleAfterMs / 4))),
@@ -166,11 +170,14 @@ export function reconnectingUpstream(options: ReconnectOptions): Upstream {
       if (deadDetail !== undefined) end = { kind: 'closed', detail: deadDetail };
       lastEnd = end;
 
-      if (end.kind === 'auth') {
-        report('auth_failed', end.detail);
+      if (end.kind === 'auth' || end.kind === 'fatal') {
+        report(end.kind === 'auth' ? 'auth_failed' : 'error', end.detail);
         const wait = authRetryDelay(authFailures, backoff);
         authFailures += 1;
-        options.deps.log.warn('upstream auth failed', { detail: end.detail, retryInMs: wait });
+        options.deps.log.warn(end.kind === 'auth' ? 'upstream auth failed' : 'upstream failed', {
+          detail: end.detail,
+          retryInMs: wait,
+        });
         await sleep(wait, stopper.signal);
         continue;
       }
@@ -203,7 +210,8 @@ export function reconnectingUpstream(options: ReconnectOptions): Upstream {
 /** Outcome of one poll. `retry`: a transient failure (HTTP 429/5xx, timeout); `auth`: credentials rejected. */
 export type PollResult =
   | { kind: 'ok' }
-  | { kind: 'auth'; detail: string }
+  /** `auth`: credentials rejected (auth_failed); `fatal`: will not fix itself, e.g. a 404 path (error). Both retry slowly. */
+  | { kind: 'auth' | 'fatal'; detail: string }
   | { kind: 'retry'; detail: string; retryAfterMs?: number };
 
 export interface PollOptions {
@@ -245,11 +253,14 @@ export function pollingUpstream(options: PollOptions): Upstream {
         authFailures = 0;
         report('live');
         wait = options.intervalMs;
-      } else if (result.kind === 'auth') {
+      } else if (result.kind === 'auth' || result.kind === 'fatal') {
         wait = authRetryDelay(authFailures, backoff);
         authFailures += 1;
-        report('auth_failed', result.detail);
-        options.deps.log.warn('poll auth failed', { detail: result.detail, retryInMs: wait });
+        report(result.kind === 'auth' ? 'auth_failed' : 'error', result.detail);
+        options.deps.log.warn(result.kind === 'auth' ? 'poll auth failed' : 'poll failed', {
+          detail: result.detail,
+          retryInMs: wait,
+        });
       } else {
         wait = Math.max(options.intervalMs, result.retryAfterMs ?? 0, fullJitterDelay(failures, backoff));
         failures += 1;
