@@ -1,0 +1,208 @@
+// @vitest-environment jsdom
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import type { ReactNode } from 'react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { dec } from '../../domain/decimal.ts';
+import type { Band, MarginSnapshot } from '../../domain/model.ts';
+import { cushionOf, zoneOf } from '../../domain/risk.ts';
+import { LIVE_APPEND_MS, historyKeys } from '../../hooks/useHistory.ts';
+import HistoryChart, { BucketDetails } from './HistoryChart.tsx';
+import { PROFILE, T0, bucket, history, value } from './fixtures.ts';
+import type { HistoryData } from './model.ts';
+
+const BANDS: Band[] = PROFILE.bands.map((b) => ({ ...b, threshold: dec(b.threshold) }));
+
+function data(): HistoryData {
+  return history([
+    bucket(T0, '2.4000'),
+    bucket(T0 + 60_000, '2.3000', { min: value('1.0400'), worstZone: 'takeover' }),
+    bucket(T0 + 120_000, '2.5000'),
+  ]);
+}
+
+let fetchMock: ReturnType<typeof vi.fn<(url: string) => Promise<Response>>>;
+let client: QueryClient;
+
+beforeEach(() => {
+  fetchMock = vi.fn(async () => new Response(JSON.stringify(data()), { status: 200 }));
+  vi.stubGlobal('fetch', fetchMock);
+  client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+});
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+});
+
+function wrap(node: ReactNode) {
+  return <QueryClientProvider client={client}>{node}</QueryClientProvider>;
+}
+
+function snapshot(time: number, text: string): MarginSnapshot {
+  const level = { kind: 'value' as const, value: dec(text), text };
+  return {
+    accountId: 'valr-1',
+    exchange: 'valr',
+    time,
+    level,
+    unit: PROFILE.unit,
+    bands: BANDS,
+    zone: zoneOf(level, BANDS),
+    cushion: cushionOf(level, BANDS),
+    totals: { currency: 'USDC', assets: dec('1000.5'), liabilities: dec('400'), decimals: 1 },
+    balances: null,
+    details: [],
+    warnings: [],
+  };
+}
+
+describe('HistoryChart', () => {
+  it('draws every risk band and labelled line even though the level never comes near them', async () => {
+    const { container } = render(wrap(<HistoryChart accountId="valr-1" width={800} height={300} />));
+    await screen.findByTestId('history-chart');
+    expect(fetchMock).toHaveBeenCalledOnce();
+    expect(fetchMock.mock.calls[0]?.[0]).toMatch(
+      /^\/api\/accounts\/valr-1\/history\?from=\d+&maxPoints=1000$/,
+    );
+    const fills = [
+      ...container.querySelectorAll('.recharts-reference-area path, .recharts-reference-area rect'),
+    ].map((el) => el.getAttribute('fill'));
+    expect(fills).toEqual(['var(--safe)', 'var(--caution)', 'var(--liquidation)', 'var(--takeover)']);
+    for (const label of ['marginCall 1.5', 'maintenance 1.1', 'autoClose 1.05']) {
+      expect(within(container).getByText(label)).toBeInTheDocument();
+    }
+    expect(screen.getByTestId('history-summary')).toHaveTextContent(
+      'Lowest margin fraction in view: 1.0400 (Takeover) between 2026-11-20 10:01:01 UTC and 2026-11-20 10:01:59 UTC.',
+    );
+  });
+
+  it('switches range with the buttons and says which is selected', async () => {
+    render(wrap(<HistoryChart accountId="valr-1" width={800} height={300} />));
+    await screen.findByTestId('history-chart');
+    expect(screen.getByRole('button', { name: '24 h' })).toHaveAttribute('aria-pressed', 'true');
+    const before = Date.now();
+    fireEvent.click(screen.getByRole('button', { name: '7 d' }));
+    await waitFor(() => expect(fetchMock).toHaveBeenCalledTimes(2));
+    const from = Number(new URL(`http://x${fetchMock.mock.calls[1]?.[0] ?? ''}`).searchParams.get('from'));
+    expect(Math.abs(before - 7 * 86_400_000 - from)).toBeLessThan(5_000);
+    expect(screen.getByRole('button', { name: '7 d' })).toHaveAttribute('aria-pressed', 'true');
+    fireEvent.click(screen.getByRole('button', { name: 'All' }));
+    await waitFor(() => expect(fetchMock).toHaveBeenCalledTimes(3));
+    expect(fetchMock.mock.calls[2]?.[0]).toBe('/api/accounts/valr-1/history?maxPoints=1000');
+  });
+
+  it('appends live samples to the chart without fetching again', async () => {
+    const { rerender } = render(wrap(<HistoryChart accountId="valr-1" width={800} height={300} />));
+    await screen.findByTestId('history-chart');
+    const key = historyKeys.range('valr-1', { kind: 'preset', preset: '24h' }, 1000);
+    const last = data().buckets[2]?.lastAt ?? 0;
+    rerender(
+      wrap(
+        <HistoryChart accountId="valr-1" width={800} height={300} live={snapshot(last + 70_000, '1.0300')} />,
+      ),
+    );
+    rerender(
+      wrap(
+        <HistoryChart accountId="valr-1" width={800} height={300} live={snapshot(last + 71_000, '1.9000')} />,
+      ),
+    );
+    await waitFor(() => expect(client.getQueryData<HistoryData>(key)?.buckets).toHaveLength(4), {
+      timeout: LIVE_APPEND_MS * 3,
+    });
+    const appended = client.getQueryData<HistoryData>(key)?.buckets[3];
+    expect(appended).toMatchObject({
+      min: value('1.0300'),
+      last: value('1.9000'),
+      count: 2,
+      worstZone: 'takeover',
+    });
+    await waitFor(() => expect(screen.getByTestId('history-summary')).toHaveTextContent('1.0300 (Takeover)'));
+    expect(fetchMock).toHaveBeenCalledOnce();
+  });
+
+  it('exports the visible range as CSV in one click', async () => {
+    const blobs: Blob[] = [];
+    const createObjectURL = vi.fn((blob: Blob) => {
+      blobs.push(blob);
+      return 'blob:history';
+    });
+    vi.stubGlobal('URL', Object.assign(URL, { createObjectURL, revokeObjectURL: vi.fn() }));
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
+    render(wrap(<HistoryChart accountId="valr-1" width={800} height={300} />));
+    await screen.findByTestId('history-chart');
+    fireEvent.click(screen.getByRole('button', { name: 'Export CSV' }));
+    expect(click).toHaveBeenCalledOnce();
+    const text = await blobs[0]?.text();
+    const lines = text?.trim().split('\r\n') ?? [];
+    expect(lines[0]?.startsWith('bucket_start,bucket_end,')).toBe(true);
+    expect(lines).toHaveLength(4);
+    expect(lines[2]).toContain(',1.0400,2.3000,2.3000,Margin fraction,Safe,Takeover,');
+  });
+
+  it('says so when nothing is recorded, and shows the proxy message on failure', async () => {
+    fetchMock.mockResolvedValueOnce(
+      new Response(JSON.stringify(history([], { from: T0, to: T0 })), { status: 200 }),
+    );
+    render(wrap(<HistoryChart accountId="valr-1" width={800} height={300} />));
+    expect(await screen.findByTestId('history-empty')).toHaveTextContent(
+      'Nothing recorded in this range yet',
+    );
+    cleanup();
+
+    client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    const message = { error: 'unknown account "gone"' };
+    fetchMock.mockResolvedValueOnce(new Response(JSON.stringify(message), { status: 404 }));
+    render(wrap(<HistoryChart accountId="gone" width={800} height={300} />));
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Could not load the history: history: unknown account "gone" (HTTP 404)',
+    );
+  });
+});
+
+describe('BucketDetails (the tooltip)', () => {
+  it('shows the exact figures and the zone in words', () => {
+    render(
+      <BucketDetails
+        bucket={bucket(T0, '2.3000', {
+          min: value('1.0400'),
+          zone: 'safe',
+          worstZone: 'takeover',
+          cushion: '0.52173913',
+        })}
+        profile={PROFILE}
+      />,
+    );
+    const tip = screen.getByTestId('history-tooltip');
+    expect(tip).toHaveTextContent('2026-11-20 10:00:01 UTC – 2026-11-20 10:00:59 UTC · 10 samples');
+    expect(screen.getByTestId('tooltip-last')).toHaveTextContent('2.3000');
+    expect(screen.getByTestId('tooltip-min')).toHaveTextContent('1.0400');
+    expect(screen.getByTestId('tooltip-zone')).toHaveTextContent('Safe (worst: Takeover)');
+    expect(tip).toHaveTextContent('52.2%');
+    expect(tip).toHaveTextContent('Liquidation1.1 (maintenance)');
+  });
+});
+
+describe('the live fold', () => {
+  it('waits LIVE_APPEND_MS and folds every snapshot seen meanwhile', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const key = historyKeys.range('valr-1', { kind: 'preset', preset: '24h' }, 1000);
+    client.setQueryData(key, data());
+    const last = data().buckets[2]?.lastAt ?? 0;
+    const { rerender } = render(
+      wrap(
+        <HistoryChart accountId="valr-1" width={800} height={300} live={snapshot(last + 70_000, '1.0001')} />,
+      ),
+    );
+    rerender(
+      wrap(
+        <HistoryChart accountId="valr-1" width={800} height={300} live={snapshot(last + 71_000, '1.9')} />,
+      ),
+    );
+    expect(client.getQueryData<HistoryData>(key)?.buckets).toHaveLength(3);
+    await act(async () => {
+      vi.advanceTimersByTime(LIVE_APPEND_MS);
+    });
+    expect(client.getQueryData<HistoryData>(key)?.buckets[3]?.min).toEqual(value('1.0001'));
+  });
+});

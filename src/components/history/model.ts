@@ -1,0 +1,272 @@
+// The margin history as the browser holds it: the /api/accounts/:id/history body validated at the edge (decimals
+// stay strings, as the proxy sent them), the chart's ranges, and live snapshots folded into the buckets.
+import { z } from 'zod';
+import { Dec, parseDecimal } from '../../domain/decimal.ts';
+import type { Band, Level, MarginSnapshot, RiskZone } from '../../domain/model.ts';
+import { ZONES } from '../../domain/model.ts';
+import { cushionOf, zoneSeverity } from '../../domain/risk.ts';
+import { decimalString } from '../../exchanges/wire-kit.ts';
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
+
+/** The chart's range buttons. */
+export const RANGE_PRESETS = ['1h', '24h', '7d', '30d', 'all'] as const;
+export type RangePreset = (typeof RANGE_PRESETS)[number];
+
+/** Length of each preset; `all` is everything recorded (null). */
+export const PRESET_SPAN_MS: Readonly<Record<RangePreset, number | null>> = {
+  '1h': HOUR_MS,
+  '24h': DAY_MS,
+  '7d': 7 * DAY_MS,
+  '30d': 30 * DAY_MS,
+  all: null,
+};
+
+/** A preset ending now (it follows live samples), or a fixed window chosen by zooming. */
+export type HistoryRange =
+  { kind: 'preset'; preset: RangePreset } | { kind: 'window'; from: number; to: number };
+
+/** The most points a chart series may hold (recharts stays fast at ~1k points). */
+export const SERIES_LIMIT = 1000;
+
+const levelSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('value'), text: decimalString }),
+  z.object({ kind: z.literal('no-debt'), text: z.string() }),
+]);
+export type LevelDto = z.infer<typeof levelSchema>;
+
+const bandSchema = z.object({
+  kind: z.enum(['caution', 'liquidation', 'takeover']),
+  threshold: decimalString,
+  label: z.string(),
+  source: z.enum(['exchange', 'config']),
+});
+export type BandDto = z.infer<typeof bandSchema>;
+
+const profileSchema = z.object({
+  unit: z.object({ name: z.string(), kind: z.enum(['ratio', 'fraction']) }).nullable(),
+  bands: z.array(bandSchema),
+  currency: z.string().nullable(),
+});
+export type ProfileDto = z.infer<typeof profileSchema>;
+
+const zoneSchema = z.enum(ZONES);
+const time = z.number().int().nonnegative();
+
+const bucketSchema = z.object({
+  start: time,
+  end: time,
+  firstAt: time,
+  lastAt: time,
+  count: z.number().int().positive(),
+  min: levelSchema,
+  max: levelSchema,
+  last: levelSchema,
+  zone: zoneSchema,
+  worstZone: zoneSchema,
+  cushion: decimalString.nullable(),
+  profile: z.number().int().nonnegative(),
+  assets: decimalString.nullable(),
+  liabilities: decimalString.nullable(),
+  equity: decimalString.nullable(),
+  gapBefore: z.boolean(),
+});
+export type BucketDto = z.infer<typeof bucketSchema>;
+
+const historySchema = z
+  .object({
+    accountId: z.string(),
+    from: time,
+    to: time,
+    bucketMs: z.number().int().positive(),
+    source: z.string(),
+    gapMs: z.number().int().positive(),
+    profiles: z.array(profileSchema),
+    buckets: z.array(bucketSchema),
+  })
+  .refine((h) => h.buckets.every((b) => b.profile < h.profiles.length), {
+    message: 'a bucket refers to a profile that is not in the response',
+    path: ['buckets'],
+  });
+
+/** The history of one account over one range, as the proxy sent it (plus live samples appended since). */
+export type HistoryData = z.infer<typeof historySchema>;
+
+/** Validates a history response; throws an Error naming the first offending field. */
+export function parseHistoryResponse(json: unknown): HistoryData {
+  const result = historySchema.safeParse(json);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue?.path.map(String).join('.') ?? '';
+  throw new Error(
+    `unexpected history response${where ? ` at ${where}` : ''}: ${issue?.message ?? 'invalid'}`,
+  );
+}
+
+/** A level DTO as a domain Level (exact). */
+export function levelOfDto(level: LevelDto): Level {
+  return level.kind === 'no-debt'
+    ? { kind: 'no-debt', text: level.text }
+    : { kind: 'value', value: new Dec(level.text), text: level.text };
+}
+
+/** Bands of a profile as domain bands (exact thresholds). */
+export function bandsOfProfile(profile: ProfileDto | undefined): Band[] {
+  return (profile?.bands ?? []).map((b) => ({ ...b, threshold: new Dec(b.threshold) }));
+}
+
+/** Orders levels exactly: numbers by value, a level with no debt above every number. */
+export function compareLevelDto(a: LevelDto, b: LevelDto): number {
+  if (a.kind === 'no-debt' || b.kind === 'no-debt') {
+    return (a.kind === 'no-debt' ? 1 : 0) - (b.kind === 'no-debt' ? 1 : 0);
+  }
+  return new Dec(a.text).comparedTo(new Dec(b.text));
+}
+
+/** The cushion at the bucket's lowest level, with the bands of its last sample (exact), or null. */
+export function minCushionOf(bucket: BucketDto, profile: ProfileDto | undefined): Dec | null {
+  return cushionOf(levelOfDto(bucket.min), bandsOfProfile(profile));
+}
+
+function worseZone(a: RiskZone, b: RiskZone): RiskZone {
+  return zoneSeverity(b) > zoneSeverity(a) ? b : a;
+}
+
+/** Two buckets as one (adjacent, `a` first): exact min and max, `b`'s last sample. */
+export function mergeBuckets(a: BucketDto, b: BucketDto): BucketDto {
+  return {
+    ...b,
+    start: Math.min(a.start, b.start),
+    end: Math.max(a.end, b.end),
+    firstAt: Math.min(a.firstAt, b.firstAt),
+    count: a.count + b.count,
+    min: compareLevelDto(b.min, a.min) < 0 ? b.min : a.min,
+    max: compareLevelDto(b.max, a.max) > 0 ? b.max : a.max,
+    worstZone: worseZone(a.worstZone, b.worstZone),
+    gapBefore: a.gapBefore || b.gapBefore,
+  };
+}
+
+function profileOfSnapshot(snapshot: MarginSnapshot): ProfileDto {
+  return {
+    unit: snapshot.unit ? { name: snapshot.unit.name, kind: snapshot.unit.kind } : null,
+    bands: snapshot.bands.map((b) => ({
+      kind: b.kind,
+      threshold: b.threshold.toFixed(),
+      label: b.label,
+      source: b.source,
+    })),
+    currency: snapshot.totals?.currency ?? null,
+  };
+}
+
+function sameProfile(a: ProfileDto, b: ProfileDto): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function levelDtoOf(level: Level): LevelDto {
+  return level.kind === 'no-debt'
+    ? { kind: 'no-debt', text: level.text }
+    : { kind: 'value', text: level.text };
+}
+
+function decText(value: Dec | undefined): string | null {
+  return value === undefined ? null : value.toFixed();
+}
+
+/**
+ * Folds live snapshots (from the stream) into a history: a snapshot newer than the last bucket joins it while
+ * it is within the bucket's width, else opens a new bucket; min and max stay exact. A snapshot arriving more
+ * than `gapMs` after the previous one is marked as following an outage. With `windowMs`, buckets that fell out
+ * of the window ending at the newest sample are dropped, so a preset range slides without refetching.
+ * Returns `data` itself when nothing changed.
+ */
+export function appendLive(
+  data: HistoryData,
+  snapshots: readonly MarginSnapshot[],
+  windowMs: number | null,
+): HistoryData {
+  let buckets = data.buckets;
+  let profiles = data.profiles;
+  let to = data.to;
+  let changed = false;
+  for (const snapshot of snapshots) {
+    const level = snapshot.level;
+    const last = buckets[buckets.length - 1];
+    if (level === null || (last && snapshot.time <= last.lastAt)) continue;
+    const profile = profileOfSnapshot(snapshot);
+    let profileIndex = profiles.findIndex((p) => sameProfile(p, profile));
+    if (profileIndex < 0) {
+      profiles = [...profiles, profile];
+      profileIndex = profiles.length - 1;
+    }
+    const t = snapshot.time;
+    const sample: BucketDto = {
+      start: 0,
+      end: 0,
+      firstAt: t,
+      lastAt: t,
+      count: 1,
+      min: levelDtoOf(level),
+      max: levelDtoOf(level),
+      last: levelDtoOf(level),
+      zone: snapshot.zone,
+      worstZone: snapshot.zone,
+      cushion: snapshot.cushion === null ? null : snapshot.cushion.toFixed(8),
+      profile: profileIndex,
+      assets: decText(snapshot.totals?.assets),
+      liabilities: decText(snapshot.totals?.liabilities),
+      equity: decText(snapshot.totals?.equity),
+      gapBefore: last !== undefined && t - last.lastAt > data.gapMs,
+    };
+    if (last && t < last.end) {
+      buckets = [
+        ...buckets.slice(0, -1),
+        mergeBuckets(last, { ...sample, start: last.start, end: last.end }),
+      ];
+    } else {
+      const start = last
+        ? last.start + Math.floor((t - last.start) / data.bucketMs) * data.bucketMs
+        : Math.floor(t / data.bucketMs) * data.bucketMs;
+      buckets = [...buckets, { ...sample, start, end: start + data.bucketMs }];
+    }
+    to = Math.max(to, t);
+    changed = true;
+  }
+  if (!changed) return data;
+  let from = data.from;
+  if (windowMs !== null) {
+    from = Math.max(from, to - windowMs);
+    const kept = buckets.filter((b) => b.end > from);
+    if (kept.length !== buckets.length) buckets = kept;
+  }
+  return { ...data, from, to, profiles, buckets };
+}
+
+/**
+ * At most `limit` buckets, losing as little resolution as possible and never a min or max: the oldest
+ * neighbours are merged in pairs, as many pairs as there are buckets too many (all pairs, repeatedly, when
+ * that is not enough).
+ */
+export function thinBuckets(buckets: readonly BucketDto[], limit: number): BucketDto[] {
+  let current = [...buckets];
+  const target = Math.max(1, limit);
+  while (current.length > target) {
+    const pairs = Math.min(current.length - target, Math.floor(current.length / 2));
+    const next: BucketDto[] = [];
+    for (let i = 0; i < pairs; i += 1) {
+      const a = current[2 * i];
+      const b = current[2 * i + 1];
+      if (a && b) next.push(mergeBuckets(a, b));
+    }
+    next.push(...current.slice(2 * pairs));
+    current = next;
+  }
+  return current;
+}
+
+/** A decimal string from the API as a Dec (null stays null). */
+export function decOf(text: string | null): Dec | null {
+  return text === null ? null : parseDecimal(text);
+}

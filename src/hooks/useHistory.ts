@@ -1,0 +1,170 @@
+// The recorded margin history of an account (GET /api/accounts/:id/history) through react-query, and live
+// snapshots from the stream folded into the cached history without refetching.
+import { keepPreviousData, useQuery, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
+import { useEffect, useMemo, useRef } from 'react';
+import {
+  PRESET_SPAN_MS,
+  SERIES_LIMIT,
+  appendLive,
+  parseHistoryResponse,
+  type HistoryData,
+  type HistoryRange,
+  type RangePreset,
+} from '../components/history/model.ts';
+import type { MarginSnapshot } from '../domain/model.ts';
+
+function rangeKey(range: HistoryRange): string {
+  return range.kind === 'preset' ? range.preset : `${range.from}-${range.to}`;
+}
+
+/** Query keys of history data: everything, one account, one range at one resolution. */
+export const historyKeys = {
+  all: ['history'] as const,
+  account: (accountId: string) => [...historyKeys.all, accountId] as const,
+  range: (accountId: string, range: HistoryRange, maxPoints: number) =>
+    [...historyKeys.account(accountId), rangeKey(range), maxPoints] as const,
+};
+
+/** The request URL: a preset asks for the span ending now (the proxy's now), `all` for everything. */
+export function historyUrl(accountId: string, range: HistoryRange, maxPoints: number, now: number): string {
+  const params = new URLSearchParams();
+  if (range.kind === 'window') {
+    params.set('from', String(Math.max(0, Math.floor(range.from))));
+    params.set('to', String(Math.max(0, Math.ceil(range.to))));
+  } else {
+    const span = PRESET_SPAN_MS[range.preset];
+    if (span !== null) params.set('from', String(Math.max(0, now - span)));
+  }
+  params.set('maxPoints', String(maxPoints));
+  return `/api/accounts/${encodeURIComponent(accountId)}/history?${params.toString()}`;
+}
+
+/** A history request the proxy answered with an error status; `message` carries the proxy's explanation. */
+export class HistoryHttpError extends Error {
+  constructor(
+    readonly status: number,
+    text: string,
+  ) {
+    super(HistoryHttpError.describe(status, text));
+    this.name = 'HistoryHttpError';
+  }
+
+  private static describe(status: number, text: string): string {
+    try {
+      // The proxy answers `{ "error": "<what was wrong>" }`.
+      const body = JSON.parse(text) as unknown;
+      if (typeof body === 'object' && body !== null && 'error' in body && typeof body.error === 'string') {
+        return `history: ${body.error} (HTTP ${status})`;
+      }
+    } catch {
+      // Not JSON: the status alone.
+    }
+    return `history: HTTP ${status}`;
+  }
+}
+
+/** Fetches and validates one history range. */
+export async function fetchHistory(
+  accountId: string,
+  range: HistoryRange,
+  maxPoints: number,
+  signal?: AbortSignal,
+  now: number = Date.now(),
+): Promise<HistoryData> {
+  const response = await fetch(historyUrl(accountId, range, maxPoints, now), {
+    headers: { accept: 'application/json' },
+    ...(signal ? { signal } : {}),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new HistoryHttpError(response.status, text);
+  return parseHistoryResponse(JSON.parse(text));
+}
+
+export interface UseHistoryOptions {
+  /** Buckets requested (≤ 1000). */
+  maxPoints?: number;
+  enabled?: boolean;
+}
+
+/**
+ * One account's history over `range`. Preset ranges are kept current by useLiveHistory rather than by
+ * polling; they are refetched when the window regains focus after a minute.
+ */
+export function useHistory(
+  accountId: string,
+  range: HistoryRange,
+  options: UseHistoryOptions = {},
+): UseQueryResult<HistoryData> {
+  const maxPoints = Math.min(options.maxPoints ?? SERIES_LIMIT, SERIES_LIMIT);
+  return useQuery({
+    queryKey: historyKeys.range(accountId, range, maxPoints),
+    queryFn: ({ signal }) => fetchHistory(accountId, range, maxPoints, signal),
+    enabled: options.enabled ?? true,
+    staleTime: range.kind === 'window' ? Number.POSITIVE_INFINITY : 60_000,
+    refetchOnWindowFocus: true,
+    placeholderData: keepPreviousData,
+    // One retry for network trouble and 5xx; a 4xx (bad range, unknown account) will not change.
+    retry: (failures, error) => failures < 1 && !(error instanceof HistoryHttpError && error.status < 500),
+  });
+}
+
+/** Live snapshots are folded into the cached history at most this often (charts redraw a few times a second at most). */
+export const LIVE_APPEND_MS = 1000;
+
+/**
+ * Appends each new `live` snapshot of the account to the cached history of a preset range, without refetching.
+ * Every snapshot seen is kept until the next fold, so a brief dip between two redraws is not lost.
+ */
+export function useLiveHistory(
+  accountId: string,
+  range: HistoryRange,
+  maxPoints: number,
+  live: MarginSnapshot | null | undefined,
+): void {
+  const client = useQueryClient();
+  const preset: RangePreset | null = range.kind === 'preset' ? range.preset : null;
+  const limit = Math.min(maxPoints, SERIES_LIMIT);
+  const key = useMemo(
+    () => (preset === null ? null : historyKeys.range(accountId, { kind: 'preset', preset }, limit)),
+    [accountId, preset, limit],
+  );
+  const pending = useRef<MarginSnapshot[]>([]);
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+
+  useEffect(() => {
+    pending.current = [];
+    return () => {
+      if (timer.current !== null) clearTimeout(timer.current);
+      timer.current = null;
+      pending.current = [];
+    };
+  }, [key]);
+
+  useEffect(() => {
+    if (!live || key === null || preset === null || live.accountId !== accountId) return;
+    pending.current.push(live);
+    if (timer.current !== null) return;
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      const batch = pending.current;
+      pending.current = [];
+      client.setQueryData<HistoryData>(key, (old) =>
+        old ? appendLive(old, batch, PRESET_SPAN_MS[preset]) : old,
+      );
+    }, LIVE_APPEND_MS);
+  }, [live, key, preset, accountId, client]);
+}
+
+/** Range and resolution of the overview's cushion sparkline. */
+export const SPARKLINE_RANGE: HistoryRange = { kind: 'preset', preset: '24h' };
+export const SPARKLINE_POINTS = 96;
+
+/** The last 24 h of an account at sparkline resolution, kept current with `live`. */
+export function useCushionHistory(
+  accountId: string,
+  live: MarginSnapshot | null | undefined,
+): UseQueryResult<HistoryData> {
+  const query = useHistory(accountId, SPARKLINE_RANGE, { maxPoints: SPARKLINE_POINTS });
+  useLiveHistory(accountId, SPARKLINE_RANGE, SPARKLINE_POINTS, live);
+  return query;
+}

@@ -1,0 +1,301 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { dec } from '../../domain/decimal.ts';
+import type { Band } from '../../domain/model.ts';
+import { openHistory, type HistoryDb } from './db.ts';
+import {
+  DEFAULT_GAP_MS,
+  HEARTBEAT_MS,
+  createRecorder,
+  normalizersFor,
+  type RecorderOptions,
+} from './recorder.ts';
+import { NO_DEBT, TEST_BANDS, levelOf, snapshotAt } from './testkit.ts';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
+
+interface Row {
+  t: number;
+  level_text: string;
+  level_key: number;
+  zone: number;
+  cushion: string | null;
+  gap_before: number;
+}
+
+let history: HistoryDb;
+beforeEach(() => {
+  history = openHistory(':memory:');
+});
+afterEach(() => {
+  vi.useRealTimers();
+  history.close();
+});
+
+function rows(): Row[] {
+  return history.sqlite
+    .prepare<[], Row>(
+      'SELECT t, level_text, level_key, zone, cushion, gap_before FROM samples ORDER BY account_id, t',
+    )
+    .all();
+}
+function count(table = 'samples'): number {
+  return history.sqlite.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).get()?.n ?? -1;
+}
+
+function recorder(options: Partial<RecorderOptions> = {}): ReturnType<typeof createRecorder> {
+  return createRecorder({
+    db: history,
+    normalizeFor: () => undefined,
+    flushMs: 0,
+    pruneEveryMs: 0,
+    ...options,
+  });
+}
+
+describe('which snapshots become samples', () => {
+  it('records changes of level, zone or bands, and a heartbeat every 30 s; nothing else', () => {
+    const rec = recorder();
+    const raised: Band[] = TEST_BANDS.map((b) =>
+      b.kind === 'caution' ? { ...b, threshold: dec('1.8') } : b,
+    );
+    const steps: [number, string, Band[], boolean][] = [
+      [0, '1.7000', TEST_BANDS, true], // first sample
+      [1_000, '1.7000', TEST_BANDS, false], // unchanged
+      [2_000, '1.7000', [...TEST_BANDS], false], // same bands, new array
+      [3_000, '1.6999', TEST_BANDS, true], // level changed
+      [4_000, '1.6999', raised, true], // bands changed (and zone: caution below 1.8)
+      [5_000, '1.6999', raised, false],
+      [4_000 + HEARTBEAT_MS - 1, '1.6999', raised, false],
+      [4_000 + HEARTBEAT_MS, '1.6999', raised, true], // heartbeat
+      [4_000 + HEARTBEAT_MS + 1, '1.69990', raised, true], // same value, different text: recorded as written
+    ];
+    for (const [dt, text, bands] of steps)
+      rec.recordSnapshot(snapshotAt('a', T0 + dt, levelOf(text), bands), T0 + dt);
+    rec.flush();
+    const expected = steps.filter((s) => s[3]).map(([dt, text]) => [T0 + dt, text]);
+    expect(rows().map((r) => [r.t, r.level_text])).toEqual(expected);
+    expect(rows().map((r) => r.zone)).toEqual([0, 0, 2, 2, 2]);
+  });
+
+  it('records a level with no debt as such: its text, key +Infinity, zone safe, cushion 1 — never 0', () => {
+    const rec = recorder();
+    rec.recordSnapshot(snapshotAt('a', T0, NO_DEBT), T0);
+    rec.recordSnapshot(snapshotAt('a', T0 + 1, null), T0 + 1); // no level: nothing to record
+    rec.flush();
+    expect(rows()).toEqual([
+      {
+        t: T0,
+        level_text: '0',
+        level_key: Number.POSITIVE_INFINITY,
+        zone: 0,
+        cushion: '1.00000000',
+        gap_before: 0,
+      },
+    ]);
+  });
+
+  it('stores the cushion rounded to 8 places and the totals exactly', () => {
+    const rec = recorder();
+    rec.recordSnapshot(snapshotAt('a', T0, levelOf('1.37')), T0);
+    rec.flush();
+    const row = history.sqlite
+      .prepare<[], { cushion: string; assets: string; liabilities: string; equity: string | null }>(
+        'SELECT cushion, assets, liabilities, equity FROM samples',
+      )
+      .get();
+    // 1 − 1.1 / 1.37 = 0.19708029197…
+    expect(row).toEqual({ cushion: '0.19708029', assets: '1000.5', liabilities: '400', equity: null });
+  });
+
+  it('keeps the later state of one instant and drops samples older than what is recorded', () => {
+    const rec = recorder();
+    rec.recordSnapshot(snapshotAt('a', T0, levelOf('1.7')), T0);
+    rec.recordSnapshot(snapshotAt('a', T0 + 5, levelOf('1.6')), T0 + 5);
+    rec.recordSnapshot(snapshotAt('a', T0 + 5, levelOf('1.55')), T0 + 5);
+    rec.recordSnapshot(snapshotAt('a', T0 + 3, levelOf('1.2')), T0 + 6);
+    rec.flush();
+    rec.recordSnapshot(snapshotAt('a', T0 + 5, levelOf('1.4')), T0 + 7); // already written: dropped
+    rec.flush();
+    expect(rows().map((r) => [r.t - T0, r.level_text])).toEqual([
+      [0, '1.7'],
+      [5, '1.55'],
+    ]);
+    expect(rec.stats()).toMatchObject({ recorded: 2, written: 2, pending: 0 });
+  });
+});
+
+describe('batching', () => {
+  it('writes a batch when it is full, and the rest on flush()', () => {
+    const rec = recorder({ batchSize: 3 });
+    for (let i = 0; i < 7; i += 1) {
+      rec.recordSnapshot(snapshotAt('a', T0 + i * 1000, levelOf(`1.${70 + i}`)), T0 + i * 1000);
+      expect(count()).toBe(Math.floor((i + 1) / 3) * 3);
+    }
+    expect(rec.stats()).toMatchObject({ recorded: 7, written: 6, pending: 1 });
+    expect(rec.flush()).toBe(1);
+    expect(count()).toBe(7);
+    expect(count('rollups')).toBeGreaterThan(0);
+  });
+
+  it('flushes on its timer', () => {
+    vi.useFakeTimers();
+    const rec = recorder({ flushMs: 1000 });
+    rec.recordSnapshot(snapshotAt('a', T0, levelOf('1.7')), T0);
+    vi.advanceTimersByTime(999);
+    expect(count()).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(count()).toBe(1);
+    rec.close();
+  });
+
+  it('keeps the queue when a write fails and retries it', () => {
+    const error = vi.fn();
+    const rec = recorder({ log: { info: vi.fn(), warn: vi.fn(), error } });
+    rec.recordSnapshot(snapshotAt('a', T0, levelOf('1.7')), T0);
+    history.sqlite.exec('ALTER TABLE samples RENAME TO samples_away');
+    expect(rec.flush()).toBe(0);
+    expect(error).toHaveBeenCalledWith('history: writing a batch failed; will retry', expect.anything());
+    expect(rec.stats().pending).toBe(1);
+    history.sqlite.exec('ALTER TABLE samples_away RENAME TO samples');
+    expect(rec.flush()).toBe(1);
+    expect(count()).toBe(1);
+  });
+});
+
+describe('outages', () => {
+  it('marks the first sample after a silence longer than the gap threshold, even when nothing changed', () => {
+    const rec = recorder();
+    rec.recordSnapshot(snapshotAt('a', T0, levelOf('1.7')), T0);
+    rec.recordSnapshot(snapshotAt('a', T0 + 10_000, levelOf('1.7')), T0 + 10_000);
+    const after = T0 + 10_000 + DEFAULT_GAP_MS + 1;
+    rec.recordSnapshot(snapshotAt('a', after, levelOf('1.7')), after);
+    rec.flush();
+    expect(rows().map((r) => [r.t, r.gap_before])).toEqual([
+      [T0, 0],
+      [after, 1],
+    ]);
+  });
+
+  it('after a restart, continues the same history and marks the downtime as a gap', () => {
+    const first = recorder();
+    first.recordSnapshot(snapshotAt('a', T0, levelOf('1.7')), T0);
+    first.recordSnapshot(snapshotAt('b', T0, levelOf('1.7')), T0);
+    first.close();
+
+    const second = recorder();
+    second.recordSnapshot(snapshotAt('a', T0 + 5_000, levelOf('1.6')), T0 + 5_000); // quick restart
+    second.recordSnapshot(snapshotAt('b', T0 + DEFAULT_GAP_MS + 1, levelOf('1.7')), T0 + DEFAULT_GAP_MS + 1);
+    second.recordSnapshot(snapshotAt('a', T0 - 1, levelOf('1.2')), T0 + 6_000); // older than stored
+    second.close();
+    expect(rows().map((r) => [r.t - T0, r.gap_before])).toEqual([
+      [0, 0],
+      [5_000, 0],
+      [0, 0],
+      [DEFAULT_GAP_MS + 1, 1],
+    ]);
+  });
+});
+
+describe('retention', () => {
+  it('deletes samples and whole rollup periods older than retentionDays', () => {
+    const rec = recorder({ retentionDays: 2 });
+    const now = T0 + 10 * DAY;
+    const times = [T0, T0 + DAY, now - 2 * DAY - 60_000, now - 2 * DAY + 1, now - 1000];
+    times.forEach((t, i) => rec.recordSnapshot(snapshotAt('a', t, levelOf(`1.${60 + i}`)), t));
+    rec.flush();
+    expect(rec.prune(now)).toBe(3);
+    expect(rows().map((r) => r.t)).toEqual([now - 2 * DAY + 1, now - 1000]);
+    const periods = history.sqlite
+      .prepare<[], { period: number; start: number }>(
+        'SELECT period, start FROM rollups ORDER BY period, start',
+      )
+      .all();
+    const cutoff = now - 2 * DAY;
+    for (const p of periods) expect(p.start + p.period).toBeGreaterThan(cutoff);
+    expect(periods.filter((p) => p.period === 60_000)).toHaveLength(2);
+    // Recording continues after pruning.
+    rec.recordSnapshot(snapshotAt('a', now, levelOf('1.5')), now);
+    rec.flush();
+    expect(count()).toBe(3);
+  });
+
+  it('prunes a long backlog in slices', () => {
+    const rec = recorder({ retentionDays: 1 });
+    for (let i = 0; i < 200; i += 1) {
+      const t = T0 + i * 3_600_000;
+      rec.recordSnapshot(snapshotAt('a', t, levelOf(`1.${100 + i}`)), t);
+    }
+    rec.flush();
+    const now = T0 + 200 * 3_600_000;
+    expect(rec.prune(now)).toBe(176);
+    expect(count()).toBe(24);
+  });
+});
+
+describe('the proxy message hook', () => {
+  const fixture = JSON.parse(
+    readFileSync(new URL('../../exchanges/valr/fixtures/margin-info.json', import.meta.url), 'utf8'),
+  ) as { type: string; data: Record<string, unknown> };
+  const withFraction = (marginFraction: string): unknown => ({
+    ...fixture,
+    data: { ...fixture.data, marginFraction },
+  });
+
+  it('normalizes with the exchange module and the account thresholds, and records the snapshot', () => {
+    const normalizeFor = normalizersFor([
+      { id: 'valr-1', exchange: 'valr', thresholds: { liquidation: dec('0.5') }, pollSeconds: 15 },
+    ]);
+    const rec = recorder({ normalizeFor });
+    rec.record('valr-1', 'account', withFraction('1.90363696'), T0);
+    rec.record('valr-1', 'account', withFraction('0.40000000'), T0 + 5_000);
+    rec.record('valr-1', 'account', { type: 'MARGIN_INFO', data: { marginFraction: 5 } }, T0 + 6_000);
+    rec.record('valr-1', 'account', 'not json', T0 + 7_000);
+    rec.record('valr-1', 'account', { type: 'BALANCE_UPDATE', data: {} }, T0 + 8_000);
+    rec.record('unknown', 'account', withFraction('1.0'), T0 + 9_000);
+    rec.flush();
+    expect(rows().map((r) => [r.t, r.level_text, r.zone, r.cushion])).toEqual([
+      [T0, '1.90363696', 0, '0.73734488'], // 1 − 0.5 / 1.90363696 = 0.737344876…
+      [T0 + 5_000, '0.40000000', 3, '-0.25000000'],
+    ]);
+    expect(rec.stats()).toMatchObject({ messages: 6, rejected: 2, recorded: 2, written: 2 });
+    const body = history.sqlite.prepare<[], { body: string }>('SELECT body FROM profiles').get()?.body ?? '';
+    expect(JSON.parse(body)).toMatchObject({
+      unit: { name: 'Margin fraction', kind: 'fraction' },
+      // Highest threshold first, as resolveBands orders them (here the configured line is above VALR's initial).
+      bands: [
+        { kind: 'liquidation', threshold: '0.5', label: 'liquidation', source: 'config' },
+        { kind: 'caution', threshold: '0.098837526', label: 'initialMarginFraction', source: 'exchange' },
+        { kind: 'takeover', threshold: '0.017056799', label: 'autoCloseMarginFraction', source: 'exchange' },
+      ],
+      currency: 'USDC',
+    });
+  });
+
+  it('gap thresholds follow the account cadence: max(90 s, 3 × fastest channel or poll)', () => {
+    const normalizeFor = normalizersFor([
+      { id: 'valr-1', exchange: 'valr', pollSeconds: 15 },
+      { id: 'bitso-slow', exchange: 'bitso', pollSeconds: 60 },
+    ]);
+    const rec = recorder({ normalizeFor });
+    expect(rec.gapMsFor('valr-1')).toBe(90_000);
+    expect(rec.gapMsFor('bitso-slow')).toBe(180_000);
+    expect(rec.gapMsFor('nobody')).toBe(90_000);
+  });
+
+  it('never throws, even when normalize does', () => {
+    const warn = vi.fn();
+    const rec = recorder({
+      normalizeFor: () => ({
+        normalize: () => {
+          throw new Error('boom');
+        },
+      }),
+      log: { info: vi.fn(), warn, error: vi.fn() },
+    });
+    expect(() => rec.record('a', 'x', {}, T0)).not.toThrow();
+    expect(warn).toHaveBeenCalledOnce();
+    expect(rec.stats().rejected).toBe(1);
+  });
+});

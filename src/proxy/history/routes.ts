@@ -1,0 +1,127 @@
+// GET /api/accounts/:id/history?from=&to=&maxPoints= — the recorded margin history of one account, bucketed.
+//
+// Parameters (all optional): `from` and `to` in ms since 1970-01-01 UTC, inclusive (default: from the first
+// recorded sample to now); `maxPoints` 2–1000 (default 1000). An empty value counts as absent. Anything else
+// is a 400 whose body `{ "error": … }` says what was wrong; an account that is not configured is a 404.
+import type { FastifyInstance } from 'fastify';
+import type { HistoryDb } from './db.ts';
+import { DEFAULT_GAP_MS } from './recorder.ts';
+import {
+  MAX_POINTS_LIMIT,
+  MIN_POINTS_LIMIT,
+  createReader,
+  type HistoryReader,
+  type HistoryResult,
+} from './query.ts';
+
+/** Latest time a JavaScript Date can hold (ms). */
+const MAX_TIME = 8_640_000_000_000_000;
+const PARAMS = ['from', 'to', 'maxPoints'] as const;
+
+export interface HistoryParams {
+  from?: number;
+  to?: number;
+  maxPoints: number;
+}
+
+export type ParamsOutcome = { ok: true; params: HistoryParams } | { ok: false; message: string };
+
+function quote(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+}
+
+/** Validates the query string of a history request; the message says which parameter is wrong and why. */
+export function parseHistoryParams(query: unknown): ParamsOutcome {
+  const raw = typeof query === 'object' && query !== null ? (query as Record<string, unknown>) : {};
+  const unknown = Object.keys(raw).filter((k) => !(PARAMS as readonly string[]).includes(k));
+  if (unknown.length > 0) {
+    return {
+      ok: false,
+      message: `unknown parameter ${quote(unknown[0] ?? '')}; expected from, to and maxPoints`,
+    };
+  }
+  const text: Partial<Record<(typeof PARAMS)[number], string>> = {};
+  for (const name of PARAMS) {
+    const value = raw[name];
+    if (value === undefined || value === '') continue;
+    if (typeof value !== 'string') return { ok: false, message: `${name} must be given once` };
+    text[name] = value.trim();
+  }
+  const params: HistoryParams = { maxPoints: MAX_POINTS_LIMIT };
+  for (const name of ['from', 'to'] as const) {
+    const value = text[name];
+    if (value === undefined) continue;
+    const n = /^\d{1,16}$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n > MAX_TIME) {
+      return {
+        ok: false,
+        message: `${name} must be a time in milliseconds since 1970-01-01 UTC (a whole number), got ${quote(value)}`,
+      };
+    }
+    params[name] = n;
+  }
+  if (text.maxPoints !== undefined) {
+    const n = /^\d{1,7}$/.test(text.maxPoints) ? Number(text.maxPoints) : Number.NaN;
+    if (!(n >= MIN_POINTS_LIMIT && n <= MAX_POINTS_LIMIT)) {
+      return {
+        ok: false,
+        message: `maxPoints must be a whole number from ${MIN_POINTS_LIMIT} to ${MAX_POINTS_LIMIT}, got ${quote(text.maxPoints)}`,
+      };
+    }
+    params.maxPoints = n;
+  }
+  if (params.from !== undefined && params.to !== undefined && params.from > params.to) {
+    return { ok: false, message: `from (${params.from}) is after to (${params.to})` };
+  }
+  return { ok: true, params };
+}
+
+/** The JSON body of a history response: the query result plus the account's gap threshold. */
+export interface HistoryResponse extends HistoryResult {
+  /** Silence (ms) after which the recorder marks an outage; the browser uses it for live samples too. */
+  gapMs: number;
+}
+
+export interface HistoryRouteDeps {
+  db: HistoryDb;
+  /** True for a configured account id (others get a 404). */
+  hasAccount(accountId: string): boolean;
+  /** The running recorder: its queue is flushed before a query, and it knows each account's gap threshold. */
+  recorder?: { flush(): number; gapMsFor(accountId: string): number };
+  now?: () => number;
+}
+
+/** Error bodies look like the rest of the proxy's API: `{ "error": "<what was wrong>" }`. */
+function problem(message: string): { error: string } {
+  return { error: message };
+}
+
+/** Registers GET /api/accounts/:id/history on `app`. */
+export function registerHistoryRoutes(app: FastifyInstance, deps: HistoryRouteDeps): HistoryReader {
+  const reader = createReader(deps.db);
+  const now = deps.now ?? Date.now;
+  app.get<{ Params: { id: string } }>('/api/accounts/:id/history', async (request, reply) => {
+    const accountId = request.params.id;
+    if (!deps.hasAccount(accountId)) {
+      return reply.code(404).send(problem(`unknown account ${quote(accountId)}`));
+    }
+    const parsed = parseHistoryParams(request.query);
+    if (!parsed.ok) return reply.code(400).send(problem(parsed.message));
+    const at = now();
+    const { from, to, maxPoints } = parsed.params;
+    if (from !== undefined && to === undefined && from > at) {
+      return reply.code(400).send(problem(`from (${from}) is after to (now, ${at})`));
+    }
+    deps.recorder?.flush();
+    const result = reader.query({
+      accountId,
+      maxPoints,
+      now: at,
+      ...(from !== undefined ? { from } : {}),
+      ...(to !== undefined ? { to } : {}),
+    });
+    const body: HistoryResponse = { ...result, gapMs: deps.recorder?.gapMsFor(accountId) ?? DEFAULT_GAP_MS };
+    return reply.header('cache-control', 'no-store').send(body);
+  });
+  return reader;
+}
