@@ -1,0 +1,135 @@
+// The alert banner, shown on every page, and the delivery of live alerts to browser notifications and sound.
+import { useCallback, useRef, type KeyboardEvent } from 'react';
+import { Link } from 'wouter';
+import {
+  alertFeedEvents,
+  useAlertFeed,
+  useAlertPrefs,
+  useLiveAlerts,
+  useOpenAlerts,
+} from '../../hooks/useAlerts.ts';
+import { formatLocalTime, formatUtc } from '../words.ts';
+import './alerts.css';
+import { bannerAlerts } from './model.ts';
+import { showAlertNotification } from './notify.ts';
+import { RULE_WORDS, type Alert } from './protocol.ts';
+import { beep } from './sound.ts';
+
+/** How many alerts the banner lists before pointing to the alerts page. */
+const SHOWN = 4;
+
+function headline(alert: Alert): string {
+  const rule = RULE_WORDS[alert.rule].name;
+  return alert.kind === 'fired' ? rule : `Recovered: ${rule}`;
+}
+
+/**
+ * The banner of open alerts (and all-clears that arrived while the page was open). role="alert", so screen
+ * readers announce new ones; each can be dismissed with its button, and Escape dismisses all shown.
+ */
+export function AlertBanner() {
+  const open = useOpenAlerts();
+  const live = useAlertFeed((s) => s.live);
+  const dismissed = useAlertFeed((s) => s.dismissed);
+  const items = bannerAlerts(open, live, dismissed);
+  const shown = items.slice(0, SHOWN);
+  const listRef = useRef<HTMLUListElement>(null);
+
+  const dismiss = (ids: string[], index: number) => {
+    alertFeedEvents.dismiss(ids);
+    // Keep keyboard focus in a sensible place once the focused button is gone.
+    requestAnimationFrame(() => {
+      const buttons = listRef.current?.querySelectorAll<HTMLButtonElement>('button[data-dismiss]');
+      const next = buttons?.[Math.min(index, buttons.length - 1)];
+      if (next) next.focus();
+      else document.getElementById('main')?.focus();
+    });
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    if (event.key === 'Escape' && shown.length > 0) {
+      event.preventDefault();
+      dismiss(
+        shown.map((a) => a.id),
+        0,
+      );
+    }
+  };
+
+  return (
+    <div className="alert-banner" role="alert" data-testid="alert-banner" onKeyDown={onKeyDown}>
+      {shown.length > 0 && (
+        <div className="alert-banner__box">
+          <ul className="alert-banner__list" ref={listRef}>
+            {shown.map((alert, index) => (
+              <li
+                key={alert.id}
+                className={`alert-banner__item alert-banner__item--${alert.kind} zone-edge-${alert.kind === 'fired' ? alert.zone : 'safe'}`}
+                data-testid="alert-banner-item"
+                data-rule={alert.rule}
+                data-kind={alert.kind}
+                data-account={alert.accountId}
+              >
+                <p className="alert-banner__text">
+                  <strong>{headline(alert)}</strong> {alert.message}{' '}
+                  <time
+                    className="muted small"
+                    dateTime={new Date(alert.at).toISOString()}
+                    title={formatUtc(alert.at)}
+                  >
+                    {formatLocalTime(alert.at)}
+                  </time>
+                </p>
+                <button
+                  type="button"
+                  className="button button--quiet"
+                  data-dismiss=""
+                  aria-label={`Dismiss: ${headline(alert)}, ${alert.message}`}
+                  onClick={() => dismiss([alert.id], index)}
+                >
+                  Dismiss
+                </button>
+              </li>
+            ))}
+          </ul>
+          <p className="alert-banner__foot small">
+            {items.length > SHOWN && <span>{items.length - SHOWN} more · </span>}
+            <Link href="/alerts">All alerts and settings</Link>
+            {shown.length > 1 && (
+              <>
+                {' · '}
+                <button
+                  type="button"
+                  className="link-button"
+                  onClick={() =>
+                    dismiss(
+                      shown.map((a) => a.id),
+                      0,
+                    )
+                  }
+                >
+                  Dismiss all
+                </button>
+              </>
+            )}
+            <span className="muted"> · Esc dismisses</span>
+          </p>
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** Mount once near the root: the banner, plus notifications and sound for alerts as they arrive. */
+export function AlertCenter() {
+  const prefs = useAlertPrefs();
+  const onAlert = useCallback(
+    (alert: Alert) => {
+      if (prefs.notifications) showAlertNotification(alert);
+      if (prefs.sound && alert.kind === 'fired') beep();
+    },
+    [prefs.notifications, prefs.sound],
+  );
+  useLiveAlerts(onAlert);
+  return <AlertBanner />;
+}

@@ -1,0 +1,99 @@
+// The alert API as the browser reads it (GET/PUT /api/alerts…, `{type:"alert"}` stream frames), validated at
+// the edge. Browser-safe: no React, no proxy imports.
+import { z } from 'zod';
+import { isDecimalText } from '../../domain/decimal.ts';
+import { ZONES } from '../../domain/model.ts';
+
+export const ALERT_RULE_IDS = ['zone-worse', 'cushion-below', 'fast-fall', 'stale', 'auth-failure'] as const;
+export type AlertRuleId = (typeof ALERT_RULE_IDS)[number];
+
+const decimalText = z.string().refine(isDecimalText, { message: 'not a decimal' });
+
+export const alertSchema = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  exchange: z.string(),
+  rule: z.enum(ALERT_RULE_IDS),
+  kind: z.enum(['fired', 'recovered']),
+  level: z.string().nullable(),
+  zone: z.enum(ZONES),
+  cushion: decimalText.nullable(),
+  message: z.string(),
+  at: z.number(),
+});
+export type Alert = z.infer<typeof alertSchema>;
+
+/** The stream frame carrying one new alert; add it to the stream's frame union. */
+export const alertFrameSchema = z.object({ type: z.literal('alert'), alert: alertSchema });
+export type AlertFrame = z.infer<typeof alertFrameSchema>;
+
+export const alertPageSchema = z.object({
+  alerts: z.array(alertSchema),
+  nextBefore: z.number().nullable(),
+  open: z.array(alertSchema).optional(),
+});
+export type AlertPage = z.infer<typeof alertPageSchema>;
+
+export const ruleSettingsSchema = z.object({
+  zoneWorse: z.object({ enabled: z.boolean() }),
+  cushionBelow: z.object({ enabled: z.boolean(), percent: decimalText }),
+  fastFall: z.object({ enabled: z.boolean(), percent: decimalText, minutes: z.number() }),
+  stale: z.object({ enabled: z.boolean(), seconds: z.number().nullable() }),
+  authFailure: z.object({ enabled: z.boolean() }),
+  hysteresisPercent: decimalText,
+  cooldownMinutes: z.number(),
+});
+export type RuleSettings = z.infer<typeof ruleSettingsSchema>;
+
+export const rulesViewSchema = z.object({
+  builtin: ruleSettingsSchema,
+  defaults: ruleSettingsSchema,
+  accounts: z.array(
+    z.object({
+      id: z.string(),
+      exchange: z.string(),
+      label: z.string(),
+      settings: ruleSettingsSchema,
+      overridden: z.boolean(),
+    }),
+  ),
+  config: z.unknown(),
+  overrides: z.unknown(),
+});
+export type RulesView = z.infer<typeof rulesViewSchema>;
+
+export const webhookStatusSchema = z.object({
+  index: z.number(),
+  target: z.string(),
+  format: z.enum(['generic', 'slack', 'telegram']),
+  state: z.enum(['idle', 'ok', 'retrying', 'failing']),
+  lastError: z.string().nullable(),
+  lastAttemptAt: z.number().nullable(),
+  lastSuccessAt: z.number().nullable(),
+  delivered: z.number(),
+  failed: z.number(),
+  queued: z.number(),
+});
+export type WebhookStatus = z.infer<typeof webhookStatusSchema>;
+
+/** A change to the UI layer of the rules (PUT /api/alerts/rules); `null` drops a layer. */
+export interface RulesPatch {
+  defaults?: Partial<RuleSettings> | null;
+  accounts?: Record<string, Partial<RuleSettings> | null>;
+}
+
+/** Rule names for people. */
+export const RULE_WORDS: Record<AlertRuleId, { name: string; short: string }> = {
+  'zone-worse': { name: 'Worse risk zone', short: 'Zone' },
+  'cushion-below': { name: 'Low cushion', short: 'Cushion' },
+  'fast-fall': { name: 'Fast fall', short: 'Fall' },
+  stale: { name: 'Stale data', short: 'Stale' },
+  'auth-failure': { name: 'Authentication failure', short: 'Auth' },
+};
+
+/** A description of what was wrong with a response, for an Error message. */
+export function schemaProblem(what: string, error: z.ZodError): string {
+  const issue = error.issues[0];
+  const where = issue?.path.map(String).join('.') ?? '';
+  return `unexpected ${what} response${where ? ` at ${where}` : ''}: ${issue?.message ?? ''}`;
+}

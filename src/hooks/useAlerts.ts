@@ -1,0 +1,268 @@
+// Alerts in the browser: server state through react-query (history, rules, webhook status; keys from one
+// factory), live alert frames in a small zustand store, and the user's notification/sound preferences.
+import {
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+  type UseInfiniteQueryResult,
+  type InfiniteData,
+  type UseMutationResult,
+  type UseQueryResult,
+} from '@tanstack/react-query';
+import { useEffect, useMemo, useRef } from 'react';
+import { useStore } from 'zustand';
+import { createStore } from 'zustand/vanilla';
+import type { z } from 'zod';
+import { alertMarkers, type AlertMarker } from '../components/alerts/markers.ts';
+import {
+  alertFrameSchema,
+  alertPageSchema,
+  rulesViewSchema,
+  schemaProblem,
+  webhookStatusSchema,
+  type Alert,
+  type AlertPage,
+  type RulesPatch,
+  type RulesView,
+  type WebhookStatus,
+} from '../components/alerts/protocol.ts';
+
+/** Query keys of everything alert-related; invalidate `alertKeys.all` to refresh it all. */
+export const alertKeys = {
+  all: ['alerts'] as const,
+  history: (accountId?: string) => [...alertKeys.all, 'history', accountId ?? '*'] as const,
+  markers: (accountId: string, from: number) => [...alertKeys.all, 'markers', accountId, from] as const,
+  rules: () => [...alertKeys.all, 'rules'] as const,
+  webhooks: () => [...alertKeys.all, 'webhooks'] as const,
+};
+
+/** A failed alert API request: the status and the proxy's message. */
+export class AlertApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AlertApiError';
+  }
+}
+
+async function requestJson<T>(
+  url: string,
+  schema: z.ZodType<T>,
+  what: string,
+  init: RequestInit = {},
+): Promise<T> {
+  const response = await fetch(url, { ...init, headers: { accept: 'application/json', ...init.headers } });
+  const text = await response.text();
+  let json: unknown = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // reported below
+  }
+  if (!response.ok) {
+    const message =
+      typeof json === 'object' && json !== null && typeof (json as { message?: unknown }).message === 'string'
+        ? (json as { message: string }).message
+        : text.trim().slice(0, 200);
+    throw new AlertApiError(response.status, `HTTP ${response.status}${message ? `: ${message}` : ''}`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new Error(schemaProblem(what, parsed.error));
+  return parsed.data;
+}
+
+/** The alert history, newest first, a page at a time (`fetchNextPage` for older ones). */
+export function useAlertHistory(
+  options: { accountId?: string; pageSize?: number } = {},
+): UseInfiniteQueryResult<InfiniteData<AlertPage, number | null>> {
+  const { accountId, pageSize = 50 } = options;
+  return useInfiniteQuery({
+    queryKey: alertKeys.history(accountId),
+    queryFn: ({ pageParam, signal }) => {
+      const params = new URLSearchParams({ limit: String(pageSize) });
+      if (pageParam !== null) params.set('before', String(pageParam));
+      if (accountId) params.set('account', accountId);
+      return requestJson(`/api/alerts?${params.toString()}`, alertPageSchema, '/api/alerts', { signal });
+    },
+    initialPageParam: null as number | null,
+    getNextPageParam: (last) => last.nextBefore,
+    staleTime: 30_000,
+  });
+}
+
+/** Alerts open now according to the proxy (from the first history page). */
+export function useOpenAlerts(): Alert[] | undefined {
+  return useAlertHistory().data?.pages[0]?.open;
+}
+
+/** The rule settings (built-in, effective defaults, per account). */
+export function useAlertRules(): UseQueryResult<RulesView> {
+  return useQuery({
+    queryKey: alertKeys.rules(),
+    queryFn: ({ signal }) =>
+      requestJson('/api/alerts/rules', rulesViewSchema, '/api/alerts/rules', { signal }),
+  });
+}
+
+/** Saves a change to the rules (PUT /api/alerts/rules); the answer replaces the cached rules. */
+export function useUpdateAlertRules(): UseMutationResult<RulesView, Error, RulesPatch> {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (patch: RulesPatch) =>
+      requestJson('/api/alerts/rules', rulesViewSchema, '/api/alerts/rules', {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(patch),
+      }),
+    onSuccess: (view) => {
+      client.setQueryData(alertKeys.rules(), view);
+      void client.invalidateQueries({ queryKey: alertKeys.history() });
+    },
+  });
+}
+
+/** Webhook delivery status, refreshed every 15 s while shown. */
+export function useWebhookStatus(): UseQueryResult<WebhookStatus[]> {
+  return useQuery({
+    queryKey: alertKeys.webhooks(),
+    queryFn: ({ signal }) =>
+      requestJson('/api/alerts/webhooks', webhookStatusSchema.array(), '/api/alerts/webhooks', { signal }),
+    refetchInterval: 15_000,
+  });
+}
+
+/**
+ * Alert markers of one account for the history chart, within `range` (ms epoch). Fetches up to 500 alerts
+ * from `range.from` on; refetches when an alert arrives.
+ */
+export function useAlertMarkers(accountId: string, range: { from: number; to: number }): AlertMarker[] {
+  const query = useQuery({
+    queryKey: alertKeys.markers(accountId, range.from),
+    queryFn: ({ signal }) => {
+      const params = new URLSearchParams({
+        account: accountId,
+        from: String(Math.max(0, Math.floor(range.from))),
+      });
+      params.set('limit', '500');
+      return requestJson(`/api/alerts?${params.toString()}`, alertPageSchema, '/api/alerts', { signal });
+    },
+    staleTime: 30_000,
+  });
+  const alerts = query.data?.alerts;
+  return useMemo(() => alertMarkers(alerts ?? [], range, accountId), [alerts, range, accountId]);
+}
+
+// Live alerts
+
+export interface AlertFeedState {
+  /** Alerts received on the stream since the page loaded, oldest first (at most 200). */
+  live: Alert[];
+  /** Ids the user dismissed from the banner. */
+  dismissed: Record<string, true>;
+}
+
+const MAX_LIVE = 200;
+
+/** The live alert store (one per page). */
+export const alertFeed = createStore<AlertFeedState>()(() => ({ live: [], dismissed: {} }));
+
+export const alertFeedEvents = {
+  received(alert: Alert): void {
+    alertFeed.setState((s) =>
+      s.live.some((a) => a.id === alert.id) ? s : { live: [...s.live, alert].slice(-MAX_LIVE) },
+    );
+  },
+  dismiss(ids: readonly string[]): void {
+    alertFeed.setState((s) => {
+      const dismissed = { ...s.dismissed };
+      for (const id of ids) dismissed[id] = true;
+      return { dismissed };
+    });
+  },
+  reset(): void {
+    alertFeed.setState({ live: [], dismissed: {} });
+  },
+};
+
+/**
+ * For the stream hook: takes a decoded stream frame; when it is `{type:"alert", alert}`, stores the alert and
+ * returns true; otherwise returns false (not an alert frame, or not a valid one).
+ */
+export function receiveAlertFrame(frame: unknown): boolean {
+  const parsed = alertFrameSchema.safeParse(frame);
+  if (!parsed.success) return false;
+  alertFeedEvents.received(parsed.data.alert);
+  return true;
+}
+
+/** Reads the live alert store. */
+export function useAlertFeed<T>(selector: (state: AlertFeedState) => T): T {
+  return useStore(alertFeed, selector);
+}
+
+/**
+ * Calls `onAlert` once for each alert that arrives on the stream while mounted, and refreshes the alert
+ * queries. Mount once (the alert center does).
+ */
+export function useLiveAlerts(onAlert: (alert: Alert) => void): void {
+  const client = useQueryClient();
+  const handler = useRef(onAlert);
+  useEffect(() => {
+    handler.current = onAlert;
+  }, [onAlert]);
+  useEffect(
+    () =>
+      alertFeed.subscribe((state, previous) => {
+        if (state.live === previous.live) return;
+        const known = new Set(previous.live.map((a) => a.id));
+        const fresh = state.live.filter((a) => !known.has(a.id));
+        if (fresh.length === 0) return;
+        void client.invalidateQueries({ queryKey: alertKeys.all });
+        for (const alert of fresh) handler.current(alert);
+      }),
+    [client],
+  );
+}
+
+// Preferences
+
+export interface AlertPrefs {
+  /** Show browser notifications (permission is asked when this is turned on). */
+  notifications: boolean;
+  /** Beep on new alerts (off by default). */
+  sound: boolean;
+}
+
+const PREFS_KEY = 'margin-watch.alert-prefs';
+const DEFAULT_PREFS: AlertPrefs = { notifications: false, sound: false };
+
+function loadPrefs(): AlertPrefs {
+  try {
+    const raw = globalThis.localStorage?.getItem(PREFS_KEY);
+    if (!raw) return DEFAULT_PREFS;
+    const value = JSON.parse(raw) as Partial<Record<keyof AlertPrefs, unknown>>;
+    return { notifications: value.notifications === true, sound: value.sound === true };
+  } catch {
+    return DEFAULT_PREFS;
+  }
+}
+
+/** The user's alert preferences, kept in localStorage. */
+export const alertPrefs = createStore<AlertPrefs>()(() => loadPrefs());
+
+/** Changes preferences and remembers them. */
+export function setAlertPrefs(change: Partial<AlertPrefs>): void {
+  alertPrefs.setState(change);
+  try {
+    globalThis.localStorage?.setItem(PREFS_KEY, JSON.stringify(alertPrefs.getState()));
+  } catch {
+    // private mode or storage full: the preference lasts for this page only
+  }
+}
+
+export function useAlertPrefs(): AlertPrefs {
+  return useStore(alertPrefs);
+}

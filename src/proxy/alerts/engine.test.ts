@@ -1,0 +1,460 @@
+import { describe, expect, it } from 'vitest';
+import { createAlertEngine, type AlertEvent, type AlertRuleId } from './engine.ts';
+import { resolveSettings, type AlertRulesConfig, type RuleSettingsPatch } from './rules.ts';
+import { ACCOUNTS, BANDS, MINUTE, ManualClock, SECOND, snap } from './testkit.ts';
+
+const A = 'bitso-demo';
+
+function setup(defaults: RuleSettingsPatch = {}, accounts: AlertRulesConfig['accounts'] = {}) {
+  const clock = new ManualClock();
+  const config: AlertRulesConfig = { defaults, accounts };
+  const engine = createAlertEngine({
+    accounts: ACCOUNTS,
+    settingsFor: (id) => resolveSettings(id, config, undefined),
+    now: clock.now,
+  });
+  const events: AlertEvent[] = [];
+  const keep = (list: AlertEvent[]) => {
+    events.push(...list);
+    return list;
+  };
+  return {
+    clock,
+    engine,
+    events,
+    /** Feeds a level of account A, `stepMs` after the previous input. */
+    level(text: string | null, stepMs = SECOND, accountId = A) {
+      clock.advance(stepMs);
+      return keep(engine.snapshot(accountId, snap(accountId, text)));
+    },
+    status(state: Parameters<typeof engine.status>[1], detail?: string, accountId = A) {
+      return keep(engine.status(accountId, state, detail));
+    },
+    tick(stepMs = SECOND) {
+      clock.advance(stepMs);
+      return keep(engine.tick());
+    },
+  };
+}
+
+/** `rule:kind` of each event, optionally only of some rules. */
+function kinds(events: readonly AlertEvent[], rules?: AlertRuleId[]): string[] {
+  return events.filter((e) => !rules || rules.includes(e.rule)).map((e) => `${e.rule}:${e.kind}`);
+}
+
+const ZONE_ONLY = {
+  cushionBelow: { enabled: false },
+  fastFall: { enabled: false },
+  stale: { enabled: false },
+} satisfies RuleSettingsPatch;
+
+describe('zone-worse', () => {
+  it('fires once on entering caution, with the level as written, zone and cushion', () => {
+    const h = setup(ZONE_ONLY);
+    expect(h.level('1.62')).toEqual([]);
+    const [fired, ...rest] = h.level('1.4');
+    expect(rest).toEqual([]);
+    expect(fired).toMatchObject({
+      accountId: A,
+      exchange: 'bitso',
+      rule: 'zone-worse',
+      kind: 'fired',
+      level: '1.4',
+      zone: 'caution',
+      cushion: '0.21428571',
+      message: 'Bitso (demo): entered Caution — level 1.4, below the margin-call line 1.5',
+      at: h.clock.t,
+    });
+    expect(h.level('1.45')).toEqual([]);
+    expect(h.level('1.3')).toEqual([]);
+  });
+
+  it('escalates to liquidation and takeover at once, ignoring the cooldown of milder zones', () => {
+    const h = setup(ZONE_ONLY);
+    h.level('1.4');
+    const liq = h.level('1.08');
+    expect(liq.map((e) => [e.kind, e.zone, e.message])).toEqual([
+      [
+        'fired',
+        'liquidation',
+        'Bitso (demo): entered Liquidation — level 1.08, below the liquidation line 1.1',
+      ],
+    ]);
+    const take = h.level('1.04');
+    expect(take.map((e) => [e.kind, e.zone])).toEqual([['fired', 'takeover']]);
+    expect(kinds(h.events)).toEqual(['zone-worse:fired', 'zone-worse:fired', 'zone-worse:fired']);
+  });
+
+  it('fires on the first snapshot when the account is already in a bad zone', () => {
+    const h = setup(ZONE_ONLY);
+    expect(h.level('1.09').map((e) => e.zone)).toEqual(['liquidation']);
+  });
+
+  // caution line 1.5 with a 2 % margin: clears at 1.53 and above.
+  it.each([
+    { back: '1.51', cleared: false },
+    { back: '1.529999', cleared: false },
+    { back: '1.53', cleared: true },
+    { back: '2', cleared: true },
+  ])('clears a caution alert at $back: $cleared', ({ back, cleared }) => {
+    const h = setup(ZONE_ONLY);
+    h.level('1.45');
+    const out = h.level(back);
+    expect(kinds(out)).toEqual(cleared ? ['zone-worse:recovered'] : []);
+  });
+
+  it('sends exactly one recovered, worded with the level, when the alert clears', () => {
+    const h = setup(ZONE_ONLY);
+    h.level('1.45');
+    const [rec] = h.level('1.6');
+    expect(rec).toMatchObject({
+      kind: 'recovered',
+      zone: 'safe',
+      level: '1.6',
+      message: 'Bitso (demo): back to Safe — level 1.6 (recovered past the lines by 2 %)',
+    });
+    expect(h.level('1.7')).toEqual([]);
+    expect(kinds(h.events)).toEqual(['zone-worse:fired', 'zone-worse:recovered']);
+  });
+
+  it('does not re-fire while the level wobbles around a line within the margin (hysteresis)', () => {
+    const h = setup(ZONE_ONLY);
+    for (const lv of ['1.49', '1.51', '1.49', '1.52', '1.5', '1.525', '1.49']) h.level(lv);
+    expect(kinds(h.events)).toEqual(['zone-worse:fired']);
+  });
+
+  it('steps back one zone at a time and re-arms the worse zone only past its line plus the margin', () => {
+    const h = setup({ ...ZONE_ONLY, cooldownMinutes: 0 });
+    h.level('1.09'); // liquidation: fired
+    h.level('1.11'); // caution zone, but within 2 % of 1.1 (1.122): still the liquidation alert
+    expect(h.level('1.09')).toEqual([]);
+    h.level('1.13'); // past 1.122: steps back to caution silently
+    const again = h.level('1.09'); // a new crossing of the liquidation line
+    expect(again.map((e) => [e.kind, e.zone])).toEqual([['fired', 'liquidation']]);
+    h.level('1.13');
+    const rec = h.level('1.53'); // past the caution line plus margin: one recovered for the whole episode
+    expect(kinds(rec)).toEqual(['zone-worse:recovered']);
+    expect(kinds(h.events)).toEqual(['zone-worse:fired', 'zone-worse:fired', 'zone-worse:recovered']);
+  });
+
+  it('jumps from takeover straight to safe with a single recovered', () => {
+    const h = setup(ZONE_ONLY);
+    h.level('1.0');
+    expect(kinds(h.level('1.8'))).toEqual(['zone-worse:recovered']);
+  });
+
+  it('holds back a repeat within the cooldown, and says nothing when that repeat clears', () => {
+    const h = setup(ZONE_ONLY); // cooldown 10 min
+    h.level('1.45'); // fired at t0
+    h.level('1.6', MINUTE); // recovered
+    expect(h.level('1.45', MINUTE)).toEqual([]); // 2 min after: held back
+    expect(h.level('1.6', MINUTE)).toEqual([]); // never announced, so no recovered either
+    expect(h.level('1.45', 6 * MINUTE)).toEqual([]); // 9 min after the fired: still held back
+    expect(kinds(h.level('1.6', MINUTE))).toEqual([]);
+    expect(kinds(h.level('1.45', MINUTE))).toEqual(['zone-worse:fired']); // 11 min: a new episode
+  });
+
+  it('announces a held-back condition when the cooldown ends if it is still there', () => {
+    const h = setup(ZONE_ONLY);
+    h.level('1.45');
+    h.level('1.6', MINUTE);
+    h.level('1.45', MINUTE); // held back until 10 min after the first fired
+    expect(h.tick(7 * MINUTE)).toEqual([]);
+    const late = h.tick(MINUTE);
+    expect(late.map((e) => [e.rule, e.kind, e.zone])).toEqual([['zone-worse', 'fired', 'caution']]);
+    expect(h.tick(MINUTE)).toEqual([]);
+  });
+
+  it('names the alerted zone when a held-back alert is announced while the level hovers inside the margin', () => {
+    const h = setup(ZONE_ONLY);
+    h.level('1.09'); // liquidation: fired
+    h.level('1.13', MINUTE); // steps back to caution (past 1.122)
+    h.level('1.09', MINUTE); // liquidation again: held back by the cooldown of the first
+    h.level('1.11', MINUTE); // caution zone, within the margin of the liquidation line
+    const [late] = h.tick(7 * MINUTE + SECOND);
+    expect([late?.kind, late?.zone, late?.message]).toEqual([
+      'fired',
+      'liquidation',
+      'Bitso (demo): hovering just above the liquidation line 1.1 after entering Liquidation — level 1.11',
+    ]);
+  });
+
+  it('uses the margin from the settings; 0 clears as soon as the zone is better', () => {
+    const h = setup({ ...ZONE_ONLY, hysteresisPercent: '0' });
+    h.level('1.5'); // at the caution line counts as caution
+    expect(kinds(h.level('1.5000001'))).toEqual(['zone-worse:recovered']);
+  });
+
+  it('ignores snapshots without bands (unknown zone) and clears on no debt', () => {
+    const h = setup(ZONE_ONLY);
+    h.level('1.45');
+    h.clock.advance(SECOND);
+    expect(h.engine.snapshot(A, snap(A, '0.5', []))).toEqual([]);
+    expect(kinds(h.level(null))).toEqual(['zone-worse:recovered']);
+  });
+
+  it('does nothing when turned off, and clears an open alert with a recovered when turned off', () => {
+    const h = setup({ ...ZONE_ONLY, zoneWorse: { enabled: false } });
+    expect(h.level('1.0')).toEqual([]);
+
+    const clock = new ManualClock();
+    let enabled = true;
+    const engine = createAlertEngine({
+      accounts: ACCOUNTS,
+      settingsFor: (id) =>
+        resolveSettings(id, { defaults: { ...ZONE_ONLY, zoneWorse: { enabled } } }, undefined),
+      now: clock.now,
+    });
+    expect(kinds(engine.snapshot(A, snap(A, '1.2')))).toEqual(['zone-worse:fired']);
+    enabled = false;
+    const off = engine.reevaluate();
+    expect(off.map((e) => [e.kind, e.message])).toEqual([
+      ['recovered', 'Bitso (demo): zone alert cleared: the rule was turned off'],
+    ]);
+    expect(engine.open()).toEqual([]);
+  });
+
+  it('keeps accounts apart, and per-account settings override the defaults', () => {
+    const h = setup(ZONE_ONLY, { 'valr-demo': { zoneWorse: { enabled: false } } });
+    h.level('1.2');
+    h.level('1.2', SECOND, 'valr-demo');
+    expect(h.events.map((e) => e.accountId)).toEqual([A]);
+    expect(h.level('1.2', SECOND, 'nobody')).toEqual([]);
+  });
+});
+
+describe('cushion-below', () => {
+  const CUSHION_ONLY = {
+    zoneWorse: { enabled: false },
+    fastFall: { enabled: false },
+  } satisfies RuleSettingsPatch;
+
+  // liquidation line 1.1: cushion 20 % at level 1.375; clears at 1 − 0.8/1.02 ≈ 21.57 % (level ≈ 1.4025).
+  it('fires below the percentage, exactly once, with the cushion in the message', () => {
+    const h = setup(CUSHION_ONLY);
+    expect(h.level('1.375')).toEqual([]); // exactly 20 %: not below
+    const [fired] = h.level('1.37');
+    expect(fired).toMatchObject({
+      rule: 'cushion-below',
+      kind: 'fired',
+      cushion: '0.19708029',
+      message: 'Bitso (demo): cushion 19.7 % is below 20 % — level 1.37',
+    });
+    expect(h.level('1.2')).toEqual([]);
+    expect(h.level('1.40')).toEqual([]); // 21.43 %: inside the margin
+    const [rec] = h.level('1.41');
+    expect(rec).toMatchObject({
+      kind: 'recovered',
+      cushion: '0.21985816',
+      message: 'Bitso (demo): cushion back to 21.98 % (alert below 20 %)',
+    });
+  });
+
+  it('takes the percentage from the settings', () => {
+    const h = setup({ ...CUSHION_ONLY, cushionBelow: { percent: '50' } });
+    expect(h.level('2.3')).toEqual([]); // 52.17 %
+    expect(kinds(h.level('2.1'))).toEqual(['cushion-below:fired']); // 47.6 %
+  });
+
+  it('keeps an open alert while the cushion is unknown', () => {
+    const h = setup(CUSHION_ONLY);
+    h.level('1.2');
+    h.clock.advance(SECOND);
+    const noLiquidationLine = BANDS.filter((b) => b.kind === 'caution');
+    expect(h.engine.snapshot(A, snap(A, '1.2', noLiquidationLine))).toEqual([]);
+    expect(h.engine.open().map((e) => e.rule)).toEqual(['cushion-below']);
+  });
+});
+
+describe('fast-fall', () => {
+  const FALL_ONLY = {
+    zoneWorse: { enabled: false },
+    cushionBelow: { enabled: false },
+    stale: { enabled: false },
+  } satisfies RuleSettingsPatch;
+
+  it('fires when the level is 10 % or more below its peak within 5 minutes', () => {
+    const h = setup(FALL_ONLY);
+    h.level('2.0');
+    expect(h.level('1.85', MINUTE)).toEqual([]); // −7.5 %
+    const [fired] = h.level('1.8', MINUTE); // −10 % exactly
+    expect(fired).toMatchObject({
+      rule: 'fast-fall',
+      kind: 'fired',
+      level: '1.8',
+      message: 'Bitso (demo): level fell 10 % within 5 min — from 2.0 to 1.8',
+    });
+    expect(h.level('1.7', MINUTE)).toEqual([]);
+  });
+
+  it('does not fire for the same fall spread over more than the window', () => {
+    const h = setup(FALL_ONLY);
+    for (const lv of ['2.0', '1.96', '1.92', '1.88', '1.84', '1.80', '1.76']) h.level(lv, 2 * MINUTE);
+    expect(h.events).toEqual([]);
+  });
+
+  it('clears once the peak has left the window and the level holds', () => {
+    const h = setup(FALL_ONLY);
+    h.level('2.0');
+    h.level('1.79', MINUTE); // fired at t0 + 1 min
+    expect(h.tick(3 * MINUTE)).toEqual([]); // peak (t0) still within 5 min
+    const rec = h.tick(2 * MINUTE); // t0 + 6 min: the 2.0 sample is out; peak is 1.79
+    expect(rec.map((e) => [e.rule, e.kind, e.message])).toEqual([
+      ['fast-fall', 'recovered', 'Bitso (demo): level no longer falling fast — level 1.79'],
+    ]);
+  });
+
+  it('does not clear while the level bounces only just above the fall (hysteresis)', () => {
+    const h = setup(FALL_ONLY);
+    h.level('2.0');
+    h.level('1.8');
+    expect(h.level('1.82')).toEqual([]); // floor 1.8 × 1.02 = 1.836
+    expect(h.level('1.79')).toEqual([]);
+    expect(kinds(h.level('1.84'))).toEqual(['fast-fall:recovered']);
+  });
+
+  it('takes percent and minutes from the settings', () => {
+    const h = setup({ ...FALL_ONLY, fastFall: { percent: '5', minutes: 1 } });
+    h.level('2.0');
+    expect(h.level('1.89', 2 * MINUTE)).toEqual([]); // the peak is older than 1 min
+    expect(kinds(h.level('1.79', 30 * SECOND))).toEqual(['fast-fall:fired']);
+  });
+
+  it('resets on no debt', () => {
+    const h = setup(FALL_ONLY);
+    h.level('2.0');
+    h.level('1.5');
+    expect(kinds(h.level(null))).toEqual(['fast-fall:recovered']);
+    expect(h.level('1.9')).toEqual([]);
+  });
+});
+
+describe('stale', () => {
+  it('fires after the automatic threshold (60 s, or 3 × the poll interval when longer)', () => {
+    const h = setup();
+    h.level('2');
+    h.level('2', 0, 'valr-demo');
+    expect(h.tick(60 * SECOND)).toEqual([]);
+    const fired = h.tick(SECOND);
+    expect(fired.map((e) => [e.accountId, e.rule, e.kind, e.message])).toEqual([
+      ['bitso-demo', 'stale', 'fired', 'Bitso (demo): no data for 61 s, more than 60 s'],
+      ['valr-demo', 'stale', 'fired', 'VALR margin (demo): no data for 61 s, more than 60 s'],
+    ]);
+    expect(h.tick(MINUTE)).toEqual([]);
+    expect(kinds(h.level('2'))).toEqual(['stale:recovered']);
+  });
+
+  it('uses 3 × a long poll interval and the configured seconds', () => {
+    const clock = new ManualClock();
+    const engine = createAlertEngine({
+      accounts: [
+        { id: 'slow', exchange: 'bitso', label: 'Slow', cadenceSeconds: 30 },
+        { id: 'quick', exchange: 'valr', label: 'Quick' },
+      ],
+      settingsFor: (id) =>
+        resolveSettings(id, { accounts: { quick: { stale: { seconds: 10 } } } }, undefined),
+      now: clock.now,
+    });
+    clock.advance(11 * SECOND);
+    expect(engine.tick().map((e) => e.accountId)).toEqual(['quick']);
+    clock.advance(79 * SECOND); // 90 s
+    expect(engine.tick()).toEqual([]);
+    clock.advance(SECOND);
+    expect(engine.tick().map((e) => [e.accountId, e.message])).toEqual([
+      ['slow', 'Slow: no data since start, 91 s, more than 90 s'],
+    ]);
+  });
+
+  it('names the connection state, and is not raised while an auth failure is open', () => {
+    const h = setup();
+    h.level('2');
+    h.status('reconnecting', 'connection refused');
+    const [fired] = h.tick(61 * SECOND).filter((e) => e.accountId === A);
+    expect(fired?.message).toBe(
+      'Bitso (demo): no data for 61 s, more than 60 s (connection: reconnecting, connection refused)',
+    );
+
+    const g = setup();
+    g.level('2');
+    g.status('auth_failed', 'invalid signature');
+    expect(kinds(g.tick(2 * MINUTE).filter((e) => e.accountId === A))).toEqual([]);
+  });
+});
+
+describe('auth-failure', () => {
+  it('fires once on auth_failed and clears when live again', () => {
+    const h = setup();
+    const [fired] = h.status('auth_failed', 'HTTP 401: invalid api key');
+    expect(fired).toMatchObject({
+      rule: 'auth-failure',
+      kind: 'fired',
+      level: null,
+      zone: 'unknown',
+      cushion: null,
+      message: 'Bitso (demo): the exchange refused the API credentials (HTTP 401: invalid api key)',
+    });
+    expect(h.status('connecting')).toEqual([]);
+    expect(h.status('auth_failed', 'HTTP 401: invalid api key')).toEqual([]);
+    const [rec] = h.status('live');
+    expect(rec?.message).toBe('Bitso (demo): the exchange accepts the API credentials again');
+  });
+
+  it('clears when data arrives, and obeys the cooldown for repeats', () => {
+    const h = setup({ zoneWorse: { enabled: false } });
+    h.status('auth_failed');
+    expect(kinds(h.level('2'))).toEqual(['auth-failure:recovered']);
+    h.clock.advance(MINUTE);
+    expect(h.status('auth_failed')).toEqual([]);
+    expect(h.status('live')).toEqual([]);
+    h.clock.advance(10 * MINUTE);
+    expect(kinds(h.status('auth_failed'))).toEqual(['auth-failure:fired']);
+  });
+});
+
+describe('restore', () => {
+  function openEvent(rule: AlertRuleId, zone: AlertEvent['zone'], at: number): AlertEvent {
+    return {
+      id: `old-${rule}`,
+      accountId: A,
+      exchange: 'bitso',
+      rule,
+      kind: 'fired',
+      level: '1.05',
+      zone,
+      cushion: null,
+      message: 'earlier',
+      at,
+    };
+  }
+
+  it('does not announce a persisting condition twice, and sends the recovered when it clears', () => {
+    const h = setup(ZONE_ONLY);
+    h.engine.restore([
+      openEvent('zone-worse', 'liquidation', h.clock.t - MINUTE),
+      openEvent('stale', 'liquidation', 0),
+    ]);
+    expect(h.engine.open().map((e) => e.id)).toEqual(['old-zone-worse', 'old-stale']);
+    const first = h.level('1.08');
+    expect(kinds(first)).toEqual(['stale:recovered']);
+    expect(h.level('1.4')).toEqual([]); // caution: steps back silently
+    expect(kinds(h.level('1.6'))).toEqual(['zone-worse:recovered']);
+    expect(h.engine.open()).toEqual([]);
+  });
+
+  it('announces a worse zone than the restored one', () => {
+    const h = setup(ZONE_ONLY);
+    h.engine.restore([openEvent('zone-worse', 'caution', h.clock.t)]);
+    expect(h.level('1.45')).toEqual([]);
+    expect(h.level('1.0').map((e) => e.zone)).toEqual(['takeover']);
+  });
+});
+
+describe('open()', () => {
+  it('lists announced conditions, newest first', () => {
+    const h = setup(ZONE_ONLY);
+    h.level('1.45');
+    h.clock.advance(SECOND);
+    h.status('auth_failed');
+    expect(h.engine.open().map((e) => e.rule)).toEqual(['auth-failure', 'zone-worse']);
+  });
+});

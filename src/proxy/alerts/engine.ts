@@ -1,0 +1,536 @@
+// The alert rule engine: pure (no IO, no timers; time comes from an injected clock). It is fed each account's
+// snapshots, its upstream status changes and periodic ticks, and answers with the alert events to deliver.
+//
+// Rules (settings in rules.ts):
+// - zone-worse: the account entered a worse zone than the one already announced (caution → liquidation →
+//   takeover). An alert steps back one zone at a time, and only once the level has recovered past that zone's
+//   line by the hysteresis margin; back in the safe zone that way, one 'recovered' is sent. A worse zone is a
+//   new condition: it is never held back by the cooldown of a milder one.
+// - cushion-below: the cushion fell below the percentage; clears when the level is back above the
+//   hysteresis margin (in cushion terms: cushion ≥ 1 − (1 − c) / (1 + h)).
+// - fast-fall: the level is `percent` or more below its highest value within the last `minutes`; clears when
+//   the level is back within that fall by the hysteresis margin (usually as the peak leaves the window).
+// - stale: no data for longer than the threshold (since the last snapshot, or since the engine started for an
+//   account that never sent any); clears on the next snapshot. Not raised while an auth failure is open.
+// - auth-failure: the upstream reported auth_failed; clears when it is live again or data arrives.
+//
+// Every rule sends exactly one 'fired' per crossing and one 'recovered' when it clears. A condition that comes
+// back within the cooldown after its last 'fired' is not announced; if it is still there when the cooldown
+// ends, it is announced then (so nothing stays silent for good). Level comparisons use decimals only.
+import { Dec, ONE } from '../../domain/decimal.ts';
+import type { BandKind, MarginSnapshot, RiskZone } from '../../domain/model.ts';
+import type { UpstreamState } from '../../exchanges/server-types.ts';
+import { defaultStaleSeconds, type RuleSettings } from './rules.ts';
+
+/** The rules, in the order they are evaluated and listed. */
+export const ALERT_RULES = ['zone-worse', 'cushion-below', 'fast-fall', 'stale', 'auth-failure'] as const;
+export type AlertRuleId = (typeof ALERT_RULES)[number];
+
+export type AlertKind = 'fired' | 'recovered';
+
+/** One alert: a rule's condition began ('fired') or cleared ('recovered') for an account. */
+export interface AlertEvent {
+  id: string;
+  accountId: string;
+  exchange: string;
+  rule: AlertRuleId;
+  kind: AlertKind;
+  /** The headline level as the exchange wrote it, when one is known. */
+  level: string | null;
+  zone: RiskZone;
+  /** The cushion as a fraction (0.25 = 25 %), 8 decimal places, when known. */
+  cushion: string | null;
+  /** A sentence for people: account label, what happened, the figures. */
+  message: string;
+  /** When the engine saw it (ms epoch). */
+  at: number;
+}
+
+/** An account the engine watches. */
+export interface AlertAccount {
+  id: string;
+  exchange: string;
+  /** The name people know the account by (used in messages). */
+  label: string;
+  /** How often the account normally sends data (poll interval), seconds; sets the automatic stale threshold. */
+  cadenceSeconds?: number;
+}
+
+export interface AlertEngineOptions {
+  accounts: readonly AlertAccount[];
+  /** The effective settings of an account; read at every evaluation, so changes apply at once. */
+  settingsFor: (accountId: string) => RuleSettings;
+  now: () => number;
+  /** A unique id per event; default: time and a counter. */
+  newId?: () => string;
+}
+
+export interface AlertEngine {
+  /** A new snapshot of an account (unknown accounts are ignored). */
+  snapshot(accountId: string, snapshot: MarginSnapshot): AlertEvent[];
+  /** The account's upstream session changed state. */
+  status(accountId: string, state: UpstreamState, detail?: string): AlertEvent[];
+  /** Time passed: stale data, cooldowns that ended, fast-fall windows that moved on. */
+  tick(): AlertEvent[];
+  /** Re-evaluates every account now (after settings changed); rules turned off clear with a 'recovered'. */
+  reevaluate(): AlertEvent[];
+  /**
+   * Takes over alerts that were open when the process last stopped (the newest event of their account and
+   * rule was 'fired'), so a condition that persists is not announced twice and one that cleared is.
+   */
+  restore(open: readonly AlertEvent[]): void;
+  /** The alerts currently open (announced and not cleared), newest first. */
+  open(): AlertEvent[];
+}
+
+type AlertZone = Exclude<RiskZone, 'safe' | 'unknown'>;
+type SimpleRule = Exclude<AlertRuleId, 'zone-worse'>;
+
+const ZONE_NAMES: Record<RiskZone, string> = {
+  safe: 'Safe',
+  caution: 'Caution',
+  liquidation: 'Liquidation',
+  takeover: 'Takeover',
+  unknown: 'Unknown',
+};
+
+const LINE_NAMES: Record<BandKind, string> = {
+  caution: 'margin-call line',
+  liquidation: 'liquidation line',
+  takeover: 'takeover line',
+};
+
+const SEVERITY: Record<RiskZone, number> = { unknown: 0, safe: 0, caution: 1, liquidation: 2, takeover: 3 };
+
+function isAlertZone(zone: RiskZone): zone is AlertZone {
+  return zone === 'caution' || zone === 'liquidation' || zone === 'takeover';
+}
+
+function severity(zone: AlertZone | null): number {
+  return zone === null ? 0 : SEVERITY[zone];
+}
+
+/** The next milder zone an alert steps back to. */
+function milder(zone: AlertZone): AlertZone | null {
+  return zone === 'takeover' ? 'liquidation' : zone === 'liquidation' ? 'caution' : null;
+}
+
+const PERCENT = new Dec(100);
+
+function fraction(percentText: string): Dec {
+  return new Dec(percentText).div(PERCENT);
+}
+
+/** "12.5" for 0.125 (two places, rounded towards zero, trailing zeros dropped). */
+function percentOf(value: Dec): string {
+  return value.times(PERCENT).toDecimalPlaces(2, Dec.ROUND_DOWN).toFixed();
+}
+
+function seconds(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  const m = Math.floor(s / 60);
+  return m < 120 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+interface PeakSample {
+  t: number;
+  value: Dec;
+  text: string;
+}
+
+interface Condition {
+  /** The condition holds (with hysteresis). */
+  active: boolean;
+  /** Its 'fired' was sent for this episode. */
+  notified: boolean;
+  /** The 'fired' event of this episode (for open()). */
+  event: AlertEvent | null;
+}
+
+interface ZoneState {
+  /** The worst zone the alert is in (stepping back only past a line plus the margin); null: safe. */
+  active: AlertZone | null;
+  /** The zone the trader was last told about in this episode, lowered as the alert steps back. */
+  told: AlertZone | null;
+  /** A 'fired' was sent in this episode (so its end gets a 'recovered'). */
+  notified: boolean;
+  event: AlertEvent | null;
+}
+
+interface AccountState {
+  account: AlertAccount;
+  last: MarginSnapshot | null;
+  /** Engine time of the last snapshot, or when the engine started watching. */
+  lastDataAt: number;
+  state: UpstreamState | null;
+  detail: string | undefined;
+  /** Decreasing levels with increasing times: the front is the highest level within the fast-fall window. */
+  peaks: PeakSample[];
+  zone: ZoneState;
+  conditions: Record<SimpleRule, Condition>;
+  /** Last 'fired' time per cooldown key (rule, or zone-worse:<zone>). */
+  lastFired: Map<string, number>;
+}
+
+type Decision = 'on' | 'off' | 'keep';
+
+function newCondition(): Condition {
+  return { active: false, notified: false, event: null };
+}
+
+/** Creates an engine watching `accounts`. */
+export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
+  const { now, settingsFor } = options;
+  let counter = 0;
+  const newId =
+    options.newId ??
+    (() => {
+      counter += 1;
+      return `${now().toString(36)}-${counter.toString(36)}`;
+    });
+
+  const accounts = new Map<string, AccountState>();
+  const started = now();
+  for (const account of options.accounts) {
+    accounts.set(account.id, {
+      account,
+      last: null,
+      lastDataAt: started,
+      state: null,
+      detail: undefined,
+      peaks: [],
+      zone: { active: null, told: null, notified: false, event: null },
+      conditions: {
+        'cushion-below': newCondition(),
+        'fast-fall': newCondition(),
+        stale: newCondition(),
+        'auth-failure': newCondition(),
+      },
+      lastFired: new Map(),
+    });
+  }
+
+  /** An event with the account's latest figures; `zone` overrides the snapshot's (a zone alert names its zone). */
+  function event(
+    st: AccountState,
+    rule: AlertRuleId,
+    kind: AlertKind,
+    message: string,
+    zone?: RiskZone,
+  ): AlertEvent {
+    const snap = st.last;
+    const level = snap?.level ?? null;
+    return {
+      id: newId(),
+      accountId: st.account.id,
+      exchange: st.account.exchange,
+      rule,
+      kind,
+      level: level ? level.text : null,
+      zone: zone ?? snap?.zone ?? 'unknown',
+      cushion: snap?.cushion ? snap.cushion.toDecimalPlaces(8, Dec.ROUND_HALF_EVEN).toFixed() : null,
+      message: `${st.account.label}: ${message}`,
+      at: now(),
+    };
+  }
+
+  function cooldownOver(st: AccountState, key: string, settings: RuleSettings): boolean {
+    const last = st.lastFired.get(key);
+    return last === undefined || now() - last >= settings.cooldownMinutes * 60_000;
+  }
+
+  /** The transition of a simple rule given its decision; `describe` words the 'fired' or 'recovered'. */
+  function step(
+    st: AccountState,
+    rule: SimpleRule,
+    decision: Decision,
+    settings: RuleSettings,
+    describe: (kind: AlertKind) => string,
+  ): AlertEvent[] {
+    const c = st.conditions[rule];
+    if (decision === 'off') {
+      if (!c.active) return [];
+      const wasNotified = c.notified;
+      c.active = false;
+      c.notified = false;
+      c.event = null;
+      return wasNotified ? [event(st, rule, 'recovered', describe('recovered'))] : [];
+    }
+    if (decision === 'on') c.active = true;
+    if (c.active && !c.notified && cooldownOver(st, rule, settings)) {
+      const fired = event(st, rule, 'fired', describe('fired'));
+      c.notified = true;
+      c.event = fired;
+      st.lastFired.set(rule, fired.at);
+      return [fired];
+    }
+    return [];
+  }
+
+  function levelValue(snap: MarginSnapshot | null): Dec | null {
+    return snap?.level?.kind === 'value' ? snap.level.value : null;
+  }
+
+  // zone-worse
+
+  function lineOf(snap: MarginSnapshot, zone: AlertZone): Dec | null {
+    return snap.bands.find((b) => b.kind === zone)?.threshold ?? null;
+  }
+
+  /** True when the level is past `zone`'s line by the margin (or the account has no debt, or no such line). */
+  function pastLine(snap: MarginSnapshot, zone: AlertZone, margin: Dec): boolean {
+    const level = snap.level;
+    if (level === null) return false;
+    if (level.kind === 'no-debt') return true;
+    const line = lineOf(snap, zone);
+    return line === null || level.value.gte(line.times(ONE.plus(margin)));
+  }
+
+  function zoneRule(st: AccountState, settings: RuleSettings): AlertEvent[] {
+    const z = st.zone;
+    const snap = st.last;
+    if (!settings.zoneWorse.enabled) {
+      if (z.active === null) return [];
+      const wasNotified = z.notified;
+      Object.assign(z, { active: null, told: null, notified: false, event: null });
+      return wasNotified
+        ? [event(st, 'zone-worse', 'recovered', 'zone alert cleared: the rule was turned off')]
+        : [];
+    }
+    if (snap === null || snap.zone === 'unknown') return [];
+    const current = snap.zone;
+    const margin = fraction(settings.hysteresisPercent);
+    if (isAlertZone(current) && SEVERITY[current] > severity(z.active)) {
+      z.active = current;
+    } else {
+      // Step back one zone at a time, each only past its line by the margin, never milder than the level's zone.
+      while (
+        z.active !== null &&
+        SEVERITY[current] < SEVERITY[z.active] &&
+        pastLine(snap, z.active, margin)
+      ) {
+        z.active = milder(z.active);
+      }
+      if (severity(z.told) > severity(z.active)) z.told = z.active;
+    }
+    const out: AlertEvent[] = [];
+    if (z.active === null) {
+      if (z.notified) out.push(event(st, 'zone-worse', 'recovered', recoveredZoneMessage(snap, settings)));
+      Object.assign(z, { told: null, notified: false, event: null });
+      return out;
+    }
+    const key = `zone-worse:${z.active}`;
+    if (severity(z.active) > severity(z.told) && cooldownOver(st, key, settings)) {
+      const fired = event(st, 'zone-worse', 'fired', firedZoneMessage(snap, z.active), z.active);
+      z.told = z.active;
+      z.notified = true;
+      z.event = fired;
+      st.lastFired.set(key, fired.at);
+      out.push(fired);
+    }
+    return out;
+  }
+
+  function firedZoneMessage(snap: MarginSnapshot, zone: AlertZone): string {
+    const line = lineOf(snap, zone);
+    const level = snap.level?.text ?? 'unknown';
+    if (snap.zone !== zone) {
+      // Announced late (after a cooldown): the level is back above the line but not yet past the margin.
+      const near = line ? ` ${LINE_NAMES[zone]} ${line.toFixed()}` : ` ${ZONE_NAMES[zone]} zone`;
+      return `hovering just above the${near} after entering ${ZONE_NAMES[zone]} — level ${level}`;
+    }
+    const where = line ? `, below the ${LINE_NAMES[zone]} ${line.toFixed()}` : '';
+    return `entered ${ZONE_NAMES[zone]} — level ${level}${where}`;
+  }
+
+  function recoveredZoneMessage(snap: MarginSnapshot, settings: RuleSettings): string {
+    const level = snap.level?.text ?? 'unknown';
+    return `back to ${ZONE_NAMES[snap.zone]} — level ${level} (recovered past the lines by ${settings.hysteresisPercent} %)`;
+  }
+
+  // cushion-below
+
+  function cushionRule(st: AccountState, settings: RuleSettings): AlertEvent[] {
+    const rule = settings.cushionBelow;
+    const cushion = st.last?.cushion ?? null;
+    let decision: Decision = 'keep';
+    if (!rule.enabled) decision = 'off';
+    else if (cushion !== null) {
+      const limit = fraction(rule.percent);
+      const clearAt = ONE.minus(ONE.minus(limit).div(ONE.plus(fraction(settings.hysteresisPercent))));
+      if (cushion.lt(limit)) decision = 'on';
+      else if (cushion.gte(clearAt)) decision = 'off';
+    }
+    return step(st, 'cushion-below', decision, settings, (kind) => {
+      if (!rule.enabled) return 'cushion alert cleared: the rule was turned off';
+      const shown = cushion === null ? 'unknown' : `${percentOf(cushion)} %`;
+      return kind === 'fired'
+        ? `cushion ${shown} is below ${rule.percent} % — level ${st.last?.level?.text ?? 'unknown'}`
+        : `cushion back to ${shown} (alert below ${rule.percent} %)`;
+    });
+  }
+
+  // fast-fall
+
+  function recordPeak(st: AccountState, at: number): void {
+    const snap = st.last;
+    const value = levelValue(snap);
+    if (snap?.level?.kind === 'no-debt') {
+      st.peaks = [];
+      return;
+    }
+    if (value === null || snap?.level?.kind !== 'value') return;
+    while (st.peaks.length > 0 && (st.peaks[st.peaks.length - 1]?.value.lte(value) ?? false)) st.peaks.pop();
+    st.peaks.push({ t: at, value, text: snap.level.text });
+  }
+
+  function prunePeaks(st: AccountState, windowMs: number): void {
+    const from = now() - windowMs;
+    let drop = 0;
+    while (drop < st.peaks.length - 1 && (st.peaks[drop]?.t ?? Infinity) < from) drop += 1;
+    if (drop > 0) st.peaks.splice(0, drop);
+  }
+
+  function fastFallRule(st: AccountState, settings: RuleSettings): AlertEvent[] {
+    const rule = settings.fastFall;
+    prunePeaks(st, rule.minutes * 60_000);
+    const value = levelValue(st.last);
+    const peak = st.peaks[0];
+    let decision: Decision = 'keep';
+    if (!rule.enabled || st.last?.level?.kind === 'no-debt') decision = 'off';
+    else if (value !== null && peak !== undefined) {
+      const floor = peak.value.times(ONE.minus(fraction(rule.percent)));
+      if (value.lte(floor)) decision = 'on';
+      else if (value.gte(floor.times(ONE.plus(fraction(settings.hysteresisPercent))))) decision = 'off';
+    }
+    return step(st, 'fast-fall', decision, settings, (kind) => {
+      if (!rule.enabled) return 'fast-fall alert cleared: the rule was turned off';
+      const text = st.last?.level?.text ?? 'unknown';
+      if (kind === 'recovered') return `level no longer falling fast — level ${text}`;
+      const fell =
+        peak && value !== null && peak.value.gt(0) ? percentOf(peak.value.minus(value).div(peak.value)) : '?';
+      return `level fell ${fell} % within ${rule.minutes} min — from ${peak?.text ?? '?'} to ${text}`;
+    });
+  }
+
+  // stale
+
+  function staleRule(st: AccountState, settings: RuleSettings): AlertEvent[] {
+    const rule = settings.stale;
+    const limitMs = (rule.seconds ?? defaultStaleSeconds(st.account.cadenceSeconds)) * 1000;
+    const silentMs = now() - st.lastDataAt;
+    const authOpen = st.conditions['auth-failure'].active && settings.authFailure.enabled;
+    let decision: Decision = 'keep';
+    if (!rule.enabled) decision = 'off';
+    else if (silentMs > limitMs && !authOpen) decision = 'on';
+    else if (silentMs <= limitMs) decision = 'off';
+    return step(st, 'stale', decision, settings, (kind) => {
+      if (!rule.enabled) return 'stale-data alert cleared: the rule was turned off';
+      if (kind === 'recovered') return 'data is arriving again';
+      const why =
+        st.state && st.state !== 'live'
+          ? ` (connection: ${st.state}${st.detail ? `, ${st.detail}` : ''})`
+          : '';
+      const since = st.last
+        ? `no data for ${seconds(silentMs)}`
+        : `no data since start, ${seconds(silentMs)}`;
+      return `${since}, more than ${seconds(limitMs)}${why}`;
+    });
+  }
+
+  // auth-failure
+
+  function authRule(st: AccountState, settings: RuleSettings, decision: Decision): AlertEvent[] {
+    const enabled = settings.authFailure.enabled;
+    return step(st, 'auth-failure', enabled ? decision : 'off', settings, (kind) => {
+      if (!enabled) return 'authentication alert cleared: the rule was turned off';
+      return kind === 'fired'
+        ? `the exchange refused the API credentials${st.detail ? ` (${st.detail})` : ''}`
+        : 'the exchange accepts the API credentials again';
+    });
+  }
+
+  function evaluateLevelRules(st: AccountState, settings: RuleSettings): AlertEvent[] {
+    return [...zoneRule(st, settings), ...cushionRule(st, settings), ...fastFallRule(st, settings)];
+  }
+
+  function evaluateAll(st: AccountState): AlertEvent[] {
+    const settings = settingsFor(st.account.id);
+    return [
+      ...evaluateLevelRules(st, settings),
+      ...staleRule(st, settings),
+      ...authRule(st, settings, 'keep'),
+    ];
+  }
+
+  return {
+    snapshot(accountId, snapshot) {
+      const st = accounts.get(accountId);
+      if (!st) return [];
+      const at = now();
+      st.last = snapshot;
+      st.lastDataAt = at;
+      recordPeak(st, at);
+      const settings = settingsFor(accountId);
+      return [
+        ...evaluateLevelRules(st, settings),
+        ...staleRule(st, settings),
+        ...authRule(st, settings, 'off'),
+      ];
+    },
+
+    status(accountId, state, detail) {
+      const st = accounts.get(accountId);
+      if (!st) return [];
+      st.state = state;
+      st.detail = detail;
+      const settings = settingsFor(accountId);
+      const decision: Decision = state === 'auth_failed' ? 'on' : state === 'live' ? 'off' : 'keep';
+      return [...authRule(st, settings, decision), ...staleRule(st, settings)];
+    },
+
+    tick() {
+      const out: AlertEvent[] = [];
+      for (const st of accounts.values()) out.push(...evaluateAll(st));
+      return out;
+    },
+
+    reevaluate() {
+      const out: AlertEvent[] = [];
+      for (const st of accounts.values()) out.push(...evaluateAll(st));
+      return out;
+    },
+
+    restore(open) {
+      for (const e of open) {
+        const st = accounts.get(e.accountId);
+        if (!st || e.kind !== 'fired') continue;
+        if (e.rule === 'zone-worse') {
+          if (!isAlertZone(e.zone)) continue;
+          if (severity(e.zone) >= severity(st.zone.active)) {
+            Object.assign(st.zone, { active: e.zone, told: e.zone, notified: true, event: e });
+          }
+          const key = `zone-worse:${e.zone}`;
+          st.lastFired.set(key, Math.max(st.lastFired.get(key) ?? 0, e.at));
+        } else {
+          Object.assign(st.conditions[e.rule], { active: true, notified: true, event: e });
+          st.lastFired.set(e.rule, Math.max(st.lastFired.get(e.rule) ?? 0, e.at));
+        }
+      }
+    },
+
+    open() {
+      const out: AlertEvent[] = [];
+      for (const st of accounts.values()) {
+        if (st.zone.notified && st.zone.event) out.push(st.zone.event);
+        for (const rule of ALERT_RULES) {
+          if (rule === 'zone-worse') continue;
+          const c = st.conditions[rule];
+          if (c.notified && c.event) out.push(c.event);
+        }
+      }
+      return out.sort((a, b) => b.at - a.at);
+    },
+  };
+}

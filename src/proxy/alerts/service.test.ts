@@ -1,0 +1,214 @@
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Redactor, createLogger } from '../log.ts';
+import type { AlertEvent } from './engine.ts';
+import {
+  AlertRulesError,
+  createAlertService,
+  type AlertService,
+  type AlertServiceConfig,
+} from './service.ts';
+import { alertsMigration } from './store.ts';
+import { MINUTE, SECOND, snap } from './testkit.ts';
+
+/** Demo-style accounts with their fake credentials: none of these may ever leave in an alert. */
+const ACCOUNTS = [
+  {
+    id: 'bitso-demo',
+    exchange: 'bitso',
+    label: 'Bitso (demo)',
+    pollSeconds: 5,
+    credentials: { apiKey: 'demo-bitso-key', apiSecret: 'demo-bitso-secret-not-real' },
+  },
+  {
+    id: 'valr-demo',
+    exchange: 'valr',
+    label: 'VALR margin (demo)',
+    pollSeconds: 10,
+    credentials: { apiKey: 'demo-valr-key', apiSecret: 'demo-valr-secret-not-real' },
+  },
+];
+const SECRETS = ['demo-bitso-secret-not-real', 'demo-valr-secret-not-real'];
+const HOOK = 'http://127.0.0.1:5301/hooks/alert-receiver-token';
+
+interface Posted {
+  url: string;
+  body: Record<string, unknown>;
+  raw: string;
+}
+
+let db: Database.Database;
+let posted: Posted[];
+let logLines: string[];
+let services: AlertService[];
+
+function fetchStub(): typeof fetch {
+  const stub = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const raw = typeof init?.body === 'string' ? init.body : '';
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    posted.push({ url, body: JSON.parse(raw) as Record<string, unknown>, raw });
+    return new Response(null, { status: 204 });
+  };
+  return stub;
+}
+
+function start(config: Partial<AlertServiceConfig['alerts']> = {}): AlertService {
+  const redactor = new Redactor([...SECRETS, HOOK]);
+  const log = createLogger({ redactor, write: (line) => logLines.push(line), pretty: false });
+  const service = createAlertService({
+    db,
+    config: { accounts: ACCOUNTS, alerts: { webhooks: [{ url: HOOK, format: 'generic' }], ...config } },
+    log,
+    now: Date.now,
+    fetch: fetchStub(),
+    tickMs: 0,
+  });
+  services.push(service);
+  return service;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: Date.UTC(2026, 10, 21, 6, 0, 0) });
+  db = new Database(':memory:');
+  db.transaction(() => alertsMigration.up(db))();
+  posted = [];
+  logLines = [];
+  services = [];
+});
+
+afterEach(async () => {
+  for (const s of services) await s.close();
+  db.close();
+  vi.useRealTimers();
+});
+
+async function settle(): Promise<void> {
+  await vi.advanceTimersByTimeAsync(0);
+}
+
+describe('alert service', () => {
+  it('stores, publishes and posts exactly one alert per crossing', async () => {
+    const service = start();
+    const frames: AlertEvent[] = [];
+    service.subscribe((a) => frames.push(a));
+    for (const level of ['1.6', '1.55', '1.49', '1.48', '1.51', '1.47']) {
+      vi.advanceTimersByTime(SECOND);
+      service.onSnapshot('bitso-demo', snap('bitso-demo', level));
+    }
+    await settle();
+    expect(frames.map((f) => [f.rule, f.kind, f.level])).toEqual([['zone-worse', 'fired', '1.49']]);
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.url).toBe(HOOK);
+    expect(posted[0]?.body).toMatchObject({
+      account: 'bitso-demo',
+      exchange: 'bitso',
+      rule: 'zone-worse',
+      kind: 'fired',
+      level: '1.49',
+      zone: 'caution',
+      time: '2026-11-21T06:00:03.000Z',
+    });
+    expect(service.list()).toEqual({ alerts: frames, nextBefore: null, open: frames });
+
+    vi.advanceTimersByTime(SECOND);
+    service.onSnapshot('bitso-demo', snap('bitso-demo', '1.7'));
+    await settle();
+    expect(posted.map((p) => p.body.kind)).toEqual(['fired', 'recovered']);
+    expect(service.list().open).toEqual([]);
+  });
+
+  it('never puts a credential in an alert, a webhook body or the log, even when a status detail carries one', async () => {
+    const service = start();
+    service.onStatus('valr-demo', 'auth_failed', 'signature rejected for secret demo-valr-secret-not-real');
+    vi.advanceTimersByTime(2 * MINUTE);
+    service.tick();
+    await settle();
+    expect(posted.length).toBeGreaterThan(0);
+    const everything = [...posted.map((p) => p.raw), JSON.stringify(service.list()), ...logLines].join('\n');
+    for (const secret of [...SECRETS, 'demo-bitso-key', 'demo-valr-key', 'alert-receiver-token']) {
+      expect(everything).not.toContain(secret);
+    }
+    expect(service.list().alerts.find((a) => a.rule === 'auth-failure')?.message).toBe(
+      'VALR margin (demo): the exchange refused the API credentials (signature rejected for secret ***)',
+    );
+  });
+
+  it('raises stale data on the tick after the automatic threshold', async () => {
+    const service = start();
+    service.onSnapshot('bitso-demo', snap('bitso-demo', '2'));
+    service.onSnapshot('valr-demo', snap('valr-demo', '2'));
+    vi.advanceTimersByTime(60 * SECOND);
+    service.tick();
+    expect(service.list().alerts).toEqual([]);
+    vi.advanceTimersByTime(SECOND);
+    service.tick();
+    // Newest first; events of one instant in reverse order of creation.
+    expect(service.list().alerts.map((a) => [a.accountId, a.rule])).toEqual([
+      ['valr-demo', 'stale'],
+      ['bitso-demo', 'stale'],
+    ]);
+  });
+
+  it('picks up open alerts after a restart: no second fired, one recovered when it clears', async () => {
+    const first = start();
+    first.onSnapshot('bitso-demo', snap('bitso-demo', '1.08'));
+    await first.close();
+    const second = start();
+    vi.advanceTimersByTime(SECOND);
+    second.onSnapshot('bitso-demo', snap('bitso-demo', '1.07'));
+    vi.advanceTimersByTime(SECOND);
+    second.onSnapshot('bitso-demo', snap('bitso-demo', '1.8'));
+    await settle();
+    expect(
+      second
+        .list()
+        .alerts.filter((a) => a.rule === 'zone-worse')
+        .map((a) => [a.kind, a.zone]),
+    ).toEqual([
+      ['recovered', 'safe'],
+      ['fired', 'liquidation'],
+    ]);
+  });
+
+  it('applies the config rules and the UI layer, persists UI edits, and clears alerts of a rule turned off', async () => {
+    const service = start({ rules: { defaults: { cushionBelow: { percent: '30' } } } });
+    expect(service.rules().defaults.cushionBelow.percent).toBe('30');
+    service.onSnapshot('valr-demo', snap('valr-demo', '1.5')); // cushion 26.7 % < 30 %
+    expect(service.list().open?.map((a) => a.rule)).toEqual(['cushion-below', 'zone-worse']);
+
+    vi.advanceTimersByTime(SECOND);
+    const view = service.updateRules({ accounts: { 'valr-demo': { cushionBelow: { enabled: false } } } });
+    expect(view.accounts.find((a) => a.id === 'valr-demo')).toMatchObject({
+      overridden: true,
+      settings: { cushionBelow: { enabled: false, percent: '30' } },
+    });
+    const cleared = service.list().alerts[0];
+    expect([cleared?.rule, cleared?.kind]).toEqual(['cushion-below', 'recovered']);
+
+    await service.close();
+    const again = start({ rules: { defaults: { cushionBelow: { percent: '30' } } } });
+    expect(again.rules().overrides).toEqual({
+      accounts: { 'valr-demo': { cushionBelow: { enabled: false } } },
+    });
+    expect(again.rules().config).toEqual({ defaults: { cushionBelow: { percent: '30' } } });
+  });
+
+  it('refuses invalid rule changes with a message', () => {
+    const service = start();
+    expect(() => service.updateRules({ defaults: { cushionBelow: { percent: 'lots' } } })).toThrow(
+      new AlertRulesError(
+        'defaults.cushionBelow.percent: must be a decimal percentage written as a string, above 0 up to 100, e.g. "20"',
+      ),
+    );
+    expect(() => service.updateRules({ accounts: { 'nope-1': {} } })).toThrow(
+      'accounts.nope-1: no such account',
+    );
+    expect(() => service.updateRules('text')).toThrow(AlertRulesError);
+  });
+
+  it('reports webhook status with the URL reduced to scheme and host', () => {
+    const service = start();
+    expect(service.webhookStatus()).toMatchObject([{ target: 'http://127.0.0.1:5301', state: 'idle' }]);
+    expect(JSON.stringify(service.webhookStatus())).not.toContain('alert-receiver-token');
+  });
+});

@@ -1,0 +1,286 @@
+// The alert service: the rule engine fed by the proxy (snapshots, upstream status, a 1 s tick), each alert
+// stored in SQLite, pushed to subscribers (browser stream frames) and delivered to the webhooks. Rule settings
+// combine the config file's `alerts.rules` with the UI's edits, which are stored in the database.
+import type Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import type { MarginSnapshot } from '../../domain/model.ts';
+import type { Logger, UpstreamState } from '../../exchanges/server-types.ts';
+import { createAlertEngine, type AlertAccount, type AlertEvent } from './engine.ts';
+import {
+  DEFAULT_RULE_SETTINGS,
+  applyRulesPatch,
+  resolveDefaults,
+  resolveSettings,
+  rulesPatchSchema,
+  unknownAccountIds,
+  type AlertRulesConfig,
+  type RuleSettings,
+  type RulesOverrides,
+} from './rules.ts';
+import { createAlertStore, type AlertPage, type AlertQuery } from './store.ts';
+import {
+  createWebhookDispatcher,
+  type WebhookConfig,
+  type WebhookDispatcherOptions,
+  type WebhookStatus,
+} from './webhooks.ts';
+
+/** The part of the proxy's config the alerts need. */
+export interface AlertServiceConfig {
+  accounts: readonly { id: string; exchange: string; label: string; pollSeconds?: number }[];
+  alerts: { webhooks: readonly WebhookConfig[]; rules?: AlertRulesConfig };
+  history?: { retentionDays: number };
+}
+
+export interface AlertServiceOptions {
+  /** The proxy's database, migrated with `alertsMigration`. */
+  db: Database.Database;
+  config: AlertServiceConfig;
+  /** The proxy logger; its redactor (when present) scrubs alert texts too. */
+  log: Logger & { redactor?: { text(text: string): string } };
+  now?: () => number;
+  fetch?: typeof fetch;
+  random?: () => number;
+  newId?: () => string;
+  /** Timing of webhook deliveries (tests). */
+  webhookTuning?: Pick<WebhookDispatcherOptions, 'timeoutMs' | 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'>;
+  /** Tick period of `start()` (default 1 s). */
+  tickMs?: number;
+}
+
+/** One account's rules as the UI shows them. */
+export interface AccountRulesView {
+  id: string;
+  exchange: string;
+  label: string;
+  /** Effective settings after every layer. */
+  settings: RuleSettings;
+  /** The UI layer has values for this account. */
+  overridden: boolean;
+}
+
+/** GET /api/alerts/rules. */
+export interface RulesView {
+  /** Built-in defaults. */
+  builtin: RuleSettings;
+  /** Effective defaults (built-in, config, UI). */
+  defaults: RuleSettings;
+  accounts: AccountRulesView[];
+  /** The config file's `alerts.rules` (read-only here). */
+  config: AlertRulesConfig;
+  /** The UI's layer, as stored. */
+  overrides: RulesOverrides;
+}
+
+/** GET /api/alerts: a history page, plus (on the first page) the alerts open now. */
+export interface AlertListResponse extends AlertPage {
+  open?: AlertEvent[];
+}
+
+/** A rules change that cannot be applied; `message` says why. */
+export class AlertRulesError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AlertRulesError';
+  }
+}
+
+export interface AlertService {
+  /** A new snapshot of an account (after each folded wire message). */
+  onSnapshot(accountId: string, snapshot: MarginSnapshot): void;
+  /** The account's upstream session changed state. */
+  onStatus(accountId: string, state: UpstreamState, detail?: string): void;
+  /** Evaluates time-based rules now (`start()` calls it every second). */
+  tick(): void;
+  /** Every new alert, as it happens (for `{type:"alert", alert}` stream frames). Returns unsubscribe. */
+  subscribe(listener: (alert: AlertEvent) => void): () => void;
+  list(query?: AlertQuery): AlertListResponse;
+  rules(): RulesView;
+  /** Validates and applies a change to the UI layer of the rules; throws AlertRulesError. */
+  updateRules(patch: unknown): RulesView;
+  webhookStatus(): WebhookStatus[];
+  /** Starts the tick timer (unref'd). */
+  start(): void;
+  /** Stops the timer and webhook deliveries. The database stays open. */
+  close(): Promise<void>;
+}
+
+const DAY_MS = 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
+
+function zodMessage(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid rules';
+  const path = issue.path.map(String).join('.');
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
+/** Creates the alert service; call `start()` to run its tick timer. */
+export function createAlertService(options: AlertServiceOptions): AlertService {
+  const { db, config, log } = options;
+  const now = options.now ?? Date.now;
+  const scrub = (text: string) => log.redactor?.text(text) ?? text;
+  const store = createAlertStore(db);
+  const configRules: AlertRulesConfig = config.alerts.rules ?? {};
+  let overrides: RulesOverrides = store.loadOverrides();
+  const accountIds = config.accounts.map((a) => a.id);
+  const known = new Set(accountIds);
+
+  for (const id of unknownAccountIds(configRules, accountIds)) {
+    log.warn('alerts.rules names an account that is not configured', { account: id });
+  }
+
+  const accounts: AlertAccount[] = config.accounts.map((a) => ({
+    id: a.id,
+    exchange: a.exchange,
+    label: a.label,
+    ...(a.pollSeconds !== undefined ? { cadenceSeconds: a.pollSeconds } : {}),
+  }));
+  const engine = createAlertEngine({
+    accounts,
+    settingsFor: (id) => resolveSettings(id, configRules, overrides),
+    now,
+    newId: options.newId ?? (() => randomUUID()),
+  });
+  engine.restore(store.open().filter((e) => known.has(e.accountId)));
+
+  const webhooks = createWebhookDispatcher({
+    webhooks: config.alerts.webhooks,
+    now,
+    log,
+    scrub,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.random ? { random: options.random } : {}),
+    ...options.webhookTuning,
+  });
+
+  const listeners = new Set<(alert: AlertEvent) => void>();
+  const retentionMs = (config.history?.retentionDays ?? 365) * DAY_MS;
+  let lastPrune = Number.NEGATIVE_INFINITY;
+  let timer: NodeJS.Timeout | null = null;
+
+  function handle(events: readonly AlertEvent[]): void {
+    for (const raw of events) {
+      const alert: AlertEvent = { ...raw, message: scrub(raw.message) };
+      try {
+        store.insert(alert);
+      } catch (err) {
+        log.error('could not store an alert', { err, alert: alert.id });
+      }
+      log.info(`alert ${alert.kind}: ${alert.message}`, {
+        account: alert.accountId,
+        rule: alert.rule,
+        kind: alert.kind,
+        zone: alert.zone,
+      });
+      for (const listener of listeners) {
+        try {
+          listener(alert);
+        } catch (err) {
+          log.error('alert listener failed', { err });
+        }
+      }
+      webhooks.deliver(alert);
+    }
+  }
+
+  function prune(): void {
+    const at = now();
+    if (at - lastPrune < PRUNE_EVERY_MS) return;
+    lastPrune = at;
+    try {
+      store.prune(at - retentionMs);
+    } catch (err) {
+      log.error('could not prune the alert history', { err });
+    }
+  }
+
+  function tick(): void {
+    handle(engine.tick());
+    prune();
+  }
+
+  function rules(): RulesView {
+    const ui = overrides.accounts ?? {};
+    return {
+      builtin: DEFAULT_RULE_SETTINGS,
+      defaults: resolveDefaults(configRules, overrides),
+      accounts: config.accounts.map((a) => ({
+        id: a.id,
+        exchange: a.exchange,
+        label: a.label,
+        settings: resolveSettings(a.id, configRules, overrides),
+        overridden: ui[a.id] !== undefined,
+      })),
+      config: configRules,
+      overrides,
+    };
+  }
+
+  return {
+    onSnapshot(accountId, snapshot) {
+      handle(engine.snapshot(accountId, snapshot));
+    },
+
+    onStatus(accountId, state, detail) {
+      handle(engine.status(accountId, state, detail));
+    },
+
+    tick,
+
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    list(query = {}) {
+      const page = store.list(query);
+      if (query.before !== undefined) return page;
+      const open = store
+        .open()
+        .filter(
+          (e) => known.has(e.accountId) && (query.accountId === undefined || e.accountId === query.accountId),
+        );
+      return { ...page, open };
+    },
+
+    rules,
+
+    updateRules(patch) {
+      const parsed = rulesPatchSchema.safeParse(patch);
+      if (!parsed.success) throw new AlertRulesError(zodMessage(parsed.error));
+      const unknown = Object.keys(parsed.data.accounts ?? {}).filter((id) => !known.has(id));
+      if (unknown.length > 0) throw new AlertRulesError(`accounts.${unknown[0]}: no such account`);
+      overrides = applyRulesPatch(overrides, parsed.data);
+      store.saveOverrides(overrides, now());
+      log.info('alert rules changed in the UI', { accounts: Object.keys(parsed.data.accounts ?? {}) });
+      handle(engine.reevaluate());
+      return rules();
+    },
+
+    webhookStatus() {
+      return webhooks.status();
+    },
+
+    start() {
+      if (timer) return;
+      const period = options.tickMs ?? 1000;
+      if (period <= 0) return;
+      timer = setInterval(() => {
+        try {
+          tick();
+        } catch (err) {
+          log.error('alert tick failed', { err });
+        }
+      }, period);
+      timer.unref();
+    },
+
+    async close() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      listeners.clear();
+      await webhooks.close();
+    },
+  };
+}

@@ -1,0 +1,425 @@
+// Alert delivery to webhooks: one JSON POST per alert in the webhook's format (generic, Slack, Telegram), with a
+// timeout, retried with exponential backoff and jitter up to a bounded number of attempts. A webhook whose
+// delivery gives up is marked failing with the reason (shown in the UI); while failing, each new alert gets a
+// single attempt, so a dead URL is never retried forever. Deliveries to one webhook go out in order.
+//
+// Bodies are built only from the alert event (account id, exchange, rule, level, zone, cushion, message, time):
+// never a credential. A webhook URL may itself be a secret (Slack's path, Telegram's bot token): it never
+// appears in logs or status, which name only its scheme and host.
+import type { Logger } from '../../exchanges/server-types.ts';
+import type { AlertEvent, AlertRuleId } from './engine.ts';
+
+export type WebhookFormat = 'generic' | 'slack' | 'telegram';
+
+export interface WebhookConfig {
+  url: string;
+  format: WebhookFormat;
+}
+
+/** What the UI sees of a webhook. */
+export interface WebhookStatus {
+  /** Position in the config's `alerts.webhooks`. */
+  index: number;
+  /** Scheme and host only, e.g. "https://hooks.slack.com". */
+  target: string;
+  format: WebhookFormat;
+  /** `idle`: nothing sent yet; `ok`: the last delivery arrived; `retrying`: a delivery is being retried;
+   * `failing`: a delivery gave up (see `lastError`). */
+  state: 'idle' | 'ok' | 'retrying' | 'failing';
+  lastError: string | null;
+  lastAttemptAt: number | null;
+  lastSuccessAt: number | null;
+  delivered: number;
+  failed: number;
+  /** Alerts waiting to be sent. */
+  queued: number;
+}
+
+export interface WebhookDispatcherOptions {
+  webhooks: readonly WebhookConfig[];
+  fetch?: typeof fetch;
+  now?: () => number;
+  /** Jitter source in [0, 1). */
+  random?: () => number;
+  log?: Logger;
+  /** Per attempt (default 10 s). */
+  timeoutMs?: number;
+  /** Attempts per delivery while the webhook is healthy (default 5). */
+  maxAttempts?: number;
+  /** First retry delay; doubles each time, ×0.5–1.5 jitter (default 5 s: 5, 10, 20, 40 s ≈ 2 min at most). */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Alerts kept per webhook while it is busy; the oldest are dropped beyond (default 100). */
+  maxQueue?: number;
+  /** Applied to every body before sending (defence in depth: bodies should never carry a secret). */
+  scrub?: (text: string) => string;
+}
+
+export interface WebhookDispatcher {
+  /** Queues the alert for every webhook; returns at once. */
+  deliver(event: AlertEvent): void;
+  status(): WebhookStatus[];
+  /** Resolves when every queued delivery has finished (or given up). */
+  idle(): Promise<void>;
+  /** Stops: abandons queued deliveries and aborts the ones in flight. */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_ATTEMPTS = 5;
+export const DEFAULT_BASE_DELAY_MS = 5_000;
+export const DEFAULT_MAX_DELAY_MS = 60_000;
+export const DEFAULT_MAX_QUEUE = 100;
+
+const RULE_NAMES: Record<AlertRuleId, string> = {
+  'zone-worse': 'Risk zone',
+  'cushion-below': 'Cushion',
+  'fast-fall': 'Fast fall',
+  stale: 'Stale data',
+  'auth-failure': 'Authentication',
+};
+
+/** The scheme and host of a URL: all of it that may be shown. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}`;
+  } catch {
+    return 'invalid URL';
+  }
+}
+
+function title(event: AlertEvent): string {
+  return `${event.kind === 'fired' ? 'Alert' : 'Recovered'} · ${RULE_NAMES[event.rule]}`;
+}
+
+function facts(event: AlertEvent): [string, string][] {
+  const out: [string, string][] = [
+    ['Account', event.accountId],
+    ['Exchange', event.exchange],
+    ['Rule', event.rule],
+    ['Level', event.level ?? 'unknown'],
+    ['Zone', event.zone],
+  ];
+  if (event.cushion !== null) out.push(['Cushion', event.cushion]);
+  out.push(['Time', new Date(event.at).toISOString()]);
+  return out;
+}
+
+/** The generic body: every field of the alert, flat, plus the time as ISO text. */
+export function genericBody(event: AlertEvent): Record<string, unknown> {
+  return {
+    source: 'margin-watch',
+    type: 'alert',
+    id: event.id,
+    kind: event.kind,
+    account: event.accountId,
+    exchange: event.exchange,
+    rule: event.rule,
+    level: event.level,
+    zone: event.zone,
+    cushion: event.cushion,
+    message: event.message,
+    at: event.at,
+    time: new Date(event.at).toISOString(),
+  };
+}
+
+function slackEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Slack incoming-webhook body: `text` (notifications, fallbacks) and `blocks`. */
+export function slackBody(event: AlertEvent): Record<string, unknown> {
+  const head = `${title(event)}: ${event.message}`;
+  return {
+    text: head,
+    blocks: [
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: `*${slackEscape(title(event))}*\n${slackEscape(event.message)}` },
+      },
+      {
+        type: 'context',
+        elements: [
+          {
+            type: 'mrkdwn',
+            text: facts(event)
+              .map(([k, v]) => `${k}: ${slackEscape(v)}`)
+              .join(' · '),
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** Telegram sendMessage body (plain text); `chat_id` when the URL names one in its query. */
+export function telegramBody(event: AlertEvent, chatId: string | null): Record<string, unknown> {
+  const text = [
+    title(event),
+    event.message,
+    facts(event)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\n'),
+  ].join('\n\n');
+  return chatId === null ? { text } : { chat_id: chatId, text };
+}
+
+/** The request for one alert to one webhook: URL (Telegram's chat_id moves from the query to the body) and JSON. */
+export function webhookRequest(webhook: WebhookConfig, event: AlertEvent): { url: string; body: string } {
+  switch (webhook.format) {
+    case 'generic':
+      return { url: webhook.url, body: JSON.stringify(genericBody(event)) };
+    case 'slack':
+      return { url: webhook.url, body: JSON.stringify(slackBody(event)) };
+    case 'telegram': {
+      const url = new URL(webhook.url);
+      const chatId = url.searchParams.get('chat_id');
+      url.searchParams.delete('chat_id');
+      return { url: url.href, body: JSON.stringify(telegramBody(event, chatId)) };
+    }
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Parts of a URL that may be secret (path segments, query values), to scrub from texts echoed back. */
+function urlSecrets(url: string): string[] {
+  try {
+    const parsed = new URL(url);
+    const parts = [url, parsed.pathname + parsed.search];
+    for (const segment of parsed.pathname.split('/')) {
+      // Telegram's segment is "bot<id>:<secret>": the token, and its secret half, may be echoed on their own.
+      const pieces = [segment, segment.replace(/^bot/, ''), ...segment.split(':')];
+      for (const piece of pieces) if (piece.length >= 8) parts.push(piece, safeDecode(piece));
+    }
+    for (const value of parsed.searchParams.values()) if (value.length >= 8) parts.push(value);
+    return parts.sort((a, b) => b.length - a.length);
+  } catch {
+    return [url];
+  }
+}
+
+function scrubWith(secrets: readonly string[], text: string): string {
+  let out = text;
+  for (const secret of secrets) out = out.split(secret).join('***');
+  return out;
+}
+
+class AttemptError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly retryable: boolean,
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(reason);
+  }
+}
+
+interface HookState {
+  config: WebhookConfig;
+  status: WebhookStatus;
+  secrets: string[];
+  queue: AlertEvent[];
+  running: Promise<void> | null;
+  controller: AbortController | null;
+}
+
+function retryAfter(header: string | null, now: number): number | null {
+  if (header === null) return null;
+  const secondsValue = Number(header);
+  if (Number.isFinite(secondsValue) && secondsValue >= 0) return secondsValue * 1000;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+function errorCode(err: unknown): string | null {
+  let current: unknown = err;
+  for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+/** Creates the dispatcher for the configured webhooks. */
+export function createWebhookDispatcher(options: WebhookDispatcherOptions): WebhookDispatcher {
+  const doFetch = options.fetch ?? fetch;
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+  const baseDelayMs = options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
+  const maxDelayMs = options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
+  const maxQueue = Math.max(1, options.maxQueue ?? DEFAULT_MAX_QUEUE);
+  const scrub = options.scrub ?? ((text: string) => text);
+  const log = options.log;
+  let closed = false;
+  const sleepers = new Set<() => void>();
+
+  const hooks: HookState[] = options.webhooks.map((config, index) => ({
+    config,
+    secrets: urlSecrets(config.url),
+    queue: [],
+    running: null,
+    controller: null,
+    status: {
+      index,
+      target: redactUrl(config.url),
+      format: config.format,
+      state: 'idle',
+      lastError: null,
+      lastAttemptAt: null,
+      lastSuccessAt: null,
+      delivered: 0,
+      failed: 0,
+      queued: 0,
+    },
+  }));
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      sleepers.add(done);
+    });
+  }
+
+  async function attempt(hook: HookState, event: AlertEvent): Promise<void> {
+    const request = webhookRequest(hook.config, event);
+    const controller = new AbortController();
+    hook.controller = controller;
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      let response: Response;
+      try {
+        response = await doFetch(request.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'user-agent': 'margin-watch' },
+          body: scrub(request.body),
+          signal: controller.signal,
+          redirect: 'manual',
+        });
+      } catch (err) {
+        if (controller.signal.aborted) {
+          throw new AttemptError(
+            closed ? 'stopped' : `no answer within ${Math.round(timeoutMs / 1000)} s`,
+            !closed,
+          );
+        }
+        const code = errorCode(err);
+        throw new AttemptError(`network error${code ? ` (${code})` : ''}`, true);
+      }
+      if (response.ok) {
+        await response.body?.cancel().catch(() => undefined);
+        return;
+      }
+      const text = await response.text().catch(() => '');
+      const snippet = scrubWith(hook.secrets, scrub(text.replace(/\s+/g, ' ').trim())).slice(0, 160);
+      const reason = `HTTP ${response.status}${snippet ? `: ${snippet}` : ''}`;
+      const status = response.status;
+      const retryable = status === 408 || status === 425 || status === 429 || status >= 500;
+      throw new AttemptError(reason, retryable, retryAfter(response.headers.get('retry-after'), now()));
+    } finally {
+      clearTimeout(timer);
+      hook.controller = null;
+    }
+  }
+
+  async function deliverOne(hook: HookState, event: AlertEvent): Promise<void> {
+    const s = hook.status;
+    const attempts = s.state === 'failing' ? 1 : maxAttempts;
+    for (let n = 1; n <= attempts && !closed; n += 1) {
+      s.lastAttemptAt = now();
+      try {
+        await attempt(hook, event);
+        Object.assign(s, { state: 'ok', lastError: null, lastSuccessAt: now(), delivered: s.delivered + 1 });
+        return;
+      } catch (err) {
+        const failure = err instanceof AttemptError ? err : new AttemptError('unexpected error', true);
+        if (closed) return;
+        s.lastError = failure.reason;
+        const last = n === attempts || !failure.retryable;
+        log?.warn('alert webhook delivery failed', {
+          webhook: s.target,
+          format: s.format,
+          attempt: n,
+          giveUp: last,
+          reason: failure.reason,
+          alert: event.id,
+        });
+        if (last) {
+          Object.assign(s, { state: 'failing', failed: s.failed + 1 });
+          return;
+        }
+        s.state = 'retrying';
+        const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** (n - 1) * (0.5 + random()));
+        const wait = Math.min(maxDelayMs, Math.max(backoff, failure.retryAfterMs ?? 0));
+        await sleep(wait);
+      }
+    }
+  }
+
+  async function run(hook: HookState): Promise<void> {
+    while (!closed) {
+      const event = hook.queue.shift();
+      hook.status.queued = hook.queue.length;
+      if (!event) break;
+      await deliverOne(hook, event);
+    }
+    hook.running = null;
+  }
+
+  return {
+    deliver(event) {
+      if (closed) return;
+      for (const hook of hooks) {
+        hook.queue.push(event);
+        if (hook.queue.length > maxQueue) {
+          const dropped = hook.queue.shift();
+          log?.warn('alert webhook queue full: oldest alert dropped', {
+            webhook: hook.status.target,
+            alert: dropped?.id,
+          });
+        }
+        hook.status.queued = hook.queue.length;
+        hook.running ??= run(hook);
+      }
+    },
+
+    status() {
+      return hooks.map((h) => ({ ...h.status }));
+    },
+
+    async idle() {
+      let running = hooks.flatMap((h) => (h.running ? [h.running] : []));
+      while (running.length > 0) {
+        await Promise.all(running);
+        running = hooks.flatMap((h) => (h.running ? [h.running] : []));
+      }
+    },
+
+    async close() {
+      closed = true;
+      for (const hook of hooks) {
+        hook.queue.length = 0;
+        hook.status.queued = 0;
+        hook.controller?.abort();
+      }
+      for (const wake of [...sleepers]) wake();
+      await Promise.all(hooks.flatMap((h) => (h.running ? [h.running] : [])));
+    },
+  };
+}
