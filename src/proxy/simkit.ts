@@ -1,11 +1,14 @@
 // Building blocks for the built-in exchange simulators: deterministic randomness, a margin-level path that
 // drifts through every risk band, fault injection, nonce/timestamp guards, and a loopback HTTP + WebSocket
 // server with the `POST /__sim/control` route tests use to inject faults.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
 import type { SimControl } from '../exchanges/server-types.ts';
+
+export { frameText } from './upstream-kit.ts';
 
 /** A seeded PRNG (mulberry32): the same seed gives the same sequence in [0, 1). */
 export function seededRandom(seed: number): () => number {
@@ -355,4 +358,19 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
         server.close(() => resolve());
       }),
   };
+}
+
+/** A request header's value (the first one when it was sent more than once); undefined when absent. */
+export function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * Compares two secrets-derived texts (signatures, tokens) in constant time: both are hashed first, so neither
+ * their contents nor their lengths show in the timing.
+ */
+export function sameText(a: string, b: string): boolean {
+  const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(a), digest(b)) && a === b;
 }

@@ -1,7 +1,10 @@
 // Connection life-cycle shared by every exchange upstream: reconnect with exponential backoff and full
 // jitter, a watchdog that tells a silent connection from a live one, slow retries after an auth failure,
 // and status reporting on every change. Exchange folders supply only "one session" or "one poll".
-import type { Upstream, UpstreamDeps, UpstreamState } from '../exchanges/server-types.ts';
+import type { IncomingMessage } from 'node:http';
+import WebSocket, { type RawData } from 'ws';
+import type { AccountConfig, Upstream, UpstreamDeps, UpstreamState } from '../exchanges/server-types.ts';
+import { retryAfterMs } from './http-client.ts';
 
 export interface BackoffOptions {
   /** First retry waits up to this long (ms). */
@@ -262,7 +265,8 @@ export function pollingUpstream(options: PollOptions): Upstream {
           retryInMs: wait,
         });
       } else {
-        wait = Math.max(options.intervalMs, result.retryAfterMs ?? 0, fullJitterDelay(failures, backoff));
+        const retryAfter = result.kind === 'retry' ? result.retryAfterMs : undefined;
+        wait = Math.max(options.intervalMs, retryAfter ?? 0, fullJitterDelay(failures, backoff));
         failures += 1;
         report('reconnecting', `${result.detail}; retrying in ${seconds(wait)}`);
         options.deps.log.info('poll failed', { detail: result.detail, retryInMs: wait });
@@ -292,4 +296,369 @@ export function combineUpstreams(...upstreams: Upstream[]): Upstream {
       await Promise.all(upstreams.map((u) => u.stop()));
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Pieces every exchange session shares: scaled intervals, frame decoding, HTTP refusals, the WebSocket
+// session skeleton and a per-key lock for exchanges that need their signed requests to arrive in order.
+
+/** Scales a protocol interval (timeScale < 1 runs faster in tests); never below 5 ms. */
+export function scaled(ms: number, timeScale = 1): number {
+  return Math.max(5, Math.round(ms * timeScale));
+}
+
+/** The text of a WebSocket frame, however `ws` delivered it (one buffer, fragments, an ArrayBuffer). */
+export function frameText(data: RawData | string): string {
+  if (typeof data === 'string') return data;
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}
+
+/** A frame's JSON value, or the raw text when it is not JSON (the exchange's parser reports that). */
+export function decodeFrame(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** An exchange's HTTP answer: a poll's response, or the answer to a refused WebSocket upgrade. */
+export interface HttpAnswer {
+  status: number;
+  headers: Headers;
+  /** The body as text (capped). */
+  text: string;
+  /** The body as JSON, or undefined when it is not JSON. */
+  json: unknown;
+}
+
+/** How a refused request ends: credentials (`auth`), something reconnecting will not fix (`fatal`), or a retry. */
+export type Refusal =
+  { kind: 'auth' | 'fatal'; detail: string } | { kind: 'retry'; detail: string; retryAfterMs?: number };
+
+/** The exchange-specific words of `classifyRefusal`. */
+export interface RefusalWords {
+  /** Display name, e.g. "BitoPro". */
+  exchange: string;
+  /** What the exchange said in its error body, shortened to one line; '' when nothing readable. */
+  said(answer: HttpAnswer): string;
+  /** What a trader should check when the credentials are refused, e.g. "check apiKey and apiSecret". */
+  authHint: string;
+  /** What to check on a 404; default "check the account's endpoints". */
+  notFoundHint?: string;
+  /** Readings that take precedence over the generic ones (e.g. a timestamp refusal sent as 401). */
+  special?(answer: HttpAnswer, said: string): Refusal | undefined;
+  /** Wait after a 429 that carries no Retry-After (ms). */
+  rateLimitWaitMs?(answer: HttpAnswer): number | undefined;
+}
+
+/** Shortens an exchange's own words for a status line: one line, at most `max` characters. */
+export function oneLine(text: string, max = 160): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+/**
+ * Reads a refused HTTP answer the same way for every exchange: 401/403 → `auth`; 404 → `fatal` (a wrong path
+ * or host does not fix itself); 429 → retry after Retry-After (or the exchange's rate-limit wait); 409, 5xx and
+ * anything else → retry (honouring Retry-After). The exchange's `special` readings come first.
+ */
+export function classifyRefusal(answer: HttpAnswer, words: RefusalWords): Refusal {
+  const said = oneLine(words.said(answer));
+  const special = words.special?.(answer, said);
+  if (special) return special;
+  const { status } = answer;
+  const quoted = said ? ` "${said}"` : '';
+  const retryAfter = retryAfterMs(answer.headers);
+  if (status === 401 || status === 403) {
+    return {
+      kind: 'auth',
+      detail: `${words.exchange} refused the credentials (HTTP ${status}${quoted}): ${words.authHint}`,
+    };
+  }
+  if (status === 404) {
+    const hint = words.notFoundHint ?? "check the account's endpoints";
+    return { kind: 'fatal', detail: `${words.exchange} answered HTTP 404${quoted}: ${hint}` };
+  }
+  if (status === 429) {
+    const wait = retryAfter ?? words.rateLimitWaitMs?.(answer);
+    return {
+      kind: 'retry',
+      detail: `${words.exchange} rate limit reached (HTTP 429${quoted})`,
+      ...(wait === undefined ? {} : { retryAfterMs: wait }),
+    };
+  }
+  if (status >= 300 && status < 400) {
+    return {
+      kind: 'retry',
+      detail: `${words.exchange} answered with a redirect (HTTP ${status}), not followed`,
+    };
+  }
+  return {
+    kind: 'retry',
+    detail: `${words.exchange} answered HTTP ${status}${quoted}`,
+    ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
+  };
+}
+
+/** A refusal as the end of a stream session (a retry is a session error). */
+export function refusalEnd(refusal: Refusal): SessionEnd {
+  return refusal.kind === 'retry' ? { kind: 'error', detail: refusal.detail } : refusal;
+}
+
+/** Largest frame a stream session accepts by default (4 MiB). */
+export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
+/** Largest refusal body read from a refused upgrade. */
+export const MAX_REFUSAL_BYTES = 4_096;
+
+/** Reads a refused upgrade's status, headers and (capped) body. */
+export function readRefusal(response: IncomingMessage, maxBytes = MAX_REFUSAL_BYTES): Promise<HttpAnswer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(response.headers)) {
+        if (typeof value === 'string') headers.set(name, value);
+        else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+      }
+      const text = Buffer.concat(chunks).toString('utf8');
+      let json: unknown;
+      try {
+        json = text.length > 0 ? (JSON.parse(text) as unknown) : undefined;
+      } catch {
+        json = undefined;
+      }
+      resolve({ status: response.statusCode ?? 0, headers, text, json });
+    };
+    response.on('data', (chunk: Buffer) => {
+      if (size >= maxBytes) return;
+      chunks.push(chunk.subarray(0, maxBytes - size));
+      size += chunk.length;
+    });
+    response.on('end', finish);
+    response.on('error', finish);
+    response.on('close', finish);
+  });
+}
+
+/** What a stream session's handlers may do with the connection. */
+export interface WsLink {
+  /** Sends a text frame while the socket is open (otherwise nothing). */
+  send(text: string): void;
+  /** Ends the session; the first call wins. */
+  end(end: SessionEnd): void;
+  /** Runs `fn` every `ms` until the session ends. */
+  every(ms: number, fn: () => void): void;
+  /** Runs `fn` once after `ms`, unless the session has ended by then. */
+  after(ms: number, fn: () => void): void;
+  readonly ended: boolean;
+}
+
+/** One WebSocket session of an exchange stream: where to connect and what the exchange's messages mean. */
+export interface WsSessionSpec {
+  url: URL | string;
+  /** Handshake headers, built at the moment of connecting (inside `lock`, so a nonce is taken in send order). */
+  headers?(): Record<string, string>;
+  handshakeTimeoutMs: number;
+  /** Largest accepted frame; default MAX_FRAME_BYTES. */
+  maxPayload?: number;
+  perMessageDeflate?: boolean;
+  /** A lock held from signing until the exchange answers the upgrade; null when the session stopped waiting. */
+  lock?(signal: AbortSignal): Promise<(() => void) | null>;
+  /** How a refused upgrade ends the session (usually `refusalEnd(classifyRefusal(answer, words))`). */
+  refused(answer: HttpAnswer): SessionEnd;
+  /** The upgrade succeeded: send the protocol handshake or subscriptions, start keep-alives. */
+  opened?(link: WsLink): void;
+  /** One text frame (already counted as a sign of life). */
+  message(text: string, link: WsLink, receivedAt: number): void;
+  /** The exchange (or the network) closed the socket. */
+  closed(code: number, reason: string): SessionEnd;
+  /** A socket error (DNS, TLS, reset, handshake timeout). */
+  failed(error: Error): SessionEnd;
+  /** Applied to every end's detail before it is reported (e.g. to remove a token an error text echoes). */
+  redact?(detail: string): string;
+}
+
+/**
+ * Runs one WebSocket session: connects (headers and maxPayload, no redirects), settles exactly once,
+ * terminates the socket on abort unless it is already closed, reads a refused upgrade's status and capped
+ * body, and maps close and error events to a SessionEnd. Pings, pongs and messages are signs of life.
+ */
+export async function wsSession(ctx: SessionContext, spec: WsSessionSpec): Promise<SessionEnd> {
+  const stopped: SessionEnd = { kind: 'closed', detail: 'connection closed by the proxy' };
+  if (ctx.signal.aborted) return stopped;
+  const release = spec.lock ? await spec.lock(ctx.signal) : () => {};
+  if (release === null || ctx.signal.aborted) {
+    release?.();
+    return stopped;
+  }
+  return new Promise<SessionEnd>((resolve) => {
+    const timers: { clear(): void }[] = [];
+    let ended = false;
+    let released = false;
+    const unlock = (): void => {
+      if (released) return;
+      released = true;
+      release();
+    };
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(spec.url, {
+        headers: spec.headers?.() ?? {},
+        handshakeTimeout: spec.handshakeTimeoutMs,
+        maxPayload: spec.maxPayload ?? MAX_FRAME_BYTES,
+        perMessageDeflate: spec.perMessageDeflate ?? false,
+        followRedirects: false,
+      });
+    } catch (err) {
+      unlock();
+      const error = err instanceof Error ? err : new Error(String(err));
+      resolve(redacted(spec.failed(error)));
+      return;
+    }
+    function redacted(end: SessionEnd): SessionEnd {
+      return spec.redact ? { ...end, detail: spec.redact(end.detail) } : end;
+    }
+    const link: WsLink = {
+      send(text) {
+        if (socket.readyState === WebSocket.OPEN) socket.send(text);
+      },
+      end(end) {
+        if (ended) return;
+        ended = true;
+        unlock();
+        for (const timer of timers) timer.clear();
+        ctx.signal.removeEventListener('abort', onAbort);
+        if (socket.readyState !== WebSocket.CLOSED) socket.terminate();
+        resolve(redacted(end));
+      },
+      every(ms, fn) {
+        const id = setInterval(() => {
+          if (!ended) fn();
+        }, ms);
+        timers.push({ clear: () => clearInterval(id) });
+      },
+      after(ms, fn) {
+        const id = setTimeout(() => {
+          if (!ended) fn();
+        }, ms);
+        timers.push({ clear: () => clearTimeout(id) });
+      },
+      get ended() {
+        return ended;
+      },
+    };
+    function onAbort(): void {
+      link.end(stopped);
+    }
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+
+    socket.on('unexpected-response', (request, response) => {
+      unlock();
+      void readRefusal(response).then((answer) => {
+        link.end(spec.refused(answer));
+        request.destroy();
+      });
+    });
+    socket.on('open', () => {
+      unlock();
+      spec.opened?.(link);
+    });
+    socket.on('ping', () => ctx.alive());
+    socket.on('pong', () => ctx.alive());
+    socket.on('message', (data: RawData) => {
+      if (ended) return;
+      const receivedAt = Date.now();
+      ctx.alive();
+      spec.message(frameText(data), link, receivedAt);
+    });
+    socket.on('close', (code: number, reason: Buffer) => {
+      link.end(spec.closed(code, oneLine(reason.toString('utf8'), 120)));
+    });
+    socket.on('error', (err: Error) => link.end(spec.failed(err)));
+  });
+}
+
+/**
+ * Serialises tasks per key: a task starts only when the previous one on the same key has finished. For
+ * exchanges that reject a nonce lower than the last one they saw: signing and sending inside the lock makes
+ * the exchange see the nonces in the order they were taken.
+ */
+export class KeyedLock {
+  private readonly waiting = new Map<string, (() => void)[]>();
+
+  /** Resolves with the release function once the key is free; null if `signal` aborts first. */
+  acquire(key: string, signal?: AbortSignal): Promise<(() => void) | null> {
+    return new Promise((resolve) => {
+      let released = false;
+      const release = (): void => {
+        if (released) return;
+        released = true;
+        this.next(key);
+      };
+      const queue = this.waiting.get(key);
+      if (queue === undefined) {
+        this.waiting.set(key, []);
+        resolve(release);
+        return;
+      }
+      if (signal?.aborted) {
+        resolve(null);
+        return;
+      }
+      const onAbort = (): void => {
+        const at = queue.indexOf(grant);
+        if (at >= 0) queue.splice(at, 1);
+        resolve(null);
+      };
+      const grant = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(release);
+      };
+      queue.push(grant);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Runs `task` while holding the key; rejects without running it if `signal` aborts while waiting. */
+  async run<T>(key: string, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const release = await this.acquire(key, signal);
+    if (release === null) throw new Error('stopped while waiting for the previous request');
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  }
+
+  /** True while a task holds `key` (for tests and diagnostics). */
+  isHeld(key: string): boolean {
+    return this.waiting.has(key);
+  }
+
+  private next(key: string): void {
+    const queue = this.waiting.get(key);
+    const grant = queue?.shift();
+    if (grant) grant();
+    else this.waiting.delete(key);
+  }
+}
+
+/** Path and query exactly as they go out on the request line: what exchanges that sign the path sign. */
+export function requestPathOf(url: URL): string {
+  return `${url.pathname}${url.search}`;
+}
+
+/** One credential field of an account; a missing or empty one throws naming the field, never a value. */
+export function requiredCredential(account: AccountConfig, field: string): string {
+  const value = account.credentials[field];
+  if (value === undefined || value === '')
+    throw new Error(`account ${account.id}: credentials.${field} is missing`);
+  return value;
 }

@@ -1,0 +1,160 @@
+// One upstream session per configured account, wired to the stream hub and to any message subscribers
+// (the history recorder). Shared by every browser tab.
+import type { ThresholdOverrides } from '../domain/model.ts';
+import type { AccountConfig, NonceSource, Upstream, UpstreamState } from '../exchanges/server-types.ts';
+import type { ExchangeCatalog } from './exchanges.ts';
+import type { StreamHub } from './hub.ts';
+import type { ProxyLogger } from './log.ts';
+
+/** One wire message from an account's upstream. */
+export interface AccountMessage {
+  account: AccountConfig;
+  channel: string;
+  /** The JSON-decoded wire message, or its raw text. */
+  payload: unknown;
+  /** When the proxy received it (ms epoch). */
+  receivedAt: number;
+}
+
+export type MessageHook = (message: AccountMessage) => void;
+
+/** An account as `GET /api/accounts` lists it: never a credential. */
+export interface AccountSummary {
+  id: string;
+  exchange: string;
+  label: string;
+  /** Config thresholds in the exchange's unit, as decimal strings. */
+  thresholds?: { marginCall?: string; liquidation?: string; takeover?: string };
+  status: { state: UpstreamState; detail?: string; at: number };
+  pollSeconds: number;
+}
+
+export interface AccountManagerOptions {
+  accounts: readonly AccountConfig[];
+  catalog: ExchangeCatalog;
+  hub: StreamHub;
+  log: ProxyLogger;
+  nonces: NonceSource;
+  now?: () => number;
+}
+
+function thresholdStrings(overrides: ThresholdOverrides | undefined): AccountSummary['thresholds'] {
+  if (!overrides) return undefined;
+  const out: NonNullable<AccountSummary['thresholds']> = {};
+  for (const key of ['marginCall', 'liquidation', 'takeover'] as const) {
+    const value = overrides[key];
+    if (value) out[key] = value.toFixed();
+  }
+  return out;
+}
+
+/** Runs every account's upstream and routes what it reports to the hub and to message hooks. */
+export class AccountManager {
+  private readonly accounts: ReadonlyMap<string, AccountConfig>;
+  private readonly upstreams = new Map<string, Upstream>();
+  private readonly hooks = new Set<MessageHook>();
+  private readonly now: () => number;
+  private stopped = false;
+
+  constructor(private readonly options: AccountManagerOptions) {
+    this.accounts = new Map(options.accounts.map((a) => [a.id, a]));
+    this.now = options.now ?? Date.now;
+    for (const account of options.accounts) options.hub.status(account.id, 'connecting');
+  }
+
+  /** The configured account with this id. */
+  get(id: string): AccountConfig | undefined {
+    return this.accounts.get(id);
+  }
+
+  /** Every configured account, in config order. */
+  list(): AccountConfig[] {
+    return [...this.accounts.values()];
+  }
+
+  /** Subscribes to every wire message of every account; returns the unsubscribe function. */
+  onMessage(hook: MessageHook): () => void {
+    this.hooks.add(hook);
+    return () => this.hooks.delete(hook);
+  }
+
+  /** Creates and starts one upstream per account. A module that fails to start marks its account `error`. */
+  start(): void {
+    for (const account of this.accounts.values()) {
+      if (this.upstreams.has(account.id)) continue;
+      const log = this.options.log.child({ accountId: account.id, exchange: account.exchange });
+      const setStatus = (state: UpstreamState, detail?: string): void => {
+        if (!this.stopped) this.options.hub.status(account.id, state, detail);
+      };
+      try {
+        const module = this.options.catalog.get(account.exchange);
+        if (!module) throw new Error(`exchange ${account.exchange} is not loaded`);
+        const upstream = module.server.createUpstream({
+          account,
+          publish: (channel, payload, receivedAt) => this.publish(account, channel, payload, receivedAt),
+          setStatus,
+          log,
+          nonces: this.options.nonces,
+        });
+        this.upstreams.set(account.id, upstream);
+        upstream.start();
+      } catch (err) {
+        log.error('upstream failed to start', { error: err });
+        setStatus('error', `could not start: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+
+  private publish(account: AccountConfig, channel: string, payload: unknown, receivedAt?: number): void {
+    if (this.stopped) return;
+    const message: AccountMessage = { account, channel, payload, receivedAt: receivedAt ?? this.now() };
+    try {
+      this.options.hub.message(account.id, channel, payload, message.receivedAt);
+    } catch (err) {
+      this.options.log.error('message could not be streamed', { accountId: account.id, channel, error: err });
+      return;
+    }
+    for (const hook of this.hooks) {
+      try {
+        hook(message);
+      } catch (err) {
+        this.options.log.error('message subscriber failed', { accountId: account.id, channel, error: err });
+      }
+    }
+  }
+
+  /** What `GET /api/accounts` returns. */
+  summaries(): AccountSummary[] {
+    const redactor = this.options.log.redactor;
+    return this.list().map((account) => {
+      const frame = this.options.hub.statusOf(account.id);
+      const status: AccountSummary['status'] = { state: frame?.state ?? 'connecting', at: frame?.at ?? 0 };
+      if (frame?.detail !== undefined) status.detail = redactor.text(frame.detail);
+      const thresholds = thresholdStrings(account.thresholds);
+      return {
+        id: account.id,
+        exchange: account.exchange,
+        label: account.label,
+        ...(thresholds ? { thresholds } : {}),
+        status,
+        pollSeconds: account.pollSeconds,
+      };
+    });
+  }
+
+  /** Stops every upstream and waits for them; publishes and status reports from then on are ignored. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const running = [...this.upstreams.entries()];
+    this.upstreams.clear();
+    await Promise.all(
+      running.map(async ([id, upstream]) => {
+        try {
+          await upstream.stop();
+        } catch (err) {
+          this.options.log.warn('upstream did not stop cleanly', { accountId: id, error: err });
+        }
+      }),
+    );
+  }
+}

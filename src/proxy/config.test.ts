@@ -1,0 +1,439 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  configSecrets,
+  exposureProblem,
+  formatPath,
+  isLoopbackHost,
+  loadConfig,
+  parseConfig,
+  resolveConfigPath,
+  secretValues,
+  type ConfigProblem,
+} from './config.ts';
+import { catalogOf, loadExchangeCatalog } from './exchanges.ts';
+import { fakeEntry } from './testing/fake-exchange.ts';
+
+const catalog = catalogOf([fakeEntry]);
+const env = { FAKE_SECRET: 'env-secret-value-123', FAKE_KEY: 'env-key' };
+
+function account(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: 'fake-main',
+    exchange: 'fakex',
+    label: 'Fake',
+    credentials: { apiKey: '${FAKE_KEY}', apiSecret: '${FAKE_SECRET}' },
+    ...extra,
+  };
+}
+
+function parse(raw: unknown, environment: NodeJS.ProcessEnv = env) {
+  return parseConfig(raw, { source: '/etc/mw/config.json', env: environment, catalog });
+}
+
+function problemsOf(raw: unknown, environment: NodeJS.ProcessEnv = env): readonly ConfigProblem[] {
+  try {
+    parse(raw, environment);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig: happy path and defaults', () => {
+  it('substitutes env vars, resolves defaults and keeps thresholds as exact decimals', () => {
+    const config = parse({
+      accounts: [account({ thresholds: { marginCall: '1.50', liquidation: '1.1' }, subaccountId: 'sub-1' })],
+    });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 5178, allowedOrigins: [] });
+    expect(config.history).toEqual({ path: '/etc/mw/data/history.sqlite', retentionDays: 365 });
+    expect(config.alerts).toEqual({ webhooks: [] });
+    const [a] = config.accounts;
+    expect(a?.credentials).toEqual({ apiKey: 'env-key', apiSecret: 'env-secret-value-123' });
+    expect(a?.endpoints).toEqual({ rest: 'https://fakex.invalid/api' });
+    expect(a?.pollSeconds).toBe(7);
+    expect(a?.options).toEqual({ subaccountId: 'sub-1' });
+    expect(a?.thresholds?.marginCall?.toFixed()).toBe('1.5');
+    expect(a?.thresholds?.liquidation?.toFixed()).toBe('1.1');
+    expect(a?.thresholds?.takeover).toBeUndefined();
+  });
+
+  it('takes overrides of endpoints, pollSeconds, server, history and alerts', () => {
+    const config = parse({
+      server: {
+        host: '0.0.0.0',
+        port: 8080,
+        allowedOrigins: ['https://dash.example.com'],
+        accessToken: 'a-long-enough-token-1234',
+      },
+      history: { path: '/var/mw/h.sqlite', retentionDays: 30 },
+      alerts: {
+        webhooks: [{ url: 'https://hooks.example/x' }, { url: 'https://t.example/y', format: 'telegram' }],
+      },
+      accounts: [
+        account({ endpoints: { rest: 'http://127.0.0.1:9999/base/' }, pollSeconds: 2, label: undefined }),
+      ],
+    });
+    expect(config.server).toEqual({
+      host: '0.0.0.0',
+      port: 8080,
+      allowedOrigins: ['https://dash.example.com'],
+      accessToken: 'a-long-enough-token-1234',
+    });
+    expect(config.history).toEqual({ path: '/var/mw/h.sqlite', retentionDays: 30 });
+    expect(config.alerts.webhooks).toEqual([
+      { url: 'https://hooks.example/x', format: 'generic' },
+      { url: 'https://t.example/y', format: 'telegram' },
+    ]);
+    expect(config.accounts[0]?.endpoints.rest).toBe('http://127.0.0.1:9999/base');
+    expect(config.accounts[0]?.pollSeconds).toBe(2);
+    expect(config.accounts[0]?.label).toBe('fake-main');
+  });
+
+  it('supports $$ as a literal dollar and ${NAME} inside longer strings', () => {
+    const config = parse({
+      accounts: [account({ credentials: { apiKey: 'pre-${FAKE_KEY}-post', apiSecret: 'pa$$word' } })],
+    });
+    expect(config.accounts[0]?.credentials).toEqual({ apiKey: 'pre-env-key-post', apiSecret: 'pa$word' });
+  });
+});
+
+describe('parseConfig: every error names the path and never a value', () => {
+  const cases: { name: string; raw: unknown; env?: NodeJS.ProcessEnv; path: string; message: RegExp }[] = [
+    {
+      name: 'missing env var',
+      raw: { accounts: [account()] },
+      env: { FAKE_KEY: 'k' },
+      path: 'accounts[0].credentials.apiSecret',
+      message: /environment variable FAKE_SECRET is not set/,
+    },
+    {
+      name: 'malformed reference',
+      raw: { accounts: [account({ label: '${NOT CLOSED' })] },
+      path: 'accounts[0].label',
+      message: /malformed/,
+    },
+    {
+      name: 'unknown top-level key',
+      raw: { accounts: [account()], extra: 1 },
+      path: 'extra',
+      message: /unknown key/,
+    },
+    {
+      name: 'unknown account key',
+      raw: { accounts: [account(), account({ id: 'two', colour: 'red' })] },
+      path: 'accounts[1].colour',
+      message: /unknown key/,
+    },
+    {
+      name: 'unknown credentials key',
+      raw: { accounts: [account({ credentials: { apiKey: 'k', apiSecret: 's', password: 'p' } })] },
+      path: 'accounts[0].credentials.password',
+      message: /unknown key/,
+    },
+    {
+      name: 'missing credential',
+      raw: { accounts: [account({ credentials: { apiKey: 'k' } })] },
+      path: 'accounts[0].credentials.apiSecret',
+      message: /expected string/,
+    },
+    {
+      name: 'bad id',
+      raw: { accounts: [account({ id: 'Fake Main' })] },
+      path: 'accounts[0].id',
+      message: /a-z/,
+    },
+    {
+      name: 'too long id',
+      raw: { accounts: [account({ id: 'a'.repeat(65) })] },
+      path: 'accounts[0].id',
+      message: /1–64/,
+    },
+    {
+      name: 'duplicate id',
+      raw: { accounts: [account(), account()] },
+      path: 'accounts[1].id',
+      message: /duplicate id "fake-main" \(also accounts\[0\]\)/,
+    },
+    {
+      name: 'unknown exchange',
+      raw: { accounts: [account(), account({ id: 'x', exchange: 'mtgox' })] },
+      path: 'accounts[1].exchange',
+      message: /unknown exchange "mtgox" \(known: fakex\)/,
+    },
+    {
+      name: 'missing exchange',
+      raw: { accounts: [{ id: 'x', credentials: {} }] },
+      path: 'accounts[0].exchange',
+      message: /required/,
+    },
+    {
+      name: 'threshold as a number',
+      raw: { accounts: [account({ thresholds: { marginCall: 1.5 } })] },
+      path: 'accounts[0].thresholds.marginCall',
+      message: /string/,
+    },
+    {
+      name: 'threshold not a decimal',
+      raw: { accounts: [account({ thresholds: { liquidation: '1e3' } })] },
+      path: 'accounts[0].thresholds.liquidation',
+      message: /positive decimal/,
+    },
+    {
+      name: 'thresholds out of order',
+      raw: { accounts: [account({ thresholds: { marginCall: '1.1', liquidation: '1.5' } })] },
+      path: 'accounts[0].thresholds',
+      message: /marginCall must not be below liquidation/,
+    },
+    {
+      name: 'bad endpoint URL',
+      raw: { accounts: [account({ endpoints: { rest: 'ftp://x' } })] },
+      path: 'accounts[0].endpoints.rest',
+      message: /https or http URL/,
+    },
+    {
+      name: 'credentials in an endpoint URL',
+      raw: { accounts: [account({ endpoints: { rest: 'https://u:p@x.example' } })] },
+      path: 'accounts[0].endpoints.rest',
+      message: /without credentials/,
+    },
+    {
+      name: 'pollSeconds too small',
+      raw: { accounts: [account({ pollSeconds: 0.1 })] },
+      path: 'accounts[0].pollSeconds',
+      message: /./,
+    },
+    { name: 'no accounts', raw: { accounts: [] }, path: 'accounts', message: /at least one account/ },
+    { name: 'accounts missing', raw: {}, path: 'accounts', message: /expected array/ },
+    {
+      name: 'non-loopback host without token',
+      raw: { server: { host: '0.0.0.0' }, accounts: [account()] },
+      path: 'server.accessToken',
+      message: /required when listening on 0\.0\.0\.0/,
+    },
+    {
+      name: 'short access token',
+      raw: { server: { accessToken: 'short' }, accounts: [account()] },
+      path: 'server.accessToken',
+      message: /at least 16/,
+    },
+    {
+      name: 'origin with a path',
+      raw: { server: { allowedOrigins: ['https://x.example/app'] }, accounts: [account()] },
+      path: 'server.allowedOrigins[0]',
+      message: /origin/,
+    },
+    {
+      name: 'bad webhook format',
+      raw: { alerts: { webhooks: [{ url: 'https://h.example', format: 'email' }] }, accounts: [account()] },
+      path: 'alerts.webhooks[0].format',
+      message: /generic/,
+    },
+    {
+      name: 'bad port',
+      raw: { server: { port: 70000 }, accounts: [account()] },
+      path: 'server.port',
+      message: /./,
+    },
+  ];
+
+  it.each(cases)('$name → $path', ({ raw, env: environment, path, message }) => {
+    const problems = problemsOf(raw, environment ?? env);
+    const hit = problems.find((p) => p.path === path);
+    expect(hit, JSON.stringify(problems)).toBeDefined();
+    expect(hit?.message).toMatch(message);
+    const text = new ConfigError('/etc/mw/config.json', problems).message;
+    expect(text).toContain('/etc/mw/config.json');
+    expect(text).not.toContain(env.FAKE_SECRET);
+  });
+
+  it('lists problems of several accounts at once', () => {
+    const problems = problemsOf({
+      accounts: [account({ id: 'BAD' }), account({ id: 'ok', exchange: 'nope' })],
+    });
+    expect(problems.map((p) => p.path)).toEqual(['accounts[0].id', 'accounts[1].exchange']);
+  });
+});
+
+describe('loadConfig (file)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-config-'));
+
+  it('reads a file and resolves history.path next to it', () => {
+    const file = join(dir, 'ok.json');
+    writeFileSync(file, JSON.stringify({ history: { path: 'h/x.sqlite' }, accounts: [account()] }));
+    const config = loadConfig(file, { env, catalog });
+    expect(config.source).toBe(file);
+    expect(config.history.path).toBe(join(dir, 'h/x.sqlite'));
+  });
+
+  it('reports a missing file', () => {
+    expect(() => loadConfig(join(dir, 'missing.json'), { env, catalog })).toThrow(
+      /missing\.json[\s\S]*not found/,
+    );
+  });
+
+  it('reports invalid JSON with line and column but without quoting the input', () => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, '{\n  "accounts": [ { "apiSecret": "very-secret-value" } }\n');
+    let message = '';
+    try {
+      loadConfig(file, { env, catalog });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/bad\.json[\s\S]*not valid JSON/);
+    expect(message).not.toContain('very-secret-value');
+  });
+
+  it('reports an unexpected token without quoting the input', () => {
+    const file = join(dir, 'token.json');
+    writeFileSync(file, '{"accounts": very-secret-value}');
+    expect(() => loadConfig(file, { env, catalog })).toThrow(ConfigError);
+    try {
+      loadConfig(file, { env, catalog });
+    } catch (err) {
+      expect((err as Error).message).not.toContain('very-secret');
+    }
+  });
+});
+
+describe('helpers', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['127.1.2.3', true],
+    ['localhost', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['192.168.1.10', false],
+    ['example.com', false],
+  ])('isLoopbackHost(%s) = %s', (host, expected) => {
+    expect(isLoopbackHost(host)).toBe(expected);
+  });
+
+  it('exposureProblem needs a token off loopback only', () => {
+    expect(exposureProblem('127.0.0.1', undefined)).toBeNull();
+    expect(exposureProblem('0.0.0.0', 'x'.repeat(16))).toBeNull();
+    expect(exposureProblem('0.0.0.0', undefined)?.path).toBe('server.accessToken');
+  });
+
+  it('formatPath', () => {
+    expect(formatPath(['accounts', 2, 'credentials', 'apiSecret'])).toBe('accounts[2].credentials.apiSecret');
+    expect(formatPath(['a', 'b c'])).toBe('a["b c"]');
+  });
+
+  it('resolveConfigPath prefers the flag over the environment', () => {
+    expect(resolveConfigPath('/a.json', { MARGIN_WATCH_CONFIG: '/b.json' })).toBe('/a.json');
+    expect(resolveConfigPath(undefined, { MARGIN_WATCH_CONFIG: '/b.json' })).toBe('/b.json');
+    expect(resolveConfigPath(undefined, {})).toBeUndefined();
+  });
+
+  it('secretValues lists the secret fields and extras, nothing else', () => {
+    const config = parse({ accounts: [account()] });
+    expect(secretValues(config.accounts, catalog, ['token-value', undefined])).toEqual([
+      'env-secret-value-123',
+      'token-value',
+    ]);
+  });
+
+  it('configSecrets adds the access token and webhook URLs', () => {
+    const config = parse({
+      server: { accessToken: 'a-long-enough-token-1234' },
+      alerts: { webhooks: [{ url: 'https://hooks.slack.example/T000/B000/XXXX' }] },
+      accounts: [account()],
+    });
+    expect(configSecrets(config, catalog)).toEqual([
+      'env-secret-value-123',
+      'a-long-enough-token-1234',
+      'https://hooks.slack.example/T000/B000/XXXX',
+    ]);
+  });
+});
+
+describe('parseConfig with the four real exchanges', () => {
+  it('accepts the ARCHITECTURE §4 example', async () => {
+    const real = await loadExchangeCatalog();
+    const environment = {
+      MW_TOKEN: 'token-for-tests-only-123',
+      BITOPRO_API_KEY: 'demo-bitopro-key',
+      BITOPRO_API_SECRET: 'demo-bitopro-secret-not-real',
+      BITOPRO_EMAIL: 'demo@example.com',
+      BITSO_API_KEY: 'demo-bitso-key',
+      BITSO_API_SECRET: 'demo-bitso-secret-not-real',
+      B2PRIME_ACCESS_TOKEN: 'demo-b2prime-token-not-real',
+      VALR_API_KEY: 'demo-valr-key',
+      VALR_API_SECRET: 'demo-valr-secret-not-real',
+    };
+    const config = parseConfig(
+      {
+        server: { host: '127.0.0.1', port: 5178, allowedOrigins: [], accessToken: '${MW_TOKEN}' },
+        history: { path: 'data/history.sqlite', retentionDays: 365 },
+        alerts: { webhooks: [{ url: 'https://hooks.example/x', format: 'generic' }] },
+        accounts: [
+          {
+            id: 'bitopro-main',
+            exchange: 'bitopro',
+            label: 'BitoPro',
+            credentials: {
+              apiKey: '${BITOPRO_API_KEY}',
+              apiSecret: '${BITOPRO_API_SECRET}',
+              identity: '${BITOPRO_EMAIL}',
+            },
+            thresholds: { marginCall: '1.5', liquidation: '1.1' },
+          },
+          {
+            id: 'bitso-main',
+            exchange: 'bitso',
+            label: 'Bitso',
+            pollSeconds: 5,
+            credentials: { apiKey: '${BITSO_API_KEY}', apiSecret: '${BITSO_API_SECRET}' },
+          },
+          {
+            id: 'b2prime-main',
+            exchange: 'b2prime',
+            label: 'B2Prime',
+            accountId: '67d0456f8c7b1108e4cf5d46',
+            endpoints: {
+              rest: 'https://b2prime.example',
+              ws: 'wss://b2prime.example/frontoffice/ws/v3/account',
+            },
+            credentials: { accessToken: '${B2PRIME_ACCESS_TOKEN}' },
+            thresholds: { marginCall: '1.0', liquidation: '0.5' },
+          },
+          {
+            id: 'valr-margin',
+            exchange: 'valr',
+            label: 'VALR margin',
+            subaccountId: '',
+            credentials: { apiKey: '${VALR_API_KEY}', apiSecret: '${VALR_API_SECRET}' },
+          },
+        ],
+      },
+      { source: 'example.json', env: environment, catalog: real, baseDir: '/srv/mw' },
+    );
+    expect(config.accounts.map((a) => [a.id, a.exchange])).toEqual([
+      ['bitopro-main', 'bitopro'],
+      ['bitso-main', 'bitso'],
+      ['b2prime-main', 'b2prime'],
+      ['valr-margin', 'valr'],
+    ]);
+    expect(config.history.path).toBe('/srv/mw/data/history.sqlite');
+    expect(config.accounts[1]?.pollSeconds).toBe(5);
+    expect(config.accounts[2]?.endpoints.rest).toBe('https://b2prime.example');
+    expect(config.accounts[2]?.options).toEqual({ accountId: '67d0456f8c7b1108e4cf5d46' });
+    expect(config.accounts[2]?.thresholds?.liquidation?.toFixed()).toBe('0.5');
+    expect(config.accounts[0]?.endpoints.rest).toBe(real.get('bitopro')?.server.defaultEndpoints.rest);
+    expect(config.accounts[3]?.options).toEqual({ subaccountId: '' });
+    const secrets = secretValues(config.accounts, real, [config.server.accessToken]);
+    expect(secrets).toContain('demo-bitopro-secret-not-real');
+    expect(secrets).toContain('demo-valr-secret-not-real');
+    expect(secrets).toContain('demo-b2prime-token-not-real');
+    expect(secrets).toContain('token-for-tests-only-123');
+  });
+});

@@ -1,0 +1,107 @@
+// Demo mode: every exchange's built-in simulator on loopback, and one demo account per exchange pointing at it.
+// The accounts go through the same validation as a config file, so a module's demo spec cannot drift from it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunningSimulator } from '../exchanges/server-types.ts';
+import { parseConfig, type MarginWatchConfig } from './config.ts';
+import type { ExchangeCatalog } from './exchanges.ts';
+import type { ProxyLogger } from './log.ts';
+
+export interface DemoOptions {
+  catalog: ExchangeCatalog;
+  seed: number;
+  /** Simulator i listens on base + i; 0 or undefined: ephemeral ports. */
+  simulatorPortBase?: number;
+  /** Multiplies the simulators' keep-alive and push intervals (tests use < 1). */
+  timeScale?: number;
+  log: ProxyLogger;
+}
+
+export interface DemoSimulator {
+  exchange: string;
+  simulator: RunningSimulator;
+  /** `POST` fault-injection commands here (see SimControl). */
+  controlUrl: string;
+}
+
+export interface Demo {
+  /** The demo accounts as a validated config (server defaults; history in a temporary directory). */
+  config: MarginWatchConfig;
+  simulators: DemoSimulator[];
+  /** Temporary directory for history and nonces; removed by close(). */
+  dataDir: string;
+  /** Stops every simulator and removes the temporary directory. */
+  close(): Promise<void>;
+}
+
+/** Starts every simulator (scenario `demo`) and builds the demo accounts. */
+export async function startDemo(options: DemoOptions): Promise<Demo> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'margin-watch-demo-'));
+  const entries = [...options.catalog.values()];
+  const started: DemoSimulator[] = [];
+  const close = async (): Promise<void> => {
+    await Promise.allSettled(started.map((s) => s.simulator.close()));
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const base = options.simulatorPortBase ?? 0;
+    const results = await Promise.allSettled(
+      entries.map(async (entry, index) => {
+        const { demoAccount } = entry.server;
+        const simulator = await entry.server.startSimulator({
+          host: '127.0.0.1',
+          port: base > 0 ? base + index : 0,
+          seed: options.seed + index,
+          scenario: 'demo',
+          account: {
+            credentials: demoAccount.credentials,
+            ...(demoAccount.options ? { options: demoAccount.options } : {}),
+          },
+          ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+        });
+        started.push({ exchange: entry.id, simulator, controlUrl: `${simulator.url}/__sim/control` });
+        return simulator;
+      }),
+    );
+    const failures = results.flatMap((r, i) =>
+      r.status === 'rejected'
+        ? [`${entries[i]?.id ?? '?'}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`]
+        : [],
+    );
+    if (failures.length > 0) throw new Error(`demo simulators failed to start: ${failures.join('; ')}`);
+    started.sort(
+      (a, b) => entries.findIndex((e) => e.id === a.exchange) - entries.findIndex((e) => e.id === b.exchange),
+    );
+
+    const accounts = started.map(({ exchange, simulator }) => {
+      const spec = options.catalog.get(exchange)?.server.demoAccount;
+      if (!spec) throw new Error(`exchange ${exchange} has no demo account`);
+      return {
+        id: spec.id,
+        exchange,
+        label: spec.label,
+        credentials: spec.credentials,
+        ...(spec.thresholds ? { thresholds: spec.thresholds } : {}),
+        ...(spec.pollSeconds !== undefined ? { pollSeconds: spec.pollSeconds } : {}),
+        endpoints: simulator.endpoints,
+        ...spec.options,
+      };
+    });
+    const config = parseConfig(
+      { history: { path: join(dataDir, 'history.sqlite') }, accounts },
+      { source: 'demo accounts', env: {}, catalog: options.catalog, baseDir: dataDir },
+    );
+    for (const s of started) {
+      options.log.info('simulator ready', {
+        exchange: s.exchange,
+        url: s.simulator.url,
+        control: `POST ${s.controlUrl}`,
+      });
+    }
+    return { config, simulators: started, dataDir, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,202 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import { Redactor } from './log.ts';
+import { attachWebSocket, CLOSE_TOO_SLOW, StreamHub, type HubSocket, type StreamFrame } from './hub.ts';
+
+/** A socket whose bufferedAmount the test controls. */
+class FakeSocket implements HubSocket {
+  readyState = 1;
+  bufferedAmount = 0;
+  sent: string[] = [];
+  closed: { code?: number; reason?: string } | null = null;
+  terminated = false;
+  pings = 0;
+  send(data: string): void {
+    this.sent.push(data);
+  }
+  close(code?: number, reason?: string): void {
+    this.closed = { code, reason };
+    this.readyState = 2;
+  }
+  terminate(): void {
+    this.terminated = true;
+    this.readyState = 3;
+  }
+  ping(): void {
+    this.pings += 1;
+  }
+  frames(): StreamFrame[] {
+    return this.sent.map((s) => JSON.parse(s) as StreamFrame);
+  }
+}
+
+function hubAt(time: number, options: ConstructorParameters<typeof StreamHub>[0] = {}) {
+  return new StreamHub({ heartbeatMs: 0, now: () => time, ...options });
+}
+
+describe('StreamHub', () => {
+  it('replays the latest status of every account and the latest message per account+channel on connect', () => {
+    const hub = hubAt(1000);
+    hub.status('a', 'connecting');
+    hub.status('a', 'live');
+    hub.status('b', 'error', 'DNS failure');
+    hub.message('a', 'account', { v: 1 }, 10);
+    hub.message('a', 'account', { v: 2 }, 11);
+    hub.message('a', 'balances', 'raw text', 12);
+    hub.message('b', 'account', { v: 3 }, 13);
+    const socket = new FakeSocket();
+    hub.attach(socket);
+    expect(socket.frames()).toEqual([
+      { type: 'status', accountId: 'a', state: 'live', at: 1000 },
+      { type: 'status', accountId: 'b', state: 'error', detail: 'DNS failure', at: 1000 },
+      { type: 'message', accountId: 'a', channel: 'account', receivedAt: 11, payload: { v: 2 } },
+      { type: 'message', accountId: 'a', channel: 'balances', receivedAt: 12, payload: 'raw text' },
+      { type: 'message', accountId: 'b', channel: 'account', receivedAt: 13, payload: { v: 3 } },
+    ]);
+  });
+
+  it('broadcasts to every client and deduplicates unchanged statuses', () => {
+    const hub = hubAt(5);
+    const one = new FakeSocket();
+    const two = new FakeSocket();
+    hub.attach(one);
+    hub.attach(two);
+    hub.status('a', 'live');
+    hub.status('a', 'live');
+    hub.status('a', 'stale', 'no data for 30 s');
+    hub.status('a', 'stale', 'no data for 30 s');
+    hub.status('a', 'stale', 'no data for 45 s');
+    hub.message('a', 'c', 1, 9);
+    const expected = [
+      { type: 'status', accountId: 'a', state: 'live', at: 5 },
+      { type: 'status', accountId: 'a', state: 'stale', detail: 'no data for 30 s', at: 5 },
+      { type: 'status', accountId: 'a', state: 'stale', detail: 'no data for 45 s', at: 5 },
+      { type: 'message', accountId: 'a', channel: 'c', receivedAt: 9, payload: 1 },
+    ];
+    expect(one.frames()).toEqual(expected);
+    expect(two.frames()).toEqual(expected);
+    expect(hub.statusOf('a')?.detail).toBe('no data for 45 s');
+  });
+
+  it('drops a slow client with 1013 without delaying the others', () => {
+    const hub = hubAt(1, { maxBufferedBytes: 1000 });
+    const slow = new FakeSocket();
+    const fast = new FakeSocket();
+    hub.attach(slow);
+    hub.attach(fast);
+    slow.bufferedAmount = 950;
+    hub.message('a', 'c', 'x'.repeat(100));
+    expect(slow.closed).toEqual({ code: CLOSE_TOO_SLOW, reason: 'client too slow' });
+    expect(slow.sent).toHaveLength(0);
+    expect(fast.sent).toHaveLength(1);
+    hub.message('a', 'c', 'y');
+    expect(slow.sent).toHaveLength(0);
+    expect(fast.sent).toHaveLength(2);
+    expect(hub.size).toBe(1);
+    expect(hub.slowDrops).toBe(1);
+  });
+
+  it('sends one frame larger than the bound to an idle client', () => {
+    const hub = hubAt(1, { maxBufferedBytes: 100 });
+    const idle = new FakeSocket();
+    hub.attach(idle);
+    hub.message('a', 'c', 'x'.repeat(500));
+    expect(idle.sent).toHaveLength(1);
+    expect(idle.closed).toBeNull();
+  });
+
+  it('drops a client whose replay does not fit', () => {
+    const hub = hubAt(1, { maxBufferedBytes: 300 });
+    for (let i = 0; i < 10; i += 1) hub.message('a', `c${i}`, 'x'.repeat(20));
+    const socket = new FakeSocket();
+    socket.send = (data) => {
+      socket.sent.push(data);
+      socket.bufferedAmount += data.length;
+    };
+    hub.attach(socket);
+    expect(socket.closed?.code).toBe(CLOSE_TOO_SLOW);
+    expect(socket.sent.length).toBeGreaterThan(0);
+    expect(socket.sent.length).toBeLessThan(10);
+    expect(hub.size).toBe(0);
+  });
+
+  it('heartbeat sends ping frames and cuts off clients that stopped answering protocol pings', () => {
+    const hub = hubAt(77);
+    const answering = new FakeSocket();
+    const dead = new FakeSocket();
+    const a = hub.attach(answering);
+    hub.attach(dead);
+    hub.heartbeat();
+    expect(answering.frames()).toEqual([{ type: 'ping', at: 77 }]);
+    expect(answering.pings).toBe(1);
+    a.alive();
+    hub.heartbeat();
+    expect(dead.terminated).toBe(true);
+    expect(answering.terminated).toBe(false);
+    expect(answering.frames()).toHaveLength(2);
+    expect(hub.size).toBe(1);
+  });
+
+  it('scrubs known secrets from frames', () => {
+    const hub = hubAt(1, { redactor: new Redactor(['s3cr3t-value']) });
+    const socket = new FakeSocket();
+    hub.attach(socket);
+    hub.status('a', 'auth_failed', 'key s3cr3t-value rejected');
+    hub.message('a', 'c', { echo: 's3cr3t-value' });
+    expect(socket.sent.join('')).not.toContain('s3cr3t-value');
+    expect(socket.frames()[1]).toMatchObject({ payload: { echo: '***' } });
+  });
+
+  it('close() closes every client with 1001', () => {
+    const hub = hubAt(1);
+    const socket = new FakeSocket();
+    hub.attach(socket);
+    hub.close();
+    expect(socket.closed?.code).toBe(1001);
+    expect(hub.size).toBe(0);
+  });
+});
+
+describe('attachWebSocket over a real socket', () => {
+  let server: Server | undefined;
+  afterEach(async () => {
+    if (server) await new Promise((r) => server?.close(r));
+    server = undefined;
+  });
+
+  it('replays, streams, and ignores everything the browser sends', async () => {
+    const hub = new StreamHub({ heartbeatMs: 0 });
+    hub.status('a', 'live');
+    const wss = new WebSocketServer({ noServer: true });
+    server = createServer();
+    server.on('upgrade', (req, socket, head) =>
+      wss.handleUpgrade(req, socket, head, (ws) => attachWebSocket(hub, ws)),
+    );
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const client = new WebSocket(`ws://127.0.0.1:${port}/`);
+    const received: StreamFrame[] = [];
+    client.on('message', (data: Buffer) => received.push(JSON.parse(data.toString()) as StreamFrame));
+    await once(client, 'open');
+    client.send(JSON.stringify({ type: 'subscribe', op: 'order' }));
+    client.send('garbage');
+    await new Promise((r) => setTimeout(r, 50));
+    hub.message('a', 'account', { ok: true }, 5);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(received).toEqual([
+      { type: 'status', accountId: 'a', state: 'live', at: expect.any(Number) as number },
+      { type: 'message', accountId: 'a', channel: 'account', receivedAt: 5, payload: { ok: true } },
+    ]);
+    expect(hub.size).toBe(1);
+    client.close();
+    await once(client, 'close');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(hub.size).toBe(0);
+    hub.close();
+    wss.close();
+  });
+});

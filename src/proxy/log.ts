@@ -1,0 +1,124 @@
+// Structured logging for the proxy: one JSON line per event on stderr (or a readable line on a terminal), with
+// every known secret replaced by *** in the message and in every field, including URL-encoded occurrences.
+import type { Logger } from '../exchanges/server-types.ts';
+
+/** What replaces a secret. */
+export const REDACTED = '***';
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The ways a secret can be spelled in text: as is, URL-encoded (path or form style) and JSON-escaped. */
+function spellings(secret: string): string[] {
+  const form = new URLSearchParams({ s: secret }).toString().slice(2);
+  return [secret, encodeURIComponent(secret), encodeURI(secret), form, JSON.stringify(secret).slice(1, -1)];
+}
+
+/** Replaces known secret values with `***` in text and in nested values. Secrets can be added later. */
+export class Redactor {
+  private readonly secrets = new Set<string>();
+  private pattern: RegExp | null = null;
+
+  constructor(secrets: Iterable<string> = []) {
+    this.add(secrets);
+  }
+
+  /** Adds values to redact; empty strings are ignored. */
+  add(secrets: Iterable<string>): void {
+    for (const secret of secrets) if (secret) this.secrets.add(secret);
+    const all = new Set<string>();
+    for (const secret of this.secrets) for (const s of spellings(secret)) if (s) all.add(s);
+    const sorted = [...all].sort((a, b) => b.length - a.length).map(escapeRegExp);
+    this.pattern = sorted.length > 0 ? new RegExp(sorted.join('|'), 'g') : null;
+  }
+
+  /** Number of distinct secrets known. */
+  get size(): number {
+    return this.secrets.size;
+  }
+
+  /** `text` with every secret replaced. */
+  text(text: string): string {
+    return this.pattern ? text.replace(this.pattern, REDACTED) : text;
+  }
+
+  /** A JSON-friendly copy of `value` with every string redacted (errors and URLs become redacted text). */
+  value(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+    if (typeof value === 'string') return this.text(value);
+    if (value === null || typeof value === 'number' || typeof value === 'boolean') return value;
+    if (typeof value === 'bigint') return value.toString();
+    if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return undefined;
+    if (value instanceof URL) return this.text(value.href);
+    if (value instanceof Error) {
+      const out: Record<string, unknown> = { name: value.name, message: this.text(value.message) };
+      if (value.stack) out.stack = this.text(value.stack);
+      if (value.cause !== undefined && depth < 4) out.cause = this.value(value.cause, depth + 1, seen);
+      return out;
+    }
+    if (Buffer.isBuffer(value) || value instanceof Uint8Array) return `<${value.byteLength} bytes>`;
+    if (typeof value !== 'object') return undefined;
+    if (seen.has(value)) return '[circular]';
+    if (depth >= 6) return '[nested]';
+    seen.add(value);
+    if (Array.isArray(value)) return value.map((item) => this.value(item, depth + 1, seen) ?? null);
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      const v = this.value(item, depth + 1, seen);
+      if (v !== undefined) out[this.text(key)] = v;
+    }
+    return out;
+  }
+}
+
+export type LogLevel = 'info' | 'warn' | 'error';
+
+/** The proxy's logger: the exchange-facing Logger plus child loggers with bound fields. */
+export interface ProxyLogger extends Logger {
+  /** A logger that adds `fields` to every event. */
+  child(fields: Record<string, unknown>): ProxyLogger;
+  readonly redactor: Redactor;
+}
+
+export interface LoggerOptions {
+  redactor?: Redactor;
+  /** Where lines go; default stderr. */
+  write?: (line: string) => void;
+  /** Human-readable lines instead of JSON; default: when stderr is a terminal. */
+  pretty?: boolean;
+  now?: () => Date;
+}
+
+function prettyValue(value: unknown): string {
+  if (typeof value === 'string') return /[\s"=]/.test(value) || value === '' ? JSON.stringify(value) : value;
+  return JSON.stringify(value);
+}
+
+/** A logger writing one event per line, redacting every secret its redactor knows. */
+export function createLogger(options: LoggerOptions = {}, bound: Record<string, unknown> = {}): ProxyLogger {
+  const redactor = options.redactor ?? new Redactor();
+  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const pretty = options.pretty ?? process.stderr.isTTY === true;
+  const now = options.now ?? (() => new Date());
+
+  function emit(level: LogLevel, msg: string, fields?: Record<string, unknown>): void {
+    const data = redactor.value({ ...bound, ...fields }) as Record<string, unknown>;
+    const time = now();
+    const text = redactor.text(msg);
+    if (pretty) {
+      const tail = Object.entries(data).map(([k, v]) => `${k}=${prettyValue(v)}`);
+      const clock = time.toISOString().slice(11, 23);
+      write([clock, level.toUpperCase().padEnd(5), text, ...tail].join(' '));
+    } else {
+      write(JSON.stringify({ time: time.toISOString(), level, msg: text, ...data }));
+    }
+  }
+
+  return {
+    redactor,
+    info: (msg, fields) => emit('info', msg, fields),
+    warn: (msg, fields) => emit('warn', msg, fields),
+    error: (msg, fields) => emit('error', msg, fields),
+    child: (fields) => createLogger({ ...options, redactor }, { ...bound, ...fields }),
+  };
+}

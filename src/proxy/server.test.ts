@@ -1,0 +1,155 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import type { StreamFrame } from './hub.ts';
+import { FAKE_KEY, FAKE_SECRET } from './testing/fake-exchange.ts';
+import { HARNESS_ACCOUNT, rawRequest, startHarness, type Harness } from './testing/harness.ts';
+
+function collect(ws: WebSocket): StreamFrame[] {
+  const frames: StreamFrame[] = [];
+  ws.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString('utf8')) as StreamFrame));
+  return frames;
+}
+
+const settle = (ms = 50) => new Promise((r) => setTimeout(r, ms));
+
+describe('API', () => {
+  let h: Harness;
+  let origin = '';
+  let dist = '';
+  beforeAll(async () => {
+    dist = mkdtempSync(join(tmpdir(), 'mw-dist-'));
+    mkdirSync(join(dist, 'assets'));
+    writeFileSync(join(dist, 'index.html'), '<!doctype html><title>Margin Watch</title>');
+    writeFileSync(join(dist, 'assets', 'app-abc123.js'), 'console.log(1)');
+    h = await startHarness({ distDir: dist });
+    origin = `http://127.0.0.1:${h.port}`;
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('GET /api/health', async () => {
+    const res = await rawRequest(h.port, 'GET', '/api/health');
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ status: 'ok', mode: 'live', accounts: 1 });
+  });
+
+  it('GET /api/accounts lists accounts without credentials', async () => {
+    const res = await rawRequest(h.port, 'GET', '/api/accounts');
+    expect(JSON.parse(res.body)).toEqual([
+      {
+        id: HARNESS_ACCOUNT,
+        exchange: 'fakex',
+        label: 'Fake A',
+        status: { state: 'connecting', at: expect.any(Number) as number },
+        pollSeconds: 5,
+      },
+    ]);
+    expect(res.body).not.toContain(FAKE_SECRET);
+    expect(res.body).not.toContain(FAKE_KEY);
+  });
+
+  it('unknown API paths are JSON 404s, not the SPA', async () => {
+    const res = await rawRequest(h.port, 'GET', '/api/nothing-here');
+    expect(res.status).toBe(404);
+    expect(JSON.parse(res.body)).toEqual({ error: 'not found' });
+  });
+
+  it('a plain GET of /api/stream (no upgrade) is a 404', async () => {
+    expect((await rawRequest(h.port, 'GET', '/api/stream')).status).toBe(404);
+  });
+
+  it('serves the dashboard and falls back to index.html for client routes', async () => {
+    const root = await rawRequest(h.port, 'GET', '/');
+    expect(root.status).toBe(200);
+    expect(root.body).toContain('<title>Margin Watch</title>');
+    expect(root.headers['cache-control']).toBe('no-cache');
+    const route = await rawRequest(h.port, 'GET', '/accounts/bitopro-main');
+    expect(route.status).toBe(200);
+    expect(route.body).toContain('<title>Margin Watch</title>');
+    const asset = await rawRequest(h.port, 'GET', '/assets/app-abc123.js');
+    expect(asset.body).toBe('console.log(1)');
+    expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(asset.headers['content-security-policy']).toContain("script-src 'self'");
+  });
+
+  it('streams: replays on connect, relays new frames, ignores what the browser sends', async () => {
+    h.hub.status(HARNESS_ACCOUNT, 'live');
+    h.hub.message(HARNESS_ACCOUNT, 'account', { level: '1.50' }, 1234);
+    const ws = new WebSocket(`ws://127.0.0.1:${h.port}/api/stream`, { headers: { origin } });
+    const frames = collect(ws);
+    await new Promise((r) => ws.once('open', r));
+    ws.send(
+      JSON.stringify({ type: 'message', accountId: HARNESS_ACCOUNT, channel: 'order', payload: 'buy' }),
+    );
+    ws.send('not json');
+    await settle();
+    h.hub.message(HARNESS_ACCOUNT, 'account', { level: '1.40' }, 1235);
+    await settle();
+    expect(frames).toEqual([
+      { type: 'status', accountId: HARNESS_ACCOUNT, state: 'live', at: expect.any(Number) as number },
+      {
+        type: 'message',
+        accountId: HARNESS_ACCOUNT,
+        channel: 'account',
+        receivedAt: 1234,
+        payload: { level: '1.50' },
+      },
+      {
+        type: 'message',
+        accountId: HARNESS_ACCOUNT,
+        channel: 'account',
+        receivedAt: 1235,
+        payload: { level: '1.40' },
+      },
+    ]);
+    expect(h.hits()).toEqual([]);
+    ws.terminate();
+  });
+
+  it('closes a socket that sends an oversized frame (1009) and keeps serving others', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${h.port}/api/stream`, { headers: { origin } });
+    await new Promise((r) => ws.once('open', r));
+    const closed = new Promise<number>((r) => ws.once('close', (code: number) => r(code)));
+    ws.send('x'.repeat(64 * 1024));
+    expect(await closed).toBe(1009);
+    expect((await rawRequest(h.port, 'GET', '/api/health')).status).toBe(200);
+  });
+});
+
+describe('extra routes', () => {
+  it('are served behind the same guard', async () => {
+    const h = await startHarness({
+      extraRoutes: (app) => {
+        app.get('/api/extra', async () => ({ extra: true }));
+      },
+    });
+    try {
+      expect(JSON.parse((await rawRequest(h.port, 'GET', '/api/extra')).body)).toEqual({ extra: true });
+      expect((await rawRequest(h.port, 'GET', '/api/extra', { host: 'evil.example' })).status).toBe(403);
+      expect((await rawRequest(h.port, 'POST', '/api/extra')).status).toBe(405);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('without a built dashboard', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ distDir: join(tmpdir(), 'mw-no-such-dist') });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('explains how to build on /, and the API still works', async () => {
+    const res = await rawRequest(h.port, 'GET', '/');
+    expect(res.status).toBe(503);
+    expect(res.body).toMatch(/npm run build/);
+    expect((await rawRequest(h.port, 'GET', '/api/health')).status).toBe(200);
+  });
+});

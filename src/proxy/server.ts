@@ -1,0 +1,152 @@
+// The proxy's HTTP server: dashboard (dist/, SPA fallback), the read-only API, the REST relay and the stream.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { NonceSource } from '../exchanges/server-types.ts';
+import type { AccountManager } from './accounts.ts';
+import { ConfigError, exposureProblem } from './config.ts';
+import type { ExchangeCatalog } from './exchanges.ts';
+import type { HttpGetOptions } from './http-client.ts';
+import { attachWebSocket, type StreamHub } from './hub.ts';
+import type { ProxyLogger } from './log.ts';
+import { registerRelay } from './relay.ts';
+import { isApiRequest, registerSecurity, RequestGuard } from './security.ts';
+
+export type RunMode = 'demo' | 'live';
+
+export interface ServerOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  allowedOrigins?: readonly string[];
+  /** Trusted origins beyond the config (the Vite dev server with `--dev`). */
+  extraOrigins?: readonly string[];
+  accessToken?: string;
+  mode: RunMode;
+  accounts: AccountManager;
+  hub: StreamHub;
+  catalog: ExchangeCatalog;
+  nonces: NonceSource;
+  log: ProxyLogger;
+  /** The built dashboard; null or missing: API only, with a hint on `/`. */
+  distDir?: string | null;
+  /** Upstream limits for the relay. */
+  http?: Pick<HttpGetOptions, 'timeoutMs' | 'maxBytes'>;
+  /** Registers further read-only routes (history, alerts) before listening; the same guard applies to them. */
+  extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  /** e.g. http://127.0.0.1:5178 */
+  url: string;
+  /** Trusts more origins from now on (the Vite dev server, started once the proxy's port is known). */
+  addOrigins(origins: readonly string[]): void;
+  /** Stops listening and closes every connection, WebSockets included. */
+  close(): Promise<void>;
+}
+
+/** Browser → proxy WebSocket frames are ignored; this caps what one may cost. */
+const MAX_INBOUND_FRAME = 4 * 1024;
+
+function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/** Builds the app, listens, and returns its URL. Refuses a non-loopback host without an access token. */
+export async function createServer(options: ServerOptions): Promise<RunningServer> {
+  const exposure = exposureProblem(options.host, options.accessToken);
+  if (exposure) throw new ConfigError('server options', [exposure]);
+  const log = options.log.child({ component: 'server' });
+  const app = Fastify({
+    logger: false,
+    trustProxy: false,
+    bodyLimit: 16 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  });
+  const guard = new RequestGuard({
+    host: options.host,
+    allowedOrigins: options.allowedOrigins ?? [],
+    extraOrigins: options.extraOrigins ?? [],
+    ...(options.accessToken ? { accessToken: options.accessToken } : {}),
+  });
+
+  // The WebSocket plugin's own hooks must run first: they mark upgrade requests so that a refused upgrade's
+  // socket is closed once the refusal is sent.
+  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_INBOUND_FRAME } });
+  registerSecurity(app, guard);
+
+  app.setErrorHandler((error, request, reply) => {
+    const code = (error as { statusCode?: unknown }).statusCode;
+    const status = typeof code === 'number' && code >= 400 && code < 600 ? code : 500;
+    if (status >= 500) log.error('request failed', { url: request.raw.url, error });
+    const message = status < 500 && error instanceof Error ? error.message : 'internal error';
+    return reply
+      .code(status)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send({ error: message });
+  });
+
+  const distDir = options.distDir ?? null;
+  const index = distDir ? join(distDir, 'index.html') : null;
+  app.setNotFoundHandler((request, reply) => {
+    if (isApiRequest(request) || (request.method !== 'GET' && request.method !== 'HEAD')) {
+      return reply
+        .code(404)
+        .header('content-type', 'application/json; charset=utf-8')
+        .send({ error: 'not found' });
+    }
+    if (index && existsSync(index)) {
+      return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
+    }
+    return reply
+      .code(503)
+      .header('content-type', 'text/plain; charset=utf-8')
+      .send(
+        'Margin Watch: the dashboard is not built. Run `npm run build` (or `npm start`, which builds it).\n',
+      );
+  });
+
+  if (distDir && existsSync(distDir)) {
+    await app.register(fastifyStatic, {
+      root: distDir,
+      dotfiles: 'ignore',
+      cacheControl: false,
+      setHeaders: (reply, path) => {
+        const hashed = /[\\/]assets[\\/]/.test(path);
+        reply.header('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
+  }
+
+  app.get('/api/health', async () => ({
+    status: 'ok',
+    mode: options.mode,
+    accounts: options.accounts.list().length,
+  }));
+  app.get('/api/accounts', async () => options.accounts.summaries());
+  app.get('/api/stream', { websocket: true }, (socket) => attachWebSocket(options.hub, socket));
+  registerRelay(app, {
+    accounts: options.accounts,
+    catalog: options.catalog,
+    nonces: options.nonces,
+    log: options.log,
+    ...(options.http ? { http: options.http } : {}),
+  });
+
+  await options.extraRoutes?.(app);
+  await app.listen({ host: options.host, port: options.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  guard.setPort(port);
+  const shownHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  return {
+    app,
+    url: `http://${urlHost(shownHost)}:${port}`,
+    addOrigins: (origins) => guard.addOrigins(origins),
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,105 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from './config.ts';
+import { catalogOf } from './exchanges.ts';
+import { startMarginWatch } from './start.ts';
+import { fakeEntry, fakeServer, FAKE_KEY, FAKE_SECRET } from './testing/fake-exchange.ts';
+
+describe('startMarginWatch in live mode', () => {
+  it('runs the configured accounts against their endpoints and stops cleanly', async () => {
+    const sim = await fakeServer.startSimulator({
+      seed: 1,
+      scenario: 'steady',
+      account: { credentials: { apiKey: FAKE_KEY, apiSecret: FAKE_SECRET } },
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'mw-live-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        history: { path: 'data/history.sqlite' },
+        accounts: [
+          {
+            id: 'fake-live',
+            exchange: 'fakex',
+            credentials: { apiKey: '${K}', apiSecret: '${S}' },
+            endpoints: { rest: sim.url },
+            pollSeconds: 1,
+          },
+        ],
+      }),
+    );
+    const logs: string[] = [];
+    const mw = await startMarginWatch({
+      configPath: file,
+      env: { K: FAKE_KEY, S: FAKE_SECRET },
+      port: 0,
+      distDir: null,
+      catalog: catalogOf([fakeEntry]),
+      logWrite: (l) => logs.push(l),
+    });
+    try {
+      expect(mw.mode).toBe('live');
+      const health = (await (await fetch(`${mw.url}/api/health`)).json()) as unknown;
+      expect(health).toEqual({ status: 'ok', mode: 'live', accounts: 1 });
+      const deadline = Date.now() + 5_000;
+      while (Date.now() < deadline && mw.hub.statusOf('fake-live')?.state !== 'live') {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(mw.hub.statusOf('fake-live')?.state).toBe('live');
+    } finally {
+      await mw.stop();
+      await sim.close();
+    }
+    expect(logs.join('\n')).not.toContain(FAKE_SECRET);
+    expect(logs.at(-1)).toContain('margin watch stopped');
+  });
+
+  it('throws a ConfigError naming the missing variable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mw-live-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        accounts: [{ id: 'a', exchange: 'fakex', credentials: { apiKey: 'k', apiSecret: '${NOPE}' } }],
+      }),
+    );
+    const failure = startMarginWatch({
+      configPath: file,
+      env: {},
+      port: 0,
+      distDir: null,
+      catalog: catalogOf([fakeEntry]),
+    });
+    await expect(failure).rejects.toBeInstanceOf(ConfigError);
+    await expect(failure).rejects.toThrow(
+      /accounts\[0\]\.credentials\.apiSecret: environment variable NOPE is not set/,
+    );
+  });
+
+  it('reports a port in use (EADDRINUSE)', async () => {
+    const first = await startMarginWatch({
+      env: {},
+      port: 0,
+      distDir: null,
+      catalog: catalogOf([fakeEntry]),
+      logWrite: () => {},
+    });
+    try {
+      const port = Number(new URL(first.url).port);
+      await expect(
+        startMarginWatch({
+          env: {},
+          port,
+          distDir: null,
+          catalog: catalogOf([fakeEntry]),
+          logWrite: () => {},
+        }),
+      ).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    } finally {
+      await first.stop();
+    }
+  });
+});
