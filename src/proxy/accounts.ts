@@ -18,6 +18,9 @@ export interface AccountMessage {
 
 export type MessageHook = (message: AccountMessage) => void;
 
+/** An account's upstream changed state (the alert rules watch this). */
+export type StatusHook = (accountId: string, state: UpstreamState, detail?: string) => void;
+
 /** An account as `GET /api/accounts` lists it: never a credential. */
 export interface AccountSummary {
   id: string;
@@ -53,6 +56,7 @@ export class AccountManager {
   private readonly accounts: ReadonlyMap<string, AccountConfig>;
   private readonly upstreams = new Map<string, Upstream>();
   private readonly hooks = new Set<MessageHook>();
+  private readonly statusHooks = new Set<StatusHook>();
   private readonly now: () => number;
   private stopped = false;
 
@@ -78,13 +82,27 @@ export class AccountManager {
     return () => this.hooks.delete(hook);
   }
 
+  /** Subscribes to every status change of every account; returns the unsubscribe function. */
+  onStatus(hook: StatusHook): () => void {
+    this.statusHooks.add(hook);
+    return () => this.statusHooks.delete(hook);
+  }
+
   /** Creates and starts one upstream per account. A module that fails to start marks its account `error`. */
   start(): void {
     for (const account of this.accounts.values()) {
       if (this.upstreams.has(account.id)) continue;
       const log = this.options.log.child({ accountId: account.id, exchange: account.exchange });
       const setStatus = (state: UpstreamState, detail?: string): void => {
-        if (!this.stopped) this.options.hub.status(account.id, state, detail);
+        if (this.stopped) return;
+        this.options.hub.status(account.id, state, detail);
+        for (const hook of this.statusHooks) {
+          try {
+            hook(account.id, state, detail);
+          } catch (err) {
+            log.error('status subscriber failed', { error: err });
+          }
+        }
       };
       try {
         const module = this.options.catalog.get(account.exchange);
@@ -108,8 +126,17 @@ export class AccountManager {
   private publish(account: AccountConfig, channel: string, payload: unknown, receivedAt?: number): void {
     if (this.stopped) return;
     const message: AccountMessage = { account, channel, payload, receivedAt: receivedAt ?? this.now() };
+    // A message the margin view ignores (a keep-alive answer, an unrelated event) is streamed but not kept for
+    // replay, so a tab that connects later still gets the account's latest margin figures at once.
+    const outcome = this.options.catalog.get(account.exchange)?.browser.normalize(channel, payload, {
+      accountId: account.id,
+      receivedAt: message.receivedAt,
+      ...(account.thresholds ? { thresholds: account.thresholds } : {}),
+    });
     try {
-      this.options.hub.message(account.id, channel, payload, message.receivedAt);
+      this.options.hub.message(account.id, channel, payload, message.receivedAt, {
+        replay: outcome?.kind !== 'ignored',
+      });
     } catch (err) {
       this.options.log.error('message could not be streamed', { accountId: account.id, channel, error: err });
       return;

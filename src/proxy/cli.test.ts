@@ -7,7 +7,7 @@ import { ConfigError } from './config.ts';
 
 describe('parseCli', () => {
   it('defaults: demo mode, build on, no overrides', () => {
-    expect(parseCli([], {})).toEqual({ dev: false, build: true, help: false });
+    expect(parseCli([], {})).toEqual({ dev: false, demo: false, build: true, help: false });
   });
 
   it('reads flags', () => {
@@ -36,6 +36,7 @@ describe('parseCli', () => {
       seed: 42,
       simulatorPortBase: 6100,
       dev: true,
+      demo: false,
       build: false,
       help: false,
     });

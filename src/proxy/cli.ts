@@ -19,6 +19,8 @@ const USAGE = `Usage: node --import tsx src/proxy/cli.ts [options]   (npm start 
   --port N                   listen port (or PORT; default 5178; 0 picks a free port)
   --seed N                   demo: simulator seed (default: the current time)
   --simulator-port-base N    demo: simulators listen on N, N+1, … (default: free ports)
+  --demo                     demo accounts even with --config: the file then gives only server, history and
+                             alerts settings (it must not list accounts)
   --dev                      also start Vite's dev server with HMR, proxying /api here
   --no-build                 do not build the dashboard, even when dist/ is missing or stale
   --help                     this text
@@ -31,6 +33,8 @@ export interface CliOptions {
   seed?: number;
   simulatorPortBase?: number;
   dev: boolean;
+  /** Demo accounts even with a config file (the file gives settings only). */
+  demo: boolean;
   build: boolean;
   help: boolean;
 }
@@ -60,6 +64,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
         seed: { type: 'string' },
         'simulator-port-base': { type: 'string' },
         dev: { type: 'boolean', default: false },
+        demo: { type: 'boolean', default: false },
         'no-build': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -81,6 +86,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv): CliOp
     ...(seed !== undefined ? { seed } : {}),
     ...(base !== undefined ? { simulatorPortBase: base } : {}),
     dev: values.dev,
+    demo: values.demo,
     build: !values['no-build'],
     help: values.help,
   };
@@ -192,6 +198,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       env,
       distDir: options.dev ? null : distDir,
       ...(options.configPath ? { configPath: options.configPath } : {}),
+      demo: options.demo,
       ...(options.host ? { host: options.host } : {}),
       ...(options.port !== undefined ? { port: options.port } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),

@@ -1,5 +1,6 @@
 // The JSON config file (ARCHITECTURE §4): `${NAME}` substitution from the environment, strict validation with
 // readable paths, per-exchange credentials and account options, and defaults from the exchange modules.
+import { alertRulesConfigSchema, unknownAccountIds, type AlertRulesConfig } from './alerts/rules.ts';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
@@ -61,7 +62,7 @@ export interface MarginWatchConfig {
   source: string;
   server: ServerConfig;
   history: HistoryConfig;
-  alerts: { webhooks: WebhookConfig[] };
+  alerts: { webhooks: WebhookConfig[]; rules?: AlertRulesConfig };
   accounts: AccountConfig[];
 }
 
@@ -191,7 +192,10 @@ const webhookSchema = z.strictObject({
   format: z.enum(['generic', 'slack', 'telegram']).optional(),
 });
 
-const alertsSchema = z.strictObject({ webhooks: z.array(webhookSchema).optional() });
+const alertsSchema = z.strictObject({
+  webhooks: z.array(webhookSchema).optional(),
+  rules: alertRulesConfigSchema.optional(),
+});
 
 const rootSchema = z.strictObject({
   server: serverSchema.optional(),
@@ -368,6 +372,13 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): MarginWa
     accounts.push(account);
   });
 
+  for (const id of unknownAccountIds(alerts.rules, seen.keys())) {
+    problems.push({
+      path: formatPath(['alerts', 'rules', 'accounts', id]),
+      message: 'no account has this id',
+    });
+  }
+
   const host = server.host ?? DEFAULT_HOST;
   const exposure = exposureProblem(host, server.accessToken);
   if (exposure) problems.push(exposure);
@@ -388,6 +399,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): MarginWa
     },
     alerts: {
       webhooks: (alerts.webhooks ?? []).map((w) => ({ url: w.url, format: w.format ?? 'generic' })),
+      ...(alerts.rules ? { rules: alerts.rules } : {}),
     },
     accounts,
   };
@@ -412,6 +424,11 @@ export function loadConfig(
   file: string,
   options: Omit<ParseConfigOptions, 'source' | 'baseDir'>,
 ): MarginWatchConfig {
+  return parseConfig(readConfigFile(file), { ...options, source: file });
+}
+
+/** Reads and JSON-decodes a config file (no validation). Throws ConfigError naming the file. */
+export function readConfigFile(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -420,13 +437,11 @@ export function loadConfig(
     const why = code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? 'error'})`;
     throw new ConfigError(file, [{ path: '', message: why }]);
   }
-  let raw: unknown;
   try {
-    raw = JSON.parse(text) as unknown;
+    return JSON.parse(text) as unknown;
   } catch (err) {
     throw new ConfigError(file, [{ path: '', message: jsonProblem(err, text) }]);
   }
-  return parseConfig(raw, { ...options, source: file });
 }
 
 /**

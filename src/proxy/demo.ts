@@ -2,9 +2,9 @@
 // The accounts go through the same validation as a config file, so a module's demo spec cannot drift from it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { RunningSimulator } from '../exchanges/server-types.ts';
-import { parseConfig, type MarginWatchConfig } from './config.ts';
+import { ConfigError, parseConfig, type MarginWatchConfig } from './config.ts';
 import type { ExchangeCatalog } from './exchanges.ts';
 import type { ProxyLogger } from './log.ts';
 
@@ -16,6 +16,11 @@ export interface DemoOptions {
   /** Multiplies the simulators' keep-alive and push intervals (tests use < 1). */
   timeScale?: number;
   log: ProxyLogger;
+  /**
+   * Settings from a config file for demo mode (`--demo --config F`): its server, history and alerts sections
+   * apply to the demo accounts. The file must not list accounts.
+   */
+  settings?: { source: string; raw: unknown; env: NodeJS.ProcessEnv };
 }
 
 export interface DemoSimulator {
@@ -88,9 +93,15 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         ...spec.options,
       };
     });
+    const settings = demoSettings(options.settings);
     const config = parseConfig(
-      { history: { path: join(dataDir, 'history.sqlite') }, accounts },
-      { source: 'demo accounts', env: {}, catalog: options.catalog, baseDir: dataDir },
+      { ...settings, history: settings.history ?? { path: join(dataDir, 'history.sqlite') }, accounts },
+      {
+        source: options.settings?.source ?? 'demo accounts',
+        env: options.settings?.env ?? {},
+        catalog: options.catalog,
+        baseDir: options.settings ? dirname(resolve(options.settings.source)) : dataDir,
+      },
     );
     for (const s of started) {
       options.log.info('simulator ready', {
@@ -104,4 +115,19 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     await close();
     throw err;
   }
+}
+
+/** The settings sections of a demo-mode config file; listing accounts there is an error. */
+function demoSettings(settings: DemoOptions['settings']): Record<string, unknown> {
+  if (!settings) return {};
+  const { raw, source } = settings;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(source, [{ path: '', message: 'must be a JSON object' }]);
+  }
+  if ('accounts' in raw) {
+    throw new ConfigError(source, [
+      { path: 'accounts', message: 'not allowed with --demo: demo mode runs its own simulated accounts' },
+    ]);
+  }
+  return raw as Record<string, unknown>;
 }

@@ -57,6 +57,27 @@ describe('StreamHub', () => {
     ]);
   });
 
+  it('streams but does not replay messages marked not worth replaying, and broadcasts alerts without replay', () => {
+    const hub = hubAt(1000);
+    const early = new FakeSocket();
+    hub.attach(early);
+    hub.message('v', 'account', { type: 'MARGIN_INFO', n: 1 }, 10);
+    hub.message('v', 'account', { type: 'AUTHENTICATED' }, 11, { replay: false });
+    hub.alert({ id: 'x', rule: 'zone-worse', kind: 'fired' });
+    expect(early.frames().map((f) => f.type)).toEqual(['message', 'message', 'alert']);
+    const late = new FakeSocket();
+    hub.attach(late);
+    expect(late.frames()).toEqual([
+      {
+        type: 'message',
+        accountId: 'v',
+        channel: 'account',
+        receivedAt: 10,
+        payload: { type: 'MARGIN_INFO', n: 1 },
+      },
+    ]);
+  });
+
   it('broadcasts to every client and deduplicates unchanged statuses', () => {
     const hub = hubAt(5);
     const one = new FakeSocket();

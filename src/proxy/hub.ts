@@ -30,7 +30,13 @@ export interface PingFrame {
   at: number;
 }
 
-export type StreamFrame = StatusFrame | MessageFrame | PingFrame;
+/** A new alert (fired or recovered) from the alert service; not replayed on connect (the alert list is). */
+export interface AlertFrame {
+  type: 'alert';
+  alert: unknown;
+}
+
+export type StreamFrame = StatusFrame | MessageFrame | PingFrame | AlertFrame;
 
 /** WebSocket close code for a client dropped because it could not keep up ("try again later"). */
 export const CLOSE_TOO_SLOW = 1013;
@@ -124,9 +130,22 @@ export class StreamHub {
     return this.statuses.get(accountId)?.frame;
   }
 
-  /** Records the latest message of an account's channel and broadcasts it. */
-  message(accountId: string, channel: string, payload: unknown, receivedAt: number = this.now()): void {
+  /**
+   * Broadcasts a message and keeps it as the account+channel's latest for replay (unless `replay` is false:
+   * messages that carry nothing for the margin view are not worth replaying).
+   */
+  message(
+    accountId: string,
+    channel: string,
+    payload: unknown,
+    receivedAt: number = this.now(),
+    options: { replay?: boolean } = {},
+  ): void {
     const text = this.encode({ type: 'message', accountId, channel, receivedAt, payload });
+    if (options.replay === false) {
+      this.broadcast(text);
+      return;
+    }
     let channels = this.latest.get(accountId);
     if (!channels) {
       channels = new Map();
@@ -134,6 +153,11 @@ export class StreamHub {
     }
     channels.set(channel, text);
     this.broadcast(text);
+  }
+
+  /** Broadcasts an alert to every connected browser. */
+  alert(alert: unknown): void {
+    this.broadcast(this.encode({ type: 'alert', alert }));
   }
 
   /** Adds a browser: replays every status and the latest message of each account+channel at once. */

@@ -186,6 +186,14 @@ export function contentSecurityPolicy(host: string | null): string {
 }
 
 /**
+ * The one write the API accepts: Margin Watch's own alert rules (`PUT /api/alerts/rules`). It changes nothing at
+ * any exchange; every exchange path stays GET-only through the relay.
+ */
+function settingsWrite(method: string, rawUrl: string): boolean {
+  return method === 'PUT' && rawUrl.split('?')[0] === '/api/alerts/rules';
+}
+
+/**
  * Installs the guard on every request and upgrade, in this order: Host (403), Origin (403; a missing or `null`
  * Origin is refused on WebSocket upgrades), cross-site requests without Origin on the API (403), non-GET on the
  * API (405), path tricks on the API (403), access token on the API (401). `GET /?token=…` trades a valid token
@@ -209,8 +217,11 @@ export function registerSecurity(app: FastifyInstance, guard: RequestGuard): voi
       if (origin === undefined && (site === 'cross-site' || site === 'same-site')) {
         return refuse(reply, 403, 'cross-site request refused');
       }
-      if (request.method !== 'GET') {
+      if (request.method !== 'GET' && !settingsWrite(request.method, request.raw.url ?? '')) {
         return refuse(reply.header('allow', 'GET'), 405, 'the API is read-only: GET only');
+      }
+      if (request.method !== 'GET' && (origin === undefined || origin === 'null')) {
+        return refuse(reply, 403, 'changing settings needs a browser Origin');
       }
       const unsafe = unsafePathReason(request.raw.url ?? '');
       if (unsafe) return refuse(reply, 403, unsafe);

@@ -103,3 +103,73 @@ describe('startMarginWatch in live mode', () => {
     }
   });
 });
+
+describe('startMarginWatch wiring of history and alerts', () => {
+  it('in demo mode with a settings file, serves history, alerts and the one settings write', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mw-demo-settings-'));
+    const file = join(dir, 'settings.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ alerts: { rules: { defaults: { cushionBelow: { percent: '25' } } } } }),
+    );
+    const mw = await startMarginWatch({
+      configPath: file,
+      demo: true,
+      env: {},
+      port: 0,
+      seed: 3,
+      distDir: null,
+      catalog: catalogOf([fakeEntry]),
+      logWrite: () => {},
+    });
+    const origin = mw.url;
+    try {
+      expect(mw.mode).toBe('demo');
+      expect(mw.config.alerts.rules?.defaults?.cushionBelow?.percent).toBe('25');
+
+      const history = await fetch(`${mw.url}/api/accounts/fakex-demo/history?from=0&to=${Date.now()}`);
+      expect(history.status).toBe(200);
+      expect((await fetch(`${mw.url}/api/accounts/nope/history?from=0&to=1`)).status).toBe(404);
+
+      expect((await fetch(`${mw.url}/api/alerts`)).status).toBe(200);
+      const body = JSON.stringify({ defaults: { cushionBelow: { percent: '30' } } });
+      const headers = { 'content-type': 'application/json', origin };
+      const put = await fetch(`${mw.url}/api/alerts/rules`, { method: 'PUT', headers, body });
+      expect(put.status).toBe(200);
+      expect(mw.alerts.rules().accounts[0]?.settings.cushionBelow.percent).toBe('30');
+
+      const noOrigin = await fetch(`${mw.url}/api/alerts/rules`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      expect(noOrigin.status).toBe(403);
+      const elsewhere = await fetch(`${mw.url}/api/accounts/fakex-demo/rest/x`, {
+        method: 'PUT',
+        headers,
+        body,
+      });
+      expect(elsewhere.status).toBe(405);
+      const post = await fetch(`${mw.url}/api/alerts/rules`, { method: 'POST', headers, body });
+      expect(post.status).toBe(405);
+    } finally {
+      await mw.stop();
+    }
+  });
+
+  it('refuses a demo settings file that lists accounts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mw-demo-settings-'));
+    const file = join(dir, 'settings.json');
+    writeFileSync(file, JSON.stringify({ accounts: [] }));
+    const failure = startMarginWatch({
+      configPath: file,
+      demo: true,
+      env: {},
+      port: 0,
+      distDir: null,
+      catalog: catalogOf([fakeEntry]),
+      logWrite: () => {},
+    });
+    await expect(failure).rejects.toThrow(/accounts: not allowed with --demo/);
+  });
+});

@@ -2,17 +2,25 @@
 // The CLI wraps this with argument parsing, the build step and signals; tests call it directly.
 import { dirname, join } from 'node:path';
 import { AccountManager } from './accounts.ts';
-import { configSecrets, loadConfig, type MarginWatchConfig } from './config.ts';
+import { createAlertFeed } from './alerts/feed.ts';
+import { registerAlertRoutes } from './alerts/routes.ts';
+import { createAlertService, type AlertService } from './alerts/service.ts';
+import { configSecrets, loadConfig, readConfigFile, type MarginWatchConfig } from './config.ts';
 import { startDemo, type Demo } from './demo.ts';
 import { loadExchangeCatalog, type ExchangeCatalog } from './exchanges.ts';
 import { StreamHub } from './hub.ts';
 import { createLogger, Redactor, type ProxyLogger } from './log.ts';
+import { openHistory, type HistoryDb } from './history/db.ts';
+import { createRecorder, normalizersFor, type Recorder } from './history/recorder.ts';
+import { registerHistoryRoutes } from './history/routes.ts';
 import { FileNonceSource } from './nonce.ts';
 import { createServer, type RunMode, type RunningServer, type ServerOptions } from './server.ts';
 
 export interface StartOptions {
   /** A config file: live mode. Absent: demo mode. */
   configPath?: string;
+  /** Demo accounts even with configPath: the file then gives only server, history and alerts settings. */
+  demo?: boolean;
   env: NodeJS.ProcessEnv;
   /** Override the config's (or the default) listen address. */
   host?: string;
@@ -44,6 +52,9 @@ export interface MarginWatch {
   hub: StreamHub;
   log: ProxyLogger;
   catalog: ExchangeCatalog;
+  history: HistoryDb;
+  recorder: Recorder;
+  alerts: AlertService;
   /** Demo mode only: the simulators. */
   demo?: Demo;
   /** Stops accounts, stream, server and simulators. */
@@ -72,7 +83,7 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
 
   let demo: Demo | undefined;
   let config: MarginWatchConfig;
-  if (options.configPath) {
+  if (options.configPath && !options.demo) {
     config = loadConfig(options.configPath, { env: options.env, catalog });
   } else {
     redactor.add(demoSecrets(catalog));
@@ -82,6 +93,15 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
       log,
       ...(options.simulatorPortBase !== undefined ? { simulatorPortBase: options.simulatorPortBase } : {}),
       ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+      ...(options.configPath
+        ? {
+            settings: {
+              source: options.configPath,
+              raw: readConfigFile(options.configPath),
+              env: options.env,
+            },
+          }
+        : {}),
     });
     config = demo.config;
   }
@@ -91,6 +111,32 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
   const hub = new StreamHub({ redactor });
   const nonces = new FileNonceSource({ file: join(dirname(config.history.path), 'nonces.json'), log });
   const accounts = new AccountManager({ accounts: config.accounts, catalog, hub, log, nonces });
+
+  // History and alerts see every wire message, with or without a browser open.
+  let history: HistoryDb;
+  try {
+    history = openHistory(config.history.path);
+  } catch (err) {
+    hub.close();
+    await demo?.close();
+    throw err;
+  }
+  const normalizeFor = normalizersFor(config.accounts);
+  const recorder = createRecorder({
+    db: history,
+    normalizeFor,
+    retentionDays: config.history.retentionDays,
+    log: log.child({ component: 'history' }),
+  });
+  const alerts = createAlertService({ db: history.sqlite, config, log: log.child({ component: 'alerts' }) });
+  const feed = createAlertFeed({ service: alerts, normalizeFor, log: log.child({ component: 'alerts' }) });
+  accounts.onMessage((m) => {
+    recorder.record(m.account.id, m.channel, m.payload, m.receivedAt);
+    feed.message(m.account.id, m.channel, m.payload, m.receivedAt);
+  });
+  accounts.onStatus((accountId, state, detail) => alerts.onStatus(accountId, state, detail));
+  alerts.subscribe((alert) => hub.alert(alert));
+
   let server: RunningServer;
   try {
     server = await createServer({
@@ -106,13 +152,25 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
       nonces,
       log,
       distDir: options.distDir,
-      ...(options.extraRoutes ? { extraRoutes: options.extraRoutes } : {}),
+      extraRoutes: async (app) => {
+        registerHistoryRoutes(app, {
+          db: history,
+          hasAccount: (id) => accounts.get(id) !== undefined,
+          recorder,
+        });
+        registerAlertRoutes(app, alerts);
+        await options.extraRoutes?.(app);
+      },
     });
   } catch (err) {
     hub.close();
+    recorder.close();
+    await alerts.close();
+    history.close();
     await demo?.close();
     throw err;
   }
+  alerts.start();
   accounts.start();
   log.info('margin watch started', { mode, url: server.url, accounts: config.accounts.length });
 
@@ -126,12 +184,18 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
     hub,
     log,
     catalog,
+    history,
+    recorder,
+    alerts,
     ...(demo ? { demo } : {}),
     stop: () => {
       stopping ??= (async () => {
         hub.close();
         await server.close();
         await accounts.stop();
+        await alerts.close();
+        recorder.close();
+        history.close();
         await demo?.close();
         log.info('margin watch stopped');
       })();

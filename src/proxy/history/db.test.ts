@@ -39,7 +39,15 @@ describe('openHistory', () => {
     expect(history.sqlite.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
     history.close();
     history.close();
-    expect(tables(path)).toEqual(['accounts', 'profiles', 'rollups', 'samples']);
+    expect(tables(path)).toEqual([
+      'accounts',
+      'alert_events',
+      'alert_settings',
+      'profiles',
+      'rollups',
+      'samples',
+      'sqlite_sequence',
+    ]);
   });
 
   it('reopening a current database applies nothing', () => {
@@ -75,7 +83,7 @@ describe('openHistory', () => {
     expect(tables(path)).toContain('rollups');
 
     const v2 = openHistory(path);
-    expect(schemaVersion(v2.sqlite)).toBe(2);
+    expect(schemaVersion(v2.sqlite)).toBe(SCHEMA_VERSION);
     const rollups = v2.sqlite
       .prepare<[], Record<string, unknown>>(
         `SELECT start, n, first_t, last_t, min_text, max_text, max_key, last_text, worst_zone, gap

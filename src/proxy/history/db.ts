@@ -19,6 +19,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { alertsMigration } from '../alerts/store.ts';
 import { rebuildRollups } from './rollup.ts';
 
 /** One schema step. `up` runs inside a transaction together with the version bump. */
@@ -93,6 +94,7 @@ export const MIGRATIONS: readonly Migration[] = [
       rebuildRollups(db);
     },
   },
+  alertsMigration,
 ];
 
 /** The schema version this build writes. */
