@@ -1,0 +1,60 @@
+// What browser journeys can rely on in the dashboard's DOM (test ids, attributes and texts). Fault journeys
+// (drop / silence / revoke / malformed) should assert through these rather than through layout or CSS.
+//
+// Account card   [data-testid="account-card"][data-account-id="<id>"]
+//   data-exchange   the exchange id
+//   data-zone       safe | caution | liquidation | takeover | unknown
+//   data-freshness  live | stale | waiting | offline | connecting | reconnecting | auth_failed | error |
+//                   proxy-stale | rejected   (first match wins in this order: offline (browser lost the proxy),
+//                   the proxy's status reconnecting/auth_failed/error/stale, waiting (no figures yet), stale
+//                   (older than 3× the channel cadence), connecting, rejected (newest message rejected), live)
+//   inside:
+//     [data-testid="level"]       the headline level as the exchange wrote it (grouped), "—" before any
+//     [data-testid="zone"]        the zone in words: Safe | Caution | Liquidation | Takeover | Unknown
+//     [data-testid="cushion"]     "Cushion to liquidation 23.4%" (or "unknown")
+//     [data-testid="figures"]     data-live="true" only when the figures are current
+//     [data-testid="freshness"]   words, e.g. "Live · updated 3 s ago", "Stale · 23 s",
+//                                 "Reconnecting to the exchange: <proxy detail>",
+//                                 "Authentication failed: <proxy detail>", "Error: <proxy detail>",
+//                                 "Stale: the exchange has gone quiet: <detail>",
+//                                 "No connection to Margin Watch, retrying: <reason>", "Last message rejected"
+//     [data-testid="rejection-notice"]  role=status; data-recovered="false" while the channel's newest message is
+//                                 the rejected one: "Message rejected (N s ago)", the WireError as
+//                                 "<exchange> <channel>: <field>: <message>", "Showing the last good figures, from
+//                                 N s ago." (also when data-freshness says something more urgent: stale,
+//                                 reconnecting…). After a good message on that channel: data-recovered="true",
+//                                 "A message was rejected (N s ago)" + the WireError, for 60 s after the rejection.
+// Broken card    [data-testid="card-error"] (error boundary), with a "Try again" button
+// Summary        [data-testid="summary"], [data-testid="summary-worst"][data-account-id], [data-testid="zone-count-<zone>"]
+// Stream         [data-testid="stream-status"][data-phase="open|connecting|waiting|stopped"] in the banner
+// Drill-down     /accounts/<id>: [data-testid="drill-down"][data-account-id], heading level 2 = the label,
+//                [data-testid="headline"], [data-testid="threshold-table"], [data-testid="details"],
+//                [data-testid="currency-table"] (checkbox "Hide zero rows"), [data-testid="raw-messages"],
+//                [data-testid="history-placeholder"], [data-testid="rest-status"] / [data-testid="query-problem"]
+import type { Locator, Page } from '@playwright/test';
+
+/** One account's card on the overview. */
+export function cardFor(page: Page, accountId: string): Locator {
+  return page.locator(`[data-testid="account-card"][data-account-id="${accountId}"]`);
+}
+
+/** The freshness kinds a card can report in `data-freshness`. */
+export const FRESHNESS_KINDS = [
+  'live',
+  'stale',
+  'waiting',
+  'offline',
+  'connecting',
+  'reconnecting',
+  'auth_failed',
+  'error',
+  'proxy-stale',
+  'rejected',
+] as const;
+
+/** An account as GET /api/accounts lists it (the fields journeys use). */
+export interface ListedAccount {
+  id: string;
+  exchange: string;
+  label: string;
+}

@@ -1,0 +1,151 @@
+// A small fake exchange for unit tests of the stores, hooks and views (no real exchange format involved).
+// Messages: channel `risk` {level, liquidation?, caution?, assets?, debt?, note?}; channel `balances`
+// {rows: [{currency, total, borrowed?}]}; anything else is ignored; a non-object is a malformed frame.
+import { parseDecimal, writtenDecimals } from '../../domain/decimal.ts';
+import type { Band, CurrencyBalance } from '../../domain/model.ts';
+import { resolveBands } from '../../domain/risk.ts';
+import type { ExchangeModule, ParseOutcome } from '../../exchanges/types.ts';
+import { describe, wireFailure } from '../../exchanges/wire-kit.ts';
+import type { AccountInfo, StreamFrame } from '../transport/protocol.ts';
+
+function decimalField(
+  exchange: string,
+  channel: string,
+  record: Record<string, unknown>,
+  field: string,
+): { ok: true; text: string } | { ok: false; outcome: ParseOutcome } | { ok: true; text: undefined } {
+  const value = record[field];
+  if (value === undefined) return { ok: true, text: undefined };
+  if (typeof value === 'string' && parseDecimal(value) !== null) return { ok: true, text: value };
+  return {
+    ok: false,
+    outcome: wireFailure(exchange, channel, field, `expected a decimal string, got ${describe(value)}`),
+  };
+}
+
+/** A fake exchange module with id `id`; the `risk` channel ticks every second, `balances` is polled. */
+export function fakeModule(id = 'fakex', name = 'FakeX'): ExchangeModule {
+  return {
+    id,
+    name,
+    unit: { name: 'Fake ratio', kind: 'ratio' },
+    channels: [
+      { id: 'risk', description: 'pushed every second', cadence: 1000 },
+      { id: 'balances', description: 'polled', cadence: 'poll' },
+    ],
+    restPaths: ['balances'],
+    drillDownRest: { path: 'balances', channel: 'balances', refetchMs: 10_000 },
+    defaultPollSeconds: 5,
+    normalize(channel, payload, ctx): ParseOutcome {
+      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+        return wireFailure(id, channel, '(message)', 'not valid JSON (malformed frame)');
+      }
+      const record = payload as Record<string, unknown>;
+      if (channel === 'risk') {
+        const level = decimalField(id, channel, record, 'level');
+        if (!level.ok) return level.outcome;
+        if (level.text === undefined) {
+          return wireFailure(id, channel, 'level', 'expected a decimal string, got nothing (field missing)');
+        }
+        const bands: Band[] = [];
+        for (const [field, kind] of [
+          ['liquidation', 'liquidation'],
+          ['caution', 'caution'],
+        ] as const) {
+          const f = decimalField(id, channel, record, field);
+          if (!f.ok) return f.outcome;
+          const threshold = f.text === undefined ? null : parseDecimal(f.text);
+          if (threshold) bands.push({ kind, threshold, label: field, source: 'exchange' });
+        }
+        const levelValue = parseDecimal(level.text);
+        if (!levelValue) return wireFailure(id, channel, 'level', 'not a decimal');
+        const assets = typeof record.assets === 'string' ? parseDecimal(record.assets) : null;
+        const debt = typeof record.debt === 'string' ? parseDecimal(record.debt) : null;
+        const note = typeof record.note === 'string' ? record.note : undefined;
+        return {
+          kind: 'update',
+          update: {
+            accountId: ctx.accountId,
+            exchange: id,
+            channel,
+            time: ctx.receivedAt,
+            risk: {
+              level: { kind: 'value', value: levelValue, text: level.text },
+              unit: { name: 'Fake ratio', kind: 'ratio' },
+              bands: resolveBands(bands, ctx.thresholds),
+              ...(assets || debt
+                ? {
+                    totals: {
+                      currency: 'USDT',
+                      ...(assets ? { assets } : {}),
+                      ...(debt ? { liabilities: debt } : {}),
+                      decimals: 2,
+                    },
+                  }
+                : {}),
+            },
+            ...(note
+              ? { details: [{ key: 'note', label: 'Note', value: { kind: 'text', value: note } }] }
+              : {}),
+          },
+        };
+      }
+      if (channel === 'balances') {
+        const rows = record.rows;
+        if (!Array.isArray(rows))
+          return wireFailure(id, channel, 'rows', `expected an array, got ${describe(rows)}`);
+        const balances: CurrencyBalance[] = [];
+        for (const [i, row] of rows.entries()) {
+          const r = row as Record<string, unknown>;
+          const balance: CurrencyBalance = { currency: String(r.currency), decimals: 0 };
+          for (const key of ['total', 'available', 'borrowed'] as const) {
+            const text = r[key];
+            if (text === undefined) continue;
+            const value = typeof text === 'string' ? parseDecimal(text) : null;
+            if (!value || typeof text !== 'string') {
+              return wireFailure(
+                id,
+                channel,
+                `rows[${i}].${key}`,
+                `expected a decimal string, got ${describe(text)}`,
+              );
+            }
+            balance[key] = value;
+            balance.decimals = Math.max(balance.decimals, writtenDecimals(text));
+          }
+          balances.push(balance);
+        }
+        return {
+          kind: 'update',
+          update: { accountId: ctx.accountId, exchange: id, channel, time: ctx.receivedAt, balances },
+        };
+      }
+      return { kind: 'ignored', reason: `channel ${channel} carries nothing for the margin view` };
+    },
+  };
+}
+
+/** A stream message frame. */
+export function messageFrame(
+  accountId: string,
+  channel: string,
+  payload: unknown,
+  receivedAt: number,
+): StreamFrame {
+  return { type: 'message', accountId, channel, payload, receivedAt };
+}
+
+/** A `risk` frame with a level and a liquidation line. */
+export function riskFrame(
+  accountId: string,
+  level: string,
+  receivedAt: number,
+  liquidation = '1.1',
+): StreamFrame {
+  return messageFrame(accountId, 'risk', { level, liquidation, caution: '1.5' }, receivedAt);
+}
+
+/** An account as /api/accounts would list it. */
+export function accountInfo(id: string, exchange = 'fakex', label = id): AccountInfo {
+  return { id, exchange, label };
+}

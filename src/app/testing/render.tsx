@@ -1,0 +1,104 @@
+// Renders views with real stores (from fake exchange modules), a fresh query client, an in-memory router and a
+// fake fetch for the proxy's REST API. Test-only.
+import { QueryClient } from '@tanstack/react-query';
+import { act, cleanup, render, type RenderResult } from '@testing-library/react';
+import type { ReactNode } from 'react';
+import { afterEach, vi } from 'vitest';
+import { Router } from 'wouter';
+import { memoryLocation } from 'wouter/memory-location';
+import type { ExchangeModule } from '../../exchanges/types.ts';
+import { connectionEvents } from '../../stores/connection-store.ts';
+import type { FrameScheduler } from '../../stores/frame-batcher.ts';
+import { MarginStores } from '../../stores/margin-stores.ts';
+import { AppProviders } from '../providers.tsx';
+import type { AccountInfo, StreamFrame } from '../transport/protocol.ts';
+import { fakeModule } from './fake-exchange.ts';
+
+// Vitest globals are off, so Testing Library cannot register its own cleanup: unmount after every test here.
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+/** A frame scheduler that never fires by itself: tests commit with `stores.flushAll()`. */
+export const manualFrames: FrameScheduler = { schedule: () => () => {} };
+
+export interface FakeApi {
+  /** /api/accounts body (JSON-able) or a status code to fail with. */
+  accounts?: unknown;
+  accountsStatus?: number;
+  /** Bodies for /api/accounts/:id/rest/<path>, by `${id}/${path}`; a number fails with that status. */
+  rest?: Record<string, unknown>;
+}
+
+/** Installs a fake `fetch` answering the proxy's REST routes; returns the mock to count calls. */
+export function stubApi(api: FakeApi) {
+  const fetchMock = vi.fn(async (input: RequestInfo | URL) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const path = new URL(url, 'http://127.0.0.1').pathname;
+    const json = (status: number, body: unknown) =>
+      new Response(typeof body === 'string' ? body : JSON.stringify(body), {
+        status,
+        headers: { 'content-type': 'application/json' },
+      });
+    if (path === '/api/accounts') return json(api.accountsStatus ?? 200, api.accounts ?? []);
+    if (path === '/api/health') return json(200, { status: 'ok', mode: 'demo', accounts: 0 });
+    const rest = /^\/api\/accounts\/([^/]+)\/rest\/(.+)$/.exec(path);
+    if (rest) {
+      const body = api.rest?.[`${decodeURIComponent(rest[1] ?? '')}/${rest[2] ?? ''}`];
+      if (body === undefined) return json(403, { error: 'path not allowed' });
+      if (typeof body === 'number') return json(body, { error: `upstream said ${body}` });
+      return json(200, body);
+    }
+    return json(404, { error: 'not found' });
+  });
+  vi.stubGlobal('fetch', fetchMock);
+  return fetchMock;
+}
+
+export interface Harness extends RenderResult {
+  stores: MarginStores;
+  queryClient: QueryClient;
+  location: ReturnType<typeof memoryLocation> & { history: string[] };
+  /** Delivers frames and commits them, as one animation frame would. */
+  send(...frames: StreamFrame[]): void;
+}
+
+export interface HarnessOptions {
+  modules?: ExchangeModule[];
+  /** Accounts already known to the stores (as useMarginStream would load them). */
+  accounts?: AccountInfo[];
+  path?: string;
+  /** Leave the browser→proxy socket as not connected. */
+  offline?: boolean;
+}
+
+export function renderWithStores(ui: ReactNode, options: HarnessOptions = {}): Harness {
+  const stores = new MarginStores(options.modules ?? [fakeModule()], manualFrames);
+  if (!options.offline) connectionEvents.socketChanged(stores.connection, { phase: 'open', attempt: 0 });
+  if (options.accounts) {
+    stores.accountsLoaded(options.accounts);
+    stores.flushAll();
+  }
+  const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false, gcTime: Infinity } } });
+  const location = memoryLocation({ path: options.path ?? '/', record: true });
+  const result = render(
+    <AppProviders stores={stores} queryClient={queryClient}>
+      <Router hook={location.hook} searchHook={location.searchHook}>
+        {ui}
+      </Router>
+    </AppProviders>,
+  );
+  return {
+    ...result,
+    stores,
+    queryClient,
+    location,
+    send(...frames) {
+      act(() => {
+        for (const frame of frames) stores.frameReceived(frame);
+        stores.flushAll();
+      });
+    },
+  };
+}

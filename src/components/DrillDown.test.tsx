@@ -1,0 +1,109 @@
+// @vitest-environment jsdom
+import { fireEvent, screen, within } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import { accountInfo, messageFrame, riskFrame } from '../app/testing/fake-exchange.ts';
+import { renderWithStores, stubApi } from '../app/testing/render.tsx';
+import type { AccountInfo } from '../app/transport/protocol.ts';
+import { dec } from '../domain/decimal.ts';
+import { DrillDown } from './DrillDown.tsx';
+
+const account: AccountInfo = {
+  ...accountInfo('acc-1', 'fakex', 'Main account'),
+  thresholds: { marginCall: dec('1.6') },
+};
+
+async function setup(rest: unknown) {
+  const fetchMock = stubApi({ accounts: [account], rest: { 'acc-1/balances': rest } });
+  const h = renderWithStores(<DrillDown id="acc-1" />, { accounts: [account] });
+  await screen.findByTestId('drill-down');
+  return { h, fetchMock };
+}
+
+describe('DrillDown', () => {
+  it('shows every headline figure, thresholds with their source, exchange figures and raw messages', async () => {
+    const { h } = await setup({ rows: [] });
+    h.send(
+      messageFrame(
+        'acc-1',
+        'risk',
+        {
+          level: '1.5',
+          liquidation: '1.1',
+          caution: '1.3',
+          assets: '15000',
+          debt: '10000',
+          note: 'borrowing enabled',
+        },
+        Date.now(),
+      ),
+    );
+    const headline = screen.getByTestId('headline');
+    expect(within(headline).getByTestId('level')).toHaveTextContent('1.5');
+    expect(headline).toHaveTextContent('Zone: Caution');
+    expect(within(headline).getByTestId('cushion')).toHaveTextContent('26.7%');
+    expect(within(headline).getByTestId('totals')).toHaveTextContent(/Liabilities\s*10,000\.00 USDT/);
+
+    const thresholds = screen.getByTestId('threshold-table');
+    const lines = within(thresholds)
+      .getAllByRole('row')
+      .slice(1)
+      .map((r) => [...r.querySelectorAll('th, td')].map((c) => c.textContent));
+    expect(lines).toEqual([
+      ['Margin call', '1.6', 'marginCall', 'Config'],
+      ['Liquidation', '1.1', 'liquidation', 'Exchange'],
+    ]);
+    expect(screen.getByTestId('details')).toHaveTextContent(/Note\s*borrowing enabled/);
+
+    const raw = screen.getByTestId('raw-messages');
+    const summary = within(raw).getByText('risk').closest('summary');
+    expect(summary).toHaveTextContent(/risk · stream · accepted/);
+    expect(raw.querySelector('pre')).toHaveTextContent('"note": "borrowing enabled"');
+    expect(raw.querySelector('details')).not.toHaveAttribute('open');
+    expect(screen.getByTestId('history-placeholder')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: '← All accounts' })).toHaveAttribute('href', '/');
+  });
+
+  it('fetches REST detail through the proxy, parses it and merges it into the balances table', async () => {
+    const { h, fetchMock } = await setup({
+      rows: [
+        { currency: 'USDT', total: '1500.25', borrowed: '10.00' },
+        { currency: 'ETH', total: '0', borrowed: '0' },
+      ],
+    });
+    h.send(riskFrame('acc-1', '2', Date.now()));
+    // The REST response is merged through the store; each `send()` commits like an animation frame.
+    await vi.waitFor(() => {
+      h.send();
+      expect(within(screen.getByTestId('currency-table')).getByText('USDT')).toBeInTheDocument();
+    });
+    const table = screen.getByTestId('currency-table');
+    expect(fetchMock).toHaveBeenCalledWith('/api/accounts/acc-1/rest/balances', expect.anything());
+    expect(within(table).getByText('1,500.25')).toBeInTheDocument();
+    expect(within(table).queryByText('ETH')).toBeNull();
+    expect(screen.getByTestId('rest-status')).toHaveTextContent(/Fetched from the exchange \d+ s ago/);
+    expect(h.stores.account('fakex', 'acc-1')?.raw.balances).toMatchObject({
+      origin: 'rest',
+      outcome: 'update',
+    });
+  });
+
+  it('shows a failed REST fetch in place with a retry, never a blank panel', async () => {
+    const { fetchMock } = await setup(502);
+    // One retry (after a second) before the failure is shown.
+    const problem = await screen.findByTestId('query-problem', {}, { timeout: 4000 });
+    expect(problem).toHaveTextContent('Could not load balances from the exchange');
+    expect(problem).toHaveTextContent('HTTP 502: {"error":"upstream said 502"}');
+    expect(screen.getByText('No per-currency balances reported yet.')).toBeInTheDocument();
+    const before = fetchMock.mock.calls.length;
+    fireEvent.click(within(problem).getByRole('button', { name: 'Retry' }));
+    await vi.waitFor(() => expect(fetchMock.mock.calls.length).toBeGreaterThan(before));
+  });
+
+  it('says so when the account does not exist', async () => {
+    stubApi({ accounts: [account] });
+    renderWithStores(<DrillDown id="nope" />, { accounts: [account] });
+    expect(await screen.findByTestId('unknown-account')).toHaveTextContent(
+      'There is no account with the id nope.',
+    );
+  });
+});

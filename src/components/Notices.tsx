@@ -1,0 +1,63 @@
+// Rejected messages and parser warnings, shown where the figures are.
+import { wireErrorText } from '../exchanges/types.ts';
+import type { Rejection } from '../stores/exchange-store.ts';
+import { useClockOffset } from '../hooks/useAccountView.ts';
+import { useNow } from '../hooks/useNow.ts';
+import { Age } from './Figures.tsx';
+
+/** How long a notice about a rejected message stays up after its channel recovered. */
+export const RECOVERED_NOTICE_MS = 60_000;
+
+/**
+ * A rejected message: the parser's words, and that the figures shown are the last good ones. Once the channel
+ * delivers a good message again the notice says so, and stays for a minute so a one-off is not missed.
+ */
+export function RejectionNotice({
+  rejection,
+  lastGoodAt,
+}: {
+  rejection: Rejection;
+  lastGoodAt: number | null;
+}) {
+  const offset = useClockOffset();
+  const recovered = rejection.recoveredAt !== null;
+  const visible = useNow((now) => !recovered || now + offset - rejection.at < RECOVERED_NOTICE_MS);
+  if (!visible) return null;
+  return (
+    <div
+      className={`notice ${recovered ? 'notice--warn' : 'notice--error'}`}
+      role="status"
+      data-testid="rejection-notice"
+      data-recovered={recovered}
+    >
+      <p className="notice__title">
+        {recovered ? 'A message was rejected' : 'Message rejected'} (<Age since={rejection.at} />)
+      </p>
+      <p className="notice__text">
+        <code>{wireErrorText(rejection.error)}</code>
+      </p>
+      <p className="notice__text">
+        {recovered ? (
+          'Newer messages were accepted; the figures are current again.'
+        ) : lastGoodAt === null ? (
+          'No good figures yet.'
+        ) : (
+          <>
+            Showing the last good figures, <Age since={lastGoodAt} prefix="from" />.
+          </>
+        )}
+      </p>
+    </div>
+  );
+}
+
+export function Warnings({ warnings }: { warnings: readonly string[] }) {
+  if (warnings.length === 0) return null;
+  return (
+    <ul className="notice notice--warn" data-testid="warnings">
+      {warnings.map((w) => (
+        <li key={w}>{w}</li>
+      ))}
+    </ul>
+  );
+}

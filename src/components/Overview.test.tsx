@@ -1,0 +1,142 @@
+// @vitest-environment jsdom
+import { fireEvent, screen, within } from '@testing-library/react';
+import { memo, Profiler } from 'react';
+import { describe, expect, it, vi } from 'vitest';
+import { accountInfo, riskFrame } from '../app/testing/fake-exchange.ts';
+import { renderWithStores, stubApi } from '../app/testing/render.tsx';
+import type { AccountInfo } from '../app/transport/protocol.ts';
+import type * as CardModule from './AccountCard.tsx';
+import { Overview } from './Overview.tsx';
+
+const probe = vi.hoisted(() => ({ renders: new Map<string, number>(), broken: new Set<string>() }));
+
+// Wraps the real card to count its renders (including its own store-driven ones) and to break one on demand.
+vi.mock('./AccountCard.tsx', async (importOriginal) => {
+  const real = await importOriginal<typeof CardModule>();
+  const { useAccountState } = await import('../hooks/useAccountView.ts');
+  function Fuse({ accountId, exchange }: CardModule.AccountCardProps) {
+    const state = useAccountState(exchange, accountId);
+    if (probe.broken.has(accountId) && state) throw new Error(`card ${accountId} exploded`);
+    return null;
+  }
+  const Counted = memo(function Counted(props: CardModule.AccountCardProps) {
+    return (
+      <Profiler
+        id={props.accountId}
+        onRender={() => probe.renders.set(props.accountId, (probe.renders.get(props.accountId) ?? 0) + 1)}
+      >
+        <Fuse {...props} />
+        <real.AccountCard {...props} />
+      </Profiler>
+    );
+  });
+  return { ...real, AccountCard: Counted };
+});
+
+const accounts: AccountInfo[] = [
+  accountInfo('alpha', 'fakex', 'Alpha'),
+  accountInfo('bravo', 'fakex', 'Bravo'),
+  accountInfo('charlie', 'fakey', 'Charlie'),
+  accountInfo('delta', 'fakey', 'Delta'),
+];
+
+async function setup() {
+  stubApi({ accounts });
+  const { fakeModule } = await import('../app/testing/fake-exchange.ts');
+  const h = renderWithStores(<Overview />, {
+    accounts,
+    modules: [fakeModule('fakex', 'FakeX'), fakeModule('fakey', 'FakeY')],
+  });
+  await screen.findByTestId('account-list');
+  const now = Date.now();
+  // Cushions (liquidation 1.1): alpha 1 − 1.1/2 = 45%, bravo 1 − 1.1/1.2 ≈ 8.3%, charlie 1 − 1.1/5 = 78%; delta has none.
+  h.send(
+    riskFrame('alpha', '2.00', now),
+    riskFrame('bravo', '1.20', now - 100),
+    riskFrame('charlie', '5.00', now),
+  );
+  return h;
+}
+
+function order(): string[] {
+  return screen.getAllByTestId('account-card').map((c) => c.getAttribute('data-account-id') ?? '');
+}
+
+describe('Overview', () => {
+  it('says no account is connected yet when there is none', async () => {
+    stubApi({ accounts: [] });
+    renderWithStores(<Overview />);
+    expect(await screen.findByText('No account is connected yet.')).toBeInTheDocument();
+  });
+
+  it('shows a failed account list in place with a retry', async () => {
+    const fetchMock = stubApi({ accounts: { error: 'boom' }, accountsStatus: 500 });
+    renderWithStores(<Overview />);
+    const problem = await screen.findByTestId('query-problem');
+    expect(problem).toHaveTextContent('Could not load the account list: HTTP 500: {"error":"boom"}');
+    const calls = fetchMock.mock.calls.length;
+    fireEvent.click(within(problem).getByRole('button', { name: 'Retry' }));
+    await vi.waitFor(() => expect(fetchMock.mock.calls.length).toBeGreaterThan(calls));
+  });
+
+  it('sorts by risk (least cushion first, unknown last) and follows changes', async () => {
+    const h = await setup();
+    expect(order()).toEqual(['bravo', 'alpha', 'charlie', 'delta']);
+    h.send(riskFrame('charlie', '1.15', Date.now() + 1));
+    expect(order()).toEqual(['charlie', 'bravo', 'alpha', 'delta']);
+  });
+
+  it('offers other orders, kept in the URL', async () => {
+    const h = await setup();
+    const select = screen.getByLabelText('Sort by');
+    fireEvent.change(select, { target: { value: 'name' } });
+    expect(order()).toEqual(['alpha', 'bravo', 'charlie', 'delta']);
+    expect(h.location.history.at(-1)).toBe('/?sort=name');
+    fireEvent.change(select, { target: { value: 'updated' } });
+    expect(order()).toEqual(['delta', 'bravo', 'alpha', 'charlie']);
+    fireEvent.change(select, { target: { value: 'exchange' } });
+    expect(order()).toEqual(['alpha', 'bravo', 'charlie', 'delta']);
+    fireEvent.change(select, { target: { value: 'risk' } });
+    expect(h.location.history.at(-1)).toBe('/');
+  });
+
+  it('summarises the worst account and the count per zone', async () => {
+    const h = await setup();
+    const summary = screen.getByTestId('summary');
+    expect(within(summary).getByTestId('summary-worst')).toHaveAttribute('data-account-id', 'bravo');
+    expect(within(summary).getByTestId('summary-worst')).toHaveTextContent(
+      /Most at risk: Bravo\s*Caution\s*cushion 8\.3%/,
+    );
+    expect(within(summary).getByTestId('zone-count-safe')).toHaveTextContent('Safe 2');
+    expect(within(summary).getByTestId('zone-count-caution')).toHaveTextContent('Caution 1');
+    expect(within(summary).getByTestId('zone-count-unknown')).toHaveTextContent('Unknown 1');
+    h.send(riskFrame('alpha', '1.05', Date.now() + 5));
+    expect(within(summary).getByTestId('summary-worst')).toHaveAttribute('data-account-id', 'alpha');
+    expect(within(summary).getByTestId('zone-count-liquidation')).toHaveTextContent('Liquidation 1');
+    expect(within(summary).getByTestId('zone-count-safe')).toHaveTextContent('Safe 1');
+  });
+
+  it('re-renders only the card of the account that changed', async () => {
+    const h = await setup();
+    probe.renders.clear();
+    h.send(riskFrame('alpha', '2.10', Date.now() + 10));
+    h.send(riskFrame('alpha', '2.20', Date.now() + 11));
+    expect(Object.fromEntries(probe.renders)).toEqual({ alpha: 2 });
+  });
+
+  it('keeps the other cards when one card fails to render', async () => {
+    const h = await setup();
+    const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
+    probe.broken.add('alpha');
+    // News for alpha makes its card throw; only that card is replaced.
+    h.send(riskFrame('alpha', '2.30', Date.now() + 20));
+    const broken = screen.getByTestId('card-error');
+    expect(broken).toHaveTextContent('This card could not be shown: card alpha exploded');
+    expect(order()).toEqual(['bravo', 'charlie', 'delta']);
+    expect(within(screen.getByTestId('account-list')).getAllByRole('listitem')).toHaveLength(4);
+    probe.broken.delete('alpha');
+    fireEvent.click(within(broken).getByRole('button', { name: 'Try again' }));
+    expect(order()).toEqual(['bravo', 'alpha', 'charlie', 'delta']);
+    spy.mockRestore();
+  });
+});

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { formatAge, formatUtc, freshnessWords } from './words.ts';
+
+describe('formatAge', () => {
+  it.each([
+    [0, '0 s'],
+    [999, '0 s'],
+    [23_400, '23 s'],
+    [59_999, '59 s'],
+    [60_000, '1 min 0 s'],
+    [125_000, '2 min 5 s'],
+    [3_600_000, '1 h 0 min'],
+    [3 * 3_600_000 + 12 * 60_000, '3 h 12 min'],
+    [52 * 3_600_000, '2 d 4 h'],
+    [-5_000, '0 s'],
+  ])('%i ms → %s', (ms, text) => {
+    expect(formatAge(ms)).toBe(text);
+  });
+});
+
+describe('formatUtc', () => {
+  it('prints UTC to the second', () => {
+    expect(formatUtc(Date.UTC(2026, 10, 21, 5, 47, 3, 999))).toBe('2026-11-21 05:47:03 UTC');
+  });
+});
+
+describe('freshnessWords', () => {
+  it.each([
+    [{ kind: 'live', live: true, since: 1 }, 'Live'],
+    [{ kind: 'stale', live: false, since: 1 }, 'Stale · 23 s'],
+    [{ kind: 'auth_failed', live: false, since: 1, reason: 'HTTP 401' }, 'Authentication failed: HTTP 401'],
+    [{ kind: 'reconnecting', live: false, since: null }, 'Reconnecting to the exchange'],
+    [{ kind: 'rejected', live: false, since: 1 }, 'Last message rejected'],
+  ] as const)('%o → %s', (f, text) => {
+    expect(freshnessWords(f, '23 s')).toBe(text);
+  });
+});

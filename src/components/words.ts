@@ -1,0 +1,74 @@
+// The words the dashboard uses for zones, bands, connection states and ages.
+import type { BandKind, RiskZone } from '../domain/model.ts';
+import type { Freshness } from '../stores/freshness.ts';
+
+/** A zone's name and what it means, so colour is never the only signal. */
+export const ZONE_WORDS: Record<RiskZone, { name: string; meaning: string }> = {
+  safe: { name: 'Safe', meaning: 'above every risk line' },
+  caution: { name: 'Caution', meaning: 'at or below the margin-call line: new positions may be refused' },
+  liquidation: { name: 'Liquidation', meaning: 'below the liquidation line: the exchange may liquidate' },
+  takeover: {
+    name: 'Takeover',
+    meaning: 'below the auto-close line: the exchange may take the account over',
+  },
+  unknown: { name: 'Unknown', meaning: 'no level or no risk lines known' },
+};
+
+/** What each kind of threshold is called on screen. */
+export const BAND_WORDS: Record<BandKind, string> = {
+  caution: 'Margin call',
+  liquidation: 'Liquidation',
+  takeover: 'Takeover',
+};
+
+/** "4 s", "2 min 5 s", "3 h 12 min", "2 d 4 h". */
+export function formatAge(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ${minutes % 60} min`;
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+}
+
+/** A moment as local time ("14:03:27", with the date when not today). */
+export function formatLocalTime(ms: number, today: Date = new Date()): string {
+  const d = new Date(ms);
+  const sameDay = d.toDateString() === today.toDateString();
+  return sameDay
+    ? d.toLocaleTimeString(undefined, { hour12: false })
+    : d.toLocaleString(undefined, { hour12: false });
+}
+
+/** A moment in UTC for tooltips ("2026-11-21 05:47:03 UTC"). */
+export function formatUtc(ms: number): string {
+  return `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC`;
+}
+
+/** The freshness headline; `age` is filled in for the kinds that show one. */
+export function freshnessWords(f: Freshness, age: string | null): string {
+  const because = f.reason ? `: ${f.reason}` : '';
+  switch (f.kind) {
+    case 'live':
+      return 'Live';
+    case 'stale':
+      return `Stale · ${age ?? 'no data'}`;
+    case 'waiting':
+      return `Waiting for first data${because}`;
+    case 'offline':
+      return `No connection to Margin Watch, retrying${because}`;
+    case 'connecting':
+      return `Connecting to the exchange${because}`;
+    case 'reconnecting':
+      return `Reconnecting to the exchange${because}`;
+    case 'auth_failed':
+      return `Authentication failed${because}`;
+    case 'error':
+      return `Error${because}`;
+    case 'proxy-stale':
+      return `Stale: the exchange has gone quiet${because}`;
+    case 'rejected':
+      return 'Last message rejected';
+  }
+}

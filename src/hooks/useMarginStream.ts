@@ -1,0 +1,42 @@
+// The app's single WebSocket to /api/stream: frames go to the exchange stores, the connection state to the
+// connection store, and every reconnect refetches the account list.
+import { useEffect } from 'react';
+import { StreamSocket, streamUrl, type StreamSocketOptions } from '../app/transport/stream-socket.ts';
+import { connectionEvents } from '../stores/connection-store.ts';
+import { useAccounts, useRefetchAccounts } from './queries.ts';
+import { useMarginStores } from './stores-context.tsx';
+
+/** Test seams for the socket (fake WebSocket, deterministic jitter, shorter timeouts). */
+export type StreamTuning = Pick<
+  StreamSocketOptions,
+  'createSocket' | 'random' | 'baseDelayMs' | 'maxDelayMs' | 'livenessTimeoutMs'
+>;
+
+/** Keeps one stream connection open while mounted (mount it once, near the root). */
+export function useMarginStream(url?: string, tuning?: StreamTuning): void {
+  const stores = useMarginStores();
+  const refetchAccounts = useRefetchAccounts();
+  const accounts = useAccounts().data;
+
+  useEffect(() => {
+    if (accounts) stores.accountsLoaded(accounts);
+  }, [accounts, stores]);
+
+  useEffect(() => {
+    const socket = new StreamSocket({
+      ...tuning,
+      url: url ?? streamUrl(window.location),
+      onFrame: (frame) => stores.frameReceived(frame),
+      onStatus: (status) => connectionEvents.socketChanged(stores.connection, status),
+      onReconnected: () => void refetchAccounts(),
+      onInvalidFrame: () => connectionEvents.invalidFrame(stores.connection),
+    });
+    socket.start();
+    const online = () => socket.reconnectNow();
+    window.addEventListener('online', online);
+    return () => {
+      window.removeEventListener('online', online);
+      socket.stop();
+    };
+  }, [url, tuning, stores, refetchAccounts]);
+}

@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { fakeModule } from '../app/testing/fake-exchange.ts';
+import type { AccountState } from './exchange-store.ts';
+import { cadenceMs, freshnessOf, staleAfterMs } from './freshness.ts';
+
+const module = fakeModule();
+
+function account(overrides: Partial<AccountState> = {}): AccountState {
+  return {
+    accountId: 'a',
+    snapshot: null,
+    lastGood: { channel: 'risk', at: 10_000 },
+    status: { state: 'live', at: 0 },
+    rejection: null,
+    raw: {},
+    thresholds: undefined,
+    pollSeconds: undefined,
+    ...overrides,
+  };
+}
+
+const open = { phase: 'open' as const };
+
+describe('cadenceMs', () => {
+  it.each([
+    ['risk', undefined, 1000],
+    ['balances', undefined, 5000],
+    ['balances', 12, 12_000],
+    ['unknown-channel', undefined, 60_000],
+  ])('%s (pollSeconds %s) → %i ms', (channel, poll, expected) => {
+    expect(cadenceMs(module, channel, poll)).toBe(expected);
+  });
+
+  it('uses the drill-down refetch interval for a REST-only channel', () => {
+    const m = { ...module, drillDownRest: { path: 'x', channel: 'rest-only', refetchMs: 20_000 } };
+    expect(cadenceMs(m, 'rest-only', undefined)).toBe(20_000);
+  });
+
+  it('judges staleness by the channel that delivered the headline', () => {
+    expect(staleAfterMs(module, account())).toBe(3000);
+    expect(staleAfterMs(module, account({ lastGood: { channel: 'balances', at: 0 }, pollSeconds: 10 }))).toBe(
+      30_000,
+    );
+    expect(staleAfterMs(module, undefined)).toBe(3000);
+  });
+});
+
+describe('freshnessOf', () => {
+  it.each([
+    ['live within 3× cadence', account(), open, 13_000, 'live', undefined],
+    ['stale just past 3× cadence', account(), open, 13_001, 'stale', undefined],
+    ['waiting before any figure', account({ lastGood: null }), open, 13_000, 'waiting', undefined],
+    [
+      'the browser lost the proxy',
+      account(),
+      { phase: 'waiting' as const, reason: 'closed (code 1006)' },
+      10_000,
+      'offline',
+      'closed (code 1006)',
+    ],
+    [
+      'upstream reconnecting, with the proxy reason',
+      account({ status: { state: 'reconnecting', detail: 'upstream closed: 1006', at: 1 } }),
+      open,
+      10_000,
+      'reconnecting',
+      'upstream closed: 1006',
+    ],
+    [
+      'auth failed',
+      account({ status: { state: 'auth_failed', detail: 'HTTP 401 Invalid Signature', at: 1 } }),
+      open,
+      10_000,
+      'auth_failed',
+      'HTTP 401 Invalid Signature',
+    ],
+    [
+      'error',
+      account({ status: { state: 'error', detail: 'bad config', at: 1 } }),
+      open,
+      10_000,
+      'error',
+      'bad config',
+    ],
+    [
+      'proxy says stale',
+      account({ status: { state: 'stale', at: 1 } }),
+      open,
+      10_000,
+      'proxy-stale',
+      undefined,
+    ],
+    [
+      'connecting with replayed figures',
+      account({ status: { state: 'connecting', at: 1 } }),
+      open,
+      10_500,
+      'connecting',
+      undefined,
+    ],
+    [
+      'a newer message was rejected',
+      account({
+        rejection: {
+          channel: 'risk',
+          at: 10_500,
+          recoveredAt: null,
+          error: { exchange: 'fakex', channel: 'risk', field: 'level', message: 'x' },
+        },
+      }),
+      open,
+      11_000,
+      'rejected',
+      undefined,
+    ],
+    [
+      'a rejected message whose channel recovered',
+      account({
+        lastGood: { channel: 'risk', at: 10_700 },
+        rejection: {
+          channel: 'risk',
+          at: 10_500,
+          recoveredAt: 10_700,
+          error: { exchange: 'fakex', channel: 'risk', field: 'level', message: 'x' },
+        },
+      }),
+      open,
+      11_000,
+      'live',
+      undefined,
+    ],
+  ])('%s', (_name, state, socket, now, kind, reason) => {
+    const f = freshnessOf(module, state, socket, now);
+    expect(f.kind).toBe(kind);
+    expect(f.live).toBe(kind === 'live');
+    expect(f.reason).toBe(reason);
+    expect(f.since).toBe(state.lastGood?.at ?? null);
+  });
+});

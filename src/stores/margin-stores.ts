@@ -1,0 +1,127 @@
+// Routes stream frames to the right exchange store. Frames name only the account, so until /api/accounts
+// says which exchange an account belongs to, its frames wait here.
+import type { AccountInfo, StreamFrame } from '../app/transport/protocol.ts';
+import type { ExchangeModule } from '../exchanges/types.ts';
+import { createConnectionStore, connectionEvents, type ConnectionStore } from './connection-store.ts';
+import { createExchangeStore, type AccountState, type ExchangeStore } from './exchange-store.ts';
+import type { FrameScheduler } from './frame-batcher.ts';
+
+/** Frames kept per account while its exchange is not known yet. */
+const MAX_PENDING_PER_ACCOUNT = 200;
+
+/** All exchange stores of the app, the connection store, and the frame router. */
+export class MarginStores {
+  readonly connection: ConnectionStore;
+  private readonly byExchange = new Map<string, ExchangeStore>();
+  private readonly accountExchange = new Map<string, string>();
+  private readonly pending = new Map<string, StreamFrame[]>();
+  private readonly removeVisibilityListener: () => void;
+
+  constructor(modules: readonly ExchangeModule[], scheduler?: FrameScheduler) {
+    this.connection = createConnectionStore();
+    for (const module of modules) this.byExchange.set(module.id, createExchangeStore(module, scheduler));
+    // Hidden tabs pause animation frames; commit what is queued whenever visibility changes.
+    if (typeof document !== 'undefined') {
+      const onVisibility = () => this.flushAll();
+      document.addEventListener('visibilitychange', onVisibility);
+      this.removeVisibilityListener = () => document.removeEventListener('visibilitychange', onVisibility);
+    } else {
+      this.removeVisibilityListener = () => {};
+    }
+  }
+
+  /** The store of an exchange, or undefined when this build does not know the exchange. */
+  storeFor(exchange: string): ExchangeStore | undefined {
+    return this.byExchange.get(exchange);
+  }
+
+  moduleFor(exchange: string): ExchangeModule | undefined {
+    return this.byExchange.get(exchange)?.module;
+  }
+
+  /** The current state of one account (for selectors spanning several stores). */
+  account(exchange: string, accountId: string): AccountState | undefined {
+    return this.byExchange.get(exchange)?.store.getState().accounts[accountId];
+  }
+
+  /** Calls `listener` after any exchange store commits. */
+  subscribeAll(listener: () => void): () => void {
+    const unsubscribes = [...this.byExchange.values()].map((s) => s.store.subscribe(listener));
+    return () => unsubscribes.forEach((u) => u());
+  }
+
+  /** Routes one frame from /api/stream. */
+  frameReceived(frame: StreamFrame): void {
+    if (frame.type === 'ping') {
+      connectionEvents.proxyTimeSeen(this.connection, frame.at);
+      return;
+    }
+    const exchange = this.accountExchange.get(frame.accountId);
+    if (exchange === undefined) {
+      const queue = this.pending.get(frame.accountId) ?? [];
+      queue.push(frame);
+      if (queue.length > MAX_PENDING_PER_ACCOUNT) queue.shift();
+      this.pending.set(frame.accountId, queue);
+      return;
+    }
+    const target = this.byExchange.get(exchange);
+    if (!target) return;
+    if (frame.type === 'status') {
+      // A status frame's `at` is when the state was entered (replays carry old times): not a clock reading.
+      target.statusChanged({
+        accountId: frame.accountId,
+        state: frame.state,
+        detail: frame.detail ?? null,
+        at: frame.at,
+      });
+    } else {
+      target.messageReceived({
+        accountId: frame.accountId,
+        channel: frame.channel,
+        receivedAt: frame.receivedAt,
+        payload: frame.payload,
+        origin: 'stream',
+      });
+    }
+  }
+
+  /** The account list arrived (or was refetched): learn each account's exchange and settings, release waiting frames. */
+  accountsLoaded(accounts: readonly AccountInfo[]): void {
+    const perExchange = new Map<string, AccountInfo[]>();
+    for (const account of accounts) {
+      this.accountExchange.set(account.id, account.exchange);
+      const list = perExchange.get(account.exchange) ?? [];
+      list.push(account);
+      perExchange.set(account.exchange, list);
+    }
+    for (const [exchange, list] of perExchange) this.byExchange.get(exchange)?.accountsLoaded(list);
+    for (const account of accounts) {
+      const waiting = this.pending.get(account.id);
+      if (!waiting) continue;
+      this.pending.delete(account.id);
+      for (const frame of waiting) this.frameReceived(frame);
+    }
+  }
+
+  /** A REST detail response fetched by the drill-down; parsed and merged like a stream message. */
+  restReceived(
+    exchange: string,
+    accountId: string,
+    channel: string,
+    payload: unknown,
+    receivedAt: number,
+  ): void {
+    this.byExchange
+      .get(exchange)
+      ?.messageReceived({ accountId, channel, receivedAt, payload, origin: 'rest' });
+  }
+
+  flushAll(): void {
+    for (const store of this.byExchange.values()) store.flush();
+  }
+
+  dispose(): void {
+    this.removeVisibilityListener();
+    for (const store of this.byExchange.values()) store.dispose();
+  }
+}
