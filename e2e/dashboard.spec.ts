@@ -141,7 +141,9 @@ for (const exchange of EXCHANGES) {
     const raw = drill.getByTestId('raw-messages');
     await raw.locator('summary').first().click();
     await expect(raw.locator('pre').first()).toBeVisible();
-    await expect(drill.getByTestId('history-placeholder')).toBeVisible();
+    const history = drill.getByTestId('history');
+    await expect(history.locator('.recharts-surface').first()).toBeVisible();
+    await expect(history.locator('.history-band').first()).toBeAttached();
 
     await expectAccessible(page, testInfo, `drill-${exchange}`);
     await attachScreenshot(page, testInfo, `drill-${exchange}`);

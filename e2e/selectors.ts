@@ -30,7 +30,7 @@
 // Drill-down     /accounts/<id>: [data-testid="drill-down"][data-account-id], heading level 2 = the label,
 //                [data-testid="headline"], [data-testid="threshold-table"], [data-testid="details"],
 //                [data-testid="currency-table"] (checkbox "Hide zero rows"), [data-testid="raw-messages"],
-//                [data-testid="history-placeholder"], [data-testid="rest-status"] / [data-testid="query-problem"]
+//                [data-testid="history"] (the lazily loaded chart), [data-testid="rest-status"] / [data-testid="query-problem"]
 import type { Locator, Page } from '@playwright/test';
 
 /** One account's card on the overview. */

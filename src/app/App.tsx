@@ -2,6 +2,8 @@
 import { useEffect, useRef } from 'react';
 import { Link, Route, Switch, useLocation } from 'wouter';
 import { DrillDown } from '../components/DrillDown.tsx';
+import { AlertCenter } from '../components/alerts/AlertCenter.tsx';
+import { AlertsPage } from '../components/alerts/AlertsPage.tsx';
 import { ErrorBoundary } from '../components/ErrorBoundary.tsx';
 import { Overview } from '../components/Overview.tsx';
 import { useHealth } from '../hooks/queries.ts';
@@ -110,12 +112,17 @@ export function App({ streamUrl, streamTuning }: AppProps) {
           </Link>
         </h1>
         <ModeBadge />
+        <nav aria-label="Sections" className="app-nav">
+          <Link href="/">Accounts</Link>
+          <Link href="/alerts">Alerts</Link>
+        </nav>
         <div className="app-header__end">
           <StreamIndicator />
           <ThemeToggle />
         </div>
       </header>
       <main id="main" tabIndex={-1}>
+        <AlertCenter />
         <ErrorBoundary
           fallback={(error, reset) => (
             <div className="notice notice--error" role="alert">
@@ -131,6 +138,9 @@ export function App({ streamUrl, streamTuning }: AppProps) {
               <Overview />
             </Route>
             <Route path="/accounts/:id">{(params) => <DrillDown id={params.id} />}</Route>
+            <Route path="/alerts">
+              <AlertsPage />
+            </Route>
             <Route>
               <NotFound />
             </Route>

@@ -5,6 +5,7 @@ import type { RiskZone } from '../domain/model.ts';
 import { useAccountState, useFreshness } from '../hooks/useAccountView.ts';
 import { useMarginStores } from '../hooks/stores-context.tsx';
 import { CushionBar } from './CushionBar.tsx';
+import { CushionSparkline } from './history/CushionSparkline.tsx';
 import { FreshnessLine } from './FreshnessLine.tsx';
 import { Headline } from './Headline.tsx';
 import { RejectionNotice, Warnings } from './Notices.tsx';
@@ -75,6 +76,7 @@ function AccountCardView({ accountId, exchange, label }: AccountCardProps) {
       >
         <Headline level={snapshot?.level ?? null} unit={snapshot?.unit ?? module?.unit ?? null} />
         <CushionBar cushion={snapshot?.cushion ?? null} zone={zone} />
+        <CushionSparkline accountId={accountId} live={snapshot} />
         <ThresholdList bands={snapshot?.bands ?? []} />
         <TotalsList totals={snapshot?.totals ?? null} />
         <Warnings warnings={snapshot?.warnings ?? []} />

@@ -59,7 +59,7 @@ describe('DrillDown', () => {
     expect(summary).toHaveTextContent(/risk · stream · accepted/);
     expect(raw.querySelector('pre')).toHaveTextContent('"note": "borrowing enabled"');
     expect(raw.querySelector('details')).not.toHaveAttribute('open');
-    expect(screen.getByTestId('history-placeholder')).toBeInTheDocument();
+    expect(screen.getByTestId('history')).toBeInTheDocument();
     expect(screen.getByRole('link', { name: '← All accounts' })).toHaveAttribute('href', '/');
   });
 
@@ -90,8 +90,13 @@ describe('DrillDown', () => {
   it('shows a failed REST fetch in place with a retry, never a blank panel', async () => {
     const { fetchMock } = await setup(502);
     // One retry (after a second) before the failure is shown.
-    const problem = await screen.findByTestId('query-problem', {}, { timeout: 4000 });
-    expect(problem).toHaveTextContent('Could not load balances from the exchange');
+    const message = await screen.findByText(
+      /Could not load balances from the exchange/,
+      {},
+      { timeout: 4000 },
+    );
+    const problem = message.closest<HTMLElement>('[data-testid="query-problem"]')!;
+    expect(problem).toBeInTheDocument();
     expect(problem).toHaveTextContent('HTTP 502: {"error":"upstream said 502"}');
     expect(screen.getByText('No per-currency balances reported yet.')).toBeInTheDocument();
     const before = fetchMock.mock.calls.length;

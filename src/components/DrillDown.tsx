@@ -1,6 +1,6 @@
 // One account in full: every headline figure, balances per currency, exchange-specific figures, thresholds
 // with their source, and the latest raw messages for support.
-import { useEffect } from 'react';
+import { Suspense, useEffect } from 'react';
 import { Link } from 'wouter';
 import type { AccountInfo } from '../app/transport/protocol.ts';
 import type { Detail } from '../domain/model.ts';
@@ -13,7 +13,8 @@ import { CardErrorBoundary, ErrorBoundary } from './ErrorBoundary.tsx';
 import { Age, Amount, LocalTime } from './Figures.tsx';
 import { FreshnessLine } from './FreshnessLine.tsx';
 import { Headline } from './Headline.tsx';
-import { HistoryPlaceholder } from './HistoryPlaceholder.tsx';
+import { AlertList } from './alerts/AlertList.tsx';
+import { LazyHistoryChart } from './history/lazy.ts';
 import { RejectionNotice, Warnings } from './Notices.tsx';
 import { QueryProblem } from './QueryProblem.tsx';
 import { RawMessages } from './RawMessages.tsx';
@@ -150,7 +151,18 @@ function AccountDetail({ account }: { account: AccountInfo }) {
         )}
       </section>
 
-      <HistoryPlaceholder />
+      <section aria-labelledby="history-heading" className="panel" data-testid="history">
+        <h3 id="history-heading">History</h3>
+        <ErrorBoundary
+          fallback={(error, reset) => <QueryProblem what="the history chart" error={error} onRetry={reset} />}
+        >
+          <Suspense fallback={<p className="muted">Loading the history chart…</p>}>
+            <LazyHistoryChart accountId={account.id} live={snapshot} />
+          </Suspense>
+        </ErrorBoundary>
+      </section>
+
+      <AlertList accountId={account.id} />
 
       <section aria-labelledby="raw-heading" className="panel">
         <h3 id="raw-heading">Latest raw messages</h3>

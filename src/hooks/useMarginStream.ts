@@ -1,9 +1,11 @@
 // The app's single WebSocket to /api/stream: frames go to the exchange stores, the connection state to the
 // connection store, and every reconnect refetches the account list.
+import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { StreamSocket, streamUrl, type StreamSocketOptions } from '../app/transport/stream-socket.ts';
 import { connectionEvents } from '../stores/connection-store.ts';
 import { useAccounts, useRefetchAccounts } from './queries.ts';
+import { alertKeys, receiveAlertFrame } from './useAlerts.ts';
 import { useMarginStores } from './stores-context.tsx';
 
 /** Test seams for the socket (fake WebSocket, deterministic jitter, shorter timeouts). */
@@ -16,6 +18,7 @@ export type StreamTuning = Pick<
 export function useMarginStream(url?: string, tuning?: StreamTuning): void {
   const stores = useMarginStores();
   const refetchAccounts = useRefetchAccounts();
+  const queryClient = useQueryClient();
   const accounts = useAccounts().data;
 
   useEffect(() => {
@@ -26,9 +29,15 @@ export function useMarginStream(url?: string, tuning?: StreamTuning): void {
     const socket = new StreamSocket({
       ...tuning,
       url: url ?? streamUrl(window.location),
-      onFrame: (frame) => stores.frameReceived(frame),
+      onFrame: (frame) => {
+        if (frame.type === 'alert') receiveAlertFrame(frame);
+        else stores.frameReceived(frame);
+      },
       onStatus: (status) => connectionEvents.socketChanged(stores.connection, status),
-      onReconnected: () => void refetchAccounts(),
+      onReconnected: () => {
+        void refetchAccounts();
+        void queryClient.invalidateQueries({ queryKey: alertKeys.all });
+      },
       onInvalidFrame: () => connectionEvents.invalidFrame(stores.connection),
     });
     socket.start();
@@ -38,5 +47,5 @@ export function useMarginStream(url?: string, tuning?: StreamTuning): void {
       window.removeEventListener('online', online);
       socket.stop();
     };
-  }, [url, tuning, stores, refetchAccounts]);
+  }, [url, tuning, stores, refetchAccounts, queryClient]);
 }

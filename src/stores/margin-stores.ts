@@ -1,6 +1,6 @@
 // Routes stream frames to the right exchange store. Frames name only the account, so until /api/accounts
 // says which exchange an account belongs to, its frames wait here.
-import type { AccountInfo, StreamFrame } from '../app/transport/protocol.ts';
+import type { AccountInfo, MarginFrame } from '../app/transport/protocol.ts';
 import type { ExchangeModule } from '../exchanges/types.ts';
 import { createConnectionStore, connectionEvents, type ConnectionStore } from './connection-store.ts';
 import { createExchangeStore, type AccountState, type ExchangeStore } from './exchange-store.ts';
@@ -14,7 +14,7 @@ export class MarginStores {
   readonly connection: ConnectionStore;
   private readonly byExchange = new Map<string, ExchangeStore>();
   private readonly accountExchange = new Map<string, string>();
-  private readonly pending = new Map<string, StreamFrame[]>();
+  private readonly pending = new Map<string, MarginFrame[]>();
   private readonly removeVisibilityListener: () => void;
 
   constructor(modules: readonly ExchangeModule[], scheduler?: FrameScheduler) {
@@ -51,7 +51,7 @@ export class MarginStores {
   }
 
   /** Routes one frame from /api/stream. */
-  frameReceived(frame: StreamFrame): void {
+  frameReceived(frame: MarginFrame): void {
     if (frame.type === 'ping') {
       connectionEvents.proxyTimeSeen(this.connection, frame.at);
       return;

@@ -6,7 +6,7 @@ import type { Band, CurrencyBalance } from '../../domain/model.ts';
 import { resolveBands } from '../../domain/risk.ts';
 import type { ExchangeModule, ParseOutcome } from '../../exchanges/types.ts';
 import { describe, wireFailure } from '../../exchanges/wire-kit.ts';
-import type { AccountInfo, StreamFrame } from '../transport/protocol.ts';
+import type { AccountInfo, MarginFrame } from '../transport/protocol.ts';
 
 function decimalField(
   exchange: string,
@@ -131,7 +131,7 @@ export function messageFrame(
   channel: string,
   payload: unknown,
   receivedAt: number,
-): StreamFrame {
+): MarginFrame {
   return { type: 'message', accountId, channel, payload, receivedAt };
 }
 
@@ -141,7 +141,7 @@ export function riskFrame(
   level: string,
   receivedAt: number,
   liquidation = '1.1',
-): StreamFrame {
+): MarginFrame {
   return messageFrame(accountId, 'risk', { level, liquidation, caution: '1.5' }, receivedAt);
 }
 

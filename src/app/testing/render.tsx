@@ -11,7 +11,7 @@ import { connectionEvents } from '../../stores/connection-store.ts';
 import type { FrameScheduler } from '../../stores/frame-batcher.ts';
 import { MarginStores } from '../../stores/margin-stores.ts';
 import { AppProviders } from '../providers.tsx';
-import type { AccountInfo, StreamFrame } from '../transport/protocol.ts';
+import type { AccountInfo, MarginFrame } from '../transport/protocol.ts';
 import { fakeModule } from './fake-exchange.ts';
 
 // Vitest globals are off, so Testing Library cannot register its own cleanup: unmount after every test here.
@@ -61,7 +61,7 @@ export interface Harness extends RenderResult {
   queryClient: QueryClient;
   location: ReturnType<typeof memoryLocation> & { history: string[] };
   /** Delivers frames and commits them, as one animation frame would. */
-  send(...frames: StreamFrame[]): void;
+  send(...frames: MarginFrame[]): void;
 }
 
 export interface HarnessOptions {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { parseDecimal } from '../../domain/decimal.ts';
 import type { ThresholdOverrides } from '../../domain/model.ts';
+import { alertFrameSchema, type AlertFrame } from '../../components/alerts/protocol.ts';
 import { decimalString } from '../../exchanges/wire-kit.ts';
 
 /** Upstream session states the proxy reports per account. */
@@ -26,12 +27,14 @@ const messageFrame = z.object({
 
 const pingFrame = z.object({ type: z.literal('ping'), at: z.number() });
 
-const frameSchema = z.discriminatedUnion('type', [statusFrame, messageFrame, pingFrame]);
+const frameSchema = z.discriminatedUnion('type', [statusFrame, messageFrame, pingFrame, alertFrameSchema]);
 
 export type StatusFrame = z.infer<typeof statusFrame>;
 export type MessageFrame = z.infer<typeof messageFrame>;
 export type PingFrame = z.infer<typeof pingFrame>;
 export type StreamFrame = z.infer<typeof frameSchema>;
+/** The frames the margin stores take (alerts go to the alert feed). */
+export type MarginFrame = Exclude<StreamFrame, AlertFrame>;
 
 /** Parses one text frame from /api/stream; null when it is not JSON or not a frame this client knows. */
 export function parseStreamFrame(text: string): StreamFrame | null {

@@ -18,6 +18,7 @@ import {
 } from 'recharts';
 import { formatLevel, formatPercent } from '../../domain/format.ts';
 import type { MarginSnapshot } from '../../domain/model.ts';
+import { useAlertMarkers } from '../../hooks/useAlerts.ts';
 import { useHistory, useLiveHistory } from '../../hooks/useHistory.ts';
 import { BAND_WORDS, ZONE_WORDS, formatUtc } from '../words.ts';
 import { csvFileName, historyCsv } from './csv.ts';
@@ -181,6 +182,7 @@ export default function HistoryChart({
   const xFrom = range.kind === 'window' ? range.from : (data?.from ?? 0);
   const xTo = range.kind === 'window' ? range.to : (data?.to ?? 0);
   const formatTick = useMemo(() => tickFormatter(xTo - xFrom), [xFrom, xTo]);
+  const markers = useAlertMarkers(accountId, { from: xFrom, to: xTo });
 
   const pointTime = (e: MouseHandlerDataParam): number | null => {
     const index = Number(e.activeTooltipIndex ?? e.activeIndex);
@@ -346,6 +348,22 @@ export default function HistoryChart({
                 // Takeover is the lowest line: its label goes under it, the others above theirs.
                 position: line.kind === 'takeover' ? 'insideTopRight' : 'insideBottomRight',
                 fill: `var(--${line.kind})`,
+                fontSize: 11,
+              }}
+            />
+          ))}
+          {markers.map((marker) => (
+            <ReferenceLine
+              key={marker.id}
+              x={marker.t}
+              ifOverflow="hidden"
+              stroke={marker.kind === 'fired' ? 'var(--liquidation)' : 'var(--safe)'}
+              strokeWidth={1.5}
+              className={`history-alert history-alert--${marker.kind}`}
+              label={{
+                value: marker.label,
+                position: 'insideTopLeft',
+                fill: marker.kind === 'fired' ? 'var(--liquidation)' : 'var(--safe)',
                 fontSize: 11,
               }}
             />
