@@ -25,7 +25,7 @@ export function AlertList({ accountId }: { accountId?: string }) {
         </p>
       )}
       {alerts.length > 0 && (
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Alerts table">
           <table className="table alert-table">
             <thead>
               <tr>
