@@ -21,6 +21,34 @@ export const intNumber = z
   .number({ error: (issue) => `expected a number, got ${describe(issue.input)}` })
   .int();
 
+/**
+ * A string field that is not a decimal (codes, ids, labels, times). `what` names it in messages
+ * ("expected a currency code, got the number 1"); an empty string is refused unless `allowEmpty`.
+ */
+export function textString(what = 'a string', options: { allowEmpty?: boolean } = {}): z.ZodString {
+  const base = z.string({ error: (issue) => `expected ${what}, got ${describe(issue.input)}` });
+  return options.allowEmpty ? base : base.min(1, { error: `expected ${what}, got an empty string` });
+}
+
+/** An object schema whose type error says what was found instead ("expected an object, got null"). */
+export function objectOf<T extends z.ZodRawShape>(shape: T, what = 'an object') {
+  return z.object(shape, { error: (issue) => `expected ${what}, got ${describe(issue.input)}` });
+}
+
+/** An array schema whose type error says what was found instead ("expected an array of balances, got object"). */
+export function arrayOf<T extends z.ZodType>(item: T, what = 'an array') {
+  return z.array(item, { error: (issue) => `expected ${what}, got ${describe(issue.input)}` });
+}
+
+/**
+ * True when `a` and `b` differ by at most one unit in the `decimals`-th place: how far a figure the exchange
+ * rounded or truncated to `decimals` places may be from the exact value it stands for.
+ */
+export function withinLastDigit(a: Dec, b: Dec, decimals: number): boolean {
+  return a.minus(b).abs().lte(new Dec(10).pow(-decimals));
+}
+
+/** Words for what a value is, for error messages ("the number 12.5", "nothing (field missing)"). */
 export function describe(input: unknown): string {
   if (input === undefined) return 'nothing (field missing)';
   if (input === null) return 'null';

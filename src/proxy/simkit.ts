@@ -243,6 +243,11 @@ export interface SimServer {
   wss: WebSocketServer;
   /** Closes every WebSocket abruptly and every idle HTTP connection. */
   drop(): void;
+  /**
+   * Applies a fault command as the control route does, for RunningSimulator.control: the fault state, the
+   * simulator's own handling (onControl), then a drop at once.
+   */
+  control(command: SimControl): void;
   close(): Promise<void>;
 }
 
@@ -351,6 +356,11 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
     server,
     wss,
     drop,
+    control(command) {
+      options.faults.apply(command);
+      options.onControl?.(command);
+      if (command.kind === 'drop') drop();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         drop();

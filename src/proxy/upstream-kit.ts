@@ -428,12 +428,9 @@ export function readRefusal(response: IncomingMessage, maxBytes = MAX_REFUSAL_BY
         else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
       }
       const text = Buffer.concat(chunks).toString('utf8');
-      let json: unknown;
-      try {
-        json = text.length > 0 ? (JSON.parse(text) as unknown) : undefined;
-      } catch {
-        json = undefined;
-      }
+      // An error body is a JSON object; anything else (text, HTML, a cut-off body) is kept only as text.
+      const decoded = decodeFrame(text);
+      const json = typeof decoded === 'object' && decoded !== null ? decoded : undefined;
       resolve({ status: response.statusCode ?? 0, headers, text, json });
     };
     response.on('data', (chunk: Buffer) => {

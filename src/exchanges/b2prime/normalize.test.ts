@@ -107,7 +107,6 @@ describe('b2prime MarginData fixture (doc example)', () => {
       ['equity', 'Equity', '497833.55', 2, 'RAT'],
       ['usedMargin', 'Used margin', '100.18', 2, 'RAT'],
       ['freeMargin', 'Free margin', '497733.37', 2, 'RAT'],
-      ['referenceAsset', 'RAT', 'reference asset'],
     ]);
   });
 });
@@ -195,6 +194,9 @@ describe('b2prime zero used margin', () => {
     ['"0.00" used, empty level', { usedMarginInRAT: '0.00', marginLevel: '' }],
     ['null level', { usedMarginInRAT: '0', marginLevel: null }],
     ['a stale level', { usedMarginInRAT: '0', marginLevel: '4969.3905' }],
+    ['a numeric level', { usedMarginInRAT: '0', marginLevel: 0 }],
+    ['a text level', { usedMarginInRAT: '0.00', marginLevel: 'Infinity' }],
+    ['an object level', { usedMarginInRAT: '0', marginLevel: { value: '1' } }],
   ] as const)('%s ⇒ no-debt, cushion 1', (_name, patch) => {
     const free = { freeMarginInRAT: '497833.55' };
     const result = update(normalizeB2prime('MarginData', withItem({ ...patch, ...free }), demoCtx));

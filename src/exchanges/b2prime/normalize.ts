@@ -3,7 +3,7 @@ import { Dec, writtenDecimals } from '../../domain/decimal.ts';
 import type { AccountUpdate, CurrencyBalance, Detail, Level, LevelUnit } from '../../domain/model.ts';
 import { resolveBands } from '../../domain/risk.ts';
 import type { NormalizeContext, ParseOutcome } from '../types.ts';
-import { decimalOf, guard, parseWire } from '../wire-kit.ts';
+import { decimalOf, guard, parseWire, withinLastDigit } from '../wire-kit.ts';
 import {
   HUB_MESSAGE_TYPES,
   fullBalanceMessage,
@@ -33,18 +33,9 @@ const EXCHANGE_BANDS = [] as const;
 /** Decimal places of the level text when the exchange's own figure cannot be used. */
 const COMPUTED_LEVEL_DECIMALS = 4;
 
-function unitAt(decimals: number): Dec {
-  return new Dec(10).pow(-decimals);
-}
-
-/** True when `a` and `b` differ by at most one unit in the `decimals`-th place. */
-function within(a: Dec, b: Dec, decimals: number): boolean {
-  return a.minus(b).abs().lte(unitAt(decimals));
-}
-
 /** True when `wire` is `exact` as the exchange would write it: truncated to the wire's decimals, ±1 unit. */
 function writtenAs(wire: Dec, exact: Dec, decimals: number): boolean {
-  return within(wire, exact.toDecimalPlaces(decimals, Dec.ROUND_DOWN), decimals);
+  return withinLastDigit(wire, exact.toDecimalPlaces(decimals, Dec.ROUND_DOWN), decimals);
 }
 
 /**
@@ -103,7 +94,7 @@ function consistencyWarnings(item: MarginDataItem): string[] {
     ...[item.marginBalanceInRAT, item.unrealizedPnlInRAT, item.equityInRAT].map(writtenDecimals),
   );
   const expectedEquity = balance.plus(pnl);
-  if (!within(equity, expectedEquity, equityPlaces)) {
+  if (!withinLastDigit(equity, expectedEquity, equityPlaces)) {
     warnings.push(
       `equityInRAT ${item.equityInRAT} disagrees with marginBalanceInRAT + unrealizedPnlInRAT = ${expectedEquity.toFixed()}`,
     );
@@ -112,7 +103,7 @@ function consistencyWarnings(item: MarginDataItem): string[] {
     ...[item.equityInRAT, item.usedMarginInRAT, item.freeMarginInRAT].map(writtenDecimals),
   );
   const expectedFree = equity.minus(used);
-  if (!within(free, expectedFree, freePlaces)) {
+  if (!withinLastDigit(free, expectedFree, freePlaces)) {
     warnings.push(
       `freeMarginInRAT ${item.freeMarginInRAT} disagrees with equityInRAT − usedMarginInRAT = ${expectedFree.toFixed()}`,
     );
@@ -163,7 +154,6 @@ function marginDataUpdate(item: MarginDataItem, ctx: NormalizeContext): ParseOut
       ratDetail('equity', 'Equity', item.equityInRAT),
       ratDetail('usedMargin', 'Used margin', item.usedMarginInRAT),
       ratDetail('freeMargin', 'Free margin', item.freeMarginInRAT),
-      { key: 'referenceAsset', label: REFERENCE_ASSET, value: { kind: 'text', value: 'reference asset' } },
     ],
   };
   const allWarnings = [...warnings, ...consistencyWarnings(item)];
@@ -184,7 +174,7 @@ function balanceRow(row: FullBalanceRow): { balance: CurrencyBalance; warning?: 
     decimals,
   };
   const expected = total.value.minus(locked.value);
-  if (within(available.value, expected, decimals)) return { balance };
+  if (withinLastDigit(available.value, expected, decimals)) return { balance };
   return {
     balance,
     warning: `${row.assetId}: available ${row.available} disagrees with total − locked = ${expected.toFixed()}`,

@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { dec } from '../../domain/decimal.ts';
 import type { RiskZone } from '../../domain/model.ts';
 import { applyUpdate } from '../../domain/risk.ts';
-import { sleep } from '../../proxy/upstream-kit.ts';
+import { pause as sleep, until } from '../../proxy/testing/session-harness.ts';
 import type { RunningSimulator, SimulatorOptions } from '../server-types.ts';
 import fullBalanceSubscribe from './fixtures/full-balance-subscribe.json' with { type: 'json' };
 import marginDataSubscribe from './fixtures/margin-data-subscribe.json' with { type: 'json' };
@@ -37,14 +37,6 @@ afterEach(async () => {
   for (const ws of opened.splice(0)) ws.terminate();
   await sim.close();
 });
-
-async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
 
 function streamUrl(path = '/frontoffice/ws/v3/account', token: string | null = TOKEN): string {
   const url = new URL(sim.endpoints.ws ?? '');
@@ -135,10 +127,10 @@ class HubClient {
 
   async waitFor(
     match: (r: Record<string, unknown>) => boolean,
-    timeoutMs = 3000,
+    timeoutMs?: number,
   ): Promise<Record<string, unknown>> {
     let found: Record<string, unknown> | undefined;
-    await until(() => (found = this.records.find(match)) !== undefined, timeoutMs);
+    await until(() => (found = this.records.find(match)) !== undefined, 'a matching record', timeoutMs);
     return found ?? {};
   }
 
@@ -408,8 +400,8 @@ describe('b2prime simulator: SignalR protocol', () => {
   it('pings every 15 s (scaled) and drops a client silent for 30 s (scaled)', async () => {
     const talking = await HubClient.ready();
     const silent = await HubClient.ready(streamUrl(), false);
-    await until(() => silent.records.some((r) => r.type === 6), 1000);
-    await until(() => silent.closed, 1500);
+    await until(() => silent.records.some((r) => r.type === 6), 'a server ping');
+    await until(() => silent.closed, 'the silent client dropped');
     expect(silent.records.some((r) => r.type === 7)).toBe(false);
     expect(talking.closed).toBe(false);
     expect(talking.records.filter((r) => r.type === 6).length).toBeGreaterThanOrEqual(1);
@@ -524,6 +516,23 @@ describe('b2prime simulator: faults', () => {
     const last = client.items('1').at(-1)?.item as { marginLevel: string };
     expect(last.marginLevel).not.toBe('0.4567');
   });
+
+  it('set-level and resume-walk push at once, not at the next tick', async () => {
+    // At timeScale 1 the next scheduled push is 2 s away.
+    await sim.close();
+    sim = await startB2primeSimulator({ ...options, timeScale: 1 });
+    const client = await HubClient.ready(streamUrl(), false);
+    client.subscribe('1', 'MarginData');
+    await until(() => client.items('1').length >= 1);
+    sim.control({ kind: 'set-level', level: '0.6123' });
+    await client.waitFor(
+      (r) => (r.item as { marginLevel?: string } | undefined)?.marginLevel === '0.6123',
+      1_500,
+    );
+    const before = client.items('1').length;
+    sim.control({ kind: 'resume-walk' });
+    await until(() => client.items('1').length > before, 'the walk pushed at once', 1_500);
+  });
 });
 
 describe('b2prime simulated account', () => {
@@ -566,6 +575,26 @@ describe('b2prime simulated account', () => {
     const { zones, warnings } = zonesOver(new SimB2primeAccount(7, 'steady', start), start, 600);
     expect(warnings).toBe(0);
     expect(new Set(zones)).toEqual(new Set(['safe']));
+  });
+
+  it('timeScale shrinks the demo cycle: every band within 3 minutes × timeScale', () => {
+    const start = 1_763_700_000_000;
+    const account = new SimB2primeAccount(7, 'demo', start, 0.1);
+    const zones = new Set<RiskZone>();
+    for (let ms = 0; ms <= 18_000; ms += 50) {
+      const { balances: _rows, totalBalanceInRAT: _total, ...item } = account.figures(start + ms);
+      const outcome = normalizeB2prime(
+        'MarginData',
+        { type: 2, invocationId: '1', item },
+        {
+          accountId: 'a',
+          receivedAt: 0,
+          thresholds,
+        },
+      );
+      if (outcome.kind === 'update') zones.add(applyUpdate(undefined, outcome.update).zone);
+    }
+    expect(zones).toEqual(new Set(['safe', 'caution', 'liquidation']));
   });
 
   it('is deterministic for a seed and accrues swap on the USD balance', () => {

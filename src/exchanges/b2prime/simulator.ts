@@ -6,11 +6,14 @@
 // 401 with an empty body and `WWW-Authenticate: Bearer …` for a missing, invalid or revoked token; a ping
 // every 15 s; a client silent for 30 s is dropped without a word; errors worded as ASP.NET words them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RawData, WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { Dec } from '../../domain/decimal.ts';
 import {
   Faults,
   LevelPath,
+  frameText,
+  header,
+  sameText,
   scaled,
   seededRandom,
   sendJson,
@@ -129,12 +132,22 @@ export class SimB2primeAccount {
   private readonly path: LevelPath;
   private pinned: Dec | null = null;
 
+  /** `timeScale` shrinks the demo cycle and the walk's step with the protocol intervals (tests). */
   constructor(
     seed: number,
     scenario: 'demo' | 'steady',
     private readonly start = Date.now(),
+    timeScale = 1,
   ) {
-    this.path = new LevelPath({ seed, scenario, high: 4, low: 0.35, start });
+    this.path = new LevelPath({
+      seed,
+      scenario,
+      high: 4,
+      low: 0.35,
+      start,
+      periodMs: scaled(150_000, timeScale),
+      stepMs: scaled(500, timeScale),
+    });
   }
 
   /** Pins the level (ratio, ×1) or, with null, resumes the path. */
@@ -182,12 +195,6 @@ export class SimB2primeAccount {
   }
 }
 
-function textOf(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
-  return data.toString('utf8');
-}
-
 function record(message: unknown): string {
   return JSON.stringify(message) + RECORD_SEPARATOR;
 }
@@ -208,8 +215,8 @@ function itemOf(target: string, figures: SimFigures): unknown {
 function presentedToken(req: IncomingMessage, url: URL): string | null {
   const fromQuery = url.searchParams.get(TOKEN_PARAM);
   if (fromQuery !== null && fromQuery.length > 0) return fromQuery;
-  const header = req.headers.authorization;
-  const match = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header);
+  const authorization = header(req, 'authorization');
+  const match = authorization === undefined ? null : /^Bearer\s+(\S+)$/i.exec(authorization);
   return match?.[1] ?? null;
 }
 
@@ -232,7 +239,7 @@ export async function startB2primeSimulator(options: SimulatorOptions): Promise<
   const optionId = options.account.options?.accountId;
   const accountId = typeof optionId === 'string' ? optionId : DEFAULT_ACCOUNT_ID;
   const faults = new Faults();
-  const account = new SimB2primeAccount(options.seed, options.scenario);
+  const account = new SimB2primeAccount(options.seed, options.scenario, Date.now(), timeScale);
   const random = seededRandom(options.seed ^ 0x5eed);
   const clients = new Set<SimClient>();
 
@@ -240,7 +247,7 @@ export async function startB2primeSimulator(options: SimulatorOptions): Promise<
   function challenge(req: IncomingMessage, url: URL): string | null {
     const presented = presentedToken(req, url);
     if (presented === null) return 'Bearer';
-    if (faults.revoked || presented !== token) return 'Bearer error="invalid_token"';
+    if (faults.revoked || !sameText(presented, token)) return 'Bearer error="invalid_token"';
     return null;
   }
 
@@ -481,7 +488,7 @@ export async function startB2primeSimulator(options: SimulatorOptions): Promise<
           'Connection closed with an error. InvalidDataException: Binary frames are not supported by the json protocol.',
         );
       }
-      const records = (client.pending + textOf(data)).split(RECORD_SEPARATOR);
+      const records = (client.pending + frameText(data)).split(RECORD_SEPARATOR);
       client.pending = records.pop() ?? '';
       for (const r of records) if (ws.readyState === ws.OPEN && r.length > 0) onRecord(client, r);
     });
@@ -492,13 +499,22 @@ export async function startB2primeSimulator(options: SimulatorOptions): Promise<
     ws.on('error', () => ws.terminate());
   }
 
+  /** Every subscribed stream of every client gets the account as it is now. */
+  function pushAll(): void {
+    const figures = account.figures(Date.now());
+    for (const client of clients)
+      if (client.handshakeDone) pushTo(client, figures, [...client.streams.keys()]);
+  }
+
   function onControl(command: SimControl): void {
     switch (command.kind) {
       case 'set-level':
         account.pin(new Dec(command.level));
+        pushAll();
         break;
       case 'resume-walk':
         account.pin(null);
+        pushAll();
         break;
       case 'revoke':
         for (const client of clients) {
@@ -532,14 +548,7 @@ export async function startB2primeSimulator(options: SimulatorOptions): Promise<
   });
 
   const timers = [
-    setInterval(
-      () => {
-        const figures = account.figures(Date.now());
-        for (const client of clients)
-          if (client.handshakeDone) pushTo(client, figures, [...client.streams.keys()]);
-      },
-      scaled(SIM_PUSH_MS, timeScale),
-    ),
+    setInterval(pushAll, scaled(SIM_PUSH_MS, timeScale)),
     setInterval(
       () => {
         for (const client of clients)
@@ -561,11 +570,7 @@ export async function startB2primeSimulator(options: SimulatorOptions): Promise<
   return {
     url: sim.url,
     endpoints: { rest: sim.url, ws: `${sim.wsUrl}${SIM_STREAM_PATHS[0]}` },
-    control(command) {
-      faults.apply(command);
-      onControl(command);
-      if (command.kind === 'drop') sim.drop();
-    },
+    control: (command) => sim.control(command),
     async close() {
       for (const timer of timers) clearInterval(timer);
       for (const client of clients) clearTimeout(client.handshakeTimer);

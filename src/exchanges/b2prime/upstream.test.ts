@@ -1,109 +1,88 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { dec } from '../../domain/decimal.ts';
-import { sleep } from '../../proxy/upstream-kit.ts';
-import type { AccountConfig, Endpoints, RunningSimulator, Upstream, UpstreamState } from '../server-types.ts';
+import {
+  closeAfterTest,
+  expectFatal,
+  expectNothingSecret,
+  expectRevokeCycle,
+  expectSilenceCycle,
+  pause,
+  recordingDeps,
+  started,
+  testAccount,
+  until,
+  runAgainst,
+  type Recording,
+  type SimRun,
+} from '../../proxy/testing/session-harness.ts';
+import type { Endpoints, NonceSource, RunningSimulator } from '../server-types.ts';
 import { normalizeB2prime } from './normalize.ts';
 import { startB2primeSimulator } from './simulator.ts';
-import { createB2primeUpstream, streamEndpoint } from './upstream.ts';
+import {
+  createB2primeUpstream,
+  resolveStreamEndpoint,
+  streamEndpoint,
+  type B2primeUpstreamOptions,
+} from './upstream.ts';
 
 const TOKEN = 'demo-b2prime-token-not-real';
 const ACCOUNT = '67d0456f8c7b1108e4cf5d46';
-/** Client ping 300 ms, server timeout 600 ms, stale 400 ms; simulator pushes every 40 ms. */
-const TIME_SCALE = 0.02;
+const RS = '\u001e';
+/** Simulator: server ping 750 ms, client timeout 1.5 s, pushes every 100 ms. */
+const SIM_SCALE = 0.05;
+/** Upstream: client ping 300 ms (well inside the simulator's client timeout), live grace 40 ms. */
+const UPSTREAM_SCALE = 0.02;
+/** For every test not about silence: never stale or replaced on a loaded machine. */
+const PATIENT: B2primeUpstreamOptions = { staleAfterMs: 20_000, deadAfterMs: 40_000 };
 const BACKOFF = { baseMs: 20, maxMs: 100, authRetryMs: 300, authRetryMaxMs: 600, random: () => 0.5 };
 const thresholds = { marginCall: dec('1.0'), liquidation: dec('0.5') };
+const NO_NONCES: NonceSource = {
+  next: () => {
+    throw new Error('B2Prime needs no nonce');
+  },
+};
 
-let sim: RunningSimulator;
-let upstream: Upstream | undefined;
-
-beforeEach(async () => {
-  sim = await startB2primeSimulator({
-    seed: 3,
-    scenario: 'demo',
-    account: { credentials: { accessToken: TOKEN }, options: { accountId: ACCOUNT } },
-    timeScale: TIME_SCALE,
-  });
-});
-
-afterEach(async () => {
-  await upstream?.stop();
-  upstream = undefined;
-  await sim.close();
-});
-
-async function until(check: () => boolean, timeoutMs = 4000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
-
-interface Published {
-  channel: string;
-  payload: unknown;
-  receivedAt: number | undefined;
-}
-
-interface Harness {
-  published: Published[];
-  states: [UpstreamState, string | undefined][];
-  logs: { level: string; msg: string; fields: unknown }[];
-  /** Everything the upstream could have shown anyone: statuses and log lines. */
-  visible(): string;
-  lastState(): UpstreamState | undefined;
-}
-
-function run(
-  overrides: { credentials?: Record<string, string>; endpoints?: Endpoints; accountId?: string } = {},
-): Harness {
-  const harness: Harness = {
-    published: [],
-    states: [],
-    logs: [],
-    visible: () => JSON.stringify([harness.states, harness.logs]),
-    lastState: () => harness.states.at(-1)?.[0],
-  };
-  const account: AccountConfig = {
-    id: 'b2prime-main',
-    exchange: 'b2prime',
-    label: 'B2Prime',
-    credentials: overrides.credentials ?? { accessToken: TOKEN },
-    endpoints: overrides.endpoints ?? sim.endpoints,
-    pollSeconds: 5,
-    options: { accountId: overrides.accountId ?? ACCOUNT },
-  };
-  const log =
-    (level: string) =>
-    (msg: string, fields?: Record<string, unknown>): void => {
-      harness.logs.push({ level, msg, fields });
-    };
-  upstream = createB2primeUpstream(
-    {
-      account,
-      publish: (channel, payload, receivedAt) => harness.published.push({ channel, payload, receivedAt }),
-      setStatus: (state, detail) => harness.states.push([state, detail]),
-      log: { info: log('info'), warn: log('warn'), error: log('error') },
-      nonces: {
-        next: () => {
-          throw new Error('B2Prime needs no nonce');
-        },
-      },
-    },
-    { timeScale: TIME_SCALE, backoff: BACKOFF },
+async function run(
+  overrides: {
+    credentials?: Record<string, string>;
+    endpoints?: (sim: RunningSimulator) => Endpoints;
+    accountId?: string;
+    upstream?: B2primeUpstreamOptions;
+  } = {},
+): Promise<SimRun> {
+  const sim = closeAfterTest(
+    await startB2primeSimulator({
+      seed: 3,
+      scenario: 'demo',
+      account: { credentials: { accessToken: TOKEN }, options: { accountId: ACCOUNT } },
+      timeScale: SIM_SCALE,
+    }),
   );
-  upstream.start();
-  return harness;
+  const account = testAccount('b2prime', {
+    credentials: overrides.credentials ?? { accessToken: TOKEN },
+    endpoints: overrides.endpoints?.(sim) ?? sim.endpoints,
+    options: { accountId: overrides.accountId ?? ACCOUNT },
+  });
+  const recording = recordingDeps(account, NO_NONCES);
+  return runAgainst(
+    sim,
+    recording,
+    createB2primeUpstream(recording.deps, {
+      timeScale: UPSTREAM_SCALE,
+      backoff: BACKOFF,
+      ...PATIENT,
+      ...overrides.upstream,
+    }),
+  );
 }
 
-function channelCount(h: Harness, channel: string): number {
-  return h.published.filter((p) => p.channel === channel).length;
-}
+const count = (h: Recording, channel: string): number => h.on(channel).length;
 
 describe('b2prime upstream against the simulator', () => {
   it('subscribes both streams and publishes items that normalize', async () => {
-    const h = run();
-    await until(() => channelCount(h, 'MarginData') >= 3 && channelCount(h, 'FullBalance') >= 3);
+    const h = await run();
+    await until(() => count(h, 'MarginData') >= 3 && count(h, 'FullBalance') >= 3, 'items of both streams');
     expect(h.states[0]).toEqual(['connecting', undefined]);
     expect(h.lastState()).toBe('live');
     for (const p of h.published) {
@@ -117,127 +96,212 @@ describe('b2prime upstream against the simulator', () => {
   });
 
   it('derives the stream URL from the REST host when endpoints.ws is not set', async () => {
-    expect(streamEndpoint({ rest: 'https://tenant.example/ignored?x=1' })).toBe(
-      'wss://tenant.example/frontoffice/ws/v3/account',
-    );
-    expect(
-      streamEndpoint({ rest: 'https://x.invalid', ws: 'https://tenant.example/frontoffice/ws/v4/account' }),
-    ).toBe('wss://tenant.example/frontoffice/ws/v4/account');
-    const h = run({ endpoints: { rest: sim.url } });
-    await until(() => channelCount(h, 'MarginData') >= 1);
+    const h = await run({ endpoints: (sim) => ({ rest: sim.url }) });
+    await until(() => count(h, 'MarginData') >= 1, 'an item');
   });
 
   it('reconnects after a drop, with a fresh handshake and invocation ids from 0', async () => {
-    const h = run();
-    await until(() => h.lastState() === 'live');
-    sim.control({ kind: 'drop' });
-    await until(() => h.states.some(([s]) => s === 'reconnecting'));
+    const h = await run();
+    await until(() => h.lastState() === 'live', 'live');
+    h.sim.control({ kind: 'drop' });
+    await until(() => h.states.some(([s]) => s === 'reconnecting'), 'reconnecting');
     const dropAt = h.published.length;
-    await until(() => h.lastState() === 'live' && h.published.length > dropAt + 4);
+    await until(() => h.lastState() === 'live' && h.published.length > dropAt + 4, 'items after the drop');
     const after = h.published.slice(dropAt);
     expect(new Set(after.map((p) => (p.payload as { invocationId: string }).invocationId))).toEqual(
       new Set(['0', '1']),
     );
-    const reconnecting = h.states.find(([s]) => s === 'reconnecting');
-    expect(reconnecting?.[1]).toMatch(/^B2Prime closed the stream connection \(1006\)/);
+    expect(h.states.find(([s]) => s === 'reconnecting')?.[1]).toMatch(
+      /^B2Prime closed the stream connection \(1006\)/,
+    );
   });
 
   it('marks a silent connection stale, replaces it, and is live again when data returns', async () => {
-    const h = run();
-    await until(() => h.lastState() === 'live');
-    sim.control({ kind: 'silence', on: true });
-    await until(() => h.states.some(([s]) => s === 'stale'));
-    await until(() => h.states.some(([s, d]) => s === 'reconnecting' && d?.includes('no data for') === true));
-    sim.control({ kind: 'silence', on: false });
-    const count = h.published.length;
-    await until(() => h.lastState() === 'live' && h.published.length > count);
-    const order = h.states.map(([s]) => s);
-    expect(order.indexOf('stale')).toBeLessThan(order.lastIndexOf('live'));
+    const h = await run({ upstream: { staleAfterMs: 400, deadAfterMs: 800 } });
+    await until(() => count(h, 'MarginData') >= 1, 'an item');
+    await expectSilenceCycle(h);
   });
 
   it('revoke ⇒ auth_failed with a readable reason, slow retries; restore ⇒ live', async () => {
-    const h = run();
-    await until(() => h.lastState() === 'live');
-    sim.control({ kind: 'revoke' });
-    await until(() => h.lastState() === 'auth_failed');
-    expect(h.states.at(-1)?.[1]).toBe(
-      'B2Prime refused the access token (HTTP 401): check credentials.accessToken (expired or revoked?)',
-    );
-    const failuresAt = (): number => h.logs.filter((l) => l.msg === 'upstream auth failed').length;
-    const first = failuresAt();
-    await sleep(1000);
-    // Auth retries wait 300 ms, then 600 ms (scaled-down test settings): never a hot loop.
-    expect(failuresAt() - first).toBeLessThanOrEqual(3);
-    sim.control({ kind: 'restore' });
-    const count = h.published.length;
-    await until(() => h.lastState() === 'live' && h.published.length > count);
+    const h = await run();
+    // Auth retries wait 300 ms, then 600 ms (scaled-down test settings): a few in 1 s at most.
+    await expectRevokeCycle(h, {
+      detail:
+        'B2Prime refused the access token (HTTP 401): check credentials.accessToken (expired or revoked?)',
+      quietMs: 1_000,
+      maxAttempts: 3,
+      attempts: () => h.logs.filter((l) => l.msg === 'upstream auth failed').length,
+    });
   });
 
   it('explains an expired JWT', async () => {
     const part = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
     const expired = `${part({ alg: 'HS256' })}.${part({ exp: 1_700_000_000 })}.bm90LXJlYWw`;
-    const h = run({ credentials: { accessToken: expired } });
-    await until(() => h.lastState() === 'auth_failed');
-    expect(h.states.at(-1)?.[1]).toBe(
+    const h = await run({ credentials: { accessToken: expired } });
+    await until(() => h.lastState() === 'auth_failed', 'auth_failed');
+    expect(h.lastDetail()).toBe(
       'B2Prime refused the access token (HTTP 401): it expired at 2023-11-14T22:13:20.000Z; issue a new access token',
     );
   });
 
-  it('reports a stream refused for another account, backing off without going live', async () => {
-    const h = run({ accountId: '000000000000000000000000' });
-    await until(() => h.logs.filter((l) => l.msg === 'upstream session ended').length >= 3);
+  it('a stream refused because the account is not found is an error reconnecting will not fix', async () => {
+    const h = await run({ accountId: '000000000000000000000000', upstream: { liveGraceMs: 2_000 } });
+    await expectFatal(
+      h,
+      'B2Prime ended the FullBalance stream: An error occurred on the server while streaming results. ' +
+        "HubException: Account not found. (check the account's accountId)",
+    );
     expect(h.states.some(([s]) => s === 'live')).toBe(false);
     expect(h.published).toEqual([]);
-    expect(h.states.find(([s]) => s === 'reconnecting')?.[1]).toMatch(
-      /^B2Prime ended the FullBalance stream: An error occurred on the server while streaming results\. HubException: Account not found\./,
-    );
   });
 
-  it('reports a wrong stream path', async () => {
-    const ws = new URL(sim.endpoints.ws ?? '');
-    ws.pathname = '/frontoffice/ws/v9/account';
-    const h = run({ endpoints: { rest: sim.url, ws: ws.toString() } });
-    await until(() => h.states.some(([s]) => s === 'reconnecting'));
-    expect(h.states.find(([s]) => s === 'reconnecting')?.[1]).toMatch(
-      /^B2Prime stream not found \(HTTP 404\): check endpoints\.ws/,
+  it('a wrong stream path is an error reconnecting will not fix', async () => {
+    const h = await run({
+      endpoints: (sim) => ({
+        rest: sim.url,
+        ws: (sim.endpoints.ws ?? '').replace('/ws/v3/', '/ws/v9/'),
+      }),
+    });
+    await expectFatal(
+      h,
+      'B2Prime answered HTTP 404: check endpoints.ws (the stream is at /frontoffice/ws/v3/account)',
     );
   });
 
   it('publishes malformed and mis-shaped messages so the parser reports them, and carries on', async () => {
-    const h = run();
-    await until(() => h.lastState() === 'live');
-    sim.control({ kind: 'malformed' });
-    sim.control({ kind: 'bad-schema' });
+    const h = await run();
+    await until(() => h.lastState() === 'live', 'live');
+    h.sim.control({ kind: 'malformed' });
+    h.sim.control({ kind: 'bad-schema' });
     const fieldsInError = (): string[] =>
       h.published
         .map((p) => normalizeB2prime(p.channel, p.payload, { accountId: 'a', receivedAt: 0 }))
         .flatMap((o) => (o.kind === 'error' && o.error.channel === 'MarginData' ? [o.error.field] : []));
-    await until(() => fieldsInError().length >= 2);
+    await until(() => fieldsInError().length >= 2, 'two bad messages');
     expect(fieldsInError()).toEqual(['(message)', 'item.equityInRAT']);
     expect(h.published.find((p) => typeof p.payload === 'string')?.channel).toBe('MarginData');
-    const count = h.published.length;
-    await until(() => h.published.length > count + 4);
+    const before = h.published.length;
+    await until(() => h.published.length > before + 4, 'items afterwards');
     expect(h.lastState()).toBe('live');
   });
 
   it('never shows the token in a status or a log line', async () => {
-    const h = run();
-    await until(() => h.lastState() === 'live');
-    sim.control({ kind: 'drop' });
-    await until(() => h.states.filter(([s]) => s === 'live').length >= 2);
-    sim.control({ kind: 'revoke' });
-    await until(() => h.lastState() === 'auth_failed');
-    const seen = h.visible();
-    expect(seen).not.toContain(TOKEN);
-    expect(seen).not.toContain('access_token');
-    expect(h.logs.length).toBeGreaterThan(0);
+    const h = await run();
+    await until(() => h.lastState() === 'live', 'live');
+    h.sim.control({ kind: 'drop' });
+    await until(() => h.states.filter(([s]) => s === 'live').length >= 2, 'live again');
+    h.sim.control({ kind: 'revoke' });
+    await until(() => h.lastState() === 'auth_failed', 'auth_failed');
+    expectNothingSecret(h, [TOKEN, 'access_token']);
+  });
+});
+
+/** A minimal SignalR endpoint: answers the handshake with `answer`, then does only what `after` says. */
+async function hub(answer: string, after: 'nothing' | 'ping'): Promise<string> {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  server.on('connection', (ws) => {
+    ws.once('message', () => {
+      ws.send(answer + RS);
+      if (after === 'ping') setTimeout(() => ws.send(`{"type":6}${RS}`), 50);
+    });
+  });
+  closeAfterTest({
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of server.clients) client.terminate();
+        server.close(() => resolve());
+      }),
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return `ws://127.0.0.1:${port}/frontoffice/ws/v3/account`;
+}
+
+function against(ws: string, options: B2primeUpstreamOptions): Recording {
+  const recording = recordingDeps(
+    testAccount('b2prime', {
+      credentials: { accessToken: TOKEN },
+      endpoints: { rest: 'http://127.0.0.1:1', ws },
+      options: { accountId: ACCOUNT },
+    }),
+    NO_NONCES,
+  );
+  started(
+    createB2primeUpstream(recording.deps, {
+      timeScale: UPSTREAM_SCALE,
+      backoff: BACKOFF,
+      ...PATIENT,
+      ...options,
+    }),
+  );
+  return recording;
+}
+
+describe('b2prime upstream: when to call the connection live', () => {
+  it('a quiet account (handshake answered, no item yet) is live after the grace period', async () => {
+    const h = against(await hub('{}', 'nothing'), { liveGraceMs: 100 });
+    await until(() => h.lastState() === 'live', 'live without data');
+    expect(h.published).toEqual([]);
+  });
+
+  it('a server ping makes it live before the grace period ends', async () => {
+    const h = against(await hub('{}', 'ping'), { liveGraceMs: 60_000 });
+    await until(() => h.lastState() === 'live', 'live on the ping');
+  });
+
+  it('a refused SignalR handshake is an error reconnecting will not fix', async () => {
+    const h = against(await hub('{"error":"The protocol \'json\' is not supported."}', 'nothing'), {});
+    await expectFatal(h, "B2Prime refused the SignalR handshake: The protocol 'json' is not supported.");
+  });
+});
+
+describe('b2prime stream endpoint', () => {
+  it.each([
+    [{ rest: 'https://tenant.example/ignored?x=1' }, 'wss://tenant.example/frontoffice/ws/v3/account'],
+    [
+      { rest: 'https://x.invalid', ws: 'https://tenant.example/frontoffice/ws/v4/account' },
+      'wss://tenant.example/frontoffice/ws/v4/account',
+    ],
+    [
+      { rest: 'https://x.invalid', ws: 'ws://127.0.0.1:4000/frontoffice/ws/v3/account' },
+      'ws://127.0.0.1:4000/frontoffice/ws/v3/account',
+    ],
+    [{ rest: 'http://127.0.0.1:4000' }, 'ws://127.0.0.1:4000/frontoffice/ws/v3/account'],
+  ])('%j → %s', (endpoints, url) => {
+    expect(streamEndpoint(endpoints)).toBe(url);
   });
 
   it.each([
     [
+      { rest: 'https://your-b2prime-host.invalid' },
+      'B2Prime has no public host: set endpoints.rest (and endpoints.ws) to yours',
+    ],
+    [
+      { rest: 'https://x.invalid', ws: 'ftp://tenant.example/stream' },
+      'endpoints.ws must be a wss:// (or ws://) URL, got a ftp: URL',
+    ],
+    [{ rest: 'https://x.invalid', ws: 'not a url' }, 'endpoints.ws is not a readable URL'],
+    [{ rest: 'file:///etc/hosts' }, 'endpoints.rest must be an https:// URL, got a file: URL'],
+  ])('%j is a misconfiguration', (endpoints, detail) => {
+    expect(resolveStreamEndpoint(endpoints)).toEqual({ ok: false, detail });
+  });
+
+  interface Misconfiguration {
+    credentials?: Record<string, string>;
+    endpoints?: Endpoints;
+    accountId?: string;
+  }
+  it.each<[string, Misconfiguration, string]>([
+    [
       'placeholder endpoints',
       { endpoints: { rest: 'https://your-b2prime-host.invalid', ws: 'wss://your-b2prime-host.invalid/x' } },
       'B2Prime has no public host: set endpoints.rest (and endpoints.ws) to yours',
+    ],
+    [
+      'a stream URL of another scheme',
+      { endpoints: { rest: 'https://x.invalid', ws: 'ftp://tenant.example/stream' } },
+      'endpoints.ws must be a wss:// (or ws://) URL, got a ftp: URL',
     ],
     [
       'a malformed account id',
@@ -249,9 +313,17 @@ describe('b2prime upstream against the simulator', () => {
       { credentials: { accessToken: '' } },
       'credentials.accessToken: the access token is empty',
     ],
-  ])('does not connect with %s', async (_name, overrides, detail) => {
-    const h = run(overrides);
-    await sleep(100);
+  ])('does not connect with %s, and says so once', async (_name, overrides, detail) => {
+    const h = recordingDeps(
+      testAccount('b2prime', {
+        credentials: overrides.credentials ?? { accessToken: TOKEN },
+        endpoints: overrides.endpoints ?? { rest: 'http://127.0.0.1:1' },
+        options: { accountId: overrides.accountId ?? ACCOUNT },
+      }),
+      NO_NONCES,
+    );
+    started(createB2primeUpstream(h.deps, { timeScale: UPSTREAM_SCALE }));
+    await pause(100);
     expect(h.states).toEqual([['error', detail]]);
     expect(h.published).toEqual([]);
   });

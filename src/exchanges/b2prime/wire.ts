@@ -4,7 +4,7 @@
 // Unknown extra fields are accepted and dropped (z.object strips them).
 import { z } from 'zod';
 import { isDecimalText } from '../../domain/decimal.ts';
-import { decimalString, describe } from '../wire-kit.ts';
+import { arrayOf, decimalString, describe, objectOf, textString } from '../wire-kit.ts';
 
 /** The ASCII record separator that ends every SignalR JSON message. */
 export const RECORD_SEPARATOR = '\u001e';
@@ -29,13 +29,11 @@ export const hubTypeEnvelope = z.object({
     .int({ error: 'expected an integer SignalR message type' }),
 });
 
-const invocationId = z.string({
-  error: (issue) => `expected the invocation id as a string, got ${describe(issue.input)}`,
-});
+const invocationId = textString('the invocation id as a string', { allowEmpty: true });
 
 /** One row of the `FullBalance` stream item (doc: available = total − locked). */
-export const fullBalanceRow = z.object({
-  assetId: z.string({ error: (issue) => `expected the asset id string, got ${describe(issue.input)}` }),
+export const fullBalanceRow = objectOf({
+  assetId: textString('the asset id string', { allowEmpty: true }),
   available: decimalString,
   total: decimalString,
   locked: decimalString,
@@ -46,16 +44,14 @@ export type FullBalanceRow = z.infer<typeof fullBalanceRow>;
 export const fullBalanceMessage = z.object({
   type: z.literal(2, { error: 'expected SignalR message type 2 (StreamItem)' }),
   invocationId,
-  item: z.array(fullBalanceRow, {
-    error: (issue) => `expected an array of balances, got ${describe(issue.input)}`,
-  }),
+  item: arrayOf(fullBalanceRow, 'an array of balances'),
 });
 export type FullBalanceMessage = z.infer<typeof fullBalanceMessage>;
 
 /**
  * The `MarginData` item. All figures are in RAT (the deployment's reference asset). `marginLevel` must be a
  * decimal string whenever margin is in use; with zero used margin the exchange's value is undocumented
- * (UNCONFIRMED: probably "0" or empty), so it may then be "", null or absent.
+ * (UNCONFIRMED: probably "0" or empty) and ignored, so anything is accepted then.
  */
 export const marginDataItem = z
   .object({
@@ -70,7 +66,7 @@ export const marginDataItem = z
     const level = item.marginLevel;
     if (typeof level === 'string' && isDecimalText(level)) return;
     const noMarginInUse = /^[+-]?0*\.?0*$/.test(item.usedMarginInRAT);
-    if (noMarginInUse && (level === undefined || level === null || level === '')) return;
+    if (noMarginInUse) return;
     ctx.addIssue({
       code: 'custom',
       path: ['marginLevel'],

@@ -22,7 +22,8 @@ export const server: ExchangeServerModule = {
   accountOptions: {},
   // BitoPro signs neither the URL nor the method: only the {identity, nonce} payload.
   signRest: (_req, account, nonces) => signedHeaders(bitoproCredentials(account.credentials), nonces),
-  secretFields: ['apiSecret'],
+  // The key and the account e-mail are masked in logs too: they identify the account.
+  secretFields: ['apiKey', 'apiSecret', 'identity'],
   createUpstream: (deps) => createBitoproUpstream(deps),
   startSimulator: startBitoproSimulator,
   demoAccount: {

@@ -2,6 +2,7 @@
 // headers: the API key, a base64 JSON payload {identity, nonce}, and hex HMAC-SHA384(secret, payload text).
 // URL, query and method are not signed; replay protection rests on the nonce inside the payload.
 import { createHmac } from 'node:crypto';
+import { KeyedLock } from '../../proxy/upstream-kit.ts';
 import type { NonceSource } from '../server-types.ts';
 
 export const HEADER_APIKEY = 'X-BITOPRO-APIKEY';
@@ -30,6 +31,26 @@ export function bitoproCredentials(record: Readonly<Record<string, string>>): Bi
 /** The nonce stream a BitoPro API key uses; REST and WebSocket share it because the exchange checks per key. */
 export function nonceKey(apiKey: string): string {
   return `bitopro:${apiKey}`;
+}
+
+/**
+ * One lock per API key for the whole proxy. BitoPro refuses a nonce that is not above the last one it saw for
+ * the key (HTTP 409), and two requests sent at once on separate connections can arrive in either order. So
+ * every signed request on a key (the stream handshake, the balances poll, the REST relay) takes its nonce and
+ * is sent inside this lock, and holds it until BitoPro has answered.
+ */
+export const signingLock = new KeyedLock();
+
+/**
+ * Runs `signAndSend` while holding the key's lock; it must take its nonce inside (e.g. via `signedHeaders`) and
+ * resolve once BitoPro has answered. Rejects without running it if `signal` aborts while waiting.
+ */
+export function inNonceOrder<T>(
+  apiKey: string,
+  signAndSend: () => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  return signingLock.run(nonceKey(apiKey), signAndSend, signal);
 }
 
 /** X-BITOPRO-PAYLOAD for GET requests and the WebSocket handshake: standard padded base64 of {"identity","nonce"}. */

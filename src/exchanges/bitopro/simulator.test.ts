@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Dec, dec } from '../../domain/decimal.ts';
 import { applyUpdate } from '../../domain/risk.ts';
-import { sleep } from '../../proxy/upstream-kit.ts';
+import { pause as sleep, until } from '../../proxy/testing/session-harness.ts';
 import type { RunningSimulator } from '../server-types.ts';
 import type { ParseOutcome } from '../types.ts';
 import { bitopro } from './index.ts';
@@ -30,14 +30,6 @@ const ctx = {
 
 let nonce = Date.now();
 const nextNonce = (): number => ++nonce;
-
-async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await sleep(10);
-  }
-}
 
 function isJson(text: string): boolean {
   try {
@@ -176,12 +168,30 @@ describe('BitoPro simulator: REST', () => {
   it.each([
     ['no headers at all', {}],
     ['a wrong secret', authHeaders({ ...credentials, apiSecret: 'not-the-secret' }, Date.now())],
-    ['an unknown key', authHeaders({ ...credentials, apiKey: 'someone-else' }, Date.now())],
     ['a wrong identity', authHeaders({ ...credentials, identity: 'other@bitopro.invalid' }, Date.now())],
+    [
+      'an upper-case copy of a wrong signature',
+      { ...authHeaders(credentials, Date.now()), 'X-BITOPRO-SIGNATURE': 'AB'.repeat(48) },
+    ],
   ])('refuses %s with 401 {"error":"Invalid Signature"}', async (_name, headers) => {
     const res = await get('margin/balances', headers);
     expect(res.status).toBe(401);
     expect(await res.text()).toBe('{"error":"Invalid Signature"}');
+  });
+
+  it('refuses an unknown key with 401 {"error":"Unauthorized api key"}', async () => {
+    const res = await get(
+      'margin/balances',
+      authHeaders({ ...credentials, apiKey: 'someone-else' }, nextNonce()),
+    );
+    expect(res.status).toBe(401);
+    expect(await res.text()).toBe('{"error":"Unauthorized api key"}');
+  });
+
+  it('accepts an upper-case hex signature (compared without regard to case)', async () => {
+    const headers = authHeaders(credentials, nextNonce());
+    headers['X-BITOPRO-SIGNATURE'] = (headers['X-BITOPRO-SIGNATURE'] ?? '').toUpperCase();
+    expect((await get('margin/balances', headers)).status).toBe(200);
   });
 
   it('refuses a payload that is not the one signed', async () => {
@@ -234,11 +244,11 @@ describe('BitoPro simulator: REST', () => {
     expect((await get('margin/balances')).status).toBe(200);
   });
 
-  it('revoke ⇒ 401 for a correctly signed request; restore ⇒ 200', async () => {
+  it('revoke ⇒ 401 "Unauthorized api key" for a correctly signed request; restore ⇒ 200', async () => {
     sim.control({ kind: 'revoke' });
     const res = await get('margin/balances');
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ error: 'Invalid Signature' });
+    expect(await res.text()).toBe('{"error":"Unauthorized api key"}');
     sim.control({ kind: 'restore' });
     expect((await get('margin/balances')).status).toBe(200);
   });

@@ -1,7 +1,6 @@
 // BitoPro's side of the margin protocol on loopback (proxy-only): signed REST reads under /v3 and the private
 // account stream /ws/v1/pub/auth/margin/account-info, with the exchange's header auth, its ping keep-alive and
 // an account whose AD ratio moves because the BTC mark price moves while interest accrues.
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
@@ -11,6 +10,8 @@ import {
   LevelPath,
   NonceGuard,
   gaussian,
+  header,
+  sameText,
   scaled,
   seededRandom,
   sendJson,
@@ -35,6 +36,12 @@ export const NONCE_FUTURE_WINDOW_MS = 60_000;
 
 /** Error bodies BitoPro answers with. */
 export const INVALID_SIGNATURE = { error: 'Invalid Signature' } as const;
+/** A deleted (revoked) or unknown API key (README: 401 "Unauthorized api key"). */
+export const UNAUTHORIZED_KEY = { error: 'Unauthorized api key' } as const;
+/**
+ * BitoPro's only documented nonce answer (409). Whether a nonce that is not increasing gets other words is
+ * UNCONFIRMED, so the simulator answers both a clock mismatch and a reused nonce with it.
+ */
 export const TIME_MISMATCH = { error: 'Local Machine Time Mismatch' } as const;
 export const TOO_MANY_REQUESTS = { error: 'too many requests' } as const;
 export const NOT_FOUND = { error: 'Not Found' } as const;
@@ -305,11 +312,6 @@ export function provisioningBody(): Record<string, unknown> {
 
 const payloadSchema = z.object({ identity: z.string(), nonce: z.number().int().nonnegative() });
 
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name.toLowerCase()];
-  return typeof value === 'string' ? value : undefined;
-}
-
 export interface AuthCheck {
   credentials: { apiKey: string; apiSecret: string; identity: string };
   faults: Faults;
@@ -328,10 +330,10 @@ export function checkAuth(req: IncomingMessage, check: AuthCheck): { status: num
   const payload = header(req, HEADER_PAYLOAD);
   const signature = header(req, HEADER_SIGNATURE);
   if (apiKey === undefined || payload === undefined || signature === undefined) return refuse;
-  if (check.faults.revoked || apiKey !== check.credentials.apiKey) return refuse;
-  if (!/^[0-9a-fA-F]{96}$/.test(signature)) return refuse;
-  const expected = Buffer.from(signPayload(check.credentials.apiSecret, payload), 'hex');
-  if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) return refuse;
+  if (check.faults.revoked || !sameText(apiKey, check.credentials.apiKey)) {
+    return { status: 401, body: UNAUTHORIZED_KEY };
+  }
+  if (!sameText(signature.toLowerCase(), signPayload(check.credentials.apiSecret, payload))) return refuse;
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(payload)) return refuse;
   let decoded: unknown;
   try {
@@ -505,11 +507,7 @@ export async function startBitoproSimulator(options: SimulatorOptions): Promise<
   return {
     url: server.url,
     endpoints: { rest: `${server.url}${SIM_REST_BASE}`, ws: `${server.wsUrl}${SIM_WS_PATH}` },
-    control(command) {
-      faults.apply(command);
-      onControl(command);
-      if (command.kind === 'drop') server.drop();
-    },
+    control: (command) => server.control(command),
     async close() {
       clearInterval(pushTimer);
       for (const client of [...clients]) dropClient(client);

@@ -1,16 +1,30 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { dec } from '../../domain/decimal.ts';
 import { memoryNonceSource } from '../../proxy/nonce.ts';
-import { sleep } from '../../proxy/upstream-kit.ts';
-import type {
-  AccountConfig,
-  NonceSource,
-  RunningSimulator,
-  Upstream,
-  UpstreamState,
-} from '../server-types.ts';
+import {
+  closeAfterTest,
+  expectFatalPoll,
+  expectFatal,
+  expectNothingSecret,
+  expectQuietAfterStop,
+  expectRevokeCycle,
+  expectSilenceCycle,
+  httpAnswer,
+  pause,
+  recordingDeps,
+  started,
+  strictlyIncreasing,
+  testAccount,
+  until,
+  runAgainst,
+  type SimRun,
+} from '../../proxy/testing/session-harness.ts';
+import type { AccountConfig, Endpoints, NonceSource, RunningSimulator } from '../server-types.ts';
 import { bitopro } from './index.ts';
 import { server } from './server.ts';
+import { inNonceOrder, nonceKey, signingLock } from './sign.ts';
 import { startBitoproSimulator } from './simulator.ts';
 import { createBitoproUpstream, describeRefusal } from './upstream.ts';
 
@@ -19,178 +33,127 @@ const credentials = {
   apiSecret: 'demo-bitopro-secret-not-real',
   identity: 'demo@bitopro.invalid',
 };
-const TIME_SCALE = 0.05; // simulator pings every 1 s
-const KEEP_ALIVE_MS = 1_000; // so the upstream calls the stream stale after 1.25 s and replaces it after 2.25 s
+const TIME_SCALE = 0.05; // the simulator pings every 1 s and pushes every 100 ms
+/** For tests about silence: stale after 1.25 s, replaced after 2.25 s. */
+const SHORT_KEEP_ALIVE_MS = 1_000;
+/** For every other test: never stale on a loaded machine (stale after 25 s). */
+const LONG_KEEP_ALIVE_MS = 20_000;
 const ctx = {
   accountId: 'bitopro-test',
   receivedAt: 0,
   thresholds: { marginCall: dec('1.5'), liquidation: dec('1.1') },
 };
 
-async function until(check: () => boolean, timeoutMs = 4000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await sleep(10);
-  }
-}
-
-interface Harness {
-  sim: RunningSimulator;
-  upstream: Upstream;
-  states: [UpstreamState, string | undefined][];
-  published: [string, unknown][];
-  nonces: number[];
-  logs: string[];
-  lastState(): UpstreamState | undefined;
-}
-
-let running: Harness | undefined;
-afterEach(async () => {
-  await running?.upstream.stop();
-  await running?.sim.close();
-  running = undefined;
-});
-
-async function start(options: { nonces?: NonceSource; pollSeconds?: number } = {}): Promise<Harness> {
-  const sim = await startBitoproSimulator({
-    seed: 11,
-    scenario: 'steady',
-    timeScale: TIME_SCALE,
-    account: { credentials },
-  });
-  const account: AccountConfig = {
-    id: 'bitopro-test',
-    exchange: 'bitopro',
-    label: 'BitoPro test',
-    credentials,
-    endpoints: sim.endpoints,
-    pollSeconds: options.pollSeconds ?? 0.3,
-    options: {},
-  };
-  const states: Harness['states'] = [];
-  const published: Harness['published'] = [];
-  const nonces: number[] = [];
-  const logs: string[] = [];
-  const source = options.nonces ?? memoryNonceSource();
-  const log = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
-    logs.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`);
-  const upstream = createBitoproUpstream(
-    {
-      account,
-      publish: (channel, payload) => published.push([channel, payload]),
-      setStatus: (state, detail) => states.push([state, detail]),
-      log: { info: log('info'), warn: log('warn'), error: log('error') },
-      nonces: {
-        next(key) {
-          const n = source.next(key);
-          nonces.push(n);
-          return n;
-        },
-      },
-    },
-    {
-      keepAliveMs: KEEP_ALIVE_MS,
-      backoff: { baseMs: 20, maxMs: 100, authRetryMs: 400, authRetryMaxMs: 800 },
-      timeoutMs: 2_000,
-    },
+async function start(
+  options: {
+    nonces?: NonceSource;
+    pollSeconds?: number;
+    keepAliveMs?: number;
+    endpoints?: (sim: RunningSimulator) => Endpoints;
+  } = {},
+): Promise<SimRun> {
+  const sim = closeAfterTest(
+    await startBitoproSimulator({
+      seed: 11,
+      scenario: 'steady',
+      timeScale: TIME_SCALE,
+      account: { credentials },
+    }),
   );
-  const harness: Harness = {
+  const account: AccountConfig = testAccount('bitopro', {
+    credentials,
+    endpoints: options.endpoints?.(sim) ?? sim.endpoints,
+    pollSeconds: options.pollSeconds ?? 60,
+  });
+  const recording = recordingDeps(account, options.nonces ?? memoryNonceSource());
+  return runAgainst(
     sim,
-    upstream,
-    states,
-    published,
-    nonces,
-    logs,
-    lastState: () => states[states.length - 1]?.[0],
-  };
-  running = harness;
-  upstream.start();
-  return harness;
+    recording,
+    createBitoproUpstream(recording.deps, {
+      keepAliveMs: options.keepAliveMs ?? LONG_KEEP_ALIVE_MS,
+      backoff: { baseMs: 20, maxMs: 100, authRetryMs: 400, authRetryMaxMs: 800 },
+      timeoutMs: 5_000,
+    }),
+  );
 }
 
-const inits = (h: Harness) =>
-  h.published.filter(
-    ([channel, payload]) =>
-      channel === 'account-info' &&
-      typeof payload === 'object' &&
-      payload !== null &&
-      (payload as { data?: { action?: string } }).data?.action === 'MARGIN_INIT',
-  ).length;
+const inits = (h: SimRun): number =>
+  h.on('account-info').filter((p) => (p as { data?: { action?: string } }).data?.action === 'MARGIN_INIT')
+    .length;
 
 describe('BitoPro upstream against the simulator', () => {
   it('goes live and publishes stream pushes and polled balances that normalize', async () => {
-    const h = await start();
-    await until(() => h.lastState() === 'live');
+    const h = await start({ pollSeconds: 0.3 });
+    await until(() => h.lastState() === 'live', 'live');
     expect(h.states[0]).toEqual(['connecting', undefined]);
     await until(
-      () =>
-        h.published.filter(([c]) => c === 'account-info').length >= 2 &&
-        h.published.some(([c]) => c === 'balances'),
+      () => h.on('account-info').length >= 2 && h.on('balances').length >= 2,
+      'two pushes and two polled balances',
     );
-    for (const [channel, payload] of h.published) {
+    for (const { channel, payload } of h.published) {
       const outcome = bitopro.normalize(channel, payload, ctx);
       expect(outcome.kind).toBe('update');
       if (outcome.kind === 'update') expect(outcome.update.warnings).toBeUndefined();
     }
-    const rest = bitopro.normalize('balances', h.published.find(([c]) => c === 'balances')?.[1], ctx);
+    const rest = bitopro.normalize('balances', h.on('balances')[0], ctx);
     expect(rest.kind === 'update' ? rest.update.balances?.map((b) => b.currency) : rest.kind).toEqual([
       'BTC',
       'ETH',
       'USDT',
     ]);
-    // Stream handshake and polls each signed with their own nonce, strictly increasing.
-    expect(h.nonces.length).toBeGreaterThanOrEqual(2);
-    expect(h.nonces.every((n, i) => i === 0 || n > (h.nonces[i - 1] ?? 0))).toBe(true);
-    // The poll never raced the first handshake into a nonce refusal.
-    expect(h.logs.some((l) => l.includes('409'))).toBe(false);
+    // Stream handshake and polls each signed with their own nonce of the key, strictly increasing.
+    expect(new Set(h.nonces.map((n) => n.key))).toEqual(new Set([nonceKey(credentials.apiKey)]));
+    expect(strictlyIncreasing(h.nonces.map((n) => n.value))).toBe(true);
+    expect(h.logText().some((l) => l.includes('409'))).toBe(false);
+  });
+
+  it('sends handshakes and polls of one key in nonce order: never a 409, even when they coincide', async () => {
+    const h = await start({ pollSeconds: 0.02 });
+    await until(() => h.on('balances').length >= 3, 'polls');
+    for (let i = 0; i < 4; i++) {
+      const opened = inits(h);
+      h.sim.control({ kind: 'drop' });
+      await until(() => inits(h) > opened, `reconnect ${i + 1}`);
+    }
+    await until(() => h.on('balances').length >= 10, 'more polls');
+    expect(h.logText().filter((l) => l.includes('409'))).toEqual([]);
+    expect(h.states.some(([, d]) => (d ?? '').includes('409'))).toBe(false);
   });
 
   it('reconnects after a drop with a fresh nonce', async () => {
-    const h = await start({ pollSeconds: 60 });
-    await until(() => inits(h) === 1);
+    const h = await start();
+    await until(() => inits(h) === 1, 'first MARGIN_INIT');
     const noncesBefore = h.nonces.length;
     h.sim.control({ kind: 'drop' });
-    await until(() => inits(h) === 2);
+    await until(() => inits(h) === 2, 'MARGIN_INIT after the drop');
     expect(h.states.some(([s, d]) => s === 'reconnecting' && (d ?? '').includes('stream closed'))).toBe(true);
-    await until(() => h.lastState() === 'live');
+    await until(() => h.lastState() === 'live', 'live again');
     expect(h.nonces.length).toBeGreaterThan(noncesBefore);
-    expect(new Set(h.nonces).size).toBe(h.nonces.length);
+    expect(strictlyIncreasing(h.nonces.map((n) => n.value))).toBe(true);
   });
 
   it('detects silence as stale, replaces the connection, and is live again when data returns', async () => {
-    const h = await start({ pollSeconds: 60 });
-    await until(() => h.lastState() === 'live');
-    h.sim.control({ kind: 'silence', on: true });
-    await until(() => h.lastState() === 'stale', 3000);
-    await until(
-      () => h.states.some(([s, d]) => s === 'reconnecting' && (d ?? '').includes('connection replaced')),
-      4000,
-    );
-    h.sim.control({ kind: 'silence', on: false });
-    await until(() => h.lastState() === 'live' && inits(h) >= 2, 4000);
+    const h = await start({ keepAliveMs: SHORT_KEEP_ALIVE_MS });
+    await expectSilenceCycle(h);
+    expect(inits(h)).toBeGreaterThanOrEqual(2);
   });
 
   it('revoke ⇒ auth_failed with a readable reason and slow retries; restore ⇒ live again', async () => {
-    const h = await start({ pollSeconds: 60 });
-    await until(() => h.lastState() === 'live');
-    h.sim.control({ kind: 'revoke' });
-    await until(() => h.lastState() === 'auth_failed');
-    const detail = h.states[h.states.length - 1]?.[1] ?? '';
-    expect(detail).toContain('BitoPro refused the credentials (HTTP 401 "Invalid Signature")');
-    expect(detail).toContain('apiKey, apiSecret and identity');
-    const attemptsAtFailure = h.nonces.length;
-    await sleep(1_500);
-    // 400–800 ms between auth retries (with jitter): a handful of attempts, never a hot loop.
-    expect(h.nonces.length - attemptsAtFailure).toBeLessThanOrEqual(4);
-    h.sim.control({ kind: 'restore' });
-    await until(() => h.lastState() === 'live', 3000);
+    const h = await start();
+    // 400–800 ms between auth retries (with jitter): a handful of attempts in 1.5 s at most.
+    await expectRevokeCycle(h, {
+      detail:
+        'BitoPro refused the credentials (HTTP 401 "Unauthorized api key"): check apiKey, apiSecret and identity ' +
+        '(the account e-mail), and that the key is active',
+      quietMs: 1_500,
+      maxAttempts: 4,
+    });
   });
 
-  it('a nonce the exchange refuses (409) is a clock problem, not an auth failure, and is retried', async () => {
+  it('a nonce the exchange refuses (409) is a nonce/clock problem, not an auth failure, and is retried', async () => {
     let last = Date.now();
     let repeatNext = false;
-    // After the first handshake and poll, the next nonce handed out repeats the last one; later ones are fresh.
+    // After the first handshake, the next nonce handed out repeats the last one; later ones are fresh.
     const stuck: NonceSource = {
       next: () => {
         if (repeatNext) repeatNext = false;
@@ -198,64 +161,182 @@ describe('BitoPro upstream against the simulator', () => {
         return last;
       },
     };
-    const h = await start({ nonces: stuck, pollSeconds: 60 });
-    await until(() => inits(h) === 1 && h.published.some(([c]) => c === 'balances'));
+    const h = await start({ nonces: stuck });
+    await until(() => inits(h) === 1 && h.on('balances').length === 1, 'first push and balances');
     repeatNext = true;
     h.sim.control({ kind: 'drop' });
-    await until(() => inits(h) === 2);
+    await until(() => inits(h) === 2, 'MARGIN_INIT after the refused nonce');
     const refused = h.states.find(([, d]) => (d ?? '').includes('409'));
     expect(refused?.[0]).toBe('reconnecting');
-    expect(refused?.[1]).toContain("check this machine's clock");
+    expect(refused?.[1]).toMatch(
+      /^BitoPro refused the nonce \(HTTP 409 "Local Machine Time Mismatch"\): a nonce\/clock problem — check this machine's clock and that no other program signs with this API key; retrying in \d+ s$/,
+    );
     expect(h.states.some(([s]) => s === 'auth_failed')).toBe(false);
   });
 
   it('balance poll failures are logged but never change the account status', async () => {
     const h = await start({ pollSeconds: 0.2 });
-    await until(() => h.lastState() === 'live' && h.published.some(([c]) => c === 'balances'));
+    await until(() => h.lastState() === 'live' && h.on('balances').length >= 1, 'live with balances');
     const statesBefore = h.states.length;
     h.sim.control({ kind: 'http-error', status: 503, count: 2 });
-    await until(() => h.logs.filter((l) => l.includes('poll failed')).length >= 1);
-    expect(h.logs.some((l) => l.includes('BitoPro answered HTTP 503'))).toBe(true);
+    await until(() => h.logs.some((l) => l.msg === 'poll failed'), 'a failed poll');
+    expect(h.logText().some((l) => l.includes('BitoPro answered HTTP 503'))).toBe(true);
     expect(h.states.slice(statesBefore).every(([s]) => s === 'live')).toBe(true);
   });
 
-  it('never logs a credential or a signature', async () => {
-    const h = await start({ pollSeconds: 0.2 });
-    await until(() => h.lastState() === 'live');
-    h.sim.control({ kind: 'revoke' });
-    await until(() => h.lastState() === 'auth_failed');
-    h.sim.control({ kind: 'drop' });
-    await sleep(300);
-    const text = h.logs.join('\n');
-    expect(h.logs.length).toBeGreaterThan(0);
-    expect(text).not.toContain(credentials.apiSecret);
-    expect(text).not.toMatch(/[0-9a-f]{96}/);
-    expect(text).not.toMatch(/X-BITOPRO/i);
+  it('a 404 from the balances path is logged as a failure that reconnecting will not fix', async () => {
+    const h = await start({
+      pollSeconds: 0.2,
+      endpoints: (sim) => ({ ...sim.endpoints, rest: `${sim.url}/v9` }),
+    });
+    await expectFatalPoll(h, 'BitoPro answered HTTP 404 "Not Found": check endpoints.rest');
   });
 
-  it('stop() ends the session promptly', async () => {
-    const h = await start();
-    await until(() => h.lastState() === 'live');
-    const started = Date.now();
-    await h.upstream.stop();
-    expect(Date.now() - started).toBeLessThan(500);
-    const count = h.published.length;
-    await sleep(300);
-    expect(h.published.length).toBe(count);
+  it('a wrong stream path is an error that reconnecting will not fix', async () => {
+    const h = await start({
+      endpoints: (sim) => ({
+        ...sim.endpoints,
+        ws: (sim.endpoints.ws ?? '').replace('account-info', 'orders'),
+      }),
+    });
+    await expectFatal(h, 'BitoPro answered HTTP 404 "Not Found": check endpoints.ws');
+  });
+
+  it('never shows a credential, the identity or a signature in a status or a log line', async () => {
+    const h = await start({ pollSeconds: 0.2 });
+    await until(() => h.lastState() === 'live', 'live');
+    h.sim.control({ kind: 'http-error', status: 503, count: 1 });
+    h.sim.control({ kind: 'revoke' });
+    await until(() => h.lastState() === 'auth_failed', 'auth_failed');
+    h.sim.control({ kind: 'drop' });
+    await until(() => h.logs.some((l) => l.msg === 'poll auth failed'), 'a refused poll');
+    expectNothingSecret(h, Object.values(credentials), [/[0-9a-f]{96}/i, /X-BITOPRO/i]);
+  });
+
+  it('stop() ends the session and nothing is published afterwards', async () => {
+    const h = await start({ pollSeconds: 0.2 });
+    await until(() => h.lastState() === 'live', 'live');
+    await expectQuietAfterStop(h, h.stop);
+  });
+});
+
+/**
+ * A stand-in for BitoPro that answers the stream upgrade only after `upgradeDelayMs`, and records when each
+ * signed request arrived and was answered, with its nonce.
+ */
+async function slowExchange(upgradeDelayMs: number): Promise<{
+  endpoints: Endpoints;
+  requests: { nonce: number; arrived: number; answered?: number }[];
+}> {
+  const requests: { nonce: number; arrived: number; answered?: number }[] = [];
+  const nonceOf = (payload: string | string[] | undefined): number =>
+    (JSON.parse(Buffer.from(String(payload), 'base64').toString('utf8')) as { nonce: number }).nonce;
+  const wss = new WebSocketServer({ noServer: true });
+  const server = createServer((req, res) => {
+    const entry = { nonce: nonceOf(req.headers['x-bitopro-payload']), arrived: Date.now() };
+    requests.push(entry);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{}', () => Object.assign(entry, { answered: Date.now() }));
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const entry: { nonce: number; arrived: number; answered?: number } = {
+      nonce: nonceOf(req.headers['x-bitopro-payload']),
+      arrived: Date.now(),
+    };
+    requests.push(entry);
+    setTimeout(() => {
+      entry.answered = Date.now();
+      wss.handleUpgrade(req, socket, head, () => {});
+    }, upgradeDelayMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  closeAfterTest({
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    endpoints: { rest: `http://127.0.0.1:${port}/v3`, ws: `ws://127.0.0.1:${port}/ws` },
+    requests,
+  };
+}
+
+describe('nonce order on the wire', () => {
+  it('a poll signed while the handshake is unanswered waits: no request overtakes a lower nonce', async () => {
+    const exchange = await slowExchange(300);
+    const recording = recordingDeps(
+      testAccount('bitopro', { credentials, endpoints: exchange.endpoints, pollSeconds: 0.05 }),
+    );
+    started(createBitoproUpstream(recording.deps, { keepAliveMs: LONG_KEEP_ALIVE_MS, timeoutMs: 5_000 }));
+    await until(
+      () => exchange.requests.length >= 4 && exchange.requests.every((r) => r.answered !== undefined),
+      'a handshake and polls, all answered',
+    );
+    const sorted = [...exchange.requests].sort((a, b) => a.nonce - b.nonce);
+    // In nonce order, each request arrived only after the one before it was answered.
+    for (let i = 1; i < sorted.length; i++) {
+      expect(sorted[i]?.arrived).toBeGreaterThanOrEqual(sorted[i - 1]?.answered ?? Infinity);
+    }
+    expect(sorted.map((r) => r.arrived)).toEqual(exchange.requests.map((r) => r.arrived));
+  });
+});
+
+describe('signingLock', () => {
+  it('runs the requests of one key one after another, in the order they asked', async () => {
+    const order: string[] = [];
+    const task = (name: string, ms: number) => async () => {
+      order.push(`${name} start`);
+      await pause(ms);
+      order.push(`${name} end`);
+    };
+    await Promise.all([
+      inNonceOrder('k1', task('a', 30)),
+      inNonceOrder('k1', task('b', 1)),
+      inNonceOrder('k2', task('c', 1)),
+    ]);
+    expect(order.indexOf('a end')).toBeLessThan(order.indexOf('b start'));
+    expect(order.indexOf('c end')).toBeLessThan(order.indexOf('a end'));
+    expect(signingLock.isHeld(nonceKey('k1'))).toBe(false);
   });
 });
 
 describe('describeRefusal', () => {
+  const answer = httpAnswer;
   it.each([
-    [401, '{"error":"Invalid Signature"}', true, 'HTTP 401 "Invalid Signature"'],
-    [403, '', true, 'HTTP 403'],
-    [409, '{"error":"Local Machine Time Mismatch"}', false, 'clock'],
-    [429, '{"error":"too many requests"}', false, 'rate limit'],
-    [502, '<html>bad gateway</html>', false, 'HTTP 502'],
-  ])('HTTP %i', (status, body, auth, text) => {
-    const refusal = describeRefusal(status, body);
-    expect(refusal.auth).toBe(auth);
+    [
+      401,
+      '{"error":"Invalid Signature"}',
+      'auth',
+      'BitoPro refused the credentials (HTTP 401 "Invalid Signature")',
+    ],
+    [401, '{"error":"Unauthorized api key"}', 'auth', '(HTTP 401 "Unauthorized api key")'],
+    [403, '', 'auth', 'BitoPro refused the credentials (HTTP 403): check apiKey'],
+    [404, '{"error":"Not Found"}', 'fatal', 'BitoPro answered HTTP 404 "Not Found": check endpoints.rest'],
+    [409, '{"error":"Local Machine Time Mismatch"}', 'retry', 'a nonce/clock problem'],
+    [
+      429,
+      '{"error":"too many requests"}',
+      'retry',
+      'BitoPro rate limit reached (HTTP 429 "too many requests")',
+    ],
+    [502, '<html>bad gateway</html>', 'retry', 'BitoPro answered HTTP 502'],
+  ])('HTTP %i', (status, body, kind, text) => {
+    const refusal = describeRefusal(answer(status, body), 'endpoints.rest');
+    expect(refusal.kind).toBe(kind);
     expect(refusal.detail).toContain(text);
+  });
+
+  it('honours Retry-After on a 429', () => {
+    expect(describeRefusal(answer(429, '', { 'retry-after': '3' }), 'endpoints.rest')).toEqual({
+      kind: 'retry',
+      detail: 'BitoPro rate limit reached (HTTP 429)',
+      retryAfterMs: 3_000,
+    });
   });
 });
 
@@ -266,7 +347,7 @@ describe('server module', () => {
       rest: 'https://api.bitopro.com/v3',
       ws: 'wss://stream.bitopro.com:443/ws/v1/pub/auth/margin/account-info',
     });
-    expect(server.secretFields).toEqual(['apiSecret']);
+    expect(server.secretFields).toEqual(['apiKey', 'apiSecret', 'identity']);
     expect(server.demoAccount.thresholds).toEqual({ marginCall: '1.5', liquidation: '1.1' });
     expect(server.credentials.safeParse(server.demoAccount.credentials).success).toBe(true);
   });
@@ -283,15 +364,7 @@ describe('server module', () => {
   });
 
   it('signRest: the three headers with a fresh nonce, whatever the URL', () => {
-    const account: AccountConfig = {
-      id: 'a',
-      exchange: 'bitopro',
-      label: 'a',
-      credentials,
-      endpoints: server.defaultEndpoints,
-      pollSeconds: 15,
-      options: {},
-    };
+    const account = testAccount('bitopro', { credentials, endpoints: server.defaultEndpoints });
     let n = 100;
     const nonces: NonceSource = { next: () => ++n };
     const url = new URL('https://api.bitopro.com/v3/margin/balances');

@@ -1,15 +1,13 @@
 // BitoPro margin messages as they arrive on the wire (REST GET /margin/balances and the private
 // WebSocket stream /ws/v1/pub/auth/margin/account-info). Browser-safe: schemas only.
 import { z } from 'zod';
-import { decimalString, describe, intNumber } from '../wire-kit.ts';
+import { decimalString, describe, intNumber, objectOf, textString } from '../wire-kit.ts';
 
 /** A JSON string that is not a decimal (labels, ids, currency codes). */
-const text = z.string({ error: (issue) => `expected a string, got ${describe(issue.input)}` });
+const text = textString('a string', { allowEmpty: true });
 
 /** An object; anything else is reported as what it was ("nothing (field missing)", "an array" …). */
-function object<T extends z.ZodRawShape>(shape: T) {
-  return z.object(shape, { error: (issue) => `expected an object, got ${describe(issue.input)}` });
-}
+const object = objectOf;
 
 /** The event name of the margin account stream's pushes. */
 export const MARGIN_BALANCE_INFO = 'MARGIN_BALANCE_INFO';

@@ -19,6 +19,32 @@ function fixture(): Record<string, unknown> & {
   return JSON.parse(fixtureText) as ReturnType<typeof fixture>;
 }
 
+/** The "Payload Example" of Bitso's GET /margin_trading/v1alpha/account page, exactly as the doc shows it. */
+const DOC_PAYLOAD_EXAMPLE = `{
+  "status": "ACTIVE",
+  "margin_levels": {
+    "current": "2.5",
+    "safe": "1.5",
+    "maintenance": "1.1"
+  },
+  "margin_figures": {
+    "currency": "usd",
+    "total_assets": "10000.00",
+    "total_liabilities": "4000.00",
+    "trading_power": "5000.00"
+  },
+  "balances": [
+    {
+      "currency": "btc",
+      "net_amount": "0.50000000"
+    },
+    {
+      "currency": "usd",
+      "net_amount": "-1000.00"
+    }
+  ]
+}`;
+
 const RECEIVED_AT = 1_763_700_000_000;
 const ctx: NormalizeContext = { accountId: 'bitso-main', receivedAt: RECEIVED_AT };
 
@@ -55,10 +81,8 @@ describe('documented example (fixtures/margin-account.json)', () => {
   const update = updateOf(JSON.parse(fixtureText));
   const snap = applyUpdate(undefined, update);
 
-  it('is byte-faithful to the doc (2-space indentation, strings as written)', () => {
-    expect(fixtureText).toContain('"current": "2.5"');
-    expect(fixtureText).toContain('"net_amount": "0.50000000"');
-    expect(fixtureText).toContain('"net_amount": "-1000.00"');
+  it('is byte-faithful to the doc: the whole "Payload Example" block of the seed', () => {
+    expect(fixtureText).toBe(`${DOC_PAYLOAD_EXAMPLE}\n`);
   });
 
   it('carries account, exchange, channel and the receive time (the body has no time)', () => {
@@ -220,6 +244,9 @@ describe('no debt', () => {
     ['"Infinity"', 'Infinity', 'no-debt(Infinity)'],
     ['null', null, 'no-debt()'],
     ['nothing', undefined, 'no-debt()'],
+    ['a number', 0, 'no-debt()'],
+    ['an object', { value: '1' }, 'no-debt()'],
+    ['an array', ['2.5'], 'no-debt()'],
   ])('whatever current says (%s)', (_label, current, expected) => {
     const p = fixture();
     p.margin_figures.total_liabilities = '0.00';
@@ -231,9 +258,9 @@ describe('no debt', () => {
     expect(snap.warnings).toEqual([]);
   });
 
-  it('a numeric current is still a type error even without debt', () => {
+  it('a numeric current is a type error as soon as there is debt', () => {
     const p = fixture();
-    p.margin_figures.total_liabilities = '0';
+    p.margin_figures.total_liabilities = '0.01';
     p.margin_levels.current = 0;
     const e = errorOf(p);
     expect(e.field).toBe('margin_levels.current');
@@ -606,18 +633,19 @@ describe('v2alpha shape (UNCONFIRMED; accepted)', () => {
     expect(update.warnings).toBeUndefined();
   });
 
-  it('balances: signed total as net, available, decimals across the row', () => {
+  it('balances: total_amount as the total (UNCONFIRMED meaning), available, decimals across the row', () => {
     const update = updateOf(v2);
     expect(
       update.balances?.map((b) => [
         b.currency,
-        b.net?.toFixed(b.decimals),
+        b.total?.toFixed(b.decimals),
+        b.net,
         b.available?.toFixed(),
         b.decimals,
       ]),
     ).toEqual([
-      ['btc', '0.07000000', '0.05', 8],
-      ['usd', '-4000.0000', '-4000', 4],
+      ['btc', '0.07000000', undefined, '0.05', 8],
+      ['usd', '-4000.0000', undefined, '-4000', 4],
     ]);
   });
 

@@ -1,9 +1,9 @@
 // Bitso margin account summary → AccountUpdate. Browser-safe (used by the proxy's recorder and the browser).
-import { Dec, isDecimalText, writtenDecimals } from '../../domain/decimal.ts';
+import { isDecimalText, writtenDecimals } from '../../domain/decimal.ts';
 import type { AccountUpdate, Band, CurrencyBalance, Detail, Level, LevelUnit } from '../../domain/model.ts';
 import { resolveBands } from '../../domain/risk.ts';
 import type { NormalizeContext, ParseOutcome } from '../types.ts';
-import { decimalOf, describe, guard, parseWire, toDec, wireFailure } from '../wire-kit.ts';
+import { decimalOf, describe, guard, parseWire, toDec, wireFailure, withinLastDigit } from '../wire-kit.ts';
 import { accountV1Schema, accountV2Schema, marginErrorSchema } from './wire.ts';
 import type { AccountV1, AccountV2 } from './wire.ts';
 
@@ -29,7 +29,8 @@ const STATUS_MEANINGS: Readonly<Record<string, string>> = {
 /** The two shapes reduced to what the update needs, with the wire paths of the fields for error messages. */
 interface Summary {
   status: string;
-  current: string | null | undefined;
+  /** The level as sent: any value (it is ignored when nothing is owed). */
+  current: unknown;
   currentField: string;
   safe: string;
   maintenance: string;
@@ -95,8 +96,12 @@ function fromV2(data: AccountV2): Summary {
     liabilities: figure.total_liabilities_amount,
     tradingPower: figure.trading_power_amount,
     balances: data.balances.map((row) => {
-      const net = decimalOf(row.total_amount);
-      const balance: CurrencyBalance = { currency: row.currency, net: net.value, decimals: net.decimals };
+      const total = decimalOf(row.total_amount);
+      const balance: CurrencyBalance = {
+        currency: row.currency,
+        total: total.value,
+        decimals: total.decimals,
+      };
       if (row.available_amount !== undefined) {
         const available = decimalOf(row.available_amount);
         balance.available = available.value;
@@ -159,8 +164,7 @@ function toUpdate(summary: Summary, channel: string, ctx: NormalizeContext): Par
       warnings.push(`total liabilities are negative (${summary.liabilities})`);
     } else {
       const ratio = assets.div(liabilities);
-      const tolerance = new Dec(10).pow(-writtenDecimals(current));
-      if (value.minus(ratio).abs().gt(tolerance)) {
+      if (!withinLastDigit(value, ratio, writtenDecimals(current))) {
         warnings.push(
           `margin level ${current} disagrees with total assets / total liabilities = ${ratio.toDecimalPlaces(8).toFixed()}`,
         );

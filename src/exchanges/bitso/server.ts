@@ -18,7 +18,8 @@ export const server: ExchangeServerModule = {
   }),
   accountOptions: {},
   signRest,
-  secretFields: ['apiSecret'],
+  // The key is masked in logs too: it identifies the account.
+  secretFields: ['apiKey', 'apiSecret'],
   createUpstream: (deps) => createBitsoUpstream(deps),
   startSimulator: startBitsoSimulator,
   // Bitso sends its own thresholds (safe, maintenance), so the demo account needs none.

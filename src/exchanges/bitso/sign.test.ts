@@ -5,7 +5,6 @@ import {
   authorizationHeader,
   bitsoSignature,
   credentialsOf,
-  requestPathOf,
   signBitsoRequest,
   signingText,
   signRest,
@@ -111,20 +110,6 @@ describe('signingText', () => {
     expect(signingText('200', 'get', '/v3/account_status/', '{"a":1}')).toBe(
       '200GET/v3/account_status/{"a":1}',
     );
-  });
-});
-
-describe('requestPathOf', () => {
-  it.each([
-    ['https://api.bitso.com/margin_trading/v1alpha/account', '/margin_trading/v1alpha/account'],
-    [
-      'https://api.bitso.com/margin_trading/v1alpha/movements?page_size=50&page_token=abc',
-      '/margin_trading/v1alpha/movements?page_size=50&page_token=abc',
-    ],
-    ['http://127.0.0.1:4000/margin_trading/v1alpha/loans?', '/margin_trading/v1alpha/loans'],
-    ['https://api.bitso.com/v3/account_status/', '/v3/account_status/'],
-  ])('%s → %s', (url, path) => {
-    expect(requestPathOf(new URL(url))).toBe(path);
   });
 });
 

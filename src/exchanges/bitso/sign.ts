@@ -2,6 +2,7 @@
 // Authorization: Bitso <key>:<nonce>:<signature>, where signature is the lowercase hex
 // HMAC-SHA256(secret, nonce + METHOD + request path with query + body).
 import { createHmac } from 'node:crypto';
+import { requestPathOf, requiredCredential } from '../../proxy/upstream-kit.ts';
 import type { AccountConfig, NonceSource, SignRequest } from '../server-types.ts';
 
 /** The exact text Bitso signs: nonce, uppercase method, path with query string, raw body (empty for GET). */
@@ -27,11 +28,6 @@ export function authorizationHeader(apiKey: string, nonce: string, signature: st
   return `Bitso ${apiKey}:${nonce}:${signature}`;
 }
 
-/** Path and query exactly as they go out on the request line (what Bitso signs). */
-export function requestPathOf(url: URL): string {
-  return `${url.pathname}${url.search}`;
-}
-
 /** Credentials a Bitso account needs. */
 export interface BitsoCredentials {
   apiKey: string;
@@ -40,11 +36,10 @@ export interface BitsoCredentials {
 
 /** Reads the two credential fields, failing with a message that names the missing field (never its value). */
 export function credentialsOf(account: AccountConfig): BitsoCredentials {
-  const apiKey = account.credentials.apiKey;
-  const apiSecret = account.credentials.apiSecret;
-  if (!apiKey) throw new Error(`account ${account.id}: credentials.apiKey is missing`);
-  if (!apiSecret) throw new Error(`account ${account.id}: credentials.apiSecret is missing`);
-  return { apiKey, apiSecret };
+  return {
+    apiKey: requiredCredential(account, 'apiKey'),
+    apiSecret: requiredCredential(account, 'apiSecret'),
+  };
 }
 
 /** Signs one request with the given nonce; returns the headers to send. */

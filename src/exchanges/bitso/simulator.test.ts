@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dec, dec } from '../../domain/decimal.ts';
 import { applyUpdate } from '../../domain/risk.ts';
 import { LevelPath } from '../../proxy/simkit.ts';
+import { pause } from '../../proxy/testing/session-harness.ts';
 import type { RunningSimulator } from '../server-types.ts';
 import { normalizeBitso } from './normalize.ts';
 import { bitsoSignature } from './sign.ts';
@@ -408,7 +409,7 @@ describe('simulator faults', () => {
     sim.control({ kind: 'silence', on: true });
     const started = Date.now();
     const pending = call(sim, SIM_PATHS.account, { timeoutMs: 5_000 });
-    await new Promise((r) => setTimeout(r, 300));
+    await pause(300);
     sim.control({ kind: 'silence', on: false });
     const answer = await pending;
     expect(answer.status).toBe(200);
@@ -419,7 +420,7 @@ describe('simulator faults', () => {
   it('drop closes every connection, including a request in flight', async () => {
     sim.control({ kind: 'silence', on: true });
     const pending = call(sim, SIM_PATHS.account, { timeoutMs: 5_000 });
-    await new Promise((r) => setTimeout(r, 100));
+    await pause(100);
     sim.control({ kind: 'drop' });
     await expect(pending).rejects.toThrow();
     sim.control({ kind: 'silence', on: false });
@@ -428,7 +429,7 @@ describe('simulator faults', () => {
 
   it('interest accrues over time (debt grows)', async () => {
     const before = (await call(sim, SIM_PATHS.loans)).json as { loans: { accrued_interest: string }[] };
-    await new Promise((r) => setTimeout(r, 3_100));
+    await pause(3_100);
     const after = (await call(sim, SIM_PATHS.loans)).json as { loans: { accrued_interest: string }[] };
     expect(dec(after.loans[0]!.accrued_interest).gt(dec(before.loans[0]!.accrued_interest))).toBe(true);
   });

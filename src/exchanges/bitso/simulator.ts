@@ -9,10 +9,18 @@
 //   status            = BLOCKED while current < maintenance, else ACTIVE
 //   trading_power     = extra borrowing that keeps the level at `safe`: (assets − safe · debt) / (safe − 1), ≥ 0
 //   balances          = btc and eth net holdings (8 decimals), usd = −debt (2 decimals)
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Dec } from '../../domain/decimal.ts';
-import { Faults, LevelPath, NonceGuard, scaled, sendJson, startSimServer } from '../../proxy/simkit.ts';
+import {
+  Faults,
+  LevelPath,
+  NonceGuard,
+  header,
+  sameText,
+  scaled,
+  sendJson,
+  startSimServer,
+} from '../../proxy/simkit.ts';
 import type { RunningSimulator, SimControl, SimulatorOptions } from '../server-types.ts';
 import { bitsoSignature } from './sign.ts';
 
@@ -127,12 +135,6 @@ export function parseAuthorization(
   const match = /^Bitso ([^:\s]+):([^:\s]+):([^:\s]+)$/.exec(header ?? '');
   if (!match) return null;
   return { key: match[1]!, nonce: match[2]!, signature: match[3]! };
-}
-
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** Per-key fixed one-minute windows with a lockout after the limit is passed. */
@@ -250,12 +252,12 @@ export async function startBitsoSimulator(options: SimulatorOptions): Promise<Ru
 
   /** Checks the Authorization header as Bitso does; answers and returns false when the request is refused. */
   function authorize(req: IncomingMessage, res: ServerResponse, body: string, now: number): boolean {
-    const auth = parseAuthorization(req.headers.authorization);
+    const auth = parseAuthorization(header(req, 'authorization'));
     if (!auth) {
       sendJson(res, 401, errorBody('invalid_credentials', 'Authorization header is missing or malformed'));
       return false;
     }
-    if (faults.revoked || auth.key !== apiKey) {
+    if (faults.revoked || !sameText(auth.key, apiKey)) {
       sendJson(res, 401, errorBody('invalid_credentials', 'Invalid API key or the key has been revoked'));
       return false;
     }
@@ -383,11 +385,7 @@ export async function startBitsoSimulator(options: SimulatorOptions): Promise<Ru
   return {
     url: server.url,
     endpoints: { rest: server.url },
-    control(command) {
-      faults.apply(command);
-      onControl(command);
-      if (command.kind === 'drop') server.drop();
-    },
+    control: (command) => server.control(command),
     async close() {
       dropHeld();
       await server.close();

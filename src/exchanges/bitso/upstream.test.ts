@@ -1,14 +1,21 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { serverModuleProblems } from '../../proxy/exchanges.ts';
 import { memoryNonceSource } from '../../proxy/nonce.ts';
-import { sleep } from '../../proxy/upstream-kit.ts';
-import type {
-  AccountConfig,
-  NonceSource,
-  RunningSimulator,
-  Upstream,
-  UpstreamState,
-} from '../server-types.ts';
+import {
+  closeAfterTest,
+  expectFatal,
+  expectNothingSecret,
+  expectQuietAfterStop,
+  expectRevokeCycle,
+  pause,
+  recordingDeps,
+  started,
+  testAccount,
+  until,
+  runAgainst,
+  type SimRun,
+} from '../../proxy/testing/session-harness.ts';
+import type { NonceSource, UpstreamState } from '../server-types.ts';
 import { normalizeBitso } from './normalize.ts';
 import { server } from './server.ts';
 import { startBitsoSimulator } from './simulator.ts';
@@ -25,88 +32,42 @@ import {
 const KEY = 'demo-bitso-key';
 const SECRET = 'demo-bitso-secret-not-real';
 
-interface Harness {
-  sim: RunningSimulator;
-  upstream: Upstream;
-  published: { channel: string; payload: unknown; receivedAt: number | undefined }[];
-  states: [UpstreamState, string | undefined][];
-  logs: string[];
-  /** Every nonce the upstream asked for, with when. */
-  nonces: { value: number; at: number }[];
-}
-
-const running: Harness[] = [];
-
-afterEach(async () => {
-  for (const h of running.splice(0)) {
-    await h.upstream.stop();
-    await h.sim.close();
-  }
-});
-
-async function until(check: () => boolean, what: string, timeoutMs = 4_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 async function harness(
-  opts: { secret?: string; nonces?: NonceSource; pollSeconds?: number; scenario?: 'demo' | 'steady' } = {},
-): Promise<Harness> {
-  const sim = await startBitsoSimulator({
-    seed: 3,
-    scenario: opts.scenario ?? 'steady',
-    timeScale: 0.1,
-    account: { credentials: { apiKey: KEY, apiSecret: SECRET } },
-  });
-  const account: AccountConfig = {
-    id: 'bitso-test',
-    exchange: 'bitso',
-    label: 'Bitso test',
+  opts: {
+    secret?: string;
+    nonces?: NonceSource;
+    pollSeconds?: number;
+    scenario?: 'demo' | 'steady';
+    /** Short request timeout and stale time, for the tests about a silent exchange. */
+    impatient?: boolean;
+  } = {},
+): Promise<SimRun> {
+  const sim = closeAfterTest(
+    await startBitsoSimulator({
+      seed: 3,
+      scenario: opts.scenario ?? 'steady',
+      timeScale: 0.1,
+      account: { credentials: { apiKey: KEY, apiSecret: SECRET } },
+    }),
+  );
+  const account = testAccount('bitso', {
     credentials: { apiKey: KEY, apiSecret: opts.secret ?? SECRET },
     endpoints: sim.endpoints,
     pollSeconds: opts.pollSeconds ?? 0.05,
-    options: {},
-  };
-  const h: Harness = {
+  });
+  const recording = recordingDeps(account, opts.nonces ?? memoryNonceSource());
+  return runAgainst(
     sim,
-    upstream: undefined as unknown as Upstream,
-    published: [],
-    states: [],
-    logs: [],
-    nonces: [],
-  };
-  const source = opts.nonces ?? memoryNonceSource();
-  const log = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
-    h.logs.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`);
-  h.upstream = createBitsoUpstream(
-    {
-      account,
-      publish: (channel, payload, receivedAt) => h.published.push({ channel, payload, receivedAt }),
-      setStatus: (state, detail) => h.states.push([state, detail]),
-      log: { info: log('info'), warn: log('warn'), error: log('error') },
-      nonces: {
-        next(key) {
-          const value = source.next(key);
-          h.nonces.push({ value, at: Date.now() });
-          return value;
-        },
-      },
-    },
-    {
-      timeoutMs: 400,
-      staleAfterMs: 150,
+    recording,
+    createBitsoUpstream(recording.deps, {
+      timeoutMs: opts.impatient ? 1_500 : 5_000,
+      staleAfterMs: opts.impatient ? 300 : 4_000,
       backoff: { baseMs: 20, maxMs: 80, authRetryMs: 300, authRetryMaxMs: 600, random: () => 0.5 },
-    },
+    }),
   );
-  running.push(h);
-  h.upstream.start();
-  return h;
 }
 
-const lastState = (h: Harness): UpstreamState | undefined => h.states.at(-1)?.[0];
+const lastState = (h: SimRun): UpstreamState | undefined => h.lastState();
 const ctx = { accountId: 'bitso-test', receivedAt: 0 };
 
 describe('polling the simulator', () => {
@@ -139,20 +100,20 @@ describe('polling the simulator', () => {
   });
 
   it('silence: a hanging request turns stale, times out, and polling recovers when the exchange answers', async () => {
-    const h = await harness();
+    const h = await harness({ impatient: true });
     await until(() => lastState(h) === 'live', 'live');
     h.sim.control({ kind: 'silence', on: true });
     await until(() => h.states.some(([s]) => s === 'stale'), 'stale');
-    expect(h.states.find(([s]) => s === 'stale')?.[1]).toBe('no answer from Bitso for 150 ms');
+    expect(h.states.find(([s]) => s === 'stale')?.[1]).toBe('no answer from Bitso for 300 ms');
     await until(() => lastState(h) === 'reconnecting', 'reconnecting after the timeout');
-    expect(h.states.at(-1)?.[1]).toMatch(/^no answer from 127\.0\.0\.1:\d+ within 0 s; retrying in \d+ s$/);
+    expect(h.lastDetail()).toMatch(/^no answer from 127\.0\.0\.1:\d+ within .+; retrying in \d+ s$/);
     h.sim.control({ kind: 'silence', on: false });
     const count = h.published.length;
     await until(() => h.published.length > count && lastState(h) === 'live', 'live again');
   });
 
   it('a slow answer after stale puts the status back to live', async () => {
-    const h = await harness();
+    const h = await harness({ impatient: true });
     await until(() => lastState(h) === 'live', 'live');
     h.sim.control({ kind: 'silence', on: true });
     await until(() => lastState(h) === 'stale', 'stale');
@@ -162,26 +123,20 @@ describe('polling the simulator', () => {
     await until(() => h.published.length > count, 'the late answer');
     await until(() => lastState(h) === 'live', 'live again');
     const kinds = h.states.map(([s]) => s);
-    expect(kinds.slice(kinds.indexOf('stale'))).toEqual(['stale', 'live']);
+    expect(kinds.slice(kinds.lastIndexOf('stale'))).toEqual(['stale', 'live']);
   });
 
   it('revoke ⇒ auth_failed with a readable reason and slow retries; restore ⇒ live again', async () => {
     const h = await harness();
-    await until(() => lastState(h) === 'live', 'live');
-    h.sim.control({ kind: 'revoke' });
-    await until(() => lastState(h) === 'auth_failed', 'auth_failed');
-    expect(h.states.at(-1)?.[1]).toBe(
-      'API key rejected — check the API key and that it is still active ' +
+    // Polling every 50 ms would make ~20 requests in 1 s; auth retries wait 300 ms, then 600 ms.
+    await expectRevokeCycle(h, {
+      detail:
+        'API key rejected — check the API key and that it is still active ' +
         '(Bitso: invalid_credentials: Invalid API key or the key has been revoked)',
-    );
-    const before = h.nonces.length;
-    await sleep(1_000);
-    // Polling every 50 ms would make ~20 requests; auth retries wait 240–600 ms.
-    expect(h.nonces.length - before).toBeLessThanOrEqual(4);
+      quietMs: 1_000,
+      maxAttempts: 4,
+    });
     expect(h.states.filter(([s]) => s === 'auth_failed')).toHaveLength(1);
-    h.sim.control({ kind: 'restore' });
-    const count = h.published.length;
-    await until(() => h.published.length > count && lastState(h) === 'live', 'live after restore');
   });
 
   it('a wrong secret ⇒ auth_failed naming the secret', async () => {
@@ -198,7 +153,9 @@ describe('polling the simulator', () => {
     await until(() => lastState(h) === 'live', 'live');
     h.sim.control({ kind: 'http-error', status: 503, count: 2 });
     await until(() => lastState(h) === 'reconnecting', 'reconnecting');
-    expect(h.states.at(-1)?.[1]).toMatch(/^Bitso answered HTTP 503; retrying in \d+ s$/);
+    expect(h.lastDetail()).toMatch(
+      /^Bitso answered HTTP 503 "internal_error: Service temporarily unavailable"; retrying in \d+ s$/,
+    );
     await until(() => lastState(h) === 'live', 'live again');
     const values = h.nonces.map((n) => n.value);
     expect(new Set(values).size).toBe(values.length);
@@ -209,9 +166,11 @@ describe('polling the simulator', () => {
     await until(() => lastState(h) === 'live', 'live');
     h.sim.control({ kind: 'http-error', status: 429, count: 1 });
     await until(() => lastState(h) === 'reconnecting', 'reconnecting');
-    expect(h.states.at(-1)?.[1]).toBe('rate limited by Bitso (HTTP 429); retrying in 1 s');
+    expect(h.lastDetail()).toBe(
+      'Bitso rate limit reached (HTTP 429 "too_many_requests: Rate limit exceeded; try again in 1 s"); retrying in 1 s',
+    );
     const limitedAt = h.nonces.at(-1)!.at;
-    await until(() => lastState(h) === 'live', 'live again', 3_000);
+    await until(() => lastState(h) === 'live', 'live again');
     const nextAt = h.nonces.find((n) => n.at > limitedAt)!.at;
     expect(nextAt - limitedAt).toBeGreaterThanOrEqual(950);
   });
@@ -250,35 +209,49 @@ describe('polling the simulator', () => {
     const h = await harness({ nonces: { next: () => 1 } });
     await until(() => lastState(h) === 'auth_failed', 'auth_failed');
     expect(h.published).toHaveLength(1);
-    const rejected = h.states.filter(([s, d]) => s === 'reconnecting' && d?.startsWith('nonce rejected'));
-    expect(rejected.length).toBeGreaterThanOrEqual(1);
-    expect(h.states.at(-1)?.[1]).toBe(
+    const retried = h.logs.filter(
+      (l) => l.msg === 'poll failed' && String(l.fields.detail).startsWith('nonce rejected'),
+    );
+    expect(retried).toHaveLength(NONCE_RETRIES);
+    expect(h.lastDetail()).toBe(
       'nonce rejected repeatedly — is another program using this API key? ' +
         '(Bitso: invalid_nonce: Nonce must be higher than the last one used with this key)',
     );
-    expect(h.nonces.length).toBe(1 + NONCE_RETRIES + 1);
   });
 
   it('never logs or reports a credential or signature', async () => {
     const h = await harness({ secret: 'not-the-secret' });
     await until(() => lastState(h) === 'auth_failed', 'auth_failed');
     h.sim.control({ kind: 'http-error', status: 503, count: 1 });
-    await sleep(400);
-    const text = JSON.stringify([h.logs, h.states]);
-    expect(text).not.toContain(SECRET);
-    expect(text).not.toContain('not-the-secret');
-    expect(text).not.toContain(KEY);
-    expect(text).not.toMatch(/[0-9a-f]{64}/);
-    expect(h.logs.length).toBeGreaterThan(0);
+    await until(() => h.logs.some((l) => l.msg === 'poll failed'), 'the 503');
+    expectNothingSecret(h, [SECRET, 'not-the-secret', KEY], [/[0-9a-f]{64}/]);
+  });
+
+  it('a wrong REST base (HTTP 404) is an error that retrying fast will not fix', async () => {
+    const h = await harness();
+    await h.stop();
+    const recording = recordingDeps(
+      testAccount('bitso', {
+        credentials: { apiKey: KEY, apiSecret: SECRET },
+        endpoints: { rest: `${h.sim.url}/x` },
+        pollSeconds: 0.05,
+      }),
+    );
+    started(createBitsoUpstream(recording.deps, { backoff: { authRetryMs: 300, authRetryMaxMs: 600 } }));
+    await expectFatal(
+      recording,
+      'Bitso answered HTTP 404 "not_found: Resource not found": check endpoints.rest',
+    );
+    const attempts = recording.nonces.length;
+    await pause(200);
+    // Slow retries: not one request per poll interval (50 ms).
+    expect(recording.nonces.length - attempts).toBeLessThanOrEqual(1);
   });
 
   it('stop() ends polling', async () => {
     const h = await harness();
     await until(() => h.published.length >= 1, 'first publish');
-    await h.upstream.stop();
-    const count = h.nonces.length;
-    await sleep(200);
-    expect(h.nonces.length).toBe(count);
+    await expectQuietAfterStop(h, h.stop);
   });
 });
 
@@ -316,21 +289,39 @@ describe('classifyResponse', () => {
       429,
       json({}),
       { 'retry-after': '7' },
-      { kind: 'retry', detail: 'rate limited by Bitso (HTTP 429)', retryAfterMs: 7_000 },
+      { kind: 'retry', detail: 'Bitso rate limit reached (HTTP 429)', retryAfterMs: 7_000 },
     ],
     [
       429,
       json({}),
       {},
-      { kind: 'retry', detail: 'rate limited by Bitso (HTTP 429)', retryAfterMs: DEFAULT_RATE_LIMIT_WAIT_MS },
+      {
+        kind: 'retry',
+        detail: 'Bitso rate limit reached (HTTP 429)',
+        retryAfterMs: DEFAULT_RATE_LIMIT_WAIT_MS,
+      },
     ],
     [502, { text: '<html>', json: undefined }, {}, { kind: 'retry', detail: 'Bitso answered HTTP 502' }],
-    [302, { text: '', json: undefined }, {}, { kind: 'retry', detail: 'unexpected redirect (HTTP 302)' }],
+    [
+      503,
+      { text: '', json: undefined },
+      { 'retry-after': '2' },
+      { kind: 'retry', detail: 'Bitso answered HTTP 503', retryAfterMs: 2_000 },
+    ],
+    [
+      302,
+      { text: '', json: undefined },
+      {},
+      { kind: 'retry', detail: 'Bitso answered with a redirect (HTTP 302), not followed' },
+    ],
     [
       404,
       bitsoError('not_found', 'Resource not found'),
       {},
-      { kind: 'retry', detail: 'Bitso answered HTTP 404 (not_found: Resource not found)' },
+      {
+        kind: 'fatal',
+        detail: 'Bitso answered HTTP 404 "not_found: Resource not found": check endpoints.rest',
+      },
     ],
   ])('HTTP %i', (status, body, h, expected) => {
     const published: unknown[] = [];
@@ -383,7 +374,7 @@ describe('server module', () => {
   it('honours the ExchangeServerModule contract', () => {
     expect(serverModuleProblems('bitso', server)).toEqual([]);
     expect(server.defaultEndpoints).toEqual({ rest: 'https://api.bitso.com' });
-    expect(server.secretFields).toEqual(['apiSecret']);
+    expect(server.secretFields).toEqual(['apiKey', 'apiSecret']);
   });
 
   it('credentials: apiKey and apiSecret, nothing else', () => {

@@ -1,7 +1,14 @@
 // One Bitso account's session (proxy only): Bitso has no private margin stream, so the account summary is
 // polled with a freshly signed GET every poll interval and each body is published on the `account` channel.
-import { HttpError, httpGet, retryAfterMs, type HttpResult } from '../../proxy/http-client.ts';
-import { pollingUpstream, type BackoffOptions, type PollResult } from '../../proxy/upstream-kit.ts';
+import { HttpError, httpGet, type HttpResult } from '../../proxy/http-client.ts';
+import {
+  classifyRefusal,
+  pollingUpstream,
+  type BackoffOptions,
+  type HttpAnswer,
+  type PollResult,
+  type Refusal,
+} from '../../proxy/upstream-kit.ts';
 import type { Upstream, UpstreamDeps, UpstreamState } from '../server-types.ts';
 import { ACCOUNT_PATH } from './index.ts';
 import { ACCOUNT_CHANNEL } from './normalize.ts';
@@ -38,14 +45,13 @@ export function marginErrorOf(json: unknown): { code: string; message: string } 
   return { code: first.code.slice(0, 64), message };
 }
 
-function exchangeSays(error: { code: string; message: string } | null, status: number): string {
-  if (!error) return `HTTP ${status}`;
+function exchangeSays(error: { code: string; message: string }): string {
   return error.message ? `${error.code}: ${error.message}` : error.code;
 }
 
 /** Why Bitso refused the credentials, in words a trader can act on. */
 export function authFailureText(status: number, error: { code: string; message: string } | null): string {
-  const says = `Bitso: ${exchangeSays(error, status)}`;
+  const says = `Bitso: ${error ? exchangeSays(error) : `HTTP ${status}`}`;
   switch (error?.code) {
     case 'invalid_signature':
       return `signature rejected — check the API secret (${says})`;
@@ -60,39 +66,44 @@ export function authFailureText(status: number, error: { code: string; message: 
   }
 }
 
+/**
+ * How a refused request reads: the shared classification (404 fatal, 429 after Retry-After or a minute,
+ * 5xx retried) with Bitso's credential codes; a rejected nonce is retried NONCE_RETRIES times in a row first.
+ */
+export function describeRefusal(
+  answer: HttpAnswer,
+  consecutiveNonceRejections: number,
+): Refusal & { nonceRejected?: boolean } {
+  const error = marginErrorOf(answer.json);
+  const nonceRejected = error?.code === 'invalid_nonce' && (answer.status === 401 || answer.status === 403);
+  const refusal = classifyRefusal(answer, {
+    exchange: 'Bitso',
+    said: () => (error ? exchangeSays(error) : ''),
+    authHint: 'check apiKey and apiSecret',
+    notFoundHint: 'check endpoints.rest',
+    special(refused, said) {
+      if (refused.status !== 401 && refused.status !== 403) return undefined;
+      if (nonceRejected && consecutiveNonceRejections < NONCE_RETRIES) {
+        return { kind: 'retry', detail: `nonce rejected (Bitso: ${said})` };
+      }
+      return { kind: 'auth', detail: authFailureText(refused.status, error) };
+    },
+    rateLimitWaitMs: () => DEFAULT_RATE_LIMIT_WAIT_MS,
+  });
+  return nonceRejected ? { ...refusal, nonceRejected } : refusal;
+}
+
 /** Maps one HTTP answer to a poll result; publishes the body when it is a 200. */
 export function classifyResponse(
   result: HttpResult,
   publish: (payload: unknown) => void,
   consecutiveNonceRejections: number,
 ): PollResult & { nonceRejected?: boolean } {
-  const { status } = result;
-  if (status === 200) {
+  if (result.status === 200) {
     publish(result.json !== undefined ? result.json : result.text);
     return { kind: 'ok' };
   }
-  const error = marginErrorOf(result.json);
-  if (status === 401 || status === 403) {
-    if (error?.code === 'invalid_nonce' && consecutiveNonceRejections < NONCE_RETRIES) {
-      return {
-        kind: 'retry',
-        detail: `nonce rejected (Bitso: ${exchangeSays(error, status)})`,
-        nonceRejected: true,
-      };
-    }
-    return {
-      kind: 'auth',
-      detail: authFailureText(status, error),
-      nonceRejected: error?.code === 'invalid_nonce',
-    };
-  }
-  if (status === 429) {
-    const wait = retryAfterMs(result.headers) ?? DEFAULT_RATE_LIMIT_WAIT_MS;
-    return { kind: 'retry', detail: `rate limited by Bitso (HTTP 429)`, retryAfterMs: wait };
-  }
-  if (status >= 500) return { kind: 'retry', detail: `Bitso answered HTTP ${status}` };
-  if (status >= 300 && status < 400) return { kind: 'retry', detail: `unexpected redirect (HTTP ${status})` };
-  return { kind: 'retry', detail: `Bitso answered HTTP ${status} (${exchangeSays(error, status)})` };
+  return describeRefusal(result, consecutiveNonceRejections);
 }
 
 function duration(ms: number): string {
@@ -138,9 +149,8 @@ export function createBitsoUpstream(deps: UpstreamDeps, options: BitsoUpstreamOp
     );
     nonceRejections = outcome.nonceRejected ? nonceRejections + 1 : 0;
     if (outcome.kind === 'ok' && shown === 'stale') setStatus('live');
-    if (outcome.kind === 'retry')
-      return { kind: 'retry', detail: outcome.detail, retryAfterMs: outcome.retryAfterMs };
-    return outcome.kind === 'auth' ? { kind: 'auth', detail: outcome.detail } : { kind: 'ok' };
+    const { nonceRejected: _counted, ...pollResult } = outcome;
+    return pollResult;
   }
 
   return pollingUpstream({

@@ -2,25 +2,18 @@
 // (documented), the newer v2alpha account shape (seen only in third-party client code) and the margin
 // error body. Browser-safe: schemas only. Unknown extra fields are accepted and dropped.
 import { z } from 'zod';
-import { decimalString, describe } from '../wire-kit.ts';
+import { arrayOf, decimalString, objectOf, textString } from '../wire-kit.ts';
 
 /** A JSON string that is not a decimal (status, currency codes). Must not be empty. */
-const text = z
-  .string({ error: (issue) => `expected a string, got ${describe(issue.input)}` })
-  .min(1, { error: 'expected a non-empty string' });
+const text = textString('a string');
 
 /**
- * The headline level as sent. It is checked as a decimal in normalize, because what Bitso sends when
- * nothing is borrowed (assets / 0) is not documented; with debt it must be a decimal string.
+ * The headline level as sent: anything at all here. With zero liabilities Bitso's value is ignored (what it
+ * sends for assets / 0 is not documented); with debt normalize requires a decimal string.
  */
-const levelText = z
-  .string({ error: (issue) => `expected a decimal string, got ${describe(issue.input)}` })
-  .nullish();
+const levelText = z.unknown().optional();
 
-/** An object schema whose type error reads like the others ("expected an object, got null"). */
-function obj<T extends z.ZodRawShape>(shape: T) {
-  return z.object(shape, { error: (issue) => `expected an object, got ${describe(issue.input)}` });
-}
+const obj = objectOf;
 
 /** Documented account statuses (v1alpha) and the extra ones the v2alpha shape uses. */
 export const ACCOUNT_STATUSES = [
@@ -59,13 +52,14 @@ export const accountV1Schema = obj({
     /** The most that can be used to place orders while borrowing. */
     trading_power: decimalString,
   }),
-  balances: z.array(balanceV1Schema, {
-    error: (issue) => `expected an array of balances, got ${describe(issue.input)}`,
-  }),
+  balances: arrayOf(balanceV1Schema, 'an array of balances'),
 });
 export type AccountV1 = z.infer<typeof accountV1Schema>;
 
-/** One row of `balances` (v2alpha). `total_amount` is signed like v1's `net_amount`. */
+/**
+ * One row of `balances` (v2alpha). What `total_amount` means is UNCONFIRMED (only third-party code shows it);
+ * it is read as the currency's total, beside `available_amount`.
+ */
 export const balanceV2Schema = obj({
   currency: text,
   total_amount: decimalString,
@@ -95,9 +89,7 @@ export const accountV2Schema = obj({
     total_liabilities_amount: decimalString,
     trading_power_amount: decimalString,
   }),
-  balances: z.array(balanceV2Schema, {
-    error: (issue) => `expected an array of balances, got ${describe(issue.input)}`,
-  }),
+  balances: arrayOf(balanceV2Schema, 'an array of balances'),
 });
 export type AccountV2 = z.infer<typeof accountV2Schema>;
 

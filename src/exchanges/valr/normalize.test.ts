@@ -559,7 +559,10 @@ describe('valr normalize never throws', () => {
     expectError(outcome, 'account', '(message)');
   });
 
-  it('rejects an unknown channel', () => {
-    expectError(valr.normalize('trades', marginInfo(), ctx), 'trades', '(channel)');
+  it('ignores an unknown channel (the caller counts it)', () => {
+    expect(valr.normalize('trades', marginInfo(), ctx)).toEqual({
+      kind: 'ignored',
+      reason: 'VALR has no channel "trades"',
+    });
   });
 });

@@ -3,7 +3,7 @@ import { Dec } from '../../domain/decimal.ts';
 import type { AccountUpdate, Band, CurrencyBalance, Detail, Level, LevelUnit } from '../../domain/model.ts';
 import { resolveBands } from '../../domain/risk.ts';
 import type { NormalizeContext, ParseOutcome } from '../types.ts';
-import { decimalOf, guard, parseWire, wireFailure } from '../wire-kit.ts';
+import { decimalOf, guard, parseWire } from '../wire-kit.ts';
 import {
   accountEnvelope,
   balancesResponse,
@@ -31,7 +31,7 @@ export function normalizeValr(channel: string, payload: unknown, ctx: NormalizeC
       case BALANCES_CHANNEL:
         return normalizeBalances(payload, ctx);
       default:
-        return wireFailure(VALR_ID, channel, '(channel)', `unknown VALR channel ${JSON.stringify(channel)}`);
+        return { kind: 'ignored', reason: `VALR has no channel ${JSON.stringify(channel)}` };
     }
   });
 }

@@ -22,7 +22,8 @@ export const server: ExchangeServerModule = {
       .optional(),
   },
   signRest,
-  secretFields: ['apiSecret'],
+  // The key is masked in logs too: it identifies the account.
+  secretFields: ['apiKey', 'apiSecret'],
   createUpstream: (deps) => createValrUpstream(deps),
   startSimulator: startValrSimulator,
   demoAccount: {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { requestPathOf } from '../../proxy/upstream-kit.ts';
 import type { AccountConfig, NonceSource } from '../server-types.ts';
 import {
   authHeaders,
   credentialsOf,
   nonceKey,
-  requestPathOf,
   signRest,
   signingText,
   valrSignature,
@@ -155,8 +155,8 @@ describe('header building', () => {
       'X-VALR-TIMESTAMP': '1558014486185',
       'Content-Type': 'application/json',
     });
-    expect(seen).toEqual(['valr:valr-margin']);
-    expect(nonceKey(accountWith())).toBe('valr:valr-margin');
+    expect(seen).toEqual(['valr:doc-key']);
+    expect(nonceKey('doc-key')).toBe('valr:doc-key');
   });
 
   it('adds the sub-account header and signs the id when subaccountId is set', () => {
@@ -225,6 +225,18 @@ describe('header building', () => {
     const b = authHeaders(credentials, 1558014486186, 'GET', '/ws/account', '');
     expect(a['X-VALR-SIGNATURE']).not.toBe(b['X-VALR-SIGNATURE']);
     expect(b['X-VALR-TIMESTAMP']).toBe('1558014486186');
+  });
+
+  it('shares one timestamp stream between two accounts of the same key', () => {
+    const seen: string[] = [];
+    const url = new URL('https://api.valr.com/v1/account/balances');
+    signRest({ method: 'GET', url, body: '' }, accountWith(), fixedNonces(1, seen));
+    signRest(
+      { method: 'GET', url, body: '' },
+      { ...accountWith({ subaccountId: '1234567890' }), id: 'valr-sub' },
+      fixedNonces(2, seen),
+    );
+    expect(seen).toEqual(['valr:doc-key', 'valr:doc-key']);
   });
 
   it('names a missing credential without showing any value', () => {

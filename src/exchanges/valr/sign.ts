@@ -2,6 +2,7 @@
 // Headers X-VALR-API-KEY, X-VALR-SIGNATURE, X-VALR-TIMESTAMP (+ X-VALR-SUB-ACCOUNT-ID), where the signature is
 // the lowercase hex HMAC-SHA512(secret as UTF-8, timestamp + VERB + path with query + body + subaccountId).
 import { createHmac } from 'node:crypto';
+import { requestPathOf, requiredCredential } from '../../proxy/upstream-kit.ts';
 import type { AccountConfig, NonceSource, SignRequest } from '../server-types.ts';
 
 /** Path of the private account WebSocket; the handshake is signed as a GET of this path. */
@@ -45,17 +46,10 @@ export function valrSignature(
     .digest('hex');
 }
 
-/** Path and query exactly as they go out on the request line (what VALR signs). */
-export function requestPathOf(url: URL): string {
-  return `${url.pathname}${url.search}`;
-}
-
 /** Reads the credentials and the `subaccountId` option; a missing field is named, never its value shown. */
 export function credentialsOf(account: AccountConfig): ValrCredentials {
-  const apiKey = account.credentials.apiKey;
-  const apiSecret = account.credentials.apiSecret;
-  if (!apiKey) throw new Error(`account ${account.id}: credentials.apiKey is missing`);
-  if (!apiSecret) throw new Error(`account ${account.id}: credentials.apiSecret is missing`);
+  const apiKey = requiredCredential(account, 'apiKey');
+  const apiSecret = requiredCredential(account, 'apiSecret');
   const sub = account.options.subaccountId;
   return { apiKey, apiSecret, subaccountId: typeof sub === 'string' ? sub : '' };
 }
@@ -106,16 +100,25 @@ export function wsHandshakeHeaders(
   return authHeaders(credentials, timestamp, 'GET', requestPathOf(wsUrl), '');
 }
 
-/** Timestamp stream per account: ms epoch values, strictly increasing, so none is ever reused. */
-export function nonceKey(account: AccountConfig): string {
-  return `valr:${account.id}`;
+/**
+ * Timestamp stream per API key: ms epoch values, strictly increasing, so none is ever reused. VALR remembers
+ * timestamps per key, so two accounts configured with the same key (e.g. two sub-accounts) share one stream.
+ */
+export function nonceKey(apiKey: string): string {
+  return `valr:${apiKey}`;
 }
 
-/** The ExchangeServerModule's signRest: a read-only request signed with the account's next timestamp. */
+/** The next timestamp for these credentials. */
+export function nextTimestamp(credentials: ValrCredentials, nonces: NonceSource): number {
+  return nonces.next(nonceKey(credentials.apiKey));
+}
+
+/** The ExchangeServerModule's signRest: a read-only request signed with the key's next timestamp. */
 export function signRest(
   req: SignRequest,
   account: AccountConfig,
   nonces: NonceSource,
 ): Record<string, string> {
-  return signValrRequest(req, credentialsOf(account), nonces.next(nonceKey(account)));
+  const credentials = credentialsOf(account);
+  return signValrRequest(req, credentials, nextTimestamp(credentials, nonces));
 }

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocket, type RawData } from 'ws';
+import { WebSocket } from 'ws';
 import { Dec, dec } from '../../domain/decimal.ts';
 import { applyUpdate } from '../../domain/risk.ts';
+import { frameText } from '../../proxy/simkit.ts';
+import { pause as sleep, until } from '../../proxy/testing/session-harness.ts';
 import type { RunningSimulator, SimControl, SimulatorOptions } from '../server-types.ts';
 import { valr } from './index.ts';
 import { valrSignature } from './sign.ts';
@@ -79,12 +81,6 @@ async function signedGet(
   return { status: res.status, headers: res.headers, body, text };
 }
 
-function text(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
-}
-
 function handshakeHeaders(ts = freshTs(), secret = SECRET, key = KEY): Record<string, string> {
   return {
     'X-VALR-API-KEY': key,
@@ -98,7 +94,7 @@ class Client {
   readonly frames: string[] = [];
   closed: { code: number; reason: string } | null = null;
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => this.frames.push(text(data)));
+    ws.on('message', (data) => this.frames.push(frameText(data)));
     ws.on('close', (code, reason) => {
       this.closed = { code, reason: reason.toString('utf8') };
     });
@@ -153,16 +149,6 @@ function refusedUpgrade(
     });
   });
 }
-
-async function waitFor(predicate: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function control(sim: RunningSimulator, command: SimControl): Promise<void> {
   const res = await fetch(`${sim.url}/__sim/control`, { method: 'POST', body: JSON.stringify(command) });
@@ -400,10 +386,10 @@ describe('valr simulator account WebSocket', () => {
   it('authenticates on the handshake headers and sends MARGIN_INFO at once on subscribe', async () => {
     const sim = await start({ timeScale: 1 });
     const client = await Client.open(sim);
-    await waitFor(() => client.ofType('AUTHENTICATED').length === 1, 1000, 'AUTHENTICATED');
+    await until(() => client.ofType('AUTHENTICATED').length === 1, 'AUTHENTICATED');
     client.send({ type: 'SUBSCRIBE', subscriptions: [{ event: 'MARGIN_INFO' }] });
     // The push interval is 5 s at this time scale: the first one comes from the subscription.
-    await waitFor(() => client.ofType('MARGIN_INFO').length === 1, 1000, 'MARGIN_INFO');
+    await until(() => client.ofType('MARGIN_INFO').length === 1, 'MARGIN_INFO');
     const outcome = valr.normalize('account', client.ofType('MARGIN_INFO')[0], ctx);
     expect(outcome.kind).toBe('update');
     if (outcome.kind !== 'update') return;
@@ -415,14 +401,14 @@ describe('valr simulator account WebSocket', () => {
     const sim = await start({ timeScale: 0.01 });
     const client = await Client.open(sim);
     client.send({ type: 'SUBSCRIBE', subscriptions: [{ event: 'MARGIN_INFO' }] });
-    await waitFor(() => client.ofType('MARGIN_INFO').length >= 5, 1000, 'five pushes');
+    await until(() => client.ofType('MARGIN_INFO').length >= 5, 'five pushes');
   });
 
   it('answers PING with PONG', async () => {
     const sim = await start();
     const client = await Client.open(sim);
     client.send({ type: 'PING' });
-    await waitFor(() => client.ofType('PONG').length === 1, 1000, 'PONG');
+    await until(() => client.ofType('PONG').length === 1, 'PONG');
   });
 
   it.each([
@@ -454,7 +440,7 @@ describe('valr simulator account WebSocket', () => {
     const sim = await start();
     const client = await Client.open(sim);
     await control(sim, { kind: 'revoke' });
-    await waitFor(() => client.closed !== null, 1000, 'close');
+    await until(() => client.closed !== null, 'close');
     expect(client.closed).toEqual({ code: 1008, reason: 'API Key or Secret is invalid' });
     expect(await refusedUpgrade(sim.endpoints.ws ?? '', handshakeHeaders())).toEqual({
       status: 401,
@@ -462,7 +448,7 @@ describe('valr simulator account WebSocket', () => {
     });
     await control(sim, { kind: 'restore' });
     const again = await Client.open(sim);
-    await waitFor(() => again.ofType('AUTHENTICATED').length === 1, 1000, 'AUTHENTICATED');
+    await until(() => again.ofType('AUTHENTICATED').length === 1, 'AUTHENTICATED');
   });
 
   it('accepts the in-band AUTHENTICATE message (signature over ts + GET + /ws/account)', async () => {
@@ -480,7 +466,7 @@ describe('valr simulator account WebSocket', () => {
         timestamp: ts,
       },
     });
-    await waitFor(() => client.ofType('MARGIN_INFO').length >= 1, 1000, 'MARGIN_INFO after AUTHENTICATE');
+    await until(() => client.ofType('MARGIN_INFO').length >= 1, 'MARGIN_INFO after AUTHENTICATE');
     expect(client.messages()[0]).toEqual({ type: 'AUTHENTICATED' });
   });
 
@@ -496,7 +482,7 @@ describe('valr simulator account WebSocket', () => {
         timestamp: ts,
       },
     });
-    await waitFor(() => client.closed !== null, 1000, 'close');
+    await until(() => client.closed !== null, 'close');
     expect(client.closed).toEqual({ code: 1008, reason: 'API Key or Secret is invalid' });
   });
 
@@ -505,7 +491,7 @@ describe('valr simulator account WebSocket', () => {
     const client = await Client.open(sim, {});
     // Keep it from being idle so the auth timeout (10 s scaled) is what ends it.
     const ping = setInterval(() => client.send({ type: 'PING' }), 20);
-    await waitFor(() => client.closed !== null, 1000, 'close');
+    await until(() => client.closed !== null, 'close');
     clearInterval(ping);
     expect(client.closed).toEqual({ code: 1008, reason: 'Not authenticated' });
   });
@@ -525,7 +511,7 @@ describe('valr simulator keep-alive and faults', () => {
     const chatty = await Client.open(sim);
     const ping = setInterval(() => chatty.send({ type: 'PING' }), idleMs / 4);
     const opened = Date.now();
-    await waitFor(() => quiet.closed !== null, idleMs * 4, 'idle drop');
+    await until(() => quiet.closed !== null, 'idle drop');
     expect(Date.now() - opened).toBeGreaterThanOrEqual(idleMs - 20);
     await sleep(idleMs * 1.5);
     clearInterval(ping);
@@ -536,14 +522,14 @@ describe('valr simulator keep-alive and faults', () => {
     const sim = await start();
     const client = await Client.open(sim);
     await control(sim, { kind: 'drop' });
-    await waitFor(() => client.closed !== null, 1000, 'close');
+    await until(() => client.closed !== null, 'close');
   });
 
   it('silence stops every frame, PONG included, until it is lifted', async () => {
     const sim = await start({ timeScale: 0.01 });
     const client = await Client.open(sim);
     client.send({ type: 'SUBSCRIBE', subscriptions: [{ event: 'MARGIN_INFO' }] });
-    await waitFor(() => client.ofType('MARGIN_INFO').length >= 1, 1000, 'MARGIN_INFO');
+    await until(() => client.ofType('MARGIN_INFO').length >= 1, 'MARGIN_INFO');
     await control(sim, { kind: 'silence', on: true });
     const before = client.frames.length;
     client.send({ type: 'PING' });
@@ -552,17 +538,17 @@ describe('valr simulator keep-alive and faults', () => {
     expect(client.closed).toBeNull();
     await control(sim, { kind: 'silence', on: false });
     client.send({ type: 'PING' });
-    await waitFor(() => client.ofType('PONG').length === 1, 1000, 'PONG after silence');
-    await waitFor(() => client.frames.length > before + 2, 1000, 'pushes after silence');
+    await until(() => client.ofType('PONG').length === 1, 'PONG after silence');
+    await until(() => client.frames.length > before + 2, 'pushes after silence');
   });
 
   it('malformed sends one frame that is not JSON', async () => {
     const sim = await start({ timeScale: 1 });
     const client = await Client.open(sim);
     client.send({ type: 'SUBSCRIBE', subscriptions: [{ event: 'MARGIN_INFO' }] });
-    await waitFor(() => client.ofType('MARGIN_INFO').length === 1, 1000, 'MARGIN_INFO');
+    await until(() => client.ofType('MARGIN_INFO').length === 1, 'MARGIN_INFO');
     await control(sim, { kind: 'malformed' });
-    await waitFor(() => client.frames.length === 3, 1000, 'malformed frame');
+    await until(() => client.frames.length === 3, 'malformed frame');
     const raw = client.frames[2] ?? '';
     expect(() => JSON.parse(raw) as unknown).toThrow();
     const outcome = valr.normalize('account', raw, ctx);
@@ -573,9 +559,9 @@ describe('valr simulator keep-alive and faults', () => {
     const sim = await start({ timeScale: 1 });
     const client = await Client.open(sim);
     client.send({ type: 'SUBSCRIBE', subscriptions: [{ event: 'MARGIN_INFO' }] });
-    await waitFor(() => client.ofType('MARGIN_INFO').length === 1, 1000, 'MARGIN_INFO');
+    await until(() => client.ofType('MARGIN_INFO').length === 1, 'MARGIN_INFO');
     await control(sim, { kind: 'bad-schema' });
-    await waitFor(() => client.ofType('MARGIN_INFO').length === 2, 1000, 'bad frame');
+    await until(() => client.ofType('MARGIN_INFO').length === 2, 'bad frame');
     const outcome = valr.normalize('account', client.ofType('MARGIN_INFO')[1], ctx);
     expect(outcome.kind).toBe('error');
     if (outcome.kind === 'error') {
@@ -588,14 +574,14 @@ describe('valr simulator keep-alive and faults', () => {
     const sim = await start({ timeScale: 1 });
     const client = await Client.open(sim);
     client.send({ type: 'SUBSCRIBE', subscriptions: [{ event: 'MARGIN_INFO' }] });
-    await waitFor(() => client.ofType('MARGIN_INFO').length === 1, 1000, 'MARGIN_INFO');
+    await until(() => client.ofType('MARGIN_INFO').length === 1, 'MARGIN_INFO');
     await control(sim, { kind: 'set-level', level: '0.02' });
-    await waitFor(() => client.ofType('MARGIN_INFO').length === 2, 1000, 'pinned push');
+    await until(() => client.ofType('MARGIN_INFO').length === 2, 'pinned push');
     const pinned = valr.normalize('account', client.ofType('MARGIN_INFO')[1], ctx);
     expect(pinned.kind === 'update' && pinned.update.risk?.level.text).toBe('0.02');
     expect(pinned.kind === 'update' && applyUpdate(undefined, pinned.update).zone).toBe('takeover');
     await control(sim, { kind: 'resume-walk' });
-    await waitFor(() => client.ofType('MARGIN_INFO').length === 3, 1000, 'walk push');
+    await until(() => client.ofType('MARGIN_INFO').length === 3, 'walk push');
     expect(client.ofType('MARGIN_INFO')[2]?.data?.marginFraction).not.toBe('0.02');
   });
 });

@@ -16,6 +16,9 @@ import {
   Faults,
   LevelPath,
   TimestampGuard,
+  frameText,
+  header,
+  sameText,
   scaled,
   sendJson,
   simSend,
@@ -234,22 +237,17 @@ export async function startValrSimulator(options: SimulatorOptions): Promise<Run
     subaccountId: string,
   ): Verdict {
     if (!key) return { ok: false, error: SIM_ERRORS.noKey };
-    if (key !== apiKey || faults.revoked) return { ok: false, error: SIM_ERRORS.invalidKey };
+    if (!sameText(key, apiKey) || faults.revoked) return { ok: false, error: SIM_ERRORS.invalidKey };
     if (!timestampText || !/^\d{1,16}$/.test(timestampText))
       return { ok: false, error: SIM_ERRORS.badTimestamp };
     const expected = valrSignature(apiSecret, timestampText, verb, pathWithQuery, body, subaccountId);
-    if (signature !== expected) return { ok: false, error: SIM_ERRORS.invalidKey };
+    if (!sameText(signature ?? '', expected)) return { ok: false, error: SIM_ERRORS.invalidKey };
     if (subaccountId !== '' && subaccountId !== knownSubaccount)
       return { ok: false, error: SIM_ERRORS.subAccount };
     const fresh = timestamps.check(key, Number(timestampText));
     if (fresh === 'reused') return { ok: false, error: SIM_ERRORS.reusedTimestamp };
     if (fresh !== 'ok') return { ok: false, error: SIM_ERRORS.staleTimestamp };
     return { ok: true };
-  }
-
-  function header(req: IncomingMessage, name: string): string | undefined {
-    const value = req.headers[name.toLowerCase()];
-    return Array.isArray(value) ? value[0] : value;
   }
 
   function sendError(res: ServerResponse, error: SimError): void {
@@ -408,7 +406,7 @@ export async function startValrSimulator(options: SimulatorOptions): Promise<Run
     };
     clients.add(client);
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (!isBinary) onMessage(client, rawText(data));
+      if (!isBinary) onMessage(client, frameText(data));
     });
     ws.on('close', () => {
       if (client.authTimer) clearTimeout(client.authTimer);
@@ -477,11 +475,7 @@ export async function startValrSimulator(options: SimulatorOptions): Promise<Run
   return {
     url: server.url,
     endpoints: { rest: server.url, ws: `${server.wsUrl}${WS_ACCOUNT_PATH}` },
-    control(command) {
-      faults.apply(command);
-      if (command.kind === 'drop') server.drop();
-      onControl(command);
-    },
+    control: (command) => server.control(command),
     async close() {
       clearInterval(pushTimer);
       clearInterval(idleTimer);
@@ -513,9 +507,3 @@ const clientMessage = z.object({
     .optional()
     .catch(undefined),
 });
-
-function rawText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
-}

@@ -1,239 +1,262 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type {
-  AccountConfig,
-  RunningSimulator,
-  SimControl,
-  Upstream,
-  UpstreamDeps,
-  UpstreamState,
-} from '../server-types.ts';
+import {
+  closeAfterTest,
+  expectFatalPoll,
+  expectFatal,
+  expectNothingSecret,
+  expectQuietAfterStop,
+  expectRevokeCycle,
+  expectSilenceCycle,
+  httpAnswer,
+  pause,
+  recordingDeps,
+  strictlyIncreasing,
+  testAccount,
+  until,
+  runAgainst,
+  type SimRun,
+} from '../../proxy/testing/session-harness.ts';
+import type { Endpoints, NonceSource, RunningSimulator } from '../server-types.ts';
 import { valr } from './index.ts';
 import { server } from './server.ts';
 import { startValrSimulator } from './simulator.ts';
-import { createValrUpstream, exchangeMessage, type ValrUpstreamOptions } from './upstream.ts';
+import {
+  createValrUpstream,
+  describeRefusal,
+  exchangeMessage,
+  type ValrUpstreamOptions,
+} from './upstream.ts';
 
 const KEY = 'test-valr-key';
 const SECRET = 'test-valr-secret-not-real';
-const SCALE = 0.01;
-
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const done of cleanup.splice(0).reverse()) await done();
-});
-
-interface Harness {
-  sim: RunningSimulator;
-  upstream: Upstream;
-  statuses: { state: UpstreamState; detail?: string; at: number }[];
-  published: { channel: string; payload: unknown }[];
-  logs: string[];
-  nonces: number[];
-  control(command: SimControl): void;
-}
-
-async function harness(
-  options: { pollSeconds?: number; upstream?: ValrUpstreamOptions; apiSecret?: string } = {},
-): Promise<Harness> {
-  const sim = await startValrSimulator({
-    seed: 5,
-    scenario: 'steady',
-    account: { credentials: { apiKey: KEY, apiSecret: SECRET } },
-    timeScale: SCALE,
-  });
-  cleanup.push(() => sim.close());
-  const statuses: Harness['statuses'] = [];
-  const published: Harness['published'] = [];
-  const logs: string[] = [];
-  const nonces: number[] = [];
-  let last = 0;
-  const account: AccountConfig = {
-    id: 'valr-test',
-    exchange: 'valr',
-    label: 'VALR test',
-    credentials: { apiKey: KEY, apiSecret: options.apiSecret ?? SECRET },
-    endpoints: sim.endpoints,
-    pollSeconds: options.pollSeconds ?? 0.2,
-    options: { subaccountId: '' },
-  };
-  const record =
-    (level: string) =>
-    (msg: string, fields?: Record<string, unknown>): void => {
-      logs.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`);
-    };
-  const deps: UpstreamDeps = {
-    account,
-    publish: (channel, payload) => published.push({ channel, payload }),
-    setStatus: (state, detail) => statuses.push({ state, detail, at: Date.now() }),
-    log: { info: record('info'), warn: record('warn'), error: record('error') },
-    nonces: {
-      next: () => {
-        last = Math.max(Date.now(), last + 1);
-        nonces.push(last);
-        return last;
-      },
-    },
-  };
-  const upstream = createValrUpstream(deps, {
-    timeScale: SCALE,
-    backoff: { baseMs: 20, maxMs: 100, authRetryMs: 250, authRetryMaxMs: 500 },
-    ...options.upstream,
-  });
-  upstream.start();
-  cleanup.push(() => upstream.stop());
-  return { sim, upstream, statuses, published, logs, nonces, control: (c) => sim.control(c) };
-}
-
-async function waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** MARGIN_INFO every 250 ms, idle timeout 3 s. */
+const SIM_SCALE = 0.05;
+/** For every test not about silence: no stale or replaced connection on a loaded machine. */
+const PATIENT: ValrUpstreamOptions = { staleAfterMs: 20_000, deadAfterMs: 40_000 };
 const ctx = { accountId: 'valr-test', receivedAt: 0 };
 
-function lastState(h: Harness): UpstreamState | undefined {
-  return h.statuses.at(-1)?.state;
+/** A timestamp source like the proxy's: ms epoch, strictly increasing. */
+function clockNonces(): NonceSource {
+  let last = 0;
+  return {
+    next: () => {
+      last = Math.max(Date.now(), last + 1);
+      return last;
+    },
+  };
 }
 
-function marginUpdates(h: Harness): number {
-  return h.published.filter(
-    (p) => p.channel === 'account' && valr.normalize('account', p.payload, ctx).kind === 'update',
-  ).length;
+async function start(
+  options: {
+    pollSeconds?: number;
+    upstream?: ValrUpstreamOptions;
+    apiSecret?: string;
+    simScale?: number;
+    nonces?: NonceSource;
+    endpoints?: (sim: RunningSimulator) => Endpoints;
+    beforeStart?: (sim: RunningSimulator) => void;
+  } = {},
+): Promise<SimRun> {
+  const sim = closeAfterTest(
+    await startValrSimulator({
+      seed: 5,
+      scenario: 'steady',
+      account: { credentials: { apiKey: KEY, apiSecret: SECRET } },
+      timeScale: options.simScale ?? SIM_SCALE,
+    }),
+  );
+  options.beforeStart?.(sim);
+  const account = testAccount('valr', {
+    credentials: { apiKey: KEY, apiSecret: options.apiSecret ?? SECRET },
+    endpoints: options.endpoints?.(sim) ?? sim.endpoints,
+    pollSeconds: options.pollSeconds ?? 60,
+    options: { subaccountId: '' },
+  });
+  const recording = recordingDeps(account, options.nonces ?? clockNonces());
+  return runAgainst(
+    sim,
+    recording,
+    createValrUpstream(recording.deps, {
+      timeScale: SIM_SCALE,
+      backoff: { baseMs: 20, maxMs: 100, authRetryMs: 250, authRetryMaxMs: 500 },
+      ...PATIENT,
+      ...options.upstream,
+    }),
+  );
+}
+
+function marginUpdates(h: SimRun): number {
+  return h.on('account').filter((p) => valr.normalize('account', p, ctx).kind === 'update').length;
 }
 
 describe('valr upstream against the simulator', () => {
   it('goes live and publishes MARGIN_INFO and balances that normalize', async () => {
-    const h = await harness();
-    await waitFor(() => lastState(h) === 'live', 3000, 'live');
-    expect(h.statuses[0]?.state).toBe('connecting');
-    await waitFor(() => marginUpdates(h) >= 3, 3000, 'three MARGIN_INFO');
-    await waitFor(() => h.published.some((p) => p.channel === 'balances'), 3000, 'balances');
-    const balances = h.published.find((p) => p.channel === 'balances');
-    const outcome = valr.normalize('balances', balances?.payload, ctx);
-    expect(outcome.kind).toBe('update');
-    if (outcome.kind === 'update') {
-      expect(outcome.update.balances?.map((b) => b.currency)).toEqual(['BTC', 'USDC']);
-    }
-    const first = h.published.find((p) => p.channel === 'account');
-    expect(first?.payload).toEqual({ type: 'AUTHENTICATED' });
-    // Keep-alive answers are consumed, not published.
+    const h = await start({ pollSeconds: 0.2 });
+    await until(() => h.lastState() === 'live', 'live');
+    expect(h.states[0]?.[0]).toBe('connecting');
+    await until(() => marginUpdates(h) >= 3, 'three MARGIN_INFO');
+    await until(() => h.on('balances').length >= 1, 'balances');
+    const outcome = valr.normalize('balances', h.on('balances')[0], ctx);
+    expect(outcome.kind === 'update' ? outcome.update.balances?.map((b) => b.currency) : outcome).toEqual([
+      'BTC',
+      'USDC',
+    ]);
+    expect(h.on('account')[0]).toEqual({ type: 'AUTHENTICATED' });
+    // Keep-alive answers are consumed, not published; every timestamp of the key is fresh.
     expect(h.published.some((p) => JSON.stringify(p.payload).includes('PONG'))).toBe(false);
+    expect(new Set(h.nonces.map((n) => n.key))).toEqual(new Set([`valr:${KEY}`]));
+  });
+
+  it('goes live on a quiet account once the subscription was not refused (no data needed)', async () => {
+    const h = await start({ beforeStart: (sim) => sim.control({ kind: 'silence', on: true }) });
+    await until(() => h.lastState() === 'live', 'live without any data');
+    expect(h.on('account')).toEqual([]);
   });
 
   it('keeps the socket open past the simulator idle timeout by sending PING', async () => {
-    const h = await harness({ pollSeconds: 60, upstream: { staleAfterMs: 1000, deadAfterMs: 2000 } });
-    await waitFor(() => lastState(h) === 'live', 3000, 'live');
-    // Idle timeout is 60 s scaled = 600 ms; PING every 25 s scaled = 250 ms.
-    await sleep(1500);
-    expect(h.statuses.map((s) => s.state)).toEqual(['connecting', 'live']);
+    // Idle timeout 60 s × 0.01 = 600 ms; PING every 150 ms.
+    const h = await start({ simScale: 0.01, upstream: { pingMs: 150 } });
+    await until(() => h.lastState() === 'live', 'live');
+    await pause(1_500);
+    expect(h.states.map(([s]) => s)).toEqual(['connecting', 'live']);
   });
 
   it('reconnects after a drop, with a fresh timestamp for every attempt', async () => {
-    const h = await harness({ pollSeconds: 60 });
-    await waitFor(() => lastState(h) === 'live', 3000, 'live');
+    const h = await start();
+    await until(() => h.lastState() === 'live', 'live');
     const before = h.nonces.length;
-    h.control({ kind: 'drop' });
-    await waitFor(() => h.statuses.some((s) => s.state === 'reconnecting'), 3000, 'reconnecting');
-    await waitFor(() => lastState(h) === 'live', 3000, 'live again');
+    h.sim.control({ kind: 'drop' });
+    await until(() => h.states.some(([s]) => s === 'reconnecting'), 'reconnecting');
+    await until(() => h.lastState() === 'live', 'live again');
     expect(h.nonces.length).toBeGreaterThan(before);
-    // Strictly increasing: none is reused (the simulator would refuse a reused one with 401).
-    expect(h.nonces.every((n, i) => i === 0 || n > (h.nonces[i - 1] ?? 0))).toBe(true);
+    // Strictly increasing: none is reused (the simulator would refuse a reused one).
+    expect(strictlyIncreasing(h.nonces.map((n) => n.value))).toBe(true);
     const count = marginUpdates(h);
-    await waitFor(() => marginUpdates(h) > count, 3000, 'data after reconnect');
+    await until(() => marginUpdates(h) > count, 'data after the reconnect');
   });
 
-  it('marks a silent connection stale, replaces it, and is live again when data flows', async () => {
-    const h = await harness({ pollSeconds: 60 });
-    await waitFor(() => lastState(h) === 'live', 3000, 'live');
+  it('marks a silent connection stale, replaces it with a freshly signed one, and is live again', async () => {
+    const h = await start({ upstream: { staleAfterMs: 750, deadAfterMs: 1_500 } });
+    await until(() => marginUpdates(h) >= 1, 'data');
     const beforeSilence = h.nonces.length;
-    h.control({ kind: 'silence', on: true });
-    await waitFor(() => h.statuses.some((s) => s.state === 'stale'), 3000, 'stale');
-    await waitFor(
-      () => h.statuses.some((s) => s.state === 'reconnecting' && (s.detail ?? '').includes('no data')),
-      3000,
-      'replaced',
-    );
-    // The replacement is a new handshake, signed with a new timestamp.
-    await waitFor(() => h.nonces.length > beforeSilence, 3000, 'a new handshake');
-    h.control({ kind: 'silence', on: false });
-    await waitFor(() => lastState(h) === 'live', 3000, 'live after silence');
+    await expectSilenceCycle(h);
+    // The replacement was a new handshake, signed with a new timestamp.
+    expect(h.nonces.length).toBeGreaterThan(beforeSilence);
   });
 
   it('revoke ⇒ auth_failed with the exchange reason, slow retries; restore ⇒ live', async () => {
-    const h = await harness({ pollSeconds: 60 });
-    await waitFor(() => lastState(h) === 'live', 3000, 'live');
-    h.control({ kind: 'revoke' });
-    await waitFor(() => lastState(h) === 'auth_failed', 3000, 'auth_failed');
-    const failed = h.statuses.at(-1);
-    expect(failed?.detail).toBe(
-      'VALR refused the API key: API Key or Secret is invalid (code -11252) (HTTP 401)',
+    const h = await start();
+    // Auth retries wait 250–500 ms (±20 %) here: a few attempts in 1 s at most.
+    await expectRevokeCycle(h, {
+      detail:
+        'VALR refused the credentials (HTTP 401 "API Key or Secret is invalid (code -11252)"): check apiKey and ' +
+        'apiSecret, and that the key is active and may read the account',
+      quietMs: 1_000,
+      maxAttempts: 5,
+    });
+  });
+
+  it('a refused timestamp is a clock problem retried with the normal backoff, not a rejected key', async () => {
+    const stale: NonceSource = { next: () => Date.now() - 10 * 60_000 };
+    const h = await start({ nonces: stale });
+    await until(() => h.logs.filter((l) => l.msg === 'upstream session ended').length >= 2, 'two retries');
+    expect(h.states.find(([s]) => s === 'reconnecting')?.[1]).toMatch(
+      /^VALR refused the request time \(HTTP 401 "Request timestamp is outside the accepted window \(code -401\)"\): a clock\/nonce problem — check this machine's clock; retrying in \d+ s$/,
     );
-    const attemptsAtFailure = h.nonces.length;
-    await sleep(1000);
-    // Auth retries wait 250–500 ms (±20 %) here: a handful of attempts in 1 s (WS and poll), never a hot loop.
-    expect(h.nonces.length - attemptsAtFailure).toBeLessThanOrEqual(8);
-    expect(lastState(h)).toBe('auth_failed');
-    h.control({ kind: 'restore' });
-    await waitFor(() => lastState(h) === 'live', 3000, 'live after restore');
+    expect(h.states.some(([s]) => s === 'auth_failed')).toBe(false);
+  });
+
+  it('a wrong stream path is an error reconnecting will not fix', async () => {
+    const h = await start({
+      endpoints: (sim) => ({
+        ...sim.endpoints,
+        ws: (sim.endpoints.ws ?? '').replace('/ws/account', '/ws/trade'),
+      }),
+    });
+    await expectFatal(h, 'VALR answered HTTP 404 "Not Found (code -404)": check endpoints.ws');
+  });
+
+  it('a 404 from the balances path is logged as a failure reconnecting will not fix', async () => {
+    const h = await start({
+      pollSeconds: 0.2,
+      endpoints: (sim) => ({ ...sim.endpoints, rest: `${sim.url}/x` }),
+    });
+    await expectFatalPoll(h, 'VALR answered HTTP 404 "Not Found (code -404)": check endpoints.rest');
   });
 
   it('publishes a malformed frame as raw text, which normalizes to an error', async () => {
-    const h = await harness({ pollSeconds: 60 });
-    await waitFor(() => marginUpdates(h) >= 1, 3000, 'data');
-    h.control({ kind: 'malformed' });
-    await waitFor(() => h.published.some((p) => typeof p.payload === 'string'), 3000, 'raw frame');
+    const h = await start();
+    await until(() => marginUpdates(h) >= 1, 'data');
+    h.sim.control({ kind: 'malformed' });
+    await until(() => h.published.some((p) => typeof p.payload === 'string'), 'a raw frame');
     const raw = h.published.find((p) => typeof p.payload === 'string');
     expect(raw?.channel).toBe('account');
     const outcome = valr.normalize('account', raw?.payload, ctx);
     expect(outcome.kind === 'error' && outcome.error.field).toBe('(message)');
-    expect(lastState(h)).toBe('live');
+    expect(h.lastState()).toBe('live');
   });
 
   it('a rate-limited balances poll does not change the account status', async () => {
-    const h = await harness({ pollSeconds: 0.1, upstream: { staleAfterMs: 1000, deadAfterMs: 2000 } });
-    await waitFor(() => lastState(h) === 'live', 3000, 'live');
-    h.control({ kind: 'http-error', status: 429, count: 1 });
-    await waitFor(
-      () => h.logs.some((l) => l.includes('poll failed') && l.includes('HTTP 429')),
-      3000,
-      'poll 429',
+    const h = await start({ pollSeconds: 0.1 });
+    await until(() => h.lastState() === 'live' && h.on('balances').length >= 1, 'live with balances');
+    h.sim.control({ kind: 'http-error', status: 429, count: 1 });
+    await until(
+      () => h.logText().some((l) => l.includes('poll failed') && l.includes('HTTP 429')),
+      'a rate-limited poll',
     );
-    expect(h.statuses.map((s) => s.state)).toEqual(['connecting', 'live']);
-    const log = h.logs.find((l) => l.includes('HTTP 429'));
-    expect(log).toContain('Rate limit exceeded');
+    expect(h.states.map(([s]) => s)).toEqual(['connecting', 'live']);
+    expect(h.logText().find((l) => l.includes('HTTP 429'))).toContain('Rate limit exceeded');
   });
 
-  it('an unknown secret fails auth from the start, and nothing secret reaches logs or statuses', async () => {
-    const h = await harness({ apiSecret: 'not-the-secret' });
-    await waitFor(() => lastState(h) === 'auth_failed', 3000, 'auth_failed');
-    await sleep(300);
-    const everything = JSON.stringify([h.logs, h.statuses]);
-    expect(everything).not.toContain('not-the-secret');
-    expect(everything).not.toContain(SECRET);
-    expect(everything).not.toMatch(/[0-9a-f]{128}/);
-    expect(h.logs.some((l) => l.includes('poll auth failed'))).toBe(true);
+  it('an unknown secret fails auth from the start, and no credential reaches logs or statuses', async () => {
+    const h = await start({ apiSecret: 'not-the-secret', pollSeconds: 0.2 });
+    await until(() => h.lastState() === 'auth_failed', 'auth_failed');
+    await until(() => h.logs.some((l) => l.msg === 'poll auth failed'), 'a refused poll');
+    expectNothingSecret(h, ['not-the-secret', SECRET, KEY], [/[0-9a-f]{128}/]);
   });
 
-  it('stops promptly and publishes nothing afterwards', async () => {
-    const h = await harness();
-    await waitFor(() => lastState(h) === 'live', 3000, 'live');
-    const started = Date.now();
-    await h.upstream.stop();
-    expect(Date.now() - started).toBeLessThan(1000);
-    const count = h.published.length;
-    await sleep(200);
-    expect(h.published.length).toBe(count);
+  it('stops, and publishes nothing afterwards', async () => {
+    const h = await start({ pollSeconds: 0.2 });
+    await until(() => h.lastState() === 'live', 'live');
+    await expectQuietAfterStop(h, h.stop);
+  });
+});
+
+describe('describeRefusal', () => {
+  const answer = (status: number, body: unknown) => httpAnswer(status, body);
+  it.each([
+    [401, { code: -11252, message: 'API Key or Secret is invalid' }, 'auth', 'VALR refused the credentials'],
+    [
+      401,
+      { code: -401, message: 'Request timestamp has already been used' },
+      'retry',
+      'a clock/nonce problem',
+    ],
+    [403, { code: -403, message: 'Sub-account not found' }, 'fatal', "check the account's subaccountId"],
+    [404, { code: -404, message: 'Not Found' }, 'fatal', 'check endpoints.rest'],
+    [429, { code: -429, message: 'Rate limit exceeded' }, 'retry', 'VALR rate limit reached (HTTP 429'],
+    [502, '<html>Bad gateway</html>', 'retry', 'VALR answered HTTP 502 "<html>Bad gateway</html>"'],
+  ])('HTTP %i %j', (status, body, kind, text) => {
+    const refusal = describeRefusal(answer(status, body), 'endpoints.rest');
+    expect(refusal.kind).toBe(kind);
+    expect(refusal.detail).toContain(text);
+  });
+
+  it('waits for the next minute after a 429 without Retry-After', () => {
+    const refusal = describeRefusal(
+      answer(429, { code: -429, message: 'Rate limit exceeded' }),
+      'endpoints.rest',
+    );
+    expect(refusal.kind === 'retry' && refusal.retryAfterMs).toBeGreaterThan(0);
+    expect(refusal.kind === 'retry' && refusal.retryAfterMs).toBeLessThanOrEqual(60_000);
   });
 });
 
 describe('valr server module', () => {
   it('declares credentials, secret fields and the demo account', () => {
     expect(server.id).toBe('valr');
-    expect(server.secretFields).toEqual(['apiSecret']);
+    expect(server.secretFields).toEqual(['apiKey', 'apiSecret']);
     expect(server.defaultEndpoints).toEqual({
       rest: 'https://api.valr.com',
       ws: 'wss://api.valr.com/ws/account',

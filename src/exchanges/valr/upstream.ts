@@ -1,22 +1,27 @@
 // One VALR account's session (proxy only): the account WebSocket, authenticated on the handshake with a fresh
 // timestamp and signature per attempt, subscribed to MARGIN_INFO and kept alive with PING; beside it a poll of
 // GET /v1/account/balances that publishes on the `balances` channel without driving the account's status.
-import type { IncomingMessage } from 'node:http';
-import { WebSocket, type RawData } from 'ws';
-import { HttpError, httpGet, retryAfterMs } from '../../proxy/http-client.ts';
+import { httpGet } from '../../proxy/http-client.ts';
 import {
+  classifyRefusal,
   combineUpstreams,
+  decodeFrame,
   pollingUpstream,
   reconnectingUpstream,
+  refusalEnd,
+  scaled,
+  wsSession,
   type BackoffOptions,
+  type HttpAnswer,
   type PollResult,
+  type Refusal,
   type SessionContext,
   type SessionEnd,
 } from '../../proxy/upstream-kit.ts';
 import type { Upstream, UpstreamDeps } from '../server-types.ts';
 import { VALR_BALANCES_PATH } from './index.ts';
 import { ACCOUNT_CHANNEL, BALANCES_CHANNEL } from './normalize.ts';
-import { credentialsOf, nonceKey, signValrRequest, wsHandshakeHeaders } from './sign.ts';
+import { credentialsOf, nextTimestamp, signValrRequest, wsHandshakeHeaders } from './sign.ts';
 
 /** Public endpoints. */
 export const VALR_REST = 'https://api.valr.com';
@@ -33,12 +38,16 @@ export interface ValrUpstreamOptions {
   deadAfterMs?: number;
   /** WebSocket opening handshake timeout (default 10 s; never below 1 s when scaled). */
   handshakeTimeoutMs?: number;
+  /**
+   * After subscribing, a connection that has not been refused within this long is live even before the first
+   * MARGIN_INFO (default 2 s), so a quiet account does not stay `connecting`.
+   */
+  liveGraceMs?: number;
   backoff?: Partial<BackoffOptions>;
 }
 
 const SUBSCRIBE = JSON.stringify({ type: 'SUBSCRIBE', subscriptions: [{ event: 'MARGIN_INFO' }] });
 const PING = JSON.stringify({ type: 'PING' });
-const MAX_ERROR_BODY = 4096;
 
 /** `{code, message}` error bodies; the exchange's message is shown to the trader (it never echoes credentials). */
 export function exchangeMessage(body: unknown, text: string): string {
@@ -52,115 +61,80 @@ export function exchangeMessage(body: unknown, text: string): string {
   return trimmed.length > 0 ? trimmed : 'no details';
 }
 
-function rawText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
-}
-
-function readBody(res: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = (): void => resolve(Buffer.concat(chunks).toString('utf8'));
-    res.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_ERROR_BODY) chunks.push(chunk);
-    });
-    res.on('end', done);
-    res.on('error', done);
-    res.on('close', done);
+/**
+ * How a refused request reads. A refused timestamp (stale, reused or from the future; VALR answers 401) is a
+ * clock problem retried with the normal backoff, not a rejected key; an unknown sub-account is a configuration
+ * error reconnecting will not fix.
+ */
+export function describeRefusal(answer: HttpAnswer, endpoint: 'endpoints.ws' | 'endpoints.rest'): Refusal {
+  return classifyRefusal(answer, {
+    exchange: 'VALR',
+    said: (a) => exchangeMessage(a.json, a.text),
+    authHint: 'check apiKey and apiSecret, and that the key is active and may read the account',
+    notFoundHint: `check ${endpoint}`,
+    special(refused, said) {
+      if ((refused.status === 400 || refused.status === 401) && /timestamp/i.test(said)) {
+        return {
+          kind: 'retry',
+          detail: `VALR refused the request time (HTTP ${refused.status} "${said}"): a clock/nonce problem — check this machine's clock`,
+        };
+      }
+      if ((refused.status === 401 || refused.status === 403) && /sub-?account/i.test(said)) {
+        return {
+          kind: 'fatal',
+          detail: `VALR refused the sub-account (HTTP ${refused.status} "${said}"): check the account's subaccountId`,
+        };
+      }
+      return undefined;
+    },
+    // VALR's counters reset at the start of each minute.
+    rateLimitWaitMs: () => 60_000 - (Date.now() % 60_000),
   });
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-/** What a refused handshake means: 401/403 is the key, 429 the rate limit, anything else an error. */
-async function refusedHandshake(res: IncomingMessage): Promise<SessionEnd> {
-  const status = res.statusCode ?? 0;
-  const text = await readBody(res);
-  const detail = exchangeMessage(parseJson(text), text);
-  if (status === 401 || status === 403) {
-    return { kind: 'auth', detail: `VALR refused the API key: ${detail} (HTTP ${status})` };
-  }
-  if (status === 429) return { kind: 'error', detail: `VALR rate limit reached (HTTP 429): ${detail}` };
-  return { kind: 'error', detail: `VALR refused the WebSocket (HTTP ${status}): ${detail}` };
+interface SessionSettings {
+  url: URL;
+  pingMs: number;
+  handshakeTimeoutMs: number;
+  liveGraceMs: number;
 }
 
 /** One connection of the account WebSocket, until it closes, fails or is aborted. */
 function accountSession(
   deps: UpstreamDeps,
   ctx: SessionContext,
-  settings: { url: URL; pingMs: number; handshakeTimeoutMs: number },
+  settings: SessionSettings,
 ): Promise<SessionEnd> {
-  return new Promise<SessionEnd>((resolve) => {
-    const credentials = credentialsOf(deps.account);
-    const timestamp = deps.nonces.next(nonceKey(deps.account));
-    const ws = new WebSocket(settings.url, {
-      headers: wsHandshakeHeaders(credentials, settings.url, timestamp),
-      handshakeTimeout: settings.handshakeTimeoutMs,
-      followRedirects: false,
-      maxPayload: 1 << 20,
-    });
-    let ping: ReturnType<typeof setInterval> | undefined;
-    let settled = false;
-    let authenticated = false;
-
-    const finish = (end: SessionEnd): void => {
-      if (settled) return;
-      settled = true;
-      if (ping) clearInterval(ping);
-      ctx.signal.removeEventListener('abort', onAbort);
-      ws.removeAllListeners('message');
-      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.terminate();
-      resolve(end);
-    };
-    const onAbort = (): void => finish({ kind: 'closed', detail: 'connection closed by the proxy' });
-    if (ctx.signal.aborted) return onAbort();
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-
-    ws.on('unexpected-response', (req, res) => {
-      void refusedHandshake(res).then((end) => {
-        finish(end);
-        req.destroy();
-      });
-    });
-    ws.on('open', () => {
-      ws.send(SUBSCRIBE);
-      ping = setInterval(() => {
-        if (ws.readyState === WebSocket.OPEN) ws.send(PING);
-      }, settings.pingMs);
-    });
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      const receivedAt = Date.now();
-      const text = rawText(data);
-      const json = isBinary ? undefined : parseJson(text);
+  const credentials = credentialsOf(deps.account);
+  let isLive = false;
+  const goLive = (): void => {
+    if (isLive) return;
+    isLive = true;
+    ctx.live();
+  };
+  return wsSession(ctx, {
+    url: settings.url,
+    headers: () => wsHandshakeHeaders(credentials, settings.url, nextTimestamp(credentials, deps.nonces)),
+    handshakeTimeoutMs: settings.handshakeTimeoutMs,
+    refused: (answer) => refusalEnd(describeRefusal(answer, 'endpoints.ws')),
+    opened(link) {
+      link.send(SUBSCRIBE);
+      link.every(settings.pingMs, () => link.send(PING));
+      // No refusal (a close) within the grace period: authenticated and subscribed.
+      link.after(settings.liveGraceMs, goLive);
+    },
+    message(text, _link, receivedAt) {
+      const json = decodeFrame(text);
       const type = typeof json === 'object' && json !== null && 'type' in json ? json.type : undefined;
-      if (type === 'PONG') {
-        ctx.alive();
-        return;
-      }
-      deps.publish(ACCOUNT_CHANNEL, json === undefined ? text : json, receivedAt);
-      if (type === 'AUTHENTICATED' || type === 'MARGIN_INFO') {
-        if (!authenticated) {
-          authenticated = true;
-          ctx.live();
-        } else ctx.alive();
-      } else ctx.alive();
-    });
-    ws.on('close', (code, reason) => {
-      const why = reason.toString('utf8').slice(0, 200);
-      finish({ kind: 'closed', detail: `VALR closed the connection (${code}${why ? `: ${why}` : ''})` });
-    });
-    ws.on('error', (err) => {
-      finish({ kind: 'error', detail: `VALR WebSocket error: ${err.message}` });
-    });
+      if (type === 'PONG') return goLive();
+      deps.publish(ACCOUNT_CHANNEL, json, receivedAt);
+      if (type === 'MARGIN_INFO') goLive();
+    },
+    closed: (code, reason) => ({
+      kind: 'closed',
+      detail: `VALR closed the connection (${code}${reason ? `: ${reason}` : ''})`,
+    }),
+    failed: (err) => ({ kind: 'error', detail: `VALR WebSocket error: ${err.message}` }),
   });
 }
 
@@ -168,46 +142,34 @@ function accountSession(
 async function pollBalances(deps: UpstreamDeps, signal: AbortSignal): Promise<PollResult> {
   const base = deps.account.endpoints.rest.replace(/\/+$/, '');
   const url = new URL(`${base}/${VALR_BALANCES_PATH}`);
+  const credentials = credentialsOf(deps.account);
   const headers = signValrRequest(
     { method: 'GET', url, body: '' },
-    credentialsOf(deps.account),
-    deps.nonces.next(nonceKey(deps.account)),
+    credentials,
+    nextTimestamp(credentials, deps.nonces),
   );
-  let result;
-  try {
-    result = await httpGet(url, headers, { signal });
-  } catch (err) {
-    return { kind: 'retry', detail: err instanceof HttpError ? err.message : 'VALR balances request failed' };
-  }
-  const receivedAt = Date.now();
+  const result = await httpGet(url, headers, { signal });
   if (result.status === 200) {
-    deps.publish(BALANCES_CHANNEL, result.json === undefined ? result.text : result.json, receivedAt);
+    deps.publish(BALANCES_CHANNEL, result.json === undefined ? result.text : result.json, Date.now());
     return { kind: 'ok' };
   }
-  const detail = `VALR balances: ${exchangeMessage(result.json, result.text)} (HTTP ${result.status})`;
-  if (result.status === 401 || result.status === 403) return { kind: 'auth', detail };
-  if (result.status === 429) {
-    // VALR's counters reset at the start of each minute.
-    const untilNextMinute = 60_000 - (receivedAt % 60_000);
-    return { kind: 'retry', detail, retryAfterMs: retryAfterMs(result.headers) ?? untilNextMinute };
-  }
-  return { kind: 'retry', detail };
+  return describeRefusal(result, 'endpoints.rest');
 }
 
 /** The account WebSocket (drives the status) combined with the balances poll (secondary). */
 export function createValrUpstream(deps: UpstreamDeps, options: ValrUpstreamOptions = {}): Upstream {
   const scale = options.timeScale ?? 1;
-  const url = new URL(deps.account.endpoints.ws ?? VALR_ACCOUNT_WS);
-  const settings = {
-    url,
-    pingMs: options.pingMs ?? Math.max(5, Math.round(25_000 * scale)),
-    handshakeTimeoutMs: options.handshakeTimeoutMs ?? Math.max(1_000, Math.round(10_000 * scale)),
+  const settings: SessionSettings = {
+    url: new URL(deps.account.endpoints.ws ?? VALR_ACCOUNT_WS),
+    pingMs: options.pingMs ?? scaled(25_000, scale),
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? Math.max(1_000, scaled(10_000, scale)),
+    liveGraceMs: options.liveGraceMs ?? scaled(2_000, scale),
   };
   const stream = reconnectingUpstream({
     deps,
     session: (ctx) => accountSession(deps, ctx, settings),
-    staleAfterMs: options.staleAfterMs ?? Math.max(10, Math.round(15_000 * scale)),
-    deadAfterMs: options.deadAfterMs ?? Math.max(20, Math.round(30_000 * scale)),
+    staleAfterMs: options.staleAfterMs ?? Math.max(10, scaled(15_000, scale)),
+    deadAfterMs: options.deadAfterMs ?? Math.max(20, scaled(30_000, scale)),
     backoff: options.backoff,
   });
   const balances = pollingUpstream({

@@ -1,6 +1,6 @@
 // VALR wire messages, validated at the edge. Browser-safe: no IO, no node modules.
 import { z } from 'zod';
-import { decimalString, describe } from '../wire-kit.ts';
+import { arrayOf, decimalString, describe, textString } from '../wire-kit.ts';
 
 /**
  * A JSON number that must be finite. VALR sends exactly one number among the margin figures,
@@ -15,7 +15,7 @@ export const finiteNumber = z.number({
 
 /** Any message on the account WebSocket: only `type` is needed to decide what it is. */
 export const accountEnvelope = z.object({
-  type: z.string({ error: (issue) => `expected the message type as a string, got ${describe(issue.input)}` }),
+  type: textString('the message type as a string', { allowEmpty: true }),
 });
 export type AccountEnvelope = z.infer<typeof accountEnvelope>;
 
@@ -26,9 +26,7 @@ export const marginInfoData = z.object({
   initialMarginFraction: decimalString,
   totalLeveragedExposureInReference: decimalString,
   collateralizedBalancesInReference: decimalString,
-  referenceCurrency: z
-    .string({ error: (issue) => `expected a currency code, got ${describe(issue.input)}` })
-    .min(1, { error: 'expected a currency code, got an empty string' }),
+  referenceCurrency: textString('a currency code'),
   initialRequiredInReference: decimalString,
   availableInReference: decimalString,
   maintenanceMarginFraction: decimalString,
@@ -50,14 +48,12 @@ export type MarginInfoMessage = z.infer<typeof marginInfoMessage>;
 
 /** One row of `GET /v1/account/balances`. The lending/borrowing fields are absent on some accounts. */
 export const balanceRow = z.object({
-  currency: z
-    .string({ error: (issue) => `expected a currency code, got ${describe(issue.input)}` })
-    .min(1, { error: 'expected a currency code, got an empty string' }),
+  currency: textString('a currency code'),
   available: decimalString,
   reserved: decimalString,
   /** Can be negative when the currency is borrowed. */
   total: decimalString,
-  updatedAt: z.string({ error: (issue) => `expected a timestamp string, got ${describe(issue.input)}` }),
+  updatedAt: textString('a timestamp string', { allowEmpty: true }),
   lendReserved: decimalString.optional(),
   borrowReserved: decimalString.optional(),
   borrowedAmount: decimalString.optional(),
@@ -65,7 +61,5 @@ export const balanceRow = z.object({
 export type BalanceRow = z.infer<typeof balanceRow>;
 
 /** The whole `GET /v1/account/balances` response. */
-export const balancesResponse = z.array(balanceRow, {
-  error: (issue) => `expected an array of balances, got ${describe(issue.input)}`,
-});
+export const balancesResponse = arrayOf(balanceRow, 'an array of balances');
 export type BalancesResponse = z.infer<typeof balancesResponse>;
