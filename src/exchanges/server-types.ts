@@ -125,6 +125,11 @@ export interface ExchangeServerModule {
   accountOptions: z.ZodRawShape;
   /** Signs a read-only REST request; returns the headers to send. */
   signRest(req: SignRequest, account: AccountConfig, nonces: NonceSource): Record<string, string>;
+  /**
+   * For exchanges that need signed requests to arrive in nonce order: runs `signAndSend` (which signs, sends and
+   * waits for the answer) exclusively per API key, after earlier signed requests of the same key were answered.
+   */
+  inSigningOrder?<T>(account: AccountConfig, signAndSend: () => Promise<T>, signal?: AbortSignal): Promise<T>;
   /** Credential values that must never leave the proxy (used for redaction); keys of `credentials`. */
   secretFields: readonly string[];
   createUpstream(deps: UpstreamDeps): Upstream;

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseRelayTarget } from './relay.ts';
 import { HARNESS_ACCOUNT, rawRequest, startHarness, type Harness } from './testing/harness.ts';
-import { FAKE_SECRET, SIGNATURE_HEADER } from './testing/fake-exchange.ts';
+import { catalogOf } from './exchanges.ts';
+import { FAKE_SECRET, fakeEntry, fakeServer, SIGNATURE_HEADER } from './testing/fake-exchange.ts';
 
 const base = `/api/accounts/${HARNESS_ACCOUNT}/rest`;
 
@@ -134,5 +135,33 @@ describe('REST relay on a real server', () => {
   it('logged nothing secret', () => {
     const all = h.logs.join('\n');
     expect(all).not.toContain(FAKE_SECRET);
+  });
+});
+
+describe('REST relay signing order', () => {
+  it("signs and sends inside the exchange's signing order when the exchange has one", async () => {
+    const order: string[] = [];
+    const ordered = {
+      ...fakeEntry,
+      server: {
+        ...fakeServer,
+        inSigningOrder: async <T>(_account: unknown, signAndSend: () => Promise<T>): Promise<T> => {
+          order.push('enter');
+          const result = await signAndSend();
+          order.push('leave');
+          return result;
+        },
+      },
+    };
+    const h = await startHarness({ catalog: catalogOf([ordered]) });
+    try {
+      const before = h.hits().length;
+      const res = await rawRequest(h.port, 'GET', `${base}/account/balances`);
+      expect(res.status).toBe(200);
+      expect(order).toEqual(['enter', 'leave']);
+      expect(h.hits().length).toBe(before + 1);
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -83,14 +83,23 @@ export function registerRelay(app: FastifyInstance, options: RelayOptions): void
     }
 
     const url = new URL(`${account.endpoints.rest}/${target.path}${target.query}`);
-    const headers = entry.server.signRest({ method: 'GET', url, body: '' }, account, options.nonces);
     const aborter = new AbortController();
     const onClose = (): void => {
       if (!reply.raw.writableFinished) aborter.abort();
     };
     reply.raw.on('close', onClose);
     try {
-      const result = await httpGet(url, headers, { ...options.http, maxBytes, signal: aborter.signal });
+      // Signed and sent in one step, in nonce order where the exchange needs it (BitoPro).
+      const signAndSend = async () => {
+        const signed = entry.server.signRest({ method: 'GET', url, body: '' }, account, options.nonces);
+        return {
+          headers: signed,
+          result: await httpGet(url, signed, { ...options.http, maxBytes, signal: aborter.signal }),
+        };
+      };
+      const { headers, result } = entry.server.inSigningOrder
+        ? await entry.server.inSigningOrder(account, signAndSend, aborter.signal)
+        : await signAndSend();
       if (result.status >= 300 && result.status < 400) {
         log.warn('upstream redirected; not followed', {
           accountId: account.id,

@@ -1,7 +1,7 @@
 // BitoPro's proxy-only half: credentials, request signing, the account's upstream, the simulator and the demo.
 import { z } from 'zod';
 import type { ExchangeServerModule } from '../server-types.ts';
-import { bitoproCredentials, signedHeaders } from './sign.ts';
+import { bitoproCredentials, inNonceOrder, signedHeaders } from './sign.ts';
 import { startBitoproSimulator } from './simulator.ts';
 import { DEFAULT_WS_URL, createBitoproUpstream } from './upstream.ts';
 
@@ -22,6 +22,9 @@ export const server: ExchangeServerModule = {
   accountOptions: {},
   // BitoPro signs neither the URL nor the method: only the {identity, nonce} payload.
   signRest: (_req, account, nonces) => signedHeaders(bitoproCredentials(account.credentials), nonces),
+  // BitoPro wants nonces to increase: the relay's signed reads queue behind the stream handshake and the poll.
+  inSigningOrder: (account, signAndSend, signal) =>
+    inNonceOrder(bitoproCredentials(account.credentials).apiKey, signAndSend, signal),
   // The key and the account e-mail are masked in logs too: they identify the account.
   secretFields: ['apiKey', 'apiSecret', 'identity'],
   createUpstream: (deps) => createBitoproUpstream(deps),
