@@ -151,16 +151,15 @@ function AccountDetail({ account }: { account: AccountInfo }) {
         )}
       </section>
 
-      <section aria-labelledby="history-heading" className="panel" data-testid="history">
-        <h3 id="history-heading">History</h3>
+      <div data-testid="history">
         <ErrorBoundary
           fallback={(error, reset) => <QueryProblem what="the history chart" error={error} onRetry={reset} />}
         >
-          <Suspense fallback={<p className="muted">Loading the history chart…</p>}>
+          <Suspense fallback={<p className="panel muted">Loading the history chart…</p>}>
             <LazyHistoryChart accountId={account.id} live={snapshot} />
           </Suspense>
         </ErrorBoundary>
-      </section>
+      </div>
 
       <AlertList accountId={account.id} />
 

@@ -16,7 +16,7 @@ import { RULE_WORDS, type Alert } from './protocol.ts';
 import { beep } from './sound.ts';
 
 /** How many alerts the banner lists before pointing to the alerts page. */
-const SHOWN = 4;
+const SHOWN = 3;
 
 function headline(alert: Alert): string {
   const rule = RULE_WORDS[alert.rule].name;

@@ -14,7 +14,7 @@ export function AlertList({ accountId }: { accountId?: string }) {
 
   return (
     <section className="panel" aria-labelledby="alert-list-title" data-testid="alert-list">
-      <h3 id="alert-list-title">History</h3>
+      <h3 id="alert-list-title">{accountId === undefined ? 'Alert history' : 'Alerts for this account'}</h3>
       {history.isPending && <p className="muted">Loading alerts…</p>}
       {history.isError && (
         <QueryProblem error={history.error} what="the alert history" onRetry={() => void history.refetch()} />
