@@ -9,7 +9,6 @@
 // DOM used: [data-testid="alert-banner"] (role=alert) > [data-testid="alert-banner-item"][data-account]
 // [data-rule][data-kind]; [data-testid="alert-list"] > [data-testid="alert-row"][data-account][data-rule]
 // [data-kind]; the rules form on /alerts ("Settings for", "Repeat the same alert at most every", "Save rules").
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +17,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { E2E_SIM_PORT_BASE } from '../playwright.config.ts';
 import { cardFor } from './selectors.ts';
+import { getJson, simControl, sleep, startProxy, type ProxyInstance } from './support.ts';
 
 /** Registry order: bitopro, bitso, b2prime, valr. */
 const VALR_INDEX = 3;
@@ -32,24 +32,6 @@ const INSIDE_MARGIN = '0.101';
 const LIQUIDATION = '0.04';
 /** Longer than VALR's 5 s push interval, so several samples arrive at a pinned level. */
 const SETTLE_MS = 6_000;
-
-/** Sends a fault-injection command to the simulator listening on `port`. */
-async function simControl(port: number, command: Record<string, unknown>): Promise<void> {
-  const response = await fetch(`http://127.0.0.1:${port}/__sim/control`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(command),
-  });
-  expect(response.ok, `simulator ${port} refused ${JSON.stringify(command)}`).toBe(true);
-}
-
-async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url);
-  expect(response.ok, `GET ${url}: HTTP ${response.status}`).toBe(true);
-  return (await response.json()) as T;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface WireAlert {
   id: string;
@@ -150,9 +132,8 @@ function startReceiver(): Promise<{ server: Server; port: number; received: Rece
 
 test.describe('alert webhooks', () => {
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
-  let proxy: ChildProcess;
+  let proxy: ProxyInstance | undefined;
   let dir: string;
-  let output = '';
 
   test.beforeAll(async () => {
     test.setTimeout(90_000);
@@ -169,48 +150,16 @@ test.describe('alert webhooks', () => {
       }),
     );
     // Demo accounts and simulators, plus the config file's `alerts` section.
-    proxy = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/proxy/cli.ts',
-        '--no-build',
-        '--demo',
-        '--config',
-        configFile,
-        '--port',
-        String(OWN_PORT),
-        '--seed',
-        '7',
-        '--simulator-port-base',
-        String(OWN_SIM_BASE),
-      ],
-      { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    proxy.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    proxy.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await expect
-      .poll(
-        async () => {
-          if (proxy.exitCode !== null) throw new Error(`the proxy exited:\n${output}`);
-          try {
-            return (await fetch(`${OWN_URL}/api/health`)).ok;
-          } catch {
-            return false;
-          }
-        },
-        { timeout: 60_000, message: 'the alert instance did not start' },
-      )
-      .toBe(true);
+    proxy = await startProxy({
+      port: OWN_PORT,
+      seed: 7,
+      simulatorPortBase: OWN_SIM_BASE,
+      args: ['--demo', '--config', configFile],
+    });
   });
 
   test.afterAll(async () => {
-    if (proxy && proxy.exitCode === null) {
-      const exited = new Promise((resolve) => proxy.once('exit', resolve));
-      proxy.kill('SIGTERM');
-      await exited;
-    }
+    await proxy?.stop();
     await new Promise((resolve) => receiver?.server.close(resolve));
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
