@@ -139,6 +139,25 @@ describe('applyUpdate', () => {
     expect(next.balances?.[0]?.net?.toString()).toBe('7.75');
     expect(next.balances?.[1]?.net?.toString()).toBe('5');
   });
+  it('never shows fewer decimals for a figure than it showed before', () => {
+    const first = applyUpdate(undefined, {
+      ...base,
+      risk: { ...base.risk!, totals: { currency: 'USDC', assets: dec('9999.20922925'), decimals: 8 } },
+      balances: [{ currency: 'USDC', total: dec('-6000.5'), decimals: 8 }],
+    });
+    const next = applyUpdate(first, {
+      ...base,
+      risk: { ...base.risk!, totals: { currency: 'USDC', assets: dec('9999.2092292'), decimals: 7 } },
+      balances: [{ currency: 'USDC', total: dec('-6000'), decimals: 0 }],
+    });
+    expect(next.totals?.decimals).toBe(8);
+    expect(next.balances?.[0]?.decimals).toBe(8);
+    const other = applyUpdate(next, {
+      ...base,
+      risk: { ...base.risk!, totals: { currency: 'USD', assets: dec('1.5'), decimals: 1 } },
+    });
+    expect(other.totals?.decimals).toBe(1);
+  });
   it('replaces balances on a full update', () => {
     const first = applyUpdate(undefined, base);
     const next = applyUpdate(first, { ...base, balances: [{ currency: 'ETH', net: dec('1'), decimals: 0 }] });

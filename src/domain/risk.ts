@@ -9,6 +9,7 @@ import type {
   MarginSnapshot,
   RiskZone,
   ThresholdOverrides,
+  Totals,
 } from './model.ts';
 
 const BAND_ORDER: readonly BandKind[] = ['takeover', 'liquidation', 'caution'];
@@ -98,6 +99,23 @@ function mergeBalances(
   return [...byCurrency.values()];
 }
 
+// Exchanges that write amounts without trailing zeros ("6000", then "5999.5") would make figures change width
+// from one message to the next; the number of decimals shown for a figure only grows.
+function stickyTotals(prev: Totals | null, next: Totals): Totals {
+  return prev && prev.currency === next.currency && prev.decimals > next.decimals
+    ? { ...next, decimals: prev.decimals }
+    : next;
+}
+
+function stickyBalances(prev: readonly CurrencyBalance[] | null, next: CurrencyBalance[]): CurrencyBalance[] {
+  if (!prev) return next;
+  const before = new Map(prev.map((b) => [b.currency, b.decimals]));
+  return next.map((row) => {
+    const decimals = before.get(row.currency);
+    return decimals !== undefined && decimals > row.decimals ? { ...row, decimals } : row;
+  });
+}
+
 /** Folds one message's update into the account's snapshot (pure; returns a new object). */
 export function applyUpdate(prev: MarginSnapshot | undefined, update: AccountUpdate): MarginSnapshot {
   const base: MarginSnapshot = prev ?? {
@@ -127,11 +145,11 @@ export function applyUpdate(prev: MarginSnapshot | undefined, update: AccountUpd
     bands,
     zone: zoneOf(level, bands),
     cushion: cushionOf(level, bands),
-    totals: risk?.totals ?? base.totals,
+    totals: risk?.totals ? stickyTotals(base.totals, risk.totals) : base.totals,
     balances: update.balances
       ? update.balancesMode === 'merge'
         ? mergeBalances(base.balances, update.balances)
-        : update.balances
+        : stickyBalances(base.balances, update.balances)
       : base.balances,
     details: mergeDetails(base.details, update.details),
     warnings: Object.values(channelWarnings).flat(),
