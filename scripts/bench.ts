@@ -1,5 +1,6 @@
 // `npm run bench`: runs every benchmark module in turn and prints its figures. `npm run bench -- history` runs
 // only the named ones. A bench module exports `name` and `run(print)`; add new ones to BENCHES.
+import * as browser from './bench-browser.ts';
 import * as history from './bench-history.ts';
 
 interface BenchModule {
@@ -7,7 +8,7 @@ interface BenchModule {
   run(print: (line: string) => void): Promise<void>;
 }
 
-const BENCHES: readonly BenchModule[] = [history];
+const BENCHES: readonly BenchModule[] = [history, browser];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

@@ -20,7 +20,10 @@ export function CushionBar({ cushion, zone }: { cushion: Dec | null; zone: RiskZ
       </div>
       <div className="cushion__track" aria-hidden="true">
         {cushion !== null && cushion.gt(0) && (
-          <div className={`cushion__fill zone-fill-${zone}`} style={{ width: `${barWidth(cushion)}%` }} />
+          <div
+            className={`cushion__fill zone-fill-${zone}`}
+            style={{ transform: `scaleX(${barWidth(cushion) / 100})` }}
+          />
         )}
       </div>
     </div>

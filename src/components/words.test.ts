@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAge, formatUtc, freshnessWords } from './words.ts';
+import { formatAge, formatLocalTime, formatUtc, freshnessWords } from './words.ts';
 
 describe('formatAge', () => {
   it.each([
@@ -15,6 +15,22 @@ describe('formatAge', () => {
     [-5_000, '0 s'],
   ])('%i ms → %s', (ms, text) => {
     expect(formatAge(ms)).toBe(text);
+  });
+});
+
+describe('formatLocalTime', () => {
+  const today = new Date(2026, 10, 21, 12, 0, 0);
+  it.each([
+    ['earlier today', new Date(2026, 10, 21, 5, 47, 3), 'time'],
+    ['just before midnight today', new Date(2026, 10, 21, 23, 59, 59), 'time'],
+    ['yesterday', new Date(2026, 10, 20, 23, 59, 59), 'date and time'],
+    ['the same day a year ago', new Date(2025, 10, 21, 5, 47, 3), 'date and time'],
+  ] as const)('%s: %s, as the browser writes it', (_, at, shown) => {
+    const expected =
+      shown === 'time'
+        ? at.toLocaleTimeString(undefined, { hour12: false })
+        : at.toLocaleString(undefined, { hour12: false });
+    expect(formatLocalTime(at.getTime(), today)).toBe(expected);
   });
 });
 

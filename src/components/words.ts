@@ -32,13 +32,25 @@ export function formatAge(ms: number): string {
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
+// Built once: Date#toLocaleTimeString with options builds a new formatter on every call (~0.15 ms in Chromium),
+// and every "updated 3 s ago" re-renders with each message. Same fields as toLocaleTimeString/toLocaleString.
+const TIME_OPTIONS = { hour: 'numeric', minute: 'numeric', second: 'numeric', hour12: false } as const;
+const localTime = new Intl.DateTimeFormat(undefined, TIME_OPTIONS);
+const localDateTime = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+  ...TIME_OPTIONS,
+});
+
 /** A moment as local time ("14:03:27", with the date when not today). */
 export function formatLocalTime(ms: number, today: Date = new Date()): string {
   const d = new Date(ms);
-  const sameDay = d.toDateString() === today.toDateString();
-  return sameDay
-    ? d.toLocaleTimeString(undefined, { hour12: false })
-    : d.toLocaleString(undefined, { hour12: false });
+  const sameDay =
+    d.getFullYear() === today.getFullYear() &&
+    d.getMonth() === today.getMonth() &&
+    d.getDate() === today.getDate();
+  return sameDay ? localTime.format(d) : localDateTime.format(d);
 }
 
 /** A moment in UTC for tooltips ("2026-11-21 05:47:03 UTC"). */

@@ -1,12 +1,27 @@
 // @vitest-environment jsdom
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { renderHook, waitFor } from '@testing-library/react';
+import { act, renderHook, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { T0, bucket, history } from '../components/history/fixtures.ts';
-import { HistoryHttpError, fetchHistory, historyKeys, historyUrl, useHistory } from './useHistory.ts';
+import { PROFILE, T0, bucket, history } from '../components/history/fixtures.ts';
+import type { HistoryData } from '../components/history/model.ts';
+import { dec } from '../domain/decimal.ts';
+import type { Band, MarginSnapshot } from '../domain/model.ts';
+import { cushionOf, zoneOf } from '../domain/risk.ts';
+import {
+  HistoryHttpError,
+  LIVE_APPEND_MS,
+  fetchHistory,
+  historyKeys,
+  historyUrl,
+  useHistory,
+  useLiveHistory,
+} from './useHistory.ts';
 
-afterEach(() => vi.unstubAllGlobals());
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+});
 
 describe('historyKeys', () => {
   it('nests range keys under the account and everything under history', () => {
@@ -88,5 +103,83 @@ describe('useHistory', () => {
     await waitFor(() => expect(result.current.isError).toBe(true));
     expect(fetchMock).toHaveBeenCalledOnce();
     expect(result.current.error?.message).toBe('history: unknown account "x" (HTTP 404)');
+  });
+});
+
+describe('useLiveHistory', () => {
+  const BANDS: Band[] = PROFILE.bands.map((b) => ({ ...b, threshold: dec(b.threshold) }));
+  const RANGE = { kind: 'preset', preset: '24h' } as const;
+  const keyOf = (accountId: string) => historyKeys.range(accountId, RANGE, 96);
+
+  function snapshot(accountId: string, time: number, text: string): MarginSnapshot {
+    const level = { kind: 'value' as const, value: dec(text), text };
+    return {
+      accountId,
+      exchange: 'valr',
+      time,
+      level,
+      unit: PROFILE.unit,
+      bands: BANDS,
+      zone: zoneOf(level, BANDS),
+      cushion: cushionOf(level, BANDS),
+      totals: null,
+      balances: null,
+      details: [],
+      warnings: [],
+    };
+  }
+
+  interface Live {
+    a: MarginSnapshot | null;
+    b: MarginSnapshot | null;
+  }
+
+  function setup() {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const client = new QueryClient();
+    for (const id of ['a', 'b']) {
+      client.setQueryData(keyOf(id), history([bucket(T0, '2.4000')], { accountId: id }));
+    }
+    const wrapper = ({ children }: { children: ReactNode }) => (
+      <QueryClientProvider client={client}>{children}</QueryClientProvider>
+    );
+    const nothingYet: Live = { a: null, b: null };
+    const hook = renderHook(
+      ({ a, b }: Live) => {
+        useLiveHistory('a', RANGE, 96, a);
+        useLiveHistory('b', RANGE, 96, b);
+      },
+      { wrapper, initialProps: nothingYet },
+    );
+    const lastLevels = () =>
+      ['a', 'b'].map((id) => client.getQueryData<HistoryData>(keyOf(id))?.buckets.at(-1)?.last.text);
+    return { hook, lastLevels };
+  }
+
+  it('folds the snapshots of every account on one shared timer, LIVE_APPEND_MS after the first', async () => {
+    const { hook, lastLevels } = setup();
+    hook.rerender({ a: snapshot('a', T0 + 600_000, '1.9000'), b: null });
+    await act(async () => {
+      vi.advanceTimersByTime(400);
+    });
+    hook.rerender({ a: snapshot('a', T0 + 600_000, '1.9000'), b: snapshot('b', T0 + 600_400, '1.8000') });
+    await act(async () => {
+      vi.advanceTimersByTime(LIVE_APPEND_MS - 401);
+    });
+    expect(lastLevels()).toEqual(['2.4000', '2.4000']);
+    await act(async () => {
+      vi.advanceTimersByTime(1);
+    });
+    expect(lastLevels()).toEqual(['1.9000', '1.8000']);
+  });
+
+  it('drops what is waiting when the charts go away', async () => {
+    const { hook, lastLevels } = setup();
+    hook.rerender({ a: snapshot('a', T0 + 600_000, '1.9000'), b: snapshot('b', T0 + 600_000, '1.8000') });
+    hook.unmount();
+    await act(async () => {
+      vi.advanceTimersByTime(LIVE_APPEND_MS);
+    });
+    expect(lastLevels()).toEqual(['2.4000', '2.4000']);
   });
 });

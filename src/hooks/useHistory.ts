@@ -1,6 +1,12 @@
 // The recorded margin history of an account (GET /api/accounts/:id/history) through react-query, and live
 // snapshots from the stream folded into the cached history without refetching.
-import { keepPreviousData, useQuery, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
+import {
+  keepPreviousData,
+  notifyManager,
+  useQuery,
+  useQueryClient,
+  type UseQueryResult,
+} from '@tanstack/react-query';
 import { useEffect, useMemo, useRef } from 'react';
 import {
   PRESET_SPAN_MS,
@@ -111,6 +117,32 @@ export function useHistory(
 /** Live snapshots are folded into the cached history at most this often (charts redraw a few times a second at most). */
 export const LIVE_APPEND_MS = 1000;
 
+// Every mounted chart and sparkline folds on one shared timer, inside one react-query notification batch, so a
+// page of fifty cards redraws its sparklines in one React commit per LIVE_APPEND_MS rather than one per card.
+const dueFolds = new Set<() => void>();
+let foldTimer: ReturnType<typeof setTimeout> | null = null;
+
+function runDueFolds(): void {
+  foldTimer = null;
+  const folds = [...dueFolds];
+  dueFolds.clear();
+  notifyManager.batch(() => folds.forEach((fold) => fold()));
+}
+
+/** Runs `fold` with every other fold due, LIVE_APPEND_MS after the first of them was scheduled. */
+function scheduleFold(fold: () => void): void {
+  dueFolds.add(fold);
+  foldTimer ??= setTimeout(runDueFolds, LIVE_APPEND_MS);
+}
+
+function cancelFold(fold: () => void): void {
+  dueFolds.delete(fold);
+  if (dueFolds.size === 0 && foldTimer !== null) {
+    clearTimeout(foldTimer);
+    foldTimer = null;
+  }
+}
+
 /**
  * Appends each new `live` snapshot of the account to the cached history of a preset range, without refetching.
  * Every snapshot seen is kept until the next fold, so a brief dip between two redraws is not lost.
@@ -129,13 +161,13 @@ export function useLiveHistory(
     [accountId, preset, limit],
   );
   const pending = useRef<MarginSnapshot[]>([]);
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const scheduled = useRef<(() => void) | null>(null);
 
   useEffect(() => {
     pending.current = [];
     return () => {
-      if (timer.current !== null) clearTimeout(timer.current);
-      timer.current = null;
+      if (scheduled.current !== null) cancelFold(scheduled.current);
+      scheduled.current = null;
       pending.current = [];
     };
   }, [key]);
@@ -143,15 +175,17 @@ export function useLiveHistory(
   useEffect(() => {
     if (!live || key === null || preset === null || live.accountId !== accountId) return;
     pending.current.push(live);
-    if (timer.current !== null) return;
-    timer.current = setTimeout(() => {
-      timer.current = null;
+    if (scheduled.current !== null) return;
+    const fold = (): void => {
+      scheduled.current = null;
       const batch = pending.current;
       pending.current = [];
       client.setQueryData<HistoryData>(key, (old) =>
         old ? appendLive(old, batch, PRESET_SPAN_MS[preset]) : old,
       );
-    }, LIVE_APPEND_MS);
+    };
+    scheduled.current = fold;
+    scheduleFold(fold);
   }, [live, key, preset, accountId, client]);
 }
 
