@@ -68,7 +68,7 @@ describe('parseConfig: happy path and defaults', () => {
         host: '0.0.0.0',
         port: 8080,
         allowedOrigins: ['https://dash.example.com'],
-        accessToken: 'a-long-enough-token-1234',
+        accessToken: 'example-access-token-1234',
       },
       history: { path: '/var/mw/h.sqlite', retentionDays: 30 },
       alerts: {
@@ -82,7 +82,7 @@ describe('parseConfig: happy path and defaults', () => {
       host: '0.0.0.0',
       port: 8080,
       allowedOrigins: ['https://dash.example.com'],
-      accessToken: 'a-long-enough-token-1234',
+      accessToken: 'example-access-token-1234',
     });
     expect(config.history).toEqual({ path: '/var/mw/h.sqlite', retentionDays: 30 });
     expect(config.alerts.webhooks).toEqual([
@@ -344,20 +344,20 @@ describe('helpers', () => {
 
   it('configSecrets adds the access token and webhook URLs', () => {
     const config = parse({
-      server: { accessToken: 'a-long-enough-token-1234' },
+      server: { accessToken: 'example-access-token-1234' },
       alerts: { webhooks: [{ url: 'https://hooks.slack.example/T000/B000/XXXX' }] },
       accounts: [account()],
     });
     expect(configSecrets(config, catalog)).toEqual([
       'env-secret-value-123',
-      'a-long-enough-token-1234',
+      'example-access-token-1234',
       'https://hooks.slack.example/T000/B000/XXXX',
     ]);
   });
 });
 
 describe('parseConfig with the four real exchanges', () => {
-  it('accepts the ARCHITECTURE §4 example', async () => {
+  it('accepts the README's example config', async () => {
     const real = await loadExchangeCatalog();
     const environment = {
       MW_TOKEN: 'token-for-tests-only-123',

@@ -1,4 +1,4 @@
-// The JSON config file (ARCHITECTURE §4): `${NAME}` substitution from the environment, strict validation with
+// The JSON config file (README, Configuration): `${NAME}` substitution from the environment, strict validation with
 // readable paths, per-exchange credentials and account options, and defaults from the exchange modules.
 import { alertRulesConfigSchema, unknownAccountIds, type AlertRulesConfig } from './alerts/rules.ts';
 import { readFileSync } from 'node:fs';

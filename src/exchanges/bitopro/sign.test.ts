@@ -12,7 +12,7 @@ import {
   signedHeaders,
 } from './sign.ts';
 
-// Published vectors (/work/shared/exchanges.md §1.2): secret "bitopro".
+// Published vectors (BitoPro API docs, authentication section): secret "bitopro".
 const vectors = [
   {
     name: 'README example (hcmlinj@gmail.com)',

@@ -12,7 +12,8 @@ import {
 
 // Published vectors: bitso-node-api's signing test (key 1234567890, nonce 200) and the margin vectors
 // computed from xiam/bitso-go's test inputs (secret "tsecret", nonce 1731349200123456789).
-const NODE_SECRET = '0ysRO2hUvpWBXDAcIq77F1ZG5IqUQjAP';
+// The secret of bitso-node-api's published signing test (public test vector, not a credential).
+const NODE_SECRET = '0ysRO2hUvpWBXDAcIq77F1ZG5IqUQjAP'; // published test vector
 const MARGIN_SECRET = 'tsecret';
 const MARGIN_NONCE = '1731349200123456789';
 

@@ -11,10 +11,11 @@ import {
   wsHandshakeHeaders,
 } from './sign.ts';
 
-// Published VALR documentation test vectors (exchanges.md §4.2).
-const DOC_SECRET = '4961b74efac86b25cce8fbe4c9811c4c7a787b7a5996660afcc2e287ad864363';
+// Published VALR documentation test vectors (the API docs' signing examples).
+// The secret of VALR's published signing example (public documentation test vector, not a credential).
+const DOC_SECRET = '4961b74efac86b25cce8fbe4c9811c4c7a787b7a5996660afcc2e287ad864363'; // published test vector
 
-describe('valrSignature: every vector in exchanges.md §4.2', () => {
+describe('valrSignature: every published signing vector', () => {
   it.each([
     {
       name: 'doc: GET /v1/account/balances',
