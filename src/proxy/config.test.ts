@@ -357,7 +357,7 @@ describe('helpers', () => {
 });
 
 describe('parseConfig with the four real exchanges', () => {
-  it('accepts the README's example config', async () => {
+  it("accepts the README's example config", async () => {
     const real = await loadExchangeCatalog();
     const environment = {
       MW_TOKEN: 'token-for-tests-only-123',
