@@ -11,9 +11,11 @@ import {
   type HistoryData,
 } from '../src/components/history/model.ts';
 import { Dec } from '../src/domain/decimal.ts';
+import { exchangeById } from '../src/exchanges/registry.ts';
+import { MessageReader } from '../src/proxy/accounts.ts';
 import { openTemporaryHistory, type HistoryDb } from '../src/proxy/history/db.ts';
 import { createReader } from '../src/proxy/history/query.ts';
-import { createRecorder, normalizersFor } from '../src/proxy/history/recorder.ts';
+import { createRecorder, intervalsFor } from '../src/proxy/history/recorder.ts';
 import { levelOf, snapshotAt } from '../src/proxy/history/testkit.ts';
 
 /** What the runner needs of a bench module. */
@@ -71,7 +73,7 @@ function benchMessages(print: Print, count: number): void {
   try {
     const recorder = createRecorder({
       db: history,
-      normalizeFor: normalizersFor(accounts.map((id) => ({ id, exchange: 'valr' }))),
+      intervalFor: intervalsFor(accounts.map((id) => ({ id, exchange: 'valr' }))),
       flushMs: 0,
       pruneEveryMs: 0,
     });
@@ -81,13 +83,12 @@ function benchMessages(print: Print, count: number): void {
     }));
     const t0 = 1_750_000_000_000;
     const start = performance.now();
+    const reader = new MessageReader(exchangeById);
     for (let i = 0; i < count; i += 1) {
-      recorder.record(
-        accounts[i % accounts.length] ?? 'valr-a',
-        'account',
-        payloads[i % payloads.length],
-        t0 + i * 10,
-      );
+      const account = { id: accounts[i % accounts.length] ?? 'valr-a', exchange: 'valr' };
+      const receivedAt = t0 + i * 10;
+      const reading = reader.read(account, 'account', payloads[i % payloads.length], receivedAt);
+      recorder.record({ account, receivedAt, ...reading });
     }
     recorder.flush();
     const seconds = (performance.now() - start) / 1000;
@@ -115,7 +116,6 @@ function loadMillion(print: Print, count: number): Loaded {
   const history = openTemporaryHistory();
   const recorder = createRecorder({
     db: history,
-    normalizeFor: () => undefined,
     flushMs: 0,
     pruneEveryMs: 0,
   });

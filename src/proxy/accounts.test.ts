@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dec } from '../domain/decimal.ts';
 import type { AccountConfig, ExchangeServerModule, UpstreamDeps } from '../exchanges/server-types.ts';
+import type { ExchangeModule, ParseOutcome } from '../exchanges/types.ts';
 import { AccountManager, type AccountMessage } from './accounts.ts';
 import { catalogOf } from './exchanges.ts';
 import { StreamHub, type HubSocket } from './hub.ts';
@@ -21,7 +22,11 @@ function account(id: string, extra: Partial<AccountConfig> = {}): AccountConfig 
   };
 }
 
-function setup(createUpstream: ExchangeServerModule['createUpstream']) {
+function setup(
+  createUpstream: ExchangeServerModule['createUpstream'],
+  normalize: ExchangeModule['normalize'] = (channel, payload, ctx) =>
+    fakeBrowser.normalize(channel, payload, ctx),
+) {
   const lines: string[] = [];
   const log = createLogger({
     redactor: new Redactor(['very-secret']),
@@ -35,7 +40,7 @@ function setup(createUpstream: ExchangeServerModule['createUpstream']) {
       account('a', { thresholds: { marginCall: dec('1.50'), liquidation: dec('1.1') } }),
       account('b'),
     ],
-    catalog: catalogOf([{ id: FAKE_ID, browser: fakeBrowser, server }]),
+    catalog: catalogOf([{ id: FAKE_ID, browser: { ...fakeBrowser, normalize }, server }]),
     hub,
     log,
     nonces: memoryNonceSource(),
@@ -142,6 +147,77 @@ describe('AccountManager', () => {
       at: 100,
     });
     expect(lines.join('\n')).not.toContain('very-secret');
+  });
+});
+
+/**
+ * A parser for the tests: `{level}` on "risk" is a level update, `{cash}` on "balances" an update without a
+ * level, "ping" is ignored, the text "boom" makes it throw, anything else is rejected.
+ */
+function normalizeForTest(channel: string, payload: unknown, ctx: { accountId: string; receivedAt: number }) {
+  if (payload === 'boom') throw new Error('parser bug');
+  if (payload === 'ping') return { kind: 'ignored', reason: 'keep-alive' } satisfies ParseOutcome;
+  const body = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<string, unknown>;
+  const base = { accountId: ctx.accountId, exchange: FAKE_ID, channel, time: ctx.receivedAt };
+  if (channel === 'risk' && typeof body.level === 'string') {
+    const level = { kind: 'value' as const, value: dec(body.level), text: body.level };
+    const risk = { level, unit: fakeBrowser.unit, bands: [] };
+    return { kind: 'update', update: { ...base, risk } } satisfies ParseOutcome;
+  }
+  if (channel === 'balances' && typeof body.cash === 'string') {
+    const balances = [{ currency: 'USD', total: dec(body.cash), decimals: 2 }];
+    return { kind: 'update', update: { ...base, balances } } satisfies ParseOutcome;
+  }
+  return {
+    kind: 'error',
+    error: { exchange: FAKE_ID, channel, field: 'level', message: 'missing' },
+  } satisfies ParseOutcome;
+}
+
+describe('AccountManager reads each message once', () => {
+  it('hands hooks the outcome, the folded snapshot and whether a level came; replays only good updates', () => {
+    let publish: UpstreamDeps['publish'] = () => {};
+    const { manager, hub, lines } = setup((d) => {
+      if (d.account.id === 'a') publish = (channel, payload) => d.publish(channel, payload);
+      return { start: () => {}, stop: async () => {} };
+    }, normalizeForTest);
+    const seen: AccountMessage[] = [];
+    manager.onMessage((m) => seen.push(m));
+    manager.start();
+    publish('risk', { level: '1.45' });
+    publish('balances', { cash: '12.50' });
+    publish('risk', { nope: 1 });
+    publish('risk', 'ping');
+    publish('balances', 'boom');
+
+    expect(
+      seen.map((m) => [
+        m.outcome.kind,
+        m.carriesLevel,
+        m.snapshot?.level?.text,
+        m.snapshot?.balances?.map((b) => b.total?.toFixed(2)),
+      ]),
+    ).toEqual([
+      ['update', true, '1.45', undefined],
+      ['update', false, '1.45', ['12.50']],
+      ['error', false, '1.45', ['12.50']],
+      ['ignored', false, '1.45', ['12.50']],
+      ['error', false, '1.45', ['12.50']],
+    ]);
+    expect(seen[4]?.outcome).toMatchObject({ kind: 'error', error: { message: 'unreadable: parser bug' } });
+    expect(lines.join('\n')).toContain('reading a message failed');
+
+    // A tab that connects now gets the last good message of each channel, not the rejected or ignored ones.
+    const late = socket();
+    hub.attach(late);
+    const replayed = late.sent
+      .map((t) => JSON.parse(t) as { type: string; channel?: string; payload?: unknown })
+      .filter((f) => f.type === 'message')
+      .map((f) => [f.channel, f.payload]);
+    expect(replayed).toEqual([
+      ['risk', { level: '1.45' }],
+      ['balances', { cash: '12.50' }],
+    ]);
   });
 });
 

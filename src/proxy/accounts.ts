@@ -1,13 +1,36 @@
-// One upstream session per configured account, wired to the stream hub and to any message subscribers
-// (the history recorder). Shared by every browser tab.
-import type { ThresholdOverrides } from '../domain/model.ts';
-import type { AccountConfig, NonceSource, Upstream, UpstreamState } from '../exchanges/server-types.ts';
+// One upstream session per configured account, wired to the stream hub and to any message subscribers (history
+// and alerts). Each wire message is read once here: normalized with the exchange's own parser and folded into the
+// account's snapshot, so every subscriber sees the same reading. Shared by every browser tab.
+import type { MarginSnapshot, ThresholdOverrides } from '../domain/model.ts';
+import { applyUpdate } from '../domain/risk.ts';
+import type {
+  AccountConfig,
+  Logger,
+  NonceSource,
+  Upstream,
+  UpstreamState,
+} from '../exchanges/server-types.ts';
+import type { ExchangeModule, ParseOutcome } from '../exchanges/types.ts';
 import type { ExchangeCatalog } from './exchanges.ts';
 import type { StreamHub } from './hub.ts';
 import type { ProxyLogger } from './log.ts';
 
-/** One wire message from an account's upstream. */
-export interface AccountMessage {
+/** What one wire message says, read once: the parser's outcome and the account's snapshot after it. */
+export interface MessageReading {
+  /** The exchange module's normalize outcome (a normalize that throws reads as an `error`). */
+  outcome: ParseOutcome;
+  /** The account's snapshot with every update so far folded in, this one included; undefined before the first. */
+  snapshot: MarginSnapshot | undefined;
+  /**
+   * True when the message carried margin figures (a level). Only such messages count as fresh data: they reset
+   * the alert rules' stale clock and the history's outage and heartbeat clocks. An update with balances only
+   * (VALR's balances poll, BitoPro's REST balances) refreshes the snapshot but says nothing about the level.
+   */
+  carriesLevel: boolean;
+}
+
+/** One wire message from an account's upstream, with its reading. */
+export interface AccountMessage extends MessageReading {
   account: AccountConfig;
   channel: string;
   /** The JSON-decoded wire message, or its raw text. */
@@ -30,6 +53,59 @@ export interface AccountSummary {
   thresholds?: { marginCall?: string; liquidation?: string; takeover?: string };
   status: { state: UpstreamState; detail?: string; at: number };
   pollSeconds: number;
+}
+
+/** What the reader needs of an account. */
+export type ReadAccount = Pick<AccountConfig, 'id' | 'exchange' | 'thresholds'>;
+
+/**
+ * Reads wire messages: normalizes each with its account's exchange module and folds updates into that account's
+ * snapshot (applyUpdate). Never throws; a normalize that throws is logged and reads as a rejected message.
+ */
+export class MessageReader {
+  private readonly snapshots = new Map<string, MarginSnapshot>();
+
+  constructor(
+    private readonly moduleOf: (exchange: string) => Pick<ExchangeModule, 'normalize'> | undefined,
+    private readonly log?: Logger,
+  ) {}
+
+  /** Reads one message of `account` received at `receivedAt` (ms epoch). */
+  read(account: ReadAccount, channel: string, payload: unknown, receivedAt: number): MessageReading {
+    const previous = this.snapshots.get(account.id);
+    const module = this.moduleOf(account.exchange);
+    if (!module) {
+      return {
+        outcome: { kind: 'ignored', reason: `exchange ${account.exchange} is not loaded` },
+        snapshot: previous,
+        carriesLevel: false,
+      };
+    }
+    let outcome: ParseOutcome;
+    let snapshot = previous;
+    try {
+      outcome = module.normalize(channel, payload, {
+        accountId: account.id,
+        receivedAt,
+        ...(account.thresholds ? { thresholds: account.thresholds } : {}),
+      });
+      if (outcome.kind === 'update') snapshot = applyUpdate(previous, outcome.update);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.log?.error('reading a message failed', { accountId: account.id, channel, error: err });
+      outcome = {
+        kind: 'error',
+        error: { exchange: account.exchange, channel, field: '(message)', message: `unreadable: ${message}` },
+      };
+      snapshot = previous;
+    }
+    if (snapshot) this.snapshots.set(account.id, snapshot);
+    return {
+      outcome,
+      snapshot,
+      carriesLevel: outcome.kind === 'update' && outcome.update.risk !== undefined,
+    };
+  }
 }
 
 export interface AccountManagerOptions {
@@ -58,11 +134,13 @@ export class AccountManager {
   private readonly hooks = new Set<MessageHook>();
   private readonly statusHooks = new Set<StatusHook>();
   private readonly now: () => number;
+  private readonly reader: MessageReader;
   private stopped = false;
 
   constructor(private readonly options: AccountManagerOptions) {
     this.accounts = new Map(options.accounts.map((a) => [a.id, a]));
     this.now = options.now ?? Date.now;
+    this.reader = new MessageReader((exchange) => options.catalog.get(exchange)?.browser, options.log);
     for (const account of options.accounts) options.hub.status(account.id, 'connecting');
   }
 
@@ -125,17 +203,20 @@ export class AccountManager {
 
   private publish(account: AccountConfig, channel: string, payload: unknown, receivedAt?: number): void {
     if (this.stopped) return;
-    const message: AccountMessage = { account, channel, payload, receivedAt: receivedAt ?? this.now() };
-    // A message the margin view ignores (a keep-alive answer, an unrelated event) is streamed but not kept for
-    // replay, so a tab that connects later still gets the account's latest margin figures at once.
-    const outcome = this.options.catalog.get(account.exchange)?.browser.normalize(channel, payload, {
-      accountId: account.id,
-      receivedAt: message.receivedAt,
-      ...(account.thresholds ? { thresholds: account.thresholds } : {}),
-    });
+    const at = receivedAt ?? this.now();
+    const message: AccountMessage = {
+      account,
+      channel,
+      payload,
+      receivedAt: at,
+      ...this.reader.read(account, channel, payload, at),
+    };
+    // Every message is streamed (a browser shows a rejected one as a notice), but only margin data is kept for
+    // replay: a tab that connects later gets the account's latest good figures at once, never a keep-alive or a
+    // message that failed validation in their place.
     try {
-      this.options.hub.message(account.id, channel, payload, message.receivedAt, {
-        replay: outcome?.kind !== 'ignored',
+      this.options.hub.message(account.id, channel, payload, at, {
+        replay: message.outcome.kind === 'update',
       });
     } catch (err) {
       this.options.log.error('message could not be streamed', { accountId: account.id, channel, error: err });

@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { buildReason, parseCli } from './cli.ts';
 import { ConfigError } from './config.ts';
 
@@ -65,8 +65,14 @@ describe('parseCli', () => {
 });
 
 describe('buildReason', () => {
+  const roots: string[] = [];
+  afterEach(() => {
+    for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+  });
+
   function project(): string {
     const root = mkdtempSync(join(tmpdir(), 'mw-build-'));
+    roots.push(root);
     mkdirSync(join(root, 'src', 'app'), { recursive: true });
     mkdirSync(join(root, 'src', 'proxy'), { recursive: true });
     writeFileSync(join(root, 'index.html'), '<!doctype html>');

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConfigError, resolveConfigPath } from './config.ts';
+import { ConfigError, isWildcardHost, resolveConfigPath } from './config.ts';
 import { startMarginWatch, type MarginWatch } from './start.ts';
 
 /** The repository root (where package.json, index.html and dist/ live). */
@@ -241,6 +241,16 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     );
   } else {
     process.stdout.write(`Margin Watch ready at ${mw.url} (${describeMode(mw)})\n`);
+  }
+  if (isWildcardHost(options.host ?? mw.config.server.host)) {
+    const origins = mw.config.server.allowedOrigins;
+    const port = new URL(mw.url).port;
+    process.stdout.write(
+      origins.length > 0
+        ? `  from other machines: ${origins.join(', ')}\n`
+        : `  listening on all interfaces, but other machines are refused until server.allowedOrigins lists the ` +
+            `address they open (e.g. http://<this machine's name>:${port})\n`,
+    );
   }
   if (mw.config.server.accessToken) {
     process.stdout.write(`  access token required: open ${mw.url}/?token=<your token> once in the browser\n`);

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   ConfigError,
   configSecrets,
@@ -190,6 +190,18 @@ describe('parseConfig: every error names the path and never a value', () => {
       message: /marginCall must not be below liquidation/,
     },
     {
+      name: 'liquidation below takeover',
+      raw: { accounts: [account({ thresholds: { liquidation: '1.02', takeover: '1.05' } })] },
+      path: 'accounts[0].thresholds',
+      message: /liquidation must not be below takeover/,
+    },
+    {
+      name: 'marginCall below takeover, without a liquidation line',
+      raw: { accounts: [account({ thresholds: { marginCall: '1.01', takeover: '1.05' } })] },
+      path: 'accounts[0].thresholds',
+      message: /marginCall must not be below takeover/,
+    },
+    {
       name: 'bad endpoint URL',
       raw: { accounts: [account({ endpoints: { rest: 'ftp://x' } })] },
       path: 'accounts[0].endpoints.rest',
@@ -261,6 +273,7 @@ describe('parseConfig: every error names the path and never a value', () => {
 
 describe('loadConfig (file)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mw-config-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reads a file and resolves history.path next to it', () => {
     const file = join(dir, 'ok.json');

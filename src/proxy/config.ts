@@ -1,13 +1,15 @@
 // The JSON config file (README, Configuration): `${NAME}` substitution from the environment, strict validation with
 // readable paths, per-exchange credentials and account options, and defaults from the exchange modules.
-import { alertRulesConfigSchema, unknownAccountIds, type AlertRulesConfig } from './alerts/rules.ts';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseDecimal } from '../domain/decimal.ts';
 import type { ThresholdOverrides } from '../domain/model.ts';
 import type { AccountConfig, Endpoints } from '../exchanges/server-types.ts';
+import { alertRulesConfigSchema, unknownAccountIds, type AlertRulesConfig } from './alerts/rules.ts';
+import type { WebhookConfig } from './alerts/webhooks.ts';
 import type { ExchangeCatalog, ExchangeEntry } from './exchanges.ts';
+import { accountIdSchema } from './shared.ts';
 
 /** Default listen address of the proxy. */
 export const DEFAULT_HOST = '127.0.0.1';
@@ -48,13 +50,6 @@ export interface HistoryConfig {
   /** Absolute path of the SQLite file. */
   path: string;
   retentionDays: number;
-}
-
-export type WebhookFormat = 'generic' | 'slack' | 'telegram';
-
-export interface WebhookConfig {
-  url: string;
-  format: WebhookFormat;
 }
 
 export interface MarginWatchConfig {
@@ -137,6 +132,12 @@ export function isLoopbackHost(host: string): boolean {
   return /^127(?:\.\d{1,3}){3}$/.test(h);
 }
 
+/** True for a listen address meaning every interface (0.0.0.0, ::). */
+export function isWildcardHost(host: string): boolean {
+  const h = host.trim().toLowerCase();
+  return h === '0.0.0.0' || h === '::' || h === '[::]';
+}
+
 /** A non-loopback listen address needs an access token; returns the problem, or null. */
 export function exposureProblem(host: string, accessToken: string | undefined): ConfigProblem | null {
   if (isLoopbackHost(host) || accessToken) return null;
@@ -204,11 +205,6 @@ const rootSchema = z.strictObject({
   accounts: z.array(z.unknown()).min(1, { message: 'at least one account is required' }),
 });
 
-/** Account ids: lowercase letters, digits and dashes, 1 to 64 characters. */
-export const ACCOUNT_ID = /^[a-z0-9-]{1,64}$/;
-
-const idSchema = z.string().regex(ACCOUNT_ID, { message: 'must be 1–64 characters of a-z, 0-9 and -' });
-
 const thresholdText = z.string().refine((text) => parseDecimal(text)?.gt(0) ?? false, {
   message: 'must be a positive decimal written as a string, e.g. "1.5"',
 });
@@ -230,7 +226,7 @@ function accountSchema(entry: ExchangeEntry): z.ZodType<Record<string, unknown>>
       ? entry.server.credentials.strict()
       : entry.server.credentials;
   return z.strictObject({
-    id: idSchema,
+    id: accountIdSchema,
     exchange: z.literal(entry.id),
     label: z.string().trim().min(1).max(100).optional(),
     credentials,
@@ -264,12 +260,19 @@ function toOverrides(
   return out;
 }
 
+/** The first pair of given thresholds out of order (marginCall ≥ liquidation ≥ takeover), or null. */
 function orderProblem(overrides: ThresholdOverrides | undefined): string | null {
   if (!overrides) return null;
-  const { marginCall, liquidation, takeover } = overrides;
-  if (marginCall && liquidation && marginCall.lt(liquidation))
-    return 'marginCall must not be below liquidation';
-  if (liquidation && takeover && liquidation.lt(takeover)) return 'liquidation must not be below takeover';
+  const pairs = [
+    ['marginCall', 'liquidation'],
+    ['liquidation', 'takeover'],
+    ['marginCall', 'takeover'],
+  ] as const;
+  for (const [higher, lower] of pairs) {
+    const high = overrides[higher];
+    const low = overrides[lower];
+    if (high && low && high.lt(low)) return `${higher} must not be below ${lower}`;
+  }
   return null;
 }
 

@@ -25,7 +25,11 @@ describe('startDemo', () => {
       expect(account?.thresholds?.liquidation?.toFixed()).toBe('1.05');
       expect(demo.config.history.path.startsWith(demo.dataDir)).toBe(true);
       expect(lines.join('\n')).toContain(`POST ${sim?.controlUrl}`);
-      const res = await fetch(sim?.controlUrl ?? '', { method: 'POST', body: '{"kind":"revoke"}' });
+      const res = await fetch(sim?.controlUrl ?? '', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"kind":"revoke"}',
+      });
       expect(res.status).toBe(200);
     } finally {
       await demo.close();

@@ -1,4 +1,5 @@
 // Outbound HTTP for signed exchange reads: GET only, no redirects followed, a response size cap and a timeout.
+import { sentHeadersRedactor } from './log.ts';
 
 export interface HttpResult {
   status: number;
@@ -7,6 +8,8 @@ export interface HttpResult {
   text: string;
   /** The body parsed as JSON, or undefined when it is not JSON. */
   json: unknown;
+  /** Removes the credential-bearing header values this request sent from a text (an echoing error body). */
+  redact?: (text: string) => string;
 }
 
 export interface HttpGetOptions {
@@ -73,7 +76,8 @@ export async function httpGet(
   } catch {
     json = undefined;
   }
-  return { status: response.status, headers: response.headers, text, json };
+  const sent = sentHeadersRedactor(headers);
+  return { status: response.status, headers: response.headers, text, json, redact: (t) => sent.text(t) };
 }
 
 function classify(err: unknown, url: URL, timeoutMs: number, outer: AbortSignal | undefined): HttpError {
@@ -86,11 +90,14 @@ function classify(err: unknown, url: URL, timeoutMs: number, outer: AbortSignal 
   return new HttpError('network', `cannot reach ${url.host}${cause}`);
 }
 
-/** Seconds or HTTP date from a Retry-After header, in ms; undefined when absent or unreadable. */
+/**
+ * Seconds or HTTP date from a Retry-After header, in ms; undefined when absent or unreadable. Callers cap what
+ * they honour (a poller waits at most 15 min, a webhook at most its longest retry delay).
+ */
 export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
-  const value = headers.get('retry-after');
+  const value = headers.get('retry-after')?.trim();
   if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -1,5 +1,5 @@
 // The stream hub behind `WS /api/stream`: server → browser only. It keeps the latest status of every account and
-// the latest message of every account+channel, replays them to each new client at once, fans out new frames,
+// the latest margin message of every account+channel, replays them to each new client at once, fans out new frames,
 // drops clients that cannot keep up, and ignores anything a browser sends.
 import type { WebSocket } from 'ws';
 import type { UpstreamState } from '../exchanges/server-types.ts';
@@ -91,8 +91,6 @@ export class StreamHub {
   private readonly redactor: Redactor;
   private readonly now: () => number;
   private readonly timer: NodeJS.Timeout | undefined;
-  /** Clients dropped for being too slow since start (diagnostics). */
-  slowDrops = 0;
 
   constructor(options: HubOptions = {}) {
     this.maxBuffered = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
@@ -160,10 +158,12 @@ export class StreamHub {
     this.broadcast(this.encode({ type: 'alert', alert }));
   }
 
-  /** Adds a browser: replays every status and the latest message of each account+channel at once. */
+  /** Adds a browser: sends a ping (the proxy clock), then replays every status and the latest message of each account+channel at once. */
   attach(socket: HubSocket): HubClient {
     const client: ClientState = { socket, alive: true };
     this.clients.add(client);
+    // A ping first: the browser learns the proxy's clock before it judges the age of anything replayed.
+    this.send(client, this.encode({ type: 'ping', at: this.now() }));
     for (const { text } of this.statuses.values()) if (!this.send(client, text)) break;
     if (this.clients.has(client)) {
       outer: for (const channels of this.latest.values()) {
@@ -198,7 +198,6 @@ export class StreamHub {
     const queued = socket.bufferedAmount;
     if (queued > 0 && queued + bytes > this.maxBuffered) {
       this.drop(client, CLOSE_TOO_SLOW, 'client too slow');
-      this.slowDrops += 1;
       return false;
     }
     socket.send(text);

@@ -71,6 +71,28 @@ export class Redactor {
   }
 }
 
+/** Request headers that carry no credential and may legitimately appear in an answer. */
+const HARMLESS_HEADERS = new Set([
+  'content-type',
+  'accept',
+  'user-agent',
+  'accept-encoding',
+  'accept-language',
+]);
+
+/**
+ * A redactor for what one signed request may have echoed back: every credential-bearing header value the proxy
+ * just sent (signatures, keys, tokens, timestamps-with-signature), whole and in parts ("Bitso key:nonce:sig",
+ * "Bearer token"). Values shorter than 16 characters and plain numbers (nonces, timestamps) are left alone.
+ */
+export function sentHeadersRedactor(headers: Readonly<Record<string, string>> | undefined): Redactor {
+  const values = Object.entries(headers ?? {})
+    .filter(([name, value]) => !HARMLESS_HEADERS.has(name.toLowerCase()) && value.length >= 16)
+    .flatMap(([, value]) => [value, ...value.split(/[\s:]+/).filter((part) => part.length >= 16)])
+    .filter((value) => !/^\d+$/.test(value));
+  return new Redactor(values);
+}
+
 export type LogLevel = 'info' | 'warn' | 'error';
 
 /** The proxy's logger: the exchange-facing Logger plus child loggers with bound fields. */

@@ -1,12 +1,23 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../exchanges/server-types.ts';
 import { FileNonceSource, memoryNonceSource } from './nonce.ts';
 
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-nonce-'));
+  dirs.push(dir);
+  return dir;
+}
+
 function tempFile(): string {
-  return join(mkdtempSync(join(tmpdir(), 'mw-nonce-')), 'data', 'nonces.json');
+  return join(tempDir(), 'data', 'nonces.json');
 }
 
 function expectStrictlyIncreasing(values: readonly number[]): void {
@@ -87,7 +98,7 @@ describe('FileNonceSource', () => {
   it('keeps working in memory, with one warning, when the file cannot be written', () => {
     const warnings: string[] = [];
     const log: Logger = { info: () => {}, warn: (m) => warnings.push(m), error: () => {} };
-    const blocker = join(mkdtempSync(join(tmpdir(), 'mw-nonce-')), 'a-file');
+    const blocker = join(tempDir(), 'a-file');
     writeFileSync(blocker, '');
     const nonces = new FileNonceSource({ file: join(blocker, 'nonces.json'), now: () => 7, block: 1, log });
     expect([nonces.next('k'), nonces.next('k'), nonces.next('k')]).toEqual([7, 8, 9]);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseRelayTarget } from './relay.ts';
-import { HARNESS_ACCOUNT, rawRequest, startHarness, type Harness } from './testing/harness.ts';
+import { HARNESS_ACCOUNT, apiRequest, startHarness, type Harness } from './testing/harness.ts';
 import { catalogOf } from './exchanges.ts';
 import { FAKE_SECRET, fakeEntry, fakeServer, SIGNATURE_HEADER } from './testing/fake-exchange.ts';
 
@@ -35,7 +35,7 @@ describe('REST relay on a real server', () => {
   const newHits = () => h.hits().slice(hitsBefore);
 
   it('signs and relays an allowlisted GET: status and JSON body, no upstream headers, no signature', async () => {
-    const res = await rawRequest(h.port, 'GET', `${base}/account/balances?limit=5`);
+    const res = await apiRequest(h.port, 'GET', `${base}/account/balances?limit=5`);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(res.body).toBe('{"level":"1.50","currency":"USD"}');
@@ -50,14 +50,14 @@ describe('REST relay on a real server', () => {
 
   it('relays the upstream status (401 from a revoked key)', async () => {
     h.simulator.control({ kind: 'revoke' });
-    const res = await rawRequest(h.port, 'GET', `${base}/account/balances`);
+    const res = await apiRequest(h.port, 'GET', `${base}/account/balances`);
     h.simulator.control({ kind: 'restore' });
     expect(res.status).toBe(401);
     expect(JSON.parse(res.body)).toEqual({ error: 'bad signature' });
   });
 
   it('never relays the request signature, even when the exchange echoes request headers', async () => {
-    const res = await rawRequest(h.port, 'GET', `${base}/account/echo`);
+    const res = await apiRequest(h.port, 'GET', `${base}/account/echo`);
     expect(res.status).toBe(200);
     const sent = newHits()[0]?.headers ?? {};
     const signature = String(sent[SIGNATURE_HEADER]);
@@ -69,7 +69,7 @@ describe('REST relay on a real server', () => {
   });
 
   it('does not follow a redirect: 502 with a message, one upstream hit', async () => {
-    const res = await rawRequest(h.port, 'GET', `${base}/account/redirect`);
+    const res = await apiRequest(h.port, 'GET', `${base}/account/redirect`);
     expect(res.status).toBe(502);
     expect(JSON.parse(res.body)).toEqual({
       error: 'upstream answered with a redirect (HTTP 302); redirects are not followed',
@@ -78,19 +78,19 @@ describe('REST relay on a real server', () => {
   });
 
   it('caps the upstream body: 502', async () => {
-    const res = await rawRequest(h.port, 'GET', `${base}/account/big`);
+    const res = await apiRequest(h.port, 'GET', `${base}/account/big`);
     expect(res.status).toBe(502);
     expect(JSON.parse(res.body)).toEqual({ error: 'upstream response larger than 2097152 bytes' });
   });
 
   it('wraps a non-JSON upstream body in a JSON error, keeping the status', async () => {
-    const res = await rawRequest(h.port, 'GET', `${base}/account/text`);
+    const res = await apiRequest(h.port, 'GET', `${base}/account/text`);
     expect(res.status).toBe(503);
     expect(JSON.parse(res.body)).toEqual({ error: 'upstream answered HTTP 503 with a non-JSON body' });
   });
 
   it('answers 404 for an unknown account, with nothing sent upstream', async () => {
-    const res = await rawRequest(h.port, 'GET', '/api/accounts/nobody/rest/account/balances');
+    const res = await apiRequest(h.port, 'GET', '/api/accounts/nobody/rest/account/balances');
     expect(res.status).toBe(404);
     expect(newHits()).toEqual([]);
   });
@@ -116,7 +116,7 @@ describe('REST relay on a real server', () => {
     ['a fragment', `${base}/account/balances#x`],
     ['an encoded control character', `${base}/account/balances%00`],
   ])('403 for %s, with nothing sent upstream', async (_name, target) => {
-    const res = await rawRequest(h.port, 'GET', target);
+    const res = await apiRequest(h.port, 'GET', target);
     expect(res.status).toBe(403);
     expect(res.body).toMatch(/"error"/);
     expect(newHits()).toEqual([]);
@@ -125,7 +125,7 @@ describe('REST relay on a real server', () => {
   it.each(['POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'])(
     '%s on the relay is 405 with nothing sent upstream',
     async (method) => {
-      const res = await rawRequest(h.port, method, `${base}/account/balances`);
+      const res = await apiRequest(h.port, method, `${base}/account/balances`);
       expect(res.status).toBe(405);
       expect(res.headers.allow).toBe('GET');
       expect(newHits()).toEqual([]);
@@ -156,7 +156,7 @@ describe('REST relay signing order', () => {
     const h = await startHarness({ catalog: catalogOf([ordered]) });
     try {
       const before = h.hits().length;
-      const res = await rawRequest(h.port, 'GET', `${base}/account/balances`);
+      const res = await apiRequest(h.port, 'GET', `${base}/account/balances`);
       expect(res.status).toBe(200);
       expect(order).toEqual(['enter', 'leave']);
       expect(h.hits().length).toBe(before + 1);

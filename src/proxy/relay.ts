@@ -1,23 +1,16 @@
 // `GET /api/accounts/:id/rest/<path>`: a signed, read-only GET of an allowlisted exchange path. The raw request
 // target is checked before anything is matched; nothing goes upstream unless the path is exactly on the list.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { NonceSource } from '../exchanges/server-types.ts';
 import type { AccountManager } from './accounts.ts';
 import type { ExchangeCatalog } from './exchanges.ts';
 import { DEFAULT_MAX_BYTES, httpGet, HttpError, type HttpGetOptions } from './http-client.ts';
-import { Redactor, type ProxyLogger } from './log.ts';
+import { sentHeadersRedactor, type ProxyLogger } from './log.ts';
 import { unsafePathReason } from './security.ts';
+import { sendError } from './shared.ts';
 
 const RELAY_PREFIX = '/api/accounts/';
 const REST_MARKER = '/rest/';
-/** Request headers that are not credentials and may legitimately appear in a response body. */
-const HARMLESS_HEADERS = new Set([
-  'content-type',
-  'accept',
-  'user-agent',
-  'accept-encoding',
-  'accept-language',
-]);
 
 export interface RelayTarget {
   accountId: string;
@@ -51,19 +44,6 @@ export interface RelayOptions {
   http?: Pick<HttpGetOptions, 'timeoutMs' | 'maxBytes'>;
 }
 
-function fail(reply: FastifyReply, status: number, error: string): FastifyReply {
-  return reply.code(status).header('content-type', 'application/json; charset=utf-8').send({ error });
-}
-
-/** A redactor for one request: the global secrets plus every credential-bearing header value just sent. */
-function requestRedactor(global: Redactor, headers: Readonly<Record<string, string>>): Redactor {
-  const values = Object.entries(headers)
-    .filter(([name, value]) => !HARMLESS_HEADERS.has(name.toLowerCase()) && value.length >= 16)
-    .flatMap(([, value]) => [value, ...value.split(/[\s:]+/).filter((part) => part.length >= 16)])
-    .filter((value) => !/^\d+$/.test(value));
-  return new Redactor(values);
-}
-
 /** Registers the REST relay route. */
 export function registerRelay(app: FastifyInstance, options: RelayOptions): void {
   const maxBytes = options.http?.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -72,14 +52,14 @@ export function registerRelay(app: FastifyInstance, options: RelayOptions): void
   app.get('/api/accounts/:id/rest/*', async (request, reply) => {
     const raw = request.raw.url ?? '';
     const unsafe = unsafePathReason(raw);
-    if (unsafe) return fail(reply, 403, unsafe);
+    if (unsafe) return sendError(reply, 403, unsafe);
     const target = parseRelayTarget(raw);
-    if (!target) return fail(reply, 403, 'not a relay path');
+    if (!target) return sendError(reply, 403, 'not a relay path');
     const account = options.accounts.get(target.accountId);
-    if (!account) return fail(reply, 404, `unknown account ${JSON.stringify(target.accountId)}`);
+    if (!account) return sendError(reply, 404, `unknown account ${JSON.stringify(target.accountId)}`);
     const entry = options.catalog.get(account.exchange);
     if (!entry?.browser.restPaths.includes(target.path)) {
-      return fail(reply, 403, `path not on the ${account.exchange} read-only allowlist`);
+      return sendError(reply, 403, `path not on the ${account.exchange} read-only allowlist`);
     }
 
     const url = new URL(`${account.endpoints.rest}/${target.path}${target.query}`);
@@ -106,13 +86,13 @@ export function registerRelay(app: FastifyInstance, options: RelayOptions): void
           path: target.path,
           status: result.status,
         });
-        return fail(
+        return sendError(
           reply,
           502,
           `upstream answered with a redirect (HTTP ${result.status}); redirects are not followed`,
         );
       }
-      const scrub = requestRedactor(options.log.redactor, headers);
+      const scrub = sentHeadersRedactor(headers);
       reply.code(result.status).header('content-type', 'application/json; charset=utf-8');
       const retryAfter = result.headers.get('retry-after');
       if (retryAfter && /^[\w ,:]+$/.test(retryAfter)) reply.header('retry-after', retryAfter);
@@ -137,9 +117,9 @@ export function registerRelay(app: FastifyInstance, options: RelayOptions): void
           error: err,
         });
         if (err.reason === 'too-large')
-          return fail(reply, 502, `upstream response larger than ${maxBytes} bytes`);
-        if (err.reason === 'timeout') return fail(reply, 504, err.message);
-        return fail(reply, 502, err.message);
+          return sendError(reply, 502, `upstream response larger than ${maxBytes} bytes`);
+        if (err.reason === 'timeout') return sendError(reply, 504, err.message);
+        return sendError(reply, 502, err.message);
       }
       throw err;
     } finally {

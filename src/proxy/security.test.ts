@@ -7,9 +7,10 @@ import {
   cookieValue,
   RequestGuard,
   SESSION_COOKIE,
+  SESSION_MAX_AGE_SECONDS,
   unsafePathReason,
 } from './security.ts';
-import { rawRequest, startHarness, type Harness } from './testing/harness.ts';
+import { apiRequest, rawRequest, startHarness, type Harness } from './testing/harness.ts';
 
 const TOKEN = 'test-access-token-0123456789';
 
@@ -117,6 +118,31 @@ describe('RequestGuard', () => {
     expect(g.sessionCookie()).toMatch(/; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
   });
 
+  it('signs the session cookie with its issue time, and refuses it after 30 days or when altered', () => {
+    let now = Date.UTC(2026, 0, 1);
+    const g = new RequestGuard({ host: '127.0.0.1', allowedOrigins: [], accessToken: TOKEN, now: () => now });
+    const cookie = g.sessionCookie().split(';')[0] ?? '';
+    const value = cookie.slice(SESSION_COOKIE.length + 1);
+    expect(value).toMatch(/^\d+\.[0-9a-f]{64}$/);
+    expect(value.split('.')[0]).toBe(String(now / 1000));
+    now += SESSION_MAX_AGE_SECONDS * 1000;
+    expect(g.tokenPresent(cookie, undefined)).toBe(true);
+    now += 1000;
+    expect(g.tokenPresent(cookie, undefined)).toBe(false);
+    expect(g.tokenPresent(undefined, `Bearer ${TOKEN}`)).toBe(true);
+
+    now = Date.UTC(2026, 0, 1);
+    const [issued, mac] = value.split('.');
+    const later = `${SESSION_COOKIE}=${Number(issued) + 86_400}.${mac ?? ''}`;
+    expect(g.tokenPresent(later, undefined)).toBe(false);
+    const otherToken = new RequestGuard({
+      host: '127.0.0.1',
+      allowedOrigins: [],
+      accessToken: `${TOKEN}-new`,
+    });
+    expect(otherToken.tokenPresent(cookie, undefined)).toBe(false);
+  });
+
   it('helpers', () => {
     expect(constantTimeEqual('abc', 'abc')).toBe(true);
     expect(constantTimeEqual('abc', 'abcd')).toBe(false);
@@ -168,9 +194,28 @@ describe('security on a real server (no token)', () => {
     const fixed = Object.fromEntries(
       Object.entries(headers).map(([k, v]) => [k, v.replace('PORT', String(h.port))]),
     );
-    const res = await rawRequest(h.port, 'GET', '/api/accounts', fixed);
+    const res = await apiRequest(h.port, 'GET', '/api/accounts', fixed);
     expect(res.status).toBe(status);
   });
+
+  it.each([
+    ['/api/accounts', {}, 403],
+    ['/api/accounts', { 'x-margin-watch': '0' }, 403],
+    [`/api/accounts/fake-a/rest/account/balances`, {}, 403],
+    ['/api/health', {}, 200],
+  ] as [string, Record<string, string>, number][])(
+    'GET %s with %j instead of X-Margin-Watch: 1 → %i (what an <img> or <script> on any site sends)',
+    async (target, headers, status) => {
+      const before = h.hits().length;
+      const res = await rawRequest(h.port, 'GET', target, headers);
+      expect(res.status).toBe(status);
+      if (status === 403)
+        expect(JSON.parse(res.body)).toEqual({
+          error: 'API requests need the request header X-Margin-Watch: 1',
+        });
+      expect(h.hits().length).toBe(before);
+    },
+  );
 
   it.each(['POST', 'PUT', 'DELETE', 'PATCH'])('%s on /api/health → 405', async (method) => {
     const res = await rawRequest(h.port, method, '/api/health', { origin });
@@ -222,7 +267,7 @@ describe('access token', () => {
   );
 
   it('accepts Authorization: Bearer', async () => {
-    const res = await rawRequest(h.port, 'GET', '/api/accounts', { authorization: `Bearer ${TOKEN}` });
+    const res = await apiRequest(h.port, 'GET', '/api/accounts', { authorization: `Bearer ${TOKEN}` });
     expect(res.status).toBe(200);
   });
 
@@ -241,7 +286,7 @@ describe('access token', () => {
     expect(setCookie).toMatch(/SameSite=Strict/);
     expect(setCookie).not.toContain(TOKEN);
     const cookie = setCookie.split(';')[0] ?? '';
-    expect((await rawRequest(h.port, 'GET', '/api/accounts', { origin, cookie })).status).toBe(200);
+    expect((await apiRequest(h.port, 'GET', '/api/accounts', { origin, cookie })).status).toBe(200);
     expect(await upgrade(h.port, { origin })).toBe(401);
     expect(await upgrade(h.port, { origin, cookie })).toBe(101);
   });
@@ -259,6 +304,11 @@ describe('exposure', () => {
   it('requires the token on every API request when listening beyond loopback', async () => {
     const h = await startHarness({ host: '0.0.0.0', accessToken: TOKEN });
     try {
+      // Every interface, but no allowedOrigins: only loopback names pass the Host check, which is said.
+      expect(h.server.url).toBe(`http://127.0.0.1:${h.port}`);
+      expect(h.logs.join('\n')).toContain(
+        'other machines are refused until the address they open is in server.allowedOrigins',
+      );
       const origin = `http://127.0.0.1:${h.port}`;
       expect((await rawRequest(h.port, 'GET', '/api/health', { origin })).status).toBe(401);
       expect(await upgrade(h.port, { origin })).toBe(401);

@@ -1,12 +1,26 @@
 // Request gatekeeping for every HTTP request and WebSocket upgrade: Host and Origin checks (DNS rebinding and
 // cross-site requests), GET-only API, path tricks, the optional access token, and security headers.
 import { createHmac, createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isWildcardHost } from './config.ts';
+import { sendError } from './shared.ts';
 
 /** Name of the cookie a browser gets after opening `/?token=…`. */
 export const SESSION_COOKIE = 'mw_session';
-const SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600;
+/** How long a session cookie is valid, counted from when it was issued (checked by the proxy, not only the browser). */
+export const SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600;
+/** A session cookie issued up to this far in the future is accepted (clock adjustments). */
+const SESSION_CLOCK_SKEW_SECONDS = 300;
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
+/**
+ * The request header every API call except `/api/health` and the stream must carry, with the value `1`. A page
+ * on another site cannot add a custom header to an `<img>`, `<script>` or form request, and a cross-site `fetch`
+ * that adds one needs a CORS preflight, which the proxy never grants.
+ */
+export const API_HEADER = 'x-margin-watch';
+/** API paths open without API_HEADER: the health check and the stream (its upgrade has its own Origin check). */
+const WITHOUT_API_HEADER = new Set(['/api/health', '/api/stream']);
 
 export interface GuardOptions {
   /** The configured listen host. */
@@ -16,6 +30,8 @@ export interface GuardOptions {
   /** Further trusted origins (the Vite dev server in `--dev`). */
   extraOrigins?: readonly string[];
   accessToken?: string;
+  /** Clock for session cookies (ms epoch); default Date.now. */
+  now?: () => number;
 }
 
 /** Why a raw request target is refused before any routing or allowlist matching, or null when it is clean. */
@@ -69,20 +85,33 @@ export class RequestGuard {
   private port = 0;
   private hosts = new Set<string>();
   private origins = new Set<string>();
-  private readonly session: string | undefined;
   private extra: readonly string[];
+  private readonly now: () => number;
 
   constructor(private readonly options: GuardOptions) {
     this.extra = options.extraOrigins ?? [];
-    this.session = options.accessToken
-      ? createHmac('sha256', options.accessToken).update('margin-watch-session').digest('hex')
-      : undefined;
+    this.now = options.now ?? Date.now;
     this.rebuild();
   }
 
   /** Whether API requests need the access token. */
   get tokenRequired(): boolean {
-    return this.session !== undefined;
+    return this.options.accessToken !== undefined;
+  }
+
+  /** The signature of a session issued at `issued` (seconds since 1970): an HMAC keyed with the access token. */
+  private sessionMac(token: string, issued: string): string {
+    return createHmac('sha256', token).update(`margin-watch-session\u0000${issued}`).digest('hex');
+  }
+
+  /** True for a session cookie value this proxy issued, signed with the current token, at most 30 days ago. */
+  sessionValid(value: string): boolean {
+    const token = this.options.accessToken;
+    const match = /^(\d{1,12})\.([0-9a-f]{64})$/.exec(value);
+    if (!token || !match?.[1] || !match[2]) return false;
+    if (!constantTimeEqual(match[2], this.sessionMac(token, match[1]))) return false;
+    const age = Math.floor(this.now() / 1000) - Number(match[1]);
+    return age >= -SESSION_CLOCK_SKEW_SECONDS && age <= SESSION_MAX_AGE_SECONDS;
   }
 
   /** Trusts more origins (and their hosts) from now on, e.g. a dev server started after the proxy. */
@@ -100,7 +129,7 @@ export class RequestGuard {
   private rebuild(): void {
     const names = [...LOOPBACK_NAMES];
     const configured = this.options.host.trim().toLowerCase();
-    const wildcard = configured === '0.0.0.0' || configured === '::' || configured === '[::]';
+    const wildcard = isWildcardHost(configured);
     const bracketed =
       configured.includes(':') && !configured.startsWith('[') ? `[${configured}]` : configured;
     if (!wildcard && !names.includes(bracketed)) names.push(bracketed);
@@ -134,11 +163,11 @@ export class RequestGuard {
 
   /** True when the request carries the access token (session cookie or `Authorization: Bearer`). */
   tokenPresent(cookieHeader: string | undefined, authorization: string | undefined): boolean {
-    if (!this.session || !this.options.accessToken) return true;
+    if (!this.options.accessToken) return true;
     const bearer = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1]?.trim();
     if (bearer !== undefined && constantTimeEqual(bearer, this.options.accessToken)) return true;
     const cookie = cookieValue(cookieHeader, SESSION_COOKIE);
-    return cookie !== undefined && constantTimeEqual(cookie, this.session);
+    return cookie !== undefined && this.sessionValid(cookie);
   }
 
   /** True when `token` is the access token. */
@@ -146,9 +175,15 @@ export class RequestGuard {
     return this.options.accessToken !== undefined && constantTimeEqual(token, this.options.accessToken);
   }
 
-  /** The Set-Cookie value that lets a browser in after `/?token=…`. */
+  /**
+   * The Set-Cookie value that lets a browser in after `/?token=…`: `<issued>.<HMAC>`, the issue time (seconds)
+   * signed with the access token, so the proxy itself refuses it after 30 days and after the token changes.
+   */
   sessionCookie(): string {
-    return `${SESSION_COOKIE}=${this.session ?? ''}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_MAX_AGE_SECONDS}`;
+    const token = this.options.accessToken ?? '';
+    const issued = String(Math.floor(this.now() / 1000));
+    const value = `${issued}.${this.sessionMac(token, issued)}`;
+    return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_MAX_AGE_SECONDS}`;
   }
 }
 
@@ -163,10 +198,6 @@ export function isApiRequest(request: FastifyRequest): boolean {
     // Malformed escapes stay as they are; the path checks refuse them.
   }
   return /^\/+api(?:\/|$)/i.test(path);
-}
-
-function refuse(reply: FastifyReply, status: number, error: string): FastifyReply {
-  return reply.code(status).header('content-type', 'application/json; charset=utf-8').send({ error });
 }
 
 /** Content-Security-Policy for a response served under `host` (null: unknown): only this origin and its WebSocket. */
@@ -195,42 +226,49 @@ function settingsWrite(method: string, rawUrl: string): boolean {
 
 /**
  * Installs the guard on every request and upgrade, in this order: Host (403), Origin (403; a missing or `null`
- * Origin is refused on WebSocket upgrades), cross-site requests without Origin on the API (403), non-GET on the
- * API (405), path tricks on the API (403), access token on the API (401). `GET /?token=…` trades a valid token
- * for an HttpOnly SameSite=Strict session cookie and redirects to `/`.
+ * Origin is refused on WebSocket upgrades), API requests without Origin that the browser marks cross-site or
+ * same-site in `Sec-Fetch-Site` (403), non-GET on the API (405), a settings write without Origin (403), path
+ * tricks on the API (403), access token on the API (401), and the `X-Margin-Watch: 1` header on every API
+ * request but the health check and the stream (403). `GET /?token=…` trades a valid token for an HttpOnly
+ * SameSite=Strict session cookie and redirects to `/`.
  */
 export function registerSecurity(app: FastifyInstance, guard: RequestGuard): void {
   app.addHook('onRequest', async (request, reply) => {
     const headers = request.headers;
-    if (!guard.hostAllowed(headers.host)) return refuse(reply, 403, 'Host header not allowed');
+    if (!guard.hostAllowed(headers.host)) return sendError(reply, 403, 'Host header not allowed');
 
     const upgrade = (headers.upgrade ?? '').toLowerCase() === 'websocket';
     const origin = headers.origin;
     if (upgrade && (origin === undefined || origin === 'null')) {
-      return refuse(reply, 403, 'WebSocket upgrade without an Origin');
+      return sendError(reply, 403, 'WebSocket upgrade without an Origin');
     }
-    if (origin !== undefined && !guard.originAllowed(origin)) return refuse(reply, 403, 'Origin not allowed');
+    if (origin !== undefined && !guard.originAllowed(origin))
+      return sendError(reply, 403, 'Origin not allowed');
 
     const api = isApiRequest(request);
     if (api) {
       const site = headers['sec-fetch-site'];
       if (origin === undefined && (site === 'cross-site' || site === 'same-site')) {
-        return refuse(reply, 403, 'cross-site request refused');
+        return sendError(reply, 403, 'cross-site request refused');
       }
       if (request.method !== 'GET' && !settingsWrite(request.method, request.raw.url ?? '')) {
-        return refuse(reply.header('allow', 'GET'), 405, 'the API is read-only: GET only');
+        return sendError(reply.header('allow', 'GET'), 405, 'the API is read-only: GET only');
       }
       if (request.method !== 'GET' && (origin === undefined || origin === 'null')) {
-        return refuse(reply, 403, 'changing settings needs a browser Origin');
+        return sendError(reply, 403, 'changing settings needs a browser Origin');
       }
       const unsafe = unsafePathReason(request.raw.url ?? '');
-      if (unsafe) return refuse(reply, 403, unsafe);
+      if (unsafe) return sendError(reply, 403, unsafe);
       if (!guard.tokenPresent(headers.cookie, headers.authorization)) {
-        return refuse(
+        return sendError(
           reply,
           401,
           'access token required: open /?token=… once, or send Authorization: Bearer …',
         );
+      }
+      const path = (request.raw.url ?? '').split('?')[0] ?? '';
+      if (!WITHOUT_API_HEADER.has(path) && headers[API_HEADER] !== '1') {
+        return sendError(reply, 403, 'API requests need the request header X-Margin-Watch: 1');
       }
       return;
     }
@@ -239,7 +277,7 @@ export function registerSecurity(app: FastifyInstance, guard: RequestGuard): voi
       const query = request.query as Record<string, unknown> | undefined;
       const token = query?.token;
       if (typeof token === 'string' && (request.raw.url ?? '').split('?')[0] === '/') {
-        if (!guard.tokenMatches(token)) return refuse(reply, 403, 'wrong access token');
+        if (!guard.tokenMatches(token)) return sendError(reply, 403, 'wrong access token');
         return reply.code(303).header('set-cookie', guard.sessionCookie()).header('location', '/').send();
       }
     }

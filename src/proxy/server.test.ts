@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { StreamFrame } from './hub.ts';
 import { FAKE_KEY, FAKE_SECRET } from './testing/fake-exchange.ts';
-import { HARNESS_ACCOUNT, rawRequest, startHarness, type Harness } from './testing/harness.ts';
+import { apiRequest, HARNESS_ACCOUNT, rawRequest, startHarness, type Harness } from './testing/harness.ts';
 
 function collect(ws: WebSocket): StreamFrame[] {
   const frames: StreamFrame[] = [];
@@ -29,6 +29,7 @@ describe('API', () => {
   });
   afterAll(async () => {
     await h.close();
+    rmSync(dist, { recursive: true, force: true });
   });
 
   it('GET /api/health', async () => {
@@ -38,7 +39,7 @@ describe('API', () => {
   });
 
   it('GET /api/accounts lists accounts without credentials', async () => {
-    const res = await rawRequest(h.port, 'GET', '/api/accounts');
+    const res = await apiRequest(h.port, 'GET', '/api/accounts');
     expect(JSON.parse(res.body)).toEqual([
       {
         id: HARNESS_ACCOUNT,
@@ -53,7 +54,7 @@ describe('API', () => {
   });
 
   it('unknown API paths are JSON 404s, not the SPA', async () => {
-    const res = await rawRequest(h.port, 'GET', '/api/nothing-here');
+    const res = await apiRequest(h.port, 'GET', '/api/nothing-here');
     expect(res.status).toBe(404);
     expect(JSON.parse(res.body)).toEqual({ error: 'not found' });
   });
@@ -128,8 +129,8 @@ describe('extra routes', () => {
       },
     });
     try {
-      expect(JSON.parse((await rawRequest(h.port, 'GET', '/api/extra')).body)).toEqual({ extra: true });
-      expect((await rawRequest(h.port, 'GET', '/api/extra', { host: 'evil.example' })).status).toBe(403);
+      expect(JSON.parse((await apiRequest(h.port, 'GET', '/api/extra')).body)).toEqual({ extra: true });
+      expect((await apiRequest(h.port, 'GET', '/api/extra', { host: 'evil.example' })).status).toBe(403);
       expect((await rawRequest(h.port, 'POST', '/api/extra')).status).toBe(405);
     } finally {
       await h.close();

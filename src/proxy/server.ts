@@ -6,13 +6,14 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { NonceSource } from '../exchanges/server-types.ts';
 import type { AccountManager } from './accounts.ts';
-import { ConfigError, exposureProblem } from './config.ts';
+import { ConfigError, exposureProblem, isWildcardHost } from './config.ts';
 import type { ExchangeCatalog } from './exchanges.ts';
 import type { HttpGetOptions } from './http-client.ts';
 import { attachWebSocket, type StreamHub } from './hub.ts';
 import type { ProxyLogger } from './log.ts';
 import { registerRelay } from './relay.ts';
 import { isApiRequest, registerSecurity, RequestGuard } from './security.ts';
+import { sendError } from './shared.ts';
 
 export type RunMode = 'demo' | 'live';
 
@@ -84,20 +85,14 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     const status = typeof code === 'number' && code >= 400 && code < 600 ? code : 500;
     if (status >= 500) log.error('request failed', { url: request.raw.url, error });
     const message = status < 500 && error instanceof Error ? error.message : 'internal error';
-    return reply
-      .code(status)
-      .header('content-type', 'application/json; charset=utf-8')
-      .send({ error: message });
+    return sendError(reply, status, message);
   });
 
   const distDir = options.distDir ?? null;
   const index = distDir ? join(distDir, 'index.html') : null;
   app.setNotFoundHandler((request, reply) => {
     if (isApiRequest(request) || (request.method !== 'GET' && request.method !== 'HEAD')) {
-      return reply
-        .code(404)
-        .header('content-type', 'application/json; charset=utf-8')
-        .send({ error: 'not found' });
+      return sendError(reply, 404, 'not found');
     }
     if (index && existsSync(index)) {
       return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
@@ -142,7 +137,16 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   guard.setPort(port);
-  const shownHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  const wildcard = isWildcardHost(options.host);
+  // On every interface, the guard still accepts only loopback names and the hosts of allowedOrigins in Host:
+  // the URL shown is the loopback one, which works on this machine.
+  const shownHost = wildcard ? '127.0.0.1' : options.host;
+  if (wildcard && (options.allowedOrigins ?? []).length === 0) {
+    log.warn(
+      `listening on all interfaces (${options.host}), but other machines are refused until the address they ` +
+        `open is in server.allowedOrigins, e.g. "http://<this machine's name>:${port}"`,
+    );
+  }
   return {
     app,
     url: `http://${urlHost(shownHost)}:${port}`,

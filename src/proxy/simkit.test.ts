@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Faults, LevelPath, NonceGuard, seededRandom, startSimServer, TimestampGuard } from './simkit.ts';
@@ -67,6 +69,27 @@ describe('guards', () => {
   });
 });
 
+const JSON_BODY = { 'content-type': 'application/json' };
+
+/** One raw request (fetch would not send a foreign Host or a malformed target). */
+function raw(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body = '',
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 describe('startSimServer', () => {
   it('serves HTTP, takes control commands, refuses or accepts upgrades, and drops sockets', async () => {
     const faults = new Faults();
@@ -84,10 +107,15 @@ describe('startSimServer', () => {
     });
     try {
       expect(await (await fetch(`${sim.url}/x`)).text()).toBe('hello');
-      const bad = await fetch(`${sim.url}/__sim/control`, { method: 'POST', body: '{"kind":"nope"}' });
+      const bad = await fetch(`${sim.url}/__sim/control`, {
+        method: 'POST',
+        headers: JSON_BODY,
+        body: '{"kind":"nope"}',
+      });
       expect(bad.status).toBe(400);
       const ok = await fetch(`${sim.url}/__sim/control`, {
         method: 'POST',
+        headers: JSON_BODY,
         body: '{"kind":"silence","on":true}',
       });
       expect(ok.status).toBe(200);
@@ -106,9 +134,102 @@ describe('startSimServer', () => {
       );
       expect(first).toBe('welcome');
       const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
-      await fetch(`${sim.url}/__sim/control`, { method: 'POST', body: '{"kind":"drop"}' });
+      await fetch(`${sim.url}/__sim/control`, {
+        method: 'POST',
+        headers: JSON_BODY,
+        body: '{"kind":"drop"}',
+      });
       expect(await closed).toBe(1006);
       expect(commands).toEqual(['silence', 'drop']);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('startSimServer robustness', () => {
+  it('takes control commands only as JSON sent to a loopback name', async () => {
+    const faults = new Faults();
+    const sim = await startSimServer({ faults, handleHttp: (_req, res) => void res.end() });
+    const port = Number(new URL(sim.url).port);
+    const command = '{"kind":"revoke"}';
+    try {
+      const cases: [Record<string, string>, number][] = [
+        [{ host: `127.0.0.1:${port}`, 'content-type': 'text/plain' }, 415], // a cross-site form
+        [{ host: `127.0.0.1:${port}` }, 415],
+        [{ host: `attacker.example:${port}`, ...JSON_BODY }, 403], // a DNS-rebound name
+        [{ host: `localhost.attacker.example`, ...JSON_BODY }, 403],
+        [{ host: `[::1]:${port}`, ...JSON_BODY }, 200],
+        [{ host: `localhost:${port}`, 'content-type': 'application/json; charset=utf-8' }, 200],
+      ];
+      for (const [headers, status] of cases) {
+        faults.revoked = false;
+        const res = await raw(port, 'POST', '/__sim/control', headers, command);
+        expect([headers, res.status]).toEqual([headers, status]);
+        expect(faults.revoked).toBe(status === 200);
+      }
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('survives clients that reset the connection while their upgrade is refused', async () => {
+    const sim = await startSimServer({
+      faults: new Faults(),
+      handleHttp: (_req, res) => void res.end('ok'),
+      authorizeUpgrade: () => ({ status: 401, body: JSON.stringify({ error: 'x'.repeat(256 * 1024) }) }),
+    });
+    const port = Number(new URL(sim.url).port);
+    try {
+      for (let i = 0; i < 20; i += 1) {
+        await new Promise<void>((resolve) => {
+          const socket = connect(port, '127.0.0.1', () => {
+            socket.write(
+              `GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+                'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+            );
+            socket.once('data', () => {
+              socket.resetAndDestroy();
+              resolve();
+            });
+          });
+          socket.on('error', () => resolve());
+        });
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      expect((await raw(port, 'GET', '/still-up', { host: `127.0.0.1:${port}` })).body).toBe('ok');
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('survives a malformed request target, a throwing upgrade check and a throwing connection handler', async () => {
+    let mode: 'throw-check' | 'throw-connection' = 'throw-check';
+    const sim = await startSimServer({
+      faults: new Faults(),
+      handleHttp: (_req, res) => void res.end('ok'),
+      authorizeUpgrade: () => {
+        if (mode === 'throw-check') throw new Error('check broke');
+        return null;
+      },
+      onConnection: () => {
+        throw new Error('handler broke');
+      },
+    });
+    const port = Number(new URL(sim.url).port);
+    try {
+      expect((await raw(port, 'GET', '//[', { host: `127.0.0.1:${port}` })).status).toBe(400);
+      const upgrade = (): Promise<string> =>
+        new Promise((resolve) => {
+          const ws = new WebSocket(`${sim.wsUrl}/ws`);
+          ws.on('unexpected-response', (_req, res) => resolve(`refused ${res.statusCode ?? 0}`));
+          ws.on('close', (code) => resolve(`closed ${code}`));
+          ws.on('error', () => {});
+        });
+      expect(await upgrade()).toBe('refused 500');
+      mode = 'throw-connection';
+      expect(await upgrade()).toBe('closed 1006');
+      expect((await raw(port, 'GET', '/still-up', { host: `127.0.0.1:${port}` })).body).toBe('ok');
     } finally {
       await sim.close();
     }

@@ -1,14 +1,20 @@
 // Building blocks for the built-in exchange simulators: deterministic randomness, a margin-level path that
 // drifts through every risk band, fault injection, nonce/timestamp guards, and a loopback HTTP + WebSocket
-// server with the `POST /__sim/control` route tests use to inject faults.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// server with the `POST /__sim/control` route tests use to inject faults. The control route takes only JSON
+// sent to a loopback name, so no web page (a form, or a DNS-rebound name) can drive a simulator.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
 import type { SimControl } from '../exchanges/server-types.ts';
+import { isLoopbackHost } from './config.ts';
 
-export { frameText } from './upstream-kit.ts';
+export { frameText, scaled } from './upstream-kit.ts';
+/**
+ * Compares two secrets-derived texts (signatures, tokens) in constant time: both are hashed first, so neither
+ * their contents nor their lengths show in the timing.
+ */
+export { constantTimeEqual as sameText } from './security.ts';
 
 /** A seeded PRNG (mulberry32): the same seed gives the same sequence in [0, 1). */
 export function seededRandom(seed: number): () => number {
@@ -27,11 +33,6 @@ export function gaussian(random: () => number): number {
   const u = Math.max(random(), Number.EPSILON);
   const v = random();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-}
-
-/** Scales a protocol interval for tests (timeScale < 1 runs faster); never below 5 ms. */
-export function scaled(ms: number, timeScale = 1): number {
-  return Math.max(5, Math.round(ms * timeScale));
 }
 
 export interface LevelPathOptions {
@@ -285,18 +286,49 @@ function readBody(req: IncomingMessage, limit = 1 << 20): Promise<string> {
   });
 }
 
+/** The host name of a Host header (`name`, `name:port`, `[v6]:port`), or undefined when it has none. */
+function hostName(host: string | undefined): string | undefined {
+  if (!host) return undefined;
+  const match = /^(\[[^\]]+\]|[^:]+)(?::\d+)?$/.exec(host.trim());
+  return match?.[1];
+}
+
+/** Why a control request is refused, or null when it may change the simulator. */
+function controlRefusal(req: IncomingMessage): { status: number; error: string } | null {
+  if (req.method !== 'POST') return { status: 405, error: 'POST only' };
+  const name = hostName(header(req, 'host'));
+  if (name === undefined || !isLoopbackHost(name)) {
+    return { status: 403, error: 'the control route answers only on a loopback name' };
+  }
+  if (!/^application\/json\s*(;|$)/i.test(header(req, 'content-type') ?? '')) {
+    return { status: 415, error: 'send the command as application/json' };
+  }
+  return null;
+}
+
 /** Starts a simulator's loopback server. */
 export async function startSimServer(options: SimServerOptions): Promise<SimServer> {
   const host = options.host ?? '127.0.0.1';
   const sockets = new Set<Socket>();
   const wss = new WebSocketServer({ noServer: true });
 
+  /** The request's URL, or null for a request target that is not a path. */
+  function urlOf(req: IncomingMessage): URL | null {
+    try {
+      return new URL(req.url ?? '/', `http://${host}`);
+    } catch {
+      return null;
+    }
+  }
+
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', `http://${host}`);
+    const url = urlOf(req);
+    if (!url) return sendJson(res, 400, { error: 'bad request target' });
     readBody(req)
       .then(async (body) => {
         if (url.pathname === '/__sim/control') {
-          if (req.method !== 'POST') return sendJson(res, 405, { error: 'POST only' });
+          const refused = controlRefusal(req);
+          if (refused) return sendJson(res, refused.status, { error: refused.error });
           let parsed: unknown;
           try {
             parsed = JSON.parse(body);
@@ -324,18 +356,39 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://${host}`);
-    const refusal = options.authorizeUpgrade?.(req, url) ?? null;
-    if (refusal) {
-      const headers = { 'content-type': 'application/json', ...refusal.headers };
-      const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
-      socket.end(
-        `HTTP/1.1 ${refusal.status} Refused\r\n${lines.join('\r\n')}\r\ncontent-length: ${Buffer.byteLength(refusal.body)}\r\nconnection: close\r\n\r\n${refusal.body}`,
-      );
-      return;
+
+  /** Answers an upgrade with an HTTP refusal and closes the socket. */
+  function refuseUpgrade(
+    socket: Socket,
+    refusal: { status: number; body: string; headers?: Record<string, string> },
+  ): void {
+    const headers = { 'content-type': 'application/json', ...refusal.headers };
+    const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
+    socket.end(
+      `HTTP/1.1 ${refusal.status} Refused\r\n${lines.join('\r\n')}\r\ncontent-length: ${Buffer.byteLength(refusal.body)}\r\nconnection: close\r\n\r\n${refusal.body}`,
+    );
+  }
+
+  server.on('upgrade', (req, socket: Socket, head) => {
+    // A client that resets the connection while it is refused (or mid-handshake) must not crash the process.
+    socket.on('error', () => socket.destroy());
+    const url = urlOf(req);
+    if (!url) return refuseUpgrade(socket, { status: 400, body: '{"error":"bad request target"}' });
+    let refusal: ReturnType<NonNullable<SimServerOptions['authorizeUpgrade']>>;
+    try {
+      refusal = options.authorizeUpgrade?.(req, url) ?? null;
+    } catch (err) {
+      const error = err instanceof Error ? err.message : 'internal error';
+      return refuseUpgrade(socket, { status: 500, body: JSON.stringify({ error }) });
     }
-    wss.handleUpgrade(req, socket, head, (ws) => options.onConnection?.(ws, req, url));
+    if (refusal) return refuseUpgrade(socket, refusal);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      try {
+        options.onConnection?.(ws, req, url);
+      } catch {
+        ws.terminate();
+      }
+    });
   });
 
   function drop(): void {
@@ -374,13 +427,4 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
 export function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
-}
-
-/**
- * Compares two secrets-derived texts (signatures, tokens) in constant time: both are hashed first, so neither
- * their contents nor their lengths show in the timing.
- */
-export function sameText(a: string, b: string): boolean {
-  const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
-  return timingSafeEqual(digest(a), digest(b)) && a === b;
 }

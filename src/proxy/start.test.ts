@@ -1,11 +1,28 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from './config.ts';
 import { catalogOf } from './exchanges.ts';
+import { SCHEMA_VERSION } from './history/db.ts';
+import { StreamHub } from './hub.ts';
 import { startMarginWatch } from './start.ts';
-import { fakeEntry, fakeServer, FAKE_KEY, FAKE_SECRET } from './testing/fake-exchange.ts';
+import { fakeEntry, fakeHits, fakeServer, FAKE_KEY, FAKE_SECRET } from './testing/fake-exchange.ts';
+
+/** Temporary folders made by a test, removed after it whatever happened. */
+const dirs: string[] = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  vi.restoreAllMocks();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const API = { 'x-margin-watch': '1' };
 
 describe('startMarginWatch in live mode', () => {
   it('runs the configured accounts against their endpoints and stops cleanly', async () => {
@@ -14,7 +31,7 @@ describe('startMarginWatch in live mode', () => {
       scenario: 'steady',
       account: { credentials: { apiKey: FAKE_KEY, apiSecret: FAKE_SECRET } },
     });
-    const dir = mkdtempSync(join(tmpdir(), 'mw-live-'));
+    const dir = tempDir('mw-live-');
     const file = join(dir, 'config.json');
     writeFileSync(
       file,
@@ -58,7 +75,7 @@ describe('startMarginWatch in live mode', () => {
   });
 
   it('throws a ConfigError naming the missing variable', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mw-live-'));
+    const dir = tempDir('mw-live-');
     const file = join(dir, 'config.json');
     writeFileSync(
       file,
@@ -106,7 +123,7 @@ describe('startMarginWatch in live mode', () => {
 
 describe('startMarginWatch wiring of history and alerts', () => {
   it('in demo mode with a settings file, serves history, alerts and the one settings write', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mw-demo-settings-'));
+    const dir = tempDir('mw-demo-settings-');
     const file = join(dir, 'settings.json');
     writeFileSync(
       file,
@@ -127,20 +144,24 @@ describe('startMarginWatch wiring of history and alerts', () => {
       expect(mw.mode).toBe('demo');
       expect(mw.config.alerts.rules?.defaults?.cushionBelow?.percent).toBe('25');
 
-      const history = await fetch(`${mw.url}/api/accounts/fakex-demo/history?from=0&to=${Date.now()}`);
+      const history = await fetch(`${mw.url}/api/accounts/fakex-demo/history?from=0&to=${Date.now()}`, {
+        headers: API,
+      });
       expect(history.status).toBe(200);
-      expect((await fetch(`${mw.url}/api/accounts/nope/history?from=0&to=1`)).status).toBe(404);
+      expect((await fetch(`${mw.url}/api/accounts/nope/history?from=0&to=1`, { headers: API })).status).toBe(
+        404,
+      );
 
-      expect((await fetch(`${mw.url}/api/alerts`)).status).toBe(200);
+      expect((await fetch(`${mw.url}/api/alerts`, { headers: API })).status).toBe(200);
       const body = JSON.stringify({ defaults: { cushionBelow: { percent: '30' } } });
-      const headers = { 'content-type': 'application/json', origin };
+      const headers = { 'content-type': 'application/json', origin, ...API };
       const put = await fetch(`${mw.url}/api/alerts/rules`, { method: 'PUT', headers, body });
       expect(put.status).toBe(200);
       expect(mw.alerts.rules().accounts[0]?.settings.cushionBelow.percent).toBe('30');
 
       const noOrigin = await fetch(`${mw.url}/api/alerts/rules`, {
         method: 'PUT',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...API },
         body,
       });
       expect(noOrigin.status).toBe(403);
@@ -158,7 +179,7 @@ describe('startMarginWatch wiring of history and alerts', () => {
   });
 
   it('refuses a demo settings file that lists accounts', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mw-demo-settings-'));
+    const dir = tempDir('mw-demo-settings-');
     const file = join(dir, 'settings.json');
     writeFileSync(file, JSON.stringify({ accounts: [] }));
     const failure = startMarginWatch({
@@ -171,5 +192,56 @@ describe('startMarginWatch wiring of history and alerts', () => {
       logWrite: () => {},
     });
     await expect(failure).rejects.toThrow(/accounts: not allowed with --demo/);
+  });
+});
+
+describe('startMarginWatch closes what it opened', () => {
+  /** A demo settings file whose history file claims the current schema but lacks its tables. */
+  function brokenHistory(): { file: string; db: string } {
+    const dir = tempDir('mw-broken-');
+    const db = join(dir, 'history.sqlite');
+    const sqlite = new Database(db);
+    sqlite.pragma(`user_version = ${SCHEMA_VERSION}`);
+    sqlite.close();
+    const file = join(dir, 'settings.json');
+    writeFileSync(file, JSON.stringify({ history: { path: 'history.sqlite' } }));
+    return { file, db };
+  }
+
+  it('when history or alerts cannot start: the database, the stream timer and the simulators', async () => {
+    const closeHub = vi.spyOn(StreamHub.prototype, 'close');
+    const { file, db } = brokenHistory();
+    const failure = startMarginWatch({
+      configPath: file,
+      demo: true,
+      env: {},
+      port: 0,
+      distDir: null,
+      catalog: catalogOf([fakeEntry]),
+      logWrite: () => {},
+    });
+    await expect(failure).rejects.toThrow(/no such table/);
+    expect(closeHub).toHaveBeenCalledOnce();
+    expect(fakeHits.size).toBe(0); // the demo simulator is closed
+    expect(existsSync(`${db}-wal`)).toBe(false); // the last connection closed and checkpointed
+  });
+
+  it('stop() runs every step even when one fails, then reports the failure', async () => {
+    const logs: string[] = [];
+    const mw = await startMarginWatch({
+      env: {},
+      port: 0,
+      distDir: null,
+      catalog: catalogOf([fakeEntry]),
+      logWrite: (l) => logs.push(l),
+    });
+    const dataDir = mw.demo?.dataDir ?? '';
+    mw.accounts.stop = () => Promise.reject(new Error('upstream stuck'));
+    await expect(mw.stop()).rejects.toThrow('upstream stuck');
+    expect(mw.history.sqlite.open).toBe(false);
+    expect(existsSync(dataDir)).toBe(false); // the demo simulators stopped and their folder went
+    expect(fakeHits.size).toBe(0);
+    expect(logs.join('\n')).toContain('stopping: accounts failed');
+    expect(logs.at(-1)).toContain('margin watch stopped');
   });
 });

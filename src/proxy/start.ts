@@ -2,7 +2,6 @@
 // The CLI wraps this with argument parsing, the build step and signals; tests call it directly.
 import { dirname, join } from 'node:path';
 import { AccountManager } from './accounts.ts';
-import { createAlertFeed } from './alerts/feed.ts';
 import { registerAlertRoutes } from './alerts/routes.ts';
 import { createAlertService, type AlertService } from './alerts/service.ts';
 import { configSecrets, loadConfig, readConfigFile, type MarginWatchConfig } from './config.ts';
@@ -11,7 +10,7 @@ import { loadExchangeCatalog, type ExchangeCatalog } from './exchanges.ts';
 import { StreamHub } from './hub.ts';
 import { createLogger, Redactor, type ProxyLogger } from './log.ts';
 import { openHistory, type HistoryDb } from './history/db.ts';
-import { createRecorder, normalizersFor, type Recorder } from './history/recorder.ts';
+import { createRecorder, intervalsFor, type Recorder } from './history/recorder.ts';
 import { registerHistoryRoutes } from './history/routes.ts';
 import { FileNonceSource } from './nonce.ts';
 import { createServer, type RunMode, type RunningServer, type ServerOptions } from './server.ts';
@@ -57,7 +56,10 @@ export interface MarginWatch {
   alerts: AlertService;
   /** Demo mode only: the simulators. */
   demo?: Demo;
-  /** Stops accounts, stream, server and simulators. */
+  /**
+   * Stops stream, server, accounts, alerts, history and simulators; every step runs even when an earlier one
+   * fails (the first failure is rethrown once all have run).
+   */
   stop(): Promise<void>;
 }
 
@@ -69,6 +71,24 @@ function demoSecrets(catalog: ExchangeCatalog): string[] {
       return value ? [value] : [];
     }),
   );
+}
+
+/** Runs `steps` in order, each even when an earlier one failed; logs each failure and rethrows the first. */
+async function runAll(
+  log: ProxyLogger,
+  what: string,
+  steps: readonly [string, () => unknown][],
+): Promise<void> {
+  let failure: { error: unknown } | undefined;
+  for (const [name, step] of steps) {
+    try {
+      await step();
+    } catch (err) {
+      log.error(`${what}: ${name} failed`, { error: err });
+      failure ??= { error: err };
+    }
+  }
+  if (failure) throw failure.error;
 }
 
 /** Starts Margin Watch in live mode (configPath) or demo mode. Throws ConfigError for a bad config. */
@@ -108,38 +128,39 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
   redactor.add(configSecrets(config, catalog));
   const mode: RunMode = demo ? 'demo' : 'live';
 
-  const hub = new StreamHub({ redactor });
-  const nonces = new FileNonceSource({ file: join(dirname(config.history.path), 'nonces.json'), log });
-  const accounts = new AccountManager({ accounts: config.accounts, catalog, hub, log, nonces });
-
-  // History and alerts see every wire message, with or without a browser open.
-  let history: HistoryDb;
+  // What is running so far, closed in reverse order if a later step fails.
+  const simulators = demo;
+  const opened: [string, () => unknown][] = simulators ? [['demo simulators', () => simulators.close()]] : [];
   try {
-    history = openHistory(config.history.path);
-  } catch (err) {
-    hub.close();
-    await demo?.close();
-    throw err;
-  }
-  const normalizeFor = normalizersFor(config.accounts);
-  const recorder = createRecorder({
-    db: history,
-    normalizeFor,
-    retentionDays: config.history.retentionDays,
-    log: log.child({ component: 'history' }),
-  });
-  const alerts = createAlertService({ db: history.sqlite, config, log: log.child({ component: 'alerts' }) });
-  const feed = createAlertFeed({ service: alerts, normalizeFor, log: log.child({ component: 'alerts' }) });
-  accounts.onMessage((m) => {
-    recorder.record(m.account.id, m.channel, m.payload, m.receivedAt);
-    feed.message(m.account.id, m.channel, m.payload, m.receivedAt);
-  });
-  accounts.onStatus((accountId, state, detail) => alerts.onStatus(accountId, state, detail));
-  alerts.subscribe((alert) => hub.alert(alert));
+    const hub = new StreamHub({ redactor });
+    opened.push(['stream', () => hub.close()]);
+    const nonces = new FileNonceSource({ file: join(dirname(config.history.path), 'nonces.json'), log });
+    const accounts = new AccountManager({ accounts: config.accounts, catalog, hub, log, nonces });
 
-  let server: RunningServer;
-  try {
-    server = await createServer({
+    // History and alerts see every wire message, with or without a browser open.
+    const history = openHistory(config.history.path);
+    opened.push(['history database', () => history.close()]);
+    const recorder = createRecorder({
+      db: history,
+      intervalFor: intervalsFor(config.accounts),
+      retentionDays: config.history.retentionDays,
+      log: log.child({ component: 'history' }),
+    });
+    opened.push(['history recorder', () => recorder.close()]);
+    const alerts = createAlertService({
+      db: history.sqlite,
+      config,
+      log: log.child({ component: 'alerts' }),
+    });
+    opened.push(['alerts', () => alerts.close()]);
+    accounts.onMessage((message) => {
+      recorder.record(message);
+      alerts.onMessage(message);
+    });
+    accounts.onStatus((accountId, state, detail) => alerts.onStatus(accountId, state, detail));
+    alerts.subscribe((alert) => hub.alert(alert));
+
+    const server = await createServer({
       host: options.host ?? config.server.host,
       port: options.port ?? config.server.port,
       allowedOrigins: config.server.allowedOrigins,
@@ -162,44 +183,42 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
         await options.extraRoutes?.(app);
       },
     });
+    opened.push(['server', () => server.close()]);
+    alerts.start();
+    accounts.start();
+    log.info('margin watch started', { mode, url: server.url, accounts: config.accounts.length });
+
+    // Stopping runs every step even when one fails: the stream first (browsers are told), then what feeds it.
+    const stopSteps: [string, () => unknown][] = [
+      ['stream', () => hub.close()],
+      ['server', () => server.close()],
+      ['accounts', () => accounts.stop()],
+      ['alerts', () => alerts.close()],
+      ['history recorder', () => recorder.close()],
+      ['history database', () => history.close()],
+      ...(simulators ? ([['demo simulators', () => simulators.close()]] as [string, () => unknown][]) : []),
+    ];
+    let stopping: Promise<void> | undefined;
+    return {
+      mode,
+      url: server.url,
+      config,
+      server,
+      accounts,
+      hub,
+      log,
+      catalog,
+      history,
+      recorder,
+      alerts,
+      ...(demo ? { demo } : {}),
+      stop: () => {
+        stopping ??= runAll(log, 'stopping', stopSteps).finally(() => log.info('margin watch stopped'));
+        return stopping;
+      },
+    };
   } catch (err) {
-    hub.close();
-    recorder.close();
-    await alerts.close();
-    history.close();
-    await demo?.close();
+    await runAll(log, 'cleaning up after a failed start', opened.reverse()).catch(() => undefined);
     throw err;
   }
-  alerts.start();
-  accounts.start();
-  log.info('margin watch started', { mode, url: server.url, accounts: config.accounts.length });
-
-  let stopping: Promise<void> | undefined;
-  return {
-    mode,
-    url: server.url,
-    config,
-    server,
-    accounts,
-    hub,
-    log,
-    catalog,
-    history,
-    recorder,
-    alerts,
-    ...(demo ? { demo } : {}),
-    stop: () => {
-      stopping ??= (async () => {
-        hub.close();
-        await server.close();
-        await accounts.stop();
-        await alerts.close();
-        recorder.close();
-        history.close();
-        await demo?.close();
-        log.info('margin watch stopped');
-      })();
-      return stopping;
-    },
-  };
 }

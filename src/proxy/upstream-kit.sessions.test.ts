@@ -1,6 +1,7 @@
 // Tests of the upstream kit's session pieces: frames, HTTP refusals, the WebSocket session skeleton, the
 // per-key lock and the signing helpers.
 import { createServer, type Server } from 'node:http';
+import { httpGet } from './http-client.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AccountConfig } from '../exchanges/server-types.ts';
@@ -128,6 +129,30 @@ describe('classifyRefusal', () => {
       detail: 'clock',
     });
     expect(classifyRefusal(answer(401, { error: 'other' }), custom).kind).toBe('auth');
+  });
+
+  it('removes from its detail the credential headers the request sent, when the exchange echoes them', async () => {
+    const signature = 'f00dfeedcafebabe0123456789abcdef';
+    const server = createServer((req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: `bad signature ${String(req.headers['x-sig'])} for key k-1` }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    servers.push(server);
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const result = await httpGet(new URL(`http://127.0.0.1:${port}/x`), { 'x-sig': signature });
+    const refusal = classifyRefusal(result, words);
+    expect(refusal).toEqual({
+      kind: 'auth',
+      detail:
+        'Demo refused the credentials (HTTP 401 "bad signature *** for key k-1"): check apiKey and apiSecret',
+    });
+    const special = classifyRefusal(result, {
+      ...words,
+      special: (_a, said) => ({ kind: 'fatal', detail: said }),
+    });
+    expect(special.detail).toBe('bad signature *** for key k-1');
   });
 
   it('refusalEnd: a retry ends a session as an error; auth and fatal stay', () => {
@@ -326,6 +351,93 @@ describe('wsSession', () => {
     expect(end.kind).toBe('error');
     expect(end.detail).toContain('?token=***');
     expect(end.detail).not.toContain('s3cret');
+  });
+
+  it('clears the handshake credentials from a refusal the exchange echoes, whoever words the end', async () => {
+    const token = 'tok-0123456789abcdef-secret';
+    const server = await wsServer({ refuse: { status: 401, body: `{"error":"token ${token} expired"}` } });
+    const viaKit = await wsSession(
+      context(),
+      spec(server.url, {
+        headers: () => ({ authorization: `Bearer ${token}` }),
+        refused: (a) => refusalEnd(classifyRefusal(a, words)),
+      }),
+    );
+    expect(viaKit.detail).toBe(
+      'Demo refused the credentials (HTTP 401 "token *** expired"): check apiKey and apiSecret',
+    );
+    const ownWords = await wsSession(
+      context(),
+      spec(server.url, {
+        headers: () => ({ authorization: `Bearer ${token}` }),
+        refused: (a) => ({ kind: 'auth', detail: `refused: ${a.text}` }),
+      }),
+    );
+    expect(ownWords.detail).toBe('refused: {"error":"token *** expired"}');
+  });
+
+  it.each([
+    [
+      'opened',
+      {
+        opened: () => {
+          throw new Error('boom');
+        },
+      },
+      'starting the session failed: boom',
+    ],
+    [
+      'message',
+      {
+        message: () => {
+          throw new Error('boom');
+        },
+      },
+      'handling a message failed: boom',
+    ],
+    [
+      'a timer',
+      {
+        opened: (link: Parameters<NonNullable<WsSessionSpec['opened']>>[0]) =>
+          link.after(5, () => {
+            throw new Error('boom');
+          }),
+      },
+      'a timer failed: boom',
+    ],
+    [
+      'closed',
+      {
+        closed: () => {
+          throw new Error('boom');
+        },
+      },
+      'reading the close failed: boom',
+    ],
+  ] as [string, Partial<WsSessionSpec>, string][])(
+    'a throwing %s handler ends the session as an error',
+    async (_name, handlers, detail) => {
+      const server = await wsServer({
+        onSocket: (ws) => {
+          ws.send('x');
+          setTimeout(() => ws.close(4000, 'bye'), 40);
+        },
+      });
+      expect(await wsSession(context(), spec(server.url, handlers))).toEqual({ kind: 'error', detail });
+    },
+  );
+
+  it('a throwing refused handler ends the session as an error, with no unhandled rejection', async () => {
+    const server = await wsServer({ refuse: { status: 401, body: '{}' } });
+    const end = await wsSession(
+      context(),
+      spec(server.url, {
+        refused: () => {
+          throw new Error('boom');
+        },
+      }),
+    );
+    expect(end).toEqual({ kind: 'error', detail: 'reading the refusal failed: boom' });
   });
 
   it('runs timers until the end, and holds the lock from signing until the upgrade is answered', async () => {

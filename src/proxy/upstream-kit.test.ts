@@ -4,6 +4,7 @@ import {
   authRetryDelay,
   DEFAULT_BACKOFF,
   fullJitterDelay,
+  MAX_RETRY_AFTER_MS,
   pollingUpstream,
   reconnectingUpstream,
   sleep,
@@ -29,6 +30,24 @@ async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
     await sleep(5);
   }
 }
+
+describe('sleep', () => {
+  it('waits at most as long as a timer can, and never fires a huge wait at once', async () => {
+    const aborter = new AbortController();
+    let done = false;
+    void sleep(2 ** 40, aborter.signal).then(() => (done = true));
+    await sleep(50);
+    expect(done).toBe(false);
+    aborter.abort();
+    await sleep(0);
+    expect(done).toBe(true);
+  });
+
+  it('treats a negative or unreadable wait as none', async () => {
+    await expect(sleep(-5)).resolves.toBeUndefined();
+    await expect(sleep(Number.NaN)).resolves.toBeUndefined();
+  });
+});
 
 describe('fullJitterDelay', () => {
   it('is uniform in [0, min(max, base·2^attempt))', () => {
@@ -218,6 +237,28 @@ describe('pollingUpstream', () => {
     ]);
     expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(55);
     expect(times[4]! - times[3]!).toBeGreaterThanOrEqual(45);
+  });
+
+  it('caps Retry-After at 15 minutes: a wait too long for a timer never turns into a hot loop', async () => {
+    const rec = recorder();
+    let polls = 0;
+    const upstream = pollingUpstream({
+      deps: { setStatus: rec.setStatus, log: quietLog },
+      intervalMs: 5,
+      backoff: { baseMs: 1, maxMs: 1, random: () => 0 },
+      poll: async () => {
+        polls += 1;
+        return { kind: 'retry', detail: 'HTTP 429', retryAfterMs: 2 ** 32 * 1000 };
+      },
+    });
+    upstream.start();
+    await sleep(150);
+    await upstream.stop();
+    expect(polls).toBe(1);
+    expect(rec.states.at(-1)).toEqual([
+      'reconnecting',
+      `HTTP 429; retrying in ${MAX_RETRY_AFTER_MS / 1000} s`,
+    ]);
   });
 
   it('stays silent about status when secondary', async () => {

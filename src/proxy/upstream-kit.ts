@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import WebSocket, { type RawData } from 'ws';
 import type { AccountConfig, Upstream, UpstreamDeps, UpstreamState } from '../exchanges/server-types.ts';
 import { retryAfterMs } from './http-client.ts';
+import { sentHeadersRedactor } from './log.ts';
 
 export interface BackoffOptions {
   /** First retry waits up to this long (ms). */
@@ -41,11 +42,20 @@ export function authRetryDelay(failures: number, options: BackoffOptions): numbe
   return Math.floor(base * (0.8 + 0.4 * options.random()));
 }
 
-/** Resolves after `ms`, or early (without rejecting) when `signal` aborts. */
+/** Longest wait a Node timer can hold (2^31 − 1 ms, about 24.8 days); a longer one would fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Longest Retry-After a poller honours (15 min): an exchange asking for more is asked again after this. */
+export const MAX_RETRY_AFTER_MS = 15 * 60_000;
+
+/**
+ * Resolves after `ms` (clamped to [0, MAX_TIMER_MS], so a huge wait never turns into an immediate one), or early
+ * (without rejecting) when `signal` aborts.
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  const delay = Number.isNaN(ms) ? 0 : Math.min(Math.max(ms, 0), MAX_TIMER_MS);
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
+    const timer = setTimeout(done, delay);
     function done(): void {
       clearTimeout(timer);
       signal?.removeEventListener('abort', done);
@@ -110,25 +120,38 @@ function seconds(ms: number): string {
   return `${Math.round(ms / 1000)} s`;
 }
 
+/** An Upstream running `run` once from start() until stop() aborts its signal; stop() waits for it to return. */
+function loopingUpstream(run: (stopped: AbortSignal) => Promise<void>): Upstream {
+  const stopper = new AbortController();
+  let loop: Promise<void> | undefined;
+  return {
+    start() {
+      loop ??= run(stopper.signal);
+    },
+    async stop() {
+      stopper.abort();
+      await loop;
+    },
+  };
+}
+
 /** An Upstream that keeps one session open, replacing it whenever it ends or goes silent. */
 export function reconnectingUpstream(options: ReconnectOptions): Upstream {
   const backoff: BackoffOptions = { ...DEFAULT_BACKOFF, ...options.backoff };
   const now = options.now ?? Date.now;
   const report = statusReporter(options.deps.setStatus);
-  const stopper = new AbortController();
-  let loop: Promise<void> | undefined;
 
-  async function run(): Promise<void> {
+  return loopingUpstream(async (stopped) => {
     let attempt = 0;
     let authFailures = 0;
     let everLive = false;
     let lastEnd: SessionEnd | undefined;
-    while (!stopper.signal.aborted) {
+    while (!stopped.aborted) {
       if (lastEnd === undefined) report('connecting');
 
       const session = new AbortController();
       const onStop = (): void => session.abort();
-      stopper.signal.addEventListener('abort', onStop, { once: true });
+      stopped.addEventListener('abort', onStop, { once: true });
       let lastAlive = now();
       let isLive = false;
       let liveSince = 0;
@@ -167,9 +190,9 @@ export function reconnectingUpstream(options: ReconnectOptions): Upstream {
         end = { kind: 'error', detail: err instanceof Error ? err.message : String(err) };
       } finally {
         clearInterval(watchdog);
-        stopper.signal.removeEventListener('abort', onStop);
+        stopped.removeEventListener('abort', onStop);
       }
-      if (stopper.signal.aborted) break;
+      if (stopped.aborted) break;
       if (deadDetail !== undefined) end = { kind: 'closed', detail: deadDetail };
       lastEnd = end;
 
@@ -181,7 +204,7 @@ export function reconnectingUpstream(options: ReconnectOptions): Upstream {
           detail: end.detail,
           retryInMs: wait,
         });
-        await sleep(wait, stopper.signal);
+        await sleep(wait, stopped);
         continue;
       }
       authFailures = 0;
@@ -195,19 +218,9 @@ export function reconnectingUpstream(options: ReconnectOptions): Upstream {
         everLive,
       });
       report('reconnecting', `${end.detail}; retrying in ${seconds(wait)}`);
-      await sleep(wait, stopper.signal);
+      await sleep(wait, stopped);
     }
-  }
-
-  return {
-    start() {
-      loop ??= run();
-    },
-    async stop() {
-      stopper.abort();
-      await loop;
-    },
-  };
+  });
 }
 
 /** Outcome of one poll. `retry`: a transient failure (HTTP 429/5xx, timeout); `auth`: credentials rejected. */
@@ -235,21 +248,19 @@ export function pollingUpstream(options: PollOptions): Upstream {
   const report = (state: UpstreamState, detail?: string): void => {
     if (reportStatus) reporter(state, detail);
   };
-  const stopper = new AbortController();
-  let loop: Promise<void> | undefined;
 
-  async function run(): Promise<void> {
+  return loopingUpstream(async (stopped) => {
     let failures = 0;
     let authFailures = 0;
     report('connecting');
-    while (!stopper.signal.aborted) {
+    while (!stopped.aborted) {
       let result: PollResult;
       try {
-        result = await options.poll(stopper.signal);
+        result = await options.poll(stopped);
       } catch (err) {
         result = { kind: 'retry', detail: err instanceof Error ? err.message : String(err) };
       }
-      if (stopper.signal.aborted) break;
+      if (stopped.aborted) break;
       let wait: number;
       if (result.kind === 'ok') {
         failures = 0;
@@ -265,25 +276,16 @@ export function pollingUpstream(options: PollOptions): Upstream {
           retryInMs: wait,
         });
       } else {
-        const retryAfter = result.kind === 'retry' ? result.retryAfterMs : undefined;
-        wait = Math.max(options.intervalMs, retryAfter ?? 0, fullJitterDelay(failures, backoff));
+        const asked = result.kind === 'retry' ? (result.retryAfterMs ?? 0) : 0;
+        const retryAfter = Math.min(asked, MAX_RETRY_AFTER_MS);
+        wait = Math.max(options.intervalMs, retryAfter, fullJitterDelay(failures, backoff));
         failures += 1;
         report('reconnecting', `${result.detail}; retrying in ${seconds(wait)}`);
         options.deps.log.info('poll failed', { detail: result.detail, retryInMs: wait });
       }
-      await sleep(wait, stopper.signal);
+      await sleep(wait, stopped);
     }
-  }
-
-  return {
-    start() {
-      loop ??= run();
-    },
-    async stop() {
-      stopper.abort();
-      await loop;
-    },
-  };
+  });
 }
 
 /** Runs several upstreams of one account as one (e.g. a primary stream and a secondary REST poll). */
@@ -332,6 +334,11 @@ export interface HttpAnswer {
   text: string;
   /** The body as JSON, or undefined when it is not JSON. */
   json: unknown;
+  /**
+   * Removes from a text every credential-bearing header value the request sent (signatures, keys, tokens), for
+   * an exchange that echoes them in its error body. httpGet and wsSession set it; classifyRefusal applies it.
+   */
+  redact?: (text: string) => string;
 }
 
 /** How a refused request ends: credentials (`auth`), something reconnecting will not fix (`fatal`), or a retry. */
@@ -363,10 +370,21 @@ export function oneLine(text: string, max = 160): string {
 /**
  * Reads a refused HTTP answer the same way for every exchange: 401/403 → `auth`; 404 → `fatal` (a wrong path
  * or host does not fix itself); 429 → retry after Retry-After (or the exchange's rate-limit wait); 409, 5xx and
- * anything else → retry (honouring Retry-After). The exchange's `special` readings come first.
+ * anything else → retry (honouring Retry-After). The exchange's `special` readings come first. Whatever the
+ * request sent as credentials (answer.redact) is removed from the detail.
  */
 export function classifyRefusal(answer: HttpAnswer, words: RefusalWords): Refusal {
-  const said = oneLine(words.said(answer));
+  const scrub = answer.redact ?? ((text: string) => text);
+  const refusal = readRefusalAnswer(answer, words, scrub);
+  return { ...refusal, detail: scrub(refusal.detail) };
+}
+
+function readRefusalAnswer(
+  answer: HttpAnswer,
+  words: RefusalWords,
+  scrub: (text: string) => string,
+): Refusal {
+  const said = oneLine(scrub(words.said(answer)));
   const special = words.special?.(answer, said);
   if (special) return special;
   const { status } = answer;
@@ -482,10 +500,17 @@ export interface WsSessionSpec {
   redact?(detail: string): string;
 }
 
+/** An error's message, for a session end. */
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /**
  * Runs one WebSocket session: connects (headers and maxPayload, no redirects), settles exactly once,
  * terminates the socket on abort unless it is already closed, reads a refused upgrade's status and capped
- * body, and maps close and error events to a SessionEnd. Pings, pongs and messages are signs of life.
+ * body, and maps close and error events to a SessionEnd. Pings, pongs and messages are signs of life. A spec
+ * handler that throws ends the session as an `error` (never an exception in the socket's events), and every
+ * end's detail is cleared of the handshake's credential headers before `spec.redact` sees it.
  */
 export async function wsSession(ctx: SessionContext, spec: WsSessionSpec): Promise<SessionEnd> {
   const stopped: SessionEnd = { kind: 'closed', detail: 'connection closed by the proxy' };
@@ -499,15 +524,36 @@ export async function wsSession(ctx: SessionContext, spec: WsSessionSpec): Promi
     const timers: { clear(): void }[] = [];
     let ended = false;
     let released = false;
+    let scrubSent = (text: string): string => text;
     const unlock = (): void => {
       if (released) return;
       released = true;
       release();
     };
+    function redacted(end: SessionEnd): SessionEnd {
+      let detail = scrubSent(end.detail);
+      try {
+        if (spec.redact) detail = spec.redact(detail);
+      } catch {
+        detail = 'session ended (its detail could not be cleaned of credentials)';
+      }
+      return { ...end, detail };
+    }
+    /** The end a spec handler works out; a handler that throws ends the session as an error. */
+    function endFrom(what: string, handler: () => SessionEnd): SessionEnd {
+      try {
+        return handler();
+      } catch (err) {
+        return { kind: 'error', detail: `${what} failed: ${errorText(err)}` };
+      }
+    }
     let socket: WebSocket;
     try {
+      const headers = spec.headers?.() ?? {};
+      const sent = sentHeadersRedactor(headers);
+      scrubSent = (text) => sent.text(text);
       socket = new WebSocket(spec.url, {
-        headers: spec.headers?.() ?? {},
+        headers,
         handshakeTimeout: spec.handshakeTimeoutMs,
         maxPayload: spec.maxPayload ?? MAX_FRAME_BYTES,
         perMessageDeflate: spec.perMessageDeflate ?? false,
@@ -516,11 +562,8 @@ export async function wsSession(ctx: SessionContext, spec: WsSessionSpec): Promi
     } catch (err) {
       unlock();
       const error = err instanceof Error ? err : new Error(String(err));
-      resolve(redacted(spec.failed(error)));
+      resolve(redacted(endFrom('connecting', () => spec.failed(error))));
       return;
-    }
-    function redacted(end: SessionEnd): SessionEnd {
-      return spec.redact ? { ...end, detail: spec.redact(end.detail) } : end;
     }
     const link: WsLink = {
       send(text) {
@@ -537,13 +580,13 @@ export async function wsSession(ctx: SessionContext, spec: WsSessionSpec): Promi
       },
       every(ms, fn) {
         const id = setInterval(() => {
-          if (!ended) fn();
+          if (!ended) guarded('a timer', fn);
         }, ms);
         timers.push({ clear: () => clearInterval(id) });
       },
       after(ms, fn) {
         const id = setTimeout(() => {
-          if (!ended) fn();
+          if (!ended) guarded('a timer', fn);
         }, ms);
         timers.push({ clear: () => clearTimeout(id) });
       },
@@ -551,6 +594,14 @@ export async function wsSession(ctx: SessionContext, spec: WsSessionSpec): Promi
         return ended;
       },
     };
+    /** Runs a spec handler; a throw ends the session as an error. */
+    function guarded(what: string, handler: () => void): void {
+      try {
+        handler();
+      } catch (err) {
+        link.end({ kind: 'error', detail: `${what} failed: ${errorText(err)}` });
+      }
+    }
     function onAbort(): void {
       link.end(stopped);
     }
@@ -558,14 +609,18 @@ export async function wsSession(ctx: SessionContext, spec: WsSessionSpec): Promi
 
     socket.on('unexpected-response', (request, response) => {
       unlock();
-      void readRefusal(response).then((answer) => {
-        link.end(spec.refused(answer));
-        request.destroy();
-      });
+      readRefusal(response)
+        .then((answer) =>
+          link.end(endFrom('reading the refusal', () => spec.refused({ ...answer, redact: scrubSent }))),
+        )
+        .catch((err: unknown) =>
+          link.end({ kind: 'error', detail: `reading the refusal failed: ${errorText(err)}` }),
+        )
+        .finally(() => request.destroy());
     });
     socket.on('open', () => {
       unlock();
-      spec.opened?.(link);
+      guarded('starting the session', () => spec.opened?.(link));
     });
     socket.on('ping', () => ctx.alive());
     socket.on('pong', () => ctx.alive());
@@ -573,12 +628,12 @@ export async function wsSession(ctx: SessionContext, spec: WsSessionSpec): Promi
       if (ended) return;
       const receivedAt = Date.now();
       ctx.alive();
-      spec.message(frameText(data), link, receivedAt);
+      guarded('handling a message', () => spec.message(frameText(data), link, receivedAt));
     });
     socket.on('close', (code: number, reason: Buffer) => {
-      link.end(spec.closed(code, oneLine(reason.toString('utf8'), 120)));
+      link.end(endFrom('reading the close', () => spec.closed(code, oneLine(reason.toString('utf8'), 120))));
     });
-    socket.on('error', (err: Error) => link.end(spec.failed(err)));
+    socket.on('error', (err: Error) => link.end(endFrom('reading the error', () => spec.failed(err))));
   });
 }
 

@@ -228,6 +228,7 @@ describe('b2prime simulator: authentication as ASP.NET does it', () => {
   it('applies faults sent to the control route', async () => {
     const res = await fetch(`${sim.url}/__sim/control`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ kind: 'http-error', status: 503, count: 1 }),
     });
     expect(await res.json()).toEqual({ ok: true, applied: 'http-error' });

@@ -266,6 +266,7 @@ describe('BitoPro simulator: REST', () => {
   it('http-error 503 through the control route', async () => {
     const control = await fetch(`${sim.url}/__sim/control`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ kind: 'http-error', status: 503, count: 1 }),
     });
     expect(control.status).toBe(200);

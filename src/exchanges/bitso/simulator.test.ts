@@ -347,6 +347,7 @@ describe('simulator faults', () => {
   it('the control route accepts the same commands over HTTP', async () => {
     const res = await fetch(`${sim.url}/__sim/control`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ kind: 'set-level', level: '2.25' }),
     });
     expect(res.status).toBe(200);

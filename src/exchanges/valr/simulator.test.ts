@@ -151,7 +151,11 @@ function refusedUpgrade(
 }
 
 async function control(sim: RunningSimulator, command: SimControl): Promise<void> {
-  const res = await fetch(`${sim.url}/__sim/control`, { method: 'POST', body: JSON.stringify(command) });
+  const res = await fetch(`${sim.url}/__sim/control`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(command),
+  });
   expect(res.status).toBe(200);
 }
 

@@ -154,6 +154,18 @@ describe('zone-worse', () => {
     expect(kinds(h.level('1.45', MINUTE))).toEqual(['zone-worse:fired']); // 11 min: a new episode
   });
 
+  it('never holds back a zone worse than the last one announced, even one announced within the cooldown', () => {
+    const h = setup(ZONE_ONLY); // cooldown 10 min
+    expect(h.level('1.08').map((e) => [e.kind, e.zone])).toEqual([['fired', 'liquidation']]);
+    expect(kinds(h.level('1.6', MINUTE))).toEqual(['zone-worse:recovered']);
+    expect(h.level('1.45', MINUTE).map((e) => [e.kind, e.zone])).toEqual([['fired', 'caution']]);
+    // Liquidation was announced 2 min ago, but the last word was caution: a worse zone is always announced.
+    expect(h.level('1.08', MINUTE).map((e) => [e.kind, e.zone])).toEqual([['fired', 'liquidation']]);
+    // A repeat of the zone last announced is what the cooldown holds back.
+    h.level('1.6', MINUTE);
+    expect(h.level('1.08', MINUTE)).toEqual([]);
+  });
+
   it('announces a held-back condition when the cooldown ends if it is still there', () => {
     const h = setup(ZONE_ONLY);
     h.level('1.45');
@@ -207,7 +219,7 @@ describe('zone-worse', () => {
     });
     expect(kinds(engine.snapshot(A, snap(A, '1.2')))).toEqual(['zone-worse:fired']);
     enabled = false;
-    const off = engine.reevaluate();
+    const off = engine.tick();
     expect(off.map((e) => [e.kind, e.message])).toEqual([
       ['recovered', 'Bitso (demo): zone alert cleared: the rule was turned off'],
     ]);
@@ -399,10 +411,12 @@ describe('auth-failure', () => {
     expect(rec?.message).toBe('Bitso (demo): the exchange accepts the API credentials again');
   });
 
-  it('clears when data arrives, and obeys the cooldown for repeats', () => {
+  it('clears only when the upstream is live again, not on data, and obeys the cooldown for repeats', () => {
     const h = setup({ zoneWorse: { enabled: false } });
     h.status('auth_failed');
-    expect(kinds(h.level('2'))).toEqual(['auth-failure:recovered']);
+    expect(kinds(h.level('2'))).toEqual([]);
+    expect(kinds(h.status('reconnecting'))).toEqual([]);
+    expect(kinds(h.status('live'))).toEqual(['auth-failure:recovered']);
     h.clock.advance(MINUTE);
     expect(h.status('auth_failed')).toEqual([]);
     expect(h.status('live')).toEqual([]);
@@ -439,6 +453,20 @@ describe('restore', () => {
     expect(h.level('1.4')).toEqual([]); // caution: steps back silently
     expect(kinds(h.level('1.6'))).toEqual(['zone-worse:recovered']);
     expect(h.engine.open()).toEqual([]);
+  });
+
+  it('keeps a restored stale alert open until data arrives, then sends one recovered', () => {
+    const h = setup({ zoneWorse: { enabled: false }, cushionBelow: { enabled: false } });
+    h.engine.restore([openEvent('stale', 'unknown', h.clock.t - 10 * MINUTE)]);
+    expect(kinds(h.tick())).toEqual([]);
+    expect(kinds(h.status('connecting'))).toEqual([]);
+    expect(kinds(h.status('live'))).toEqual([]);
+    expect(kinds(h.tick(30 * SECOND))).toEqual([]);
+    expect(h.engine.open().map((e) => e.id)).toEqual(['old-stale']);
+    const rec = h.level('2').filter((e) => e.accountId === A);
+    expect(rec.map((e) => [e.rule, e.kind, e.message])).toEqual([
+      ['stale', 'recovered', 'Bitso (demo): data is arriving again'],
+    ]);
   });
 
   it('announces a worse zone than the restored one', () => {

@@ -4,15 +4,19 @@
 // Rules (settings in rules.ts):
 // - zone-worse: the account entered a worse zone than the one already announced (caution → liquidation →
 //   takeover). An alert steps back one zone at a time, and only once the level has recovered past that zone's
-//   line by the hysteresis margin; back in the safe zone that way, one 'recovered' is sent. A worse zone is a
-//   new condition: it is never held back by the cooldown of a milder one.
+//   line by the hysteresis margin; back in the safe zone that way, one 'recovered' is sent. The cooldown holds
+//   back only a repeat of a zone: a zone worse than the last one announced is always announced at once, even
+//   when it was itself announced within the cooldown, earlier.
 // - cushion-below: the cushion fell below the percentage; clears when the level is back above the
 //   hysteresis margin (in cushion terms: cushion ≥ 1 − (1 − c) / (1 + h)).
 // - fast-fall: the level is `percent` or more below its highest value within the last `minutes`; clears when
 //   the level is back within that fall by the hysteresis margin (usually as the peak leaves the window).
 // - stale: no data for longer than the threshold (since the last snapshot, or since the engine started for an
-//   account that never sent any); clears on the next snapshot. Not raised while an auth failure is open.
-// - auth-failure: the upstream reported auth_failed; clears when it is live again or data arrives.
+//   account that never sent any); clears only when data arrives (a snapshot), so an alert taken over after a
+//   restart is not declared recovered before any data came. Not raised while an auth failure is open.
+// - auth-failure: the upstream reported auth_failed; clears when the upstream reports it is live again.
+//
+// A snapshot is fresh data: feed only snapshots of messages that carried a level (see AccountMessage).
 //
 // Every rule sends exactly one 'fired' per crossing and one 'recovered' when it clears. A condition that comes
 // back within the cooldown after its last 'fired' is not announced; if it is still there when the cooldown
@@ -66,14 +70,15 @@ export interface AlertEngineOptions {
 }
 
 export interface AlertEngine {
-  /** A new snapshot of an account (unknown accounts are ignored). */
+  /** A new snapshot of an account, from a message that carried a level (unknown accounts are ignored). */
   snapshot(accountId: string, snapshot: MarginSnapshot): AlertEvent[];
   /** The account's upstream session changed state. */
   status(accountId: string, state: UpstreamState, detail?: string): AlertEvent[];
-  /** Time passed: stale data, cooldowns that ended, fast-fall windows that moved on. */
+  /**
+   * Re-evaluates every account now: as time passes (stale data, cooldowns that ended, fast-fall windows that
+   * moved on) and after settings changed (rules turned off clear with a 'recovered').
+   */
   tick(): AlertEvent[];
-  /** Re-evaluates every account now (after settings changed); rules turned off clear with a 'recovered'. */
-  reevaluate(): AlertEvent[];
   /**
    * Takes over alerts that were open when the process last stopped (the newest event of their account and
    * rule was 'fired'), so a condition that persists is not announced twice and one that cleared is.
@@ -156,6 +161,8 @@ interface ZoneState {
   /** A 'fired' was sent in this episode (so its end gets a 'recovered'). */
   notified: boolean;
   event: AlertEvent | null;
+  /** The zone of the newest 'fired' ever sent (across episodes): a worse zone than this skips the cooldown. */
+  lastFiredZone: AlertZone | null;
 }
 
 interface AccountState {
@@ -200,7 +207,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       state: null,
       detail: undefined,
       peaks: [],
-      zone: { active: null, told: null, notified: false, event: null },
+      zone: { active: null, told: null, notified: false, event: null, lastFiredZone: null },
       conditions: {
         'cushion-below': newCondition(),
         'fast-fall': newCondition(),
@@ -321,11 +328,13 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       return out;
     }
     const key = `zone-worse:${z.active}`;
-    if (severity(z.active) > severity(z.told) && cooldownOver(st, key, settings)) {
+    const worseThanAnnounced = severity(z.active) > severity(z.lastFiredZone);
+    if (severity(z.active) > severity(z.told) && (worseThanAnnounced || cooldownOver(st, key, settings))) {
       const fired = event(st, 'zone-worse', 'fired', firedZoneMessage(snap, z.active), z.active);
       z.told = z.active;
       z.notified = true;
       z.event = fired;
+      z.lastFiredZone = z.active;
       st.lastFired.set(key, fired.at);
       out.push(fired);
     }
@@ -416,15 +425,15 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
 
   // stale
 
-  function staleRule(st: AccountState, settings: RuleSettings): AlertEvent[] {
+  /** The stale rule; `dataArrived` is true only on a snapshot, the one thing that clears the condition. */
+  function staleRule(st: AccountState, settings: RuleSettings, dataArrived: boolean): AlertEvent[] {
     const rule = settings.stale;
     const limitMs = (rule.seconds ?? defaultStaleSeconds(st.account.cadenceSeconds)) * 1000;
     const silentMs = now() - st.lastDataAt;
     const authOpen = st.conditions['auth-failure'].active && settings.authFailure.enabled;
     let decision: Decision = 'keep';
-    if (!rule.enabled) decision = 'off';
+    if (!rule.enabled || dataArrived) decision = 'off';
     else if (silentMs > limitMs && !authOpen) decision = 'on';
-    else if (silentMs <= limitMs) decision = 'off';
     return step(st, 'stale', decision, settings, (kind) => {
       if (!rule.enabled) return 'stale-data alert cleared: the rule was turned off';
       if (kind === 'recovered') return 'data is arriving again';
@@ -459,7 +468,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     const settings = settingsFor(st.account.id);
     return [
       ...evaluateLevelRules(st, settings),
-      ...staleRule(st, settings),
+      ...staleRule(st, settings, false),
       ...authRule(st, settings, 'keep'),
     ];
   }
@@ -475,8 +484,8 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       const settings = settingsFor(accountId);
       return [
         ...evaluateLevelRules(st, settings),
-        ...staleRule(st, settings),
-        ...authRule(st, settings, 'off'),
+        ...staleRule(st, settings, true),
+        ...authRule(st, settings, 'keep'),
       ];
     },
 
@@ -487,16 +496,10 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       st.detail = detail;
       const settings = settingsFor(accountId);
       const decision: Decision = state === 'auth_failed' ? 'on' : state === 'live' ? 'off' : 'keep';
-      return [...authRule(st, settings, decision), ...staleRule(st, settings)];
+      return [...authRule(st, settings, decision), ...staleRule(st, settings, false)];
     },
 
     tick() {
-      const out: AlertEvent[] = [];
-      for (const st of accounts.values()) out.push(...evaluateAll(st));
-      return out;
-    },
-
-    reevaluate() {
       const out: AlertEvent[] = [];
       for (const st of accounts.values()) out.push(...evaluateAll(st));
       return out;
@@ -509,7 +512,13 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
         if (e.rule === 'zone-worse') {
           if (!isAlertZone(e.zone)) continue;
           if (severity(e.zone) >= severity(st.zone.active)) {
-            Object.assign(st.zone, { active: e.zone, told: e.zone, notified: true, event: e });
+            Object.assign(st.zone, {
+              active: e.zone,
+              told: e.zone,
+              notified: true,
+              event: e,
+              lastFiredZone: e.zone,
+            });
           }
           const key = `zone-worse:${e.zone}`;
           st.lastFired.set(key, Math.max(st.lastFired.get(key) ?? 0, e.at));

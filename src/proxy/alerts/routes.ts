@@ -3,15 +3,14 @@
 //   GET /api/alerts/rules                          the rule settings (built-in, config, UI layers; per account)
 //   PUT /api/alerts/rules                          changes the UI layer of the rule settings
 //   GET /api/alerts/webhooks                       webhook delivery status (URLs reduced to scheme and host)
-// Bad parameters or bodies are a 400 with a message saying what was wrong.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+// Bad parameters or bodies are a 400 whose body `{ "error": … }` says what was wrong, like every API error.
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { ACCOUNT_ID, MAX_TIME, sendError } from '../shared.ts';
 import type { AlertService } from './service.ts';
 import { AlertRulesError } from './service.ts';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, type AlertQuery } from './store.ts';
 
-/** Latest time a JavaScript Date can hold (ms). */
-const MAX_TIME = 8_640_000_000_000_000;
 /** Largest accepted PUT body (the server-wide limit): rule settings are small. */
 const RULES_BODY_LIMIT = 16 * 1024;
 
@@ -35,16 +34,8 @@ const listQuerySchema = z.strictObject({
     .optional(),
   before: time('before').optional(),
   from: time('from').optional(),
-  account: z
-    .string()
-    .regex(/^[a-z0-9-]{1,64}$/, { message: 'account must be an account id' })
-    .optional(),
+  account: z.string().regex(ACCOUNT_ID, { message: 'account must be an account id' }).optional(),
 });
-
-function problem(reply: FastifyReply, statusCode: 400 | 415, message: string) {
-  const error = statusCode === 400 ? 'Bad Request' : 'Unsupported Media Type';
-  return reply.code(statusCode).send({ statusCode, error, message });
-}
 
 function firstIssue(error: z.ZodError): string {
   const issue = error.issues[0];
@@ -87,7 +78,7 @@ export function registerAlertRoutes(
 ): void {
   app.get('/api/alerts', async (request, reply) => {
     const parsed = parseAlertQuery(request.query);
-    if (!parsed.ok) return problem(reply, 400, parsed.message);
+    if (!parsed.ok) return sendError(reply, 400, parsed.message);
     return reply.header('cache-control', 'no-store').send(service.list(parsed.query));
   });
 
@@ -98,12 +89,12 @@ export function registerAlertRoutes(
   app.put('/api/alerts/rules', { bodyLimit: RULES_BODY_LIMIT }, async (request, reply) => {
     const type = request.headers['content-type'] ?? '';
     if (!/^application\/json\s*(;|$)/i.test(type)) {
-      return problem(reply, 415, 'send the rules as application/json');
+      return sendError(reply, 415, 'send the rules as application/json');
     }
     try {
       return reply.header('cache-control', 'no-store').send(service.updateRules(request.body));
     } catch (err) {
-      if (err instanceof AlertRulesError) return problem(reply, 400, err.message);
+      if (err instanceof AlertRulesError) return sendError(reply, 400, err.message);
       throw err;
     }
   });

@@ -7,9 +7,7 @@
 // Percentages are decimal strings ("20", "2.5") and are compared as decimals; durations are whole numbers.
 import { z } from 'zod';
 import { parseDecimal } from '../../domain/decimal.ts';
-
-/** Account ids as the config file allows them. */
-const ACCOUNT_ID = /^[a-z0-9-]{1,64}$/;
+import { accountIdSchema } from '../shared.ts';
 
 /** Every setting of every rule for one account, after the layers are combined. */
 export interface RuleSettings {
@@ -93,10 +91,6 @@ export const ruleSettingsPatchSchema = z.strictObject({
   cooldownMinutes: wholeNumber(0, 1440).optional(),
 });
 export type RuleSettingsPatch = z.infer<typeof ruleSettingsPatchSchema>;
-
-const accountIdSchema = z
-  .string()
-  .regex(ACCOUNT_ID, { message: 'must be 1–64 characters of a-z, 0-9 and -' });
 
 /**
  * The config file's `alerts.rules`: `{ "defaults": {…}, "accounts": { "<account id>": {…} } }`, every key

@@ -149,6 +149,45 @@ describe('alert service', () => {
     ]);
   });
 
+  it('evaluates only messages that carried a level: balances alone do not keep an account fresh', () => {
+    const service = start();
+    const bitso = { account: { id: 'bitso-demo' }, carriesLevel: true, snapshot: snap('bitso-demo', '2') };
+    service.onMessage(bitso);
+    service.onMessage({ account: { id: 'valr-demo' }, carriesLevel: true, snapshot: snap('valr-demo', '2') });
+    for (let i = 0; i < 6; i += 1) {
+      vi.advanceTimersByTime(10 * SECOND);
+      service.onMessage({ ...bitso, carriesLevel: false }); // e.g. a balances poll: same snapshot, no level
+      service.onMessage({ ...bitso, carriesLevel: false, snapshot: undefined });
+      service.tick();
+    }
+    vi.advanceTimersByTime(SECOND);
+    service.tick();
+    expect(service.list().alerts.map((a) => [a.accountId, a.rule, a.kind])).toEqual([
+      ['valr-demo', 'stale', 'fired'],
+      ['bitso-demo', 'stale', 'fired'],
+    ]);
+    vi.advanceTimersByTime(SECOND);
+    service.onMessage(bitso);
+    expect(service.list().alerts[0]).toMatchObject({
+      accountId: 'bitso-demo',
+      rule: 'stale',
+      kind: 'recovered',
+    });
+  });
+
+  it('never throws from a message, even when evaluating it does', () => {
+    const service = start();
+    const broken = Object.defineProperty({}, 'level', {
+      get() {
+        throw new Error('boom');
+      },
+    }) as ReturnType<typeof snap>;
+    expect(() =>
+      service.onMessage({ account: { id: 'bitso-demo' }, carriesLevel: true, snapshot: broken }),
+    ).not.toThrow();
+    expect(logLines.join('\n')).toContain('alerts: evaluating a message failed');
+  });
+
   it('picks up open alerts after a restart: no second fired, one recovered when it clears', async () => {
     const first = start();
     first.onSnapshot('bitso-demo', snap('bitso-demo', '1.08'));

@@ -1,10 +1,11 @@
-// The alert service: the rule engine fed by the proxy (snapshots, upstream status, a 1 s tick), each alert
+// The alert service: the rule engine fed by the proxy (read messages, upstream status, a 1 s tick), each alert
 // stored in SQLite, pushed to subscribers (browser stream frames) and delivered to the webhooks. Rule settings
 // combine the config file's `alerts.rules` with the UI's edits, which are stored in the database.
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import type { MarginSnapshot } from '../../domain/model.ts';
 import type { Logger, UpstreamState } from '../../exchanges/server-types.ts';
+import type { MessageReading } from '../accounts.ts';
 import { createAlertEngine, type AlertAccount, type AlertEvent } from './engine.ts';
 import {
   DEFAULT_RULE_SETTINGS,
@@ -85,8 +86,19 @@ export class AlertRulesError extends Error {
   }
 }
 
+/** A read wire message as the alert service takes it (the AccountManager's AccountMessage has all of it). */
+export interface AlertMessage extends Pick<MessageReading, 'snapshot' | 'carriesLevel'> {
+  account: { id: string };
+}
+
 export interface AlertService {
-  /** A new snapshot of an account (after each folded wire message). */
+  /**
+   * One read wire message of an account (the AccountManager's message hook). Only a message that carried a
+   * level is evaluated, as fresh data; balances alone, keep-alives and rejected messages change nothing (no
+   * data for long enough is the stale rule's business). Never throws.
+   */
+  onMessage(message: AlertMessage): void;
+  /** A new snapshot of an account with a fresh level. */
   onSnapshot(accountId: string, snapshot: MarginSnapshot): void;
   /** The account's upstream session changed state. */
   onStatus(accountId: string, state: UpstreamState, detail?: string): void;
@@ -217,10 +229,21 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     };
   }
 
+  function onSnapshot(accountId: string, snapshot: MarginSnapshot): void {
+    handle(engine.snapshot(accountId, snapshot));
+  }
+
   return {
-    onSnapshot(accountId, snapshot) {
-      handle(engine.snapshot(accountId, snapshot));
+    onMessage(message) {
+      if (!message.carriesLevel || !message.snapshot) return;
+      try {
+        onSnapshot(message.account.id, message.snapshot);
+      } catch (err) {
+        log.error('alerts: evaluating a message failed', { accountId: message.account.id, err });
+      }
     },
+
+    onSnapshot,
 
     onStatus(accountId, state, detail) {
       handle(engine.status(accountId, state, detail));
@@ -254,7 +277,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
       overrides = applyRulesPatch(overrides, parsed.data);
       store.saveOverrides(overrides, now());
       log.info('alert rules changed in the UI', { accounts: Object.keys(parsed.data.accounts ?? {}) });
-      handle(engine.reevaluate());
+      handle(engine.tick());
       return rules();
     },
 

@@ -82,6 +82,17 @@ describe('alert store', () => {
     expect(store.list().alerts.map((e) => e.id)).toEqual(['e2']);
   });
 
+  it('never prunes the newest event of an account and rule, so an old open alert stays open', () => {
+    store.insert(alert(1, 100)); // zone alert fired long ago and still open
+    store.insert(alert(2, 110, { rule: 'stale' }));
+    store.insert(alert(3, 120, { rule: 'stale', kind: 'recovered' }));
+    store.insert(alert(4, 130, { accountId: 'valr-demo', exchange: 'valr' }));
+    store.insert(alert(5, 900, { accountId: 'valr-demo', exchange: 'valr', kind: 'recovered' }));
+    expect(store.prune(1_000)).toBe(2);
+    expect(store.list().alerts.map((e) => e.id)).toEqual(['e5', 'e3', 'e1']);
+    expect(store.open().map((e) => e.id)).toEqual(['e1']);
+  });
+
   it('keeps the UI rule settings, and reads an invalid stored body as none', () => {
     expect(store.loadOverrides()).toEqual({});
     const overrides = {

@@ -64,7 +64,7 @@ export interface AlertStore {
   list(query?: AlertQuery): AlertPage;
   /** The alerts still open: the newest event of their account and rule is a 'fired'. Newest first. */
   open(): AlertEvent[];
-  /** Deletes events older than `before` (ms epoch); returns how many. */
+  /** Deletes events older than `before` (ms epoch), except the newest of each account and rule; returns how many. */
   prune(before: number): number;
   /** The rule settings edited in the UI ({} when none). A stored body that no longer validates reads as {}. */
   loadOverrides(): RulesOverrides;
@@ -130,7 +130,11 @@ export function createAlertStore(db: Database.Database): AlertStore {
      WHERE e.kind = 'fired'
      ORDER BY e.at DESC, e.seq DESC`,
   );
-  const pruneStmt = db.prepare<[number]>('DELETE FROM alert_events WHERE at < ?');
+  // The newest event of each account and rule stays whatever its age: it says whether that alert is still open.
+  const pruneStmt = db.prepare<[number]>(
+    `DELETE FROM alert_events WHERE at < ?
+       AND seq NOT IN (SELECT MAX(seq) FROM alert_events GROUP BY account, rule)`,
+  );
   const loadStmt = db.prepare<[string], { body: string }>('SELECT body FROM alert_settings WHERE key = ?');
   const saveStmt = db.prepare<[string, string, number]>(
     `INSERT INTO alert_settings (key, body, updated_at) VALUES (?, ?, ?)

@@ -1,5 +1,5 @@
 // Alert delivery to webhooks: one JSON POST per alert in the webhook's format (generic, Slack, Telegram), with a
-// timeout, retried with exponential backoff and jitter up to a bounded number of attempts. A webhook whose
+// timeout, retried with exponential backoff and jitter: 5 attempts in all by default. A webhook whose
 // delivery gives up is marked failing with the reason (shown in the UI); while failing, each new alert gets a
 // single attempt, so a dead URL is never retried forever. Deliveries to one webhook go out in order.
 //
@@ -7,6 +7,7 @@
 // never a credential. A webhook URL may itself be a secret (Slack's path, Telegram's bot token): it never
 // appears in logs or status, which name only its scheme and host.
 import type { Logger } from '../../exchanges/server-types.ts';
+import { retryAfterMs } from '../http-client.ts';
 import type { AlertEvent, AlertRuleId } from './engine.ts';
 
 export type WebhookFormat = 'generic' | 'slack' | 'telegram';
@@ -232,14 +233,6 @@ interface HookState {
   controller: AbortController | null;
 }
 
-function retryAfter(header: string | null, now: number): number | null {
-  if (header === null) return null;
-  const secondsValue = Number(header);
-  if (Number.isFinite(secondsValue) && secondsValue >= 0) return secondsValue * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
-}
-
 function errorCode(err: unknown): string | null {
   let current: unknown = err;
   for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth += 1) {
@@ -331,7 +324,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
       const reason = `HTTP ${response.status}${snippet ? `: ${snippet}` : ''}`;
       const status = response.status;
       const retryable = status === 408 || status === 425 || status === 429 || status >= 500;
-      throw new AttemptError(reason, retryable, retryAfter(response.headers.get('retry-after'), now()));
+      throw new AttemptError(reason, retryable, retryAfterMs(response.headers, now()) ?? null);
     } finally {
       clearTimeout(timer);
       hook.controller = null;

@@ -15,7 +15,6 @@ const history = openHistory(path);
 const start = createWriter(history).lastSampleTime('acct') ?? 1_700_000_000_000;
 const recorder = createRecorder({
   db: history,
-  normalizeFor: () => undefined,
   batchSize: CHILD_BATCH,
   flushMs: 0,
   pruneEveryMs: 0,

@@ -196,8 +196,6 @@ export function planBuckets(
 /** Runs history queries against one database (prepared statements are reused). */
 export interface HistoryReader {
   query(request: HistoryRequest): HistoryResult;
-  /** Time of an account's first and last sample, or null when it has none. */
-  extent(accountId: string): { first: number; last: number } | null;
 }
 
 export interface ReaderOptions {
@@ -215,8 +213,8 @@ export function createReader(history: HistoryDb, options: ReaderOptions = {}): H
     'account_id = @account AND period = @period AND start >= @lo AND start <= @hi',
   );
   const findAccount = db.prepare<[string], { id: number }>('SELECT id FROM accounts WHERE name = ?');
-  const extentOf = db.prepare<[number], { first: number | null; last: number | null }>(
-    'SELECT MIN(t) AS first, MAX(t) AS last FROM samples WHERE account_id = ?',
+  const firstSample = db.prepare<[number], { first: number | null }>(
+    'SELECT MIN(t) AS first FROM samples WHERE account_id = ?',
   );
   const profileBody = db.prepare<[number], { body: string }>('SELECT body FROM profiles WHERE id = ?');
   const coarsest = Math.max(...ROLLUP_PERIODS);
@@ -224,19 +222,12 @@ export function createReader(history: HistoryDb, options: ReaderOptions = {}): H
     'SELECT SUM(n) AS n FROM rollups WHERE account_id = ? AND period = ? AND start >= ? AND start <= ?',
   );
 
-  function extent(accountId: string): { first: number; last: number } | null {
-    const account = findAccount.get(accountId);
-    if (!account) return null;
-    const row = extentOf.get(account.id);
-    return row && row.first !== null && row.last !== null ? { first: row.first, last: row.last } : null;
-  }
-
   function query(request: HistoryRequest): HistoryResult {
     const account = findAccount.get(request.accountId);
     const to = request.to ?? request.now;
     let from = request.from;
     if (from === undefined) {
-      const first = account ? extentOf.get(account.id)?.first : null;
+      const first = account ? firstSample.get(account.id)?.first : null;
       from = first !== null && first !== undefined ? Math.min(first, to) : to;
     }
     if (from > to) throw new RangeError(`from (${from}) is after to (${to})`);
@@ -315,5 +306,5 @@ export function createReader(history: HistoryDb, options: ReaderOptions = {}): H
     return result;
   }
 
-  return { query, extent };
+  return { query };
 }

@@ -2,12 +2,14 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { dec } from '../../domain/decimal.ts';
 import type { Band } from '../../domain/model.ts';
+import { exchangeById } from '../../exchanges/registry.ts';
+import { MessageReader, type ReadAccount } from '../accounts.ts';
 import { openHistory, type HistoryDb } from './db.ts';
 import {
   DEFAULT_GAP_MS,
   HEARTBEAT_MS,
   createRecorder,
-  normalizersFor,
+  intervalsFor,
   type RecorderOptions,
 } from './recorder.ts';
 import { NO_DEBT, TEST_BANDS, levelOf, snapshotAt } from './testkit.ts';
@@ -47,7 +49,6 @@ function count(table = 'samples'): number {
 function recorder(options: Partial<RecorderOptions> = {}): ReturnType<typeof createRecorder> {
   return createRecorder({
     db: history,
-    normalizeFor: () => undefined,
     flushMs: 0,
     pruneEveryMs: 0,
     ...options,
@@ -114,15 +115,29 @@ describe('which snapshots become samples', () => {
     rec.recordSnapshot(snapshotAt('a', T0, levelOf('1.7')), T0);
     rec.recordSnapshot(snapshotAt('a', T0 + 5, levelOf('1.6')), T0 + 5);
     rec.recordSnapshot(snapshotAt('a', T0 + 5, levelOf('1.55')), T0 + 5);
-    rec.recordSnapshot(snapshotAt('a', T0 + 3, levelOf('1.2')), T0 + 6);
+    rec.recordSnapshot(snapshotAt('a', T0 + 6, levelOf('1.2')), T0 + 3);
     rec.flush();
-    rec.recordSnapshot(snapshotAt('a', T0 + 5, levelOf('1.4')), T0 + 7); // already written: dropped
+    rec.recordSnapshot(snapshotAt('a', T0 + 7, levelOf('1.4')), T0 + 5); // already written: dropped
     rec.flush();
     expect(rows().map((r) => [r.t - T0, r.level_text])).toEqual([
       [0, '1.7'],
       [5, '1.55'],
     ]);
     expect(rec.stats()).toMatchObject({ recorded: 2, written: 2, pending: 0 });
+  });
+
+  it('times each sample by when the proxy received it, not by the clock in the message', () => {
+    const rec = recorder();
+    // An exchange clock ahead of this machine's: every snapshot carries the same (future) time.
+    const ahead = T0 + 3_600_000;
+    const received = [T0, T0 + 1_000, T0 + 2_000];
+    received.forEach((t, i) => rec.recordSnapshot(snapshotAt('a', ahead, levelOf(`1.${70 - i}`)), t));
+    rec.flush();
+    expect(rows().map((r) => [r.t, r.level_text])).toEqual([
+      [T0, '1.70'],
+      [T0 + 1_000, '1.69'],
+      [T0 + 2_000, '1.68'],
+    ]);
   });
 });
 
@@ -156,11 +171,61 @@ describe('batching', () => {
     rec.recordSnapshot(snapshotAt('a', T0, levelOf('1.7')), T0);
     history.sqlite.exec('ALTER TABLE samples RENAME TO samples_away');
     expect(rec.flush()).toBe(0);
-    expect(error).toHaveBeenCalledWith('history: writing a batch failed; will retry', expect.anything());
+    expect(error).toHaveBeenCalledWith(
+      'history: writing samples failed; keeping them and retrying',
+      expect.anything(),
+    );
     expect(rec.stats().pending).toBe(1);
     history.sqlite.exec('ALTER TABLE samples_away RENAME TO samples');
     expect(rec.flush()).toBe(1);
     expect(count()).toBe(1);
+  });
+
+  it('after a failed write, the later state of a queued instant still replaces it', () => {
+    const rec = recorder();
+    rec.recordSnapshot(snapshotAt('a', T0, levelOf('1.7')), T0);
+    history.sqlite.exec('ALTER TABLE samples RENAME TO samples_away');
+    expect(rec.flush()).toBe(0);
+    rec.recordSnapshot(snapshotAt('a', T0, levelOf('1.65')), T0);
+    history.sqlite.exec('ALTER TABLE samples_away RENAME TO samples');
+    expect(rec.flush()).toBe(1);
+    expect(rows().map((r) => [r.t, r.level_text])).toEqual([[T0, '1.65']]);
+  });
+
+  it('while writes keep failing, pauses its attempts and logs only when the failure changes', () => {
+    vi.useFakeTimers({ now: T0 });
+    const log = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+    const rec = recorder({ flushMs: 1000, log });
+    history.sqlite.exec('ALTER TABLE samples RENAME TO samples_away');
+    for (let i = 0; i < 60; i += 1) {
+      rec.recordSnapshot(snapshotAt('a', T0 + i * 1000, levelOf(`1.${100 + i}`)), Date.now());
+      vi.advanceTimersByTime(1000);
+    }
+    expect(log.error).toHaveBeenCalledOnce();
+    expect(rec.stats()).toMatchObject({ pending: 60, written: 0 });
+    history.sqlite.exec('ALTER TABLE samples_away RENAME TO samples');
+    vi.advanceTimersByTime(60_000);
+    expect(count()).toBe(60);
+    expect(log.info).toHaveBeenCalledWith('history: writing samples works again', expect.anything());
+    expect(log.error).toHaveBeenCalledOnce();
+    rec.close();
+  });
+
+  it('logs samples the database already had instead of dropping them silently', () => {
+    const warn = vi.fn();
+    const first = recorder({ log: { info: vi.fn(), warn, error: vi.fn() } });
+    first.recordSnapshot(snapshotAt('a', T0, levelOf('1.7')), T0);
+    first.flush();
+    const second = recorder();
+    second.recordSnapshot(snapshotAt('a', T0 + 1_000, levelOf('1.6')), T0 + 1_000);
+    second.flush();
+    first.recordSnapshot(snapshotAt('a', T0 + 1_000, levelOf('1.5')), T0 + 1_000);
+    expect(first.flush()).toBe(0);
+    expect(warn).toHaveBeenCalledWith(
+      'history: samples already in the database were not written again (another writer?)',
+      { samples: 1 },
+    );
+    expect(rows().map((r) => r.level_text)).toEqual(['1.7', '1.6']);
   });
 });
 
@@ -187,7 +252,7 @@ describe('outages', () => {
     const second = recorder();
     second.recordSnapshot(snapshotAt('a', T0 + 5_000, levelOf('1.6')), T0 + 5_000); // quick restart
     second.recordSnapshot(snapshotAt('b', T0 + DEFAULT_GAP_MS + 1, levelOf('1.7')), T0 + DEFAULT_GAP_MS + 1);
-    second.recordSnapshot(snapshotAt('a', T0 - 1, levelOf('1.2')), T0 + 6_000); // older than stored
+    second.recordSnapshot(snapshotAt('a', T0 + 6_000, levelOf('1.2')), T0 - 1); // received before the stored one
     second.close();
     expect(rows().map((r) => [r.t - T0, r.gap_before])).toEqual([
       [0, 0],
@@ -242,24 +307,35 @@ describe('the proxy message hook', () => {
     ...fixture,
     data: { ...fixture.data, marginFraction },
   });
+  const VALR: ReadAccount = { id: 'valr-1', exchange: 'valr', thresholds: { liquidation: dec('0.5') } };
 
-  it('normalizes with the exchange module and the account thresholds, and records the snapshot', () => {
-    const normalizeFor = normalizersFor([
-      { id: 'valr-1', exchange: 'valr', thresholds: { liquidation: dec('0.5') }, pollSeconds: 15 },
-    ]);
-    const rec = recorder({ normalizeFor });
-    rec.record('valr-1', 'account', withFraction('1.90363696'), T0);
-    rec.record('valr-1', 'account', withFraction('0.40000000'), T0 + 5_000);
-    rec.record('valr-1', 'account', { type: 'MARGIN_INFO', data: { marginFraction: 5 } }, T0 + 6_000);
-    rec.record('valr-1', 'account', 'not json', T0 + 7_000);
-    rec.record('valr-1', 'account', { type: 'BALANCE_UPDATE', data: {} }, T0 + 8_000);
-    rec.record('unknown', 'account', withFraction('1.0'), T0 + 9_000);
+  /** Messages as the AccountManager hands them over: read once, with the account's snapshot. */
+  function reading(
+    reader: MessageReader,
+    account: ReadAccount,
+    channel: string,
+    payload: unknown,
+    at: number,
+  ) {
+    return { account, receivedAt: at, ...reader.read(account, channel, payload, at) };
+  }
+
+  it('records the snapshot of each message with a level, with the account thresholds', () => {
+    const reader = new MessageReader(exchangeById);
+    const rec = recorder();
+    const feed = (channel: string, payload: unknown, at: number) =>
+      rec.record(reading(reader, VALR, channel, payload, at));
+    feed('account', withFraction('1.90363696'), T0);
+    feed('account', withFraction('0.40000000'), T0 + 5_000);
+    feed('account', { type: 'MARGIN_INFO', data: { marginFraction: 5 } }, T0 + 6_000);
+    feed('account', 'not json', T0 + 7_000);
+    feed('account', { type: 'BALANCE_UPDATE', data: {} }, T0 + 8_000);
     rec.flush();
     expect(rows().map((r) => [r.t, r.level_text, r.zone, r.cushion])).toEqual([
       [T0, '1.90363696', 0, '0.73734488'], // 1 − 0.5 / 1.90363696 = 0.737344876…
       [T0 + 5_000, '0.40000000', 3, '-0.25000000'],
     ]);
-    expect(rec.stats()).toMatchObject({ messages: 6, rejected: 2, recorded: 2, written: 2 });
+    expect(rec.stats()).toMatchObject({ messages: 5, rejected: 2, recorded: 2, written: 2 });
     const body = history.sqlite.prepare<[], { body: string }>('SELECT body FROM profiles').get()?.body ?? '';
     expect(JSON.parse(body)).toMatchObject({
       unit: { name: 'Margin fraction', kind: 'fraction' },
@@ -273,29 +349,49 @@ describe('the proxy message hook', () => {
     });
   });
 
+  it('counts only messages with a level as data: balances alone neither keep the heartbeat nor hide an outage', () => {
+    const balances = JSON.parse(
+      readFileSync(
+        new URL('../../exchanges/valr/fixtures/balances-constructed.json', import.meta.url),
+        'utf8',
+      ),
+    ) as unknown;
+    const reader = new MessageReader(exchangeById);
+    const rec = recorder();
+    rec.record(reading(reader, VALR, 'account', withFraction('1.90363696'), T0));
+    // Only the balances poll answers for two minutes: no level, so no sample and no sign of life.
+    for (let t = T0 + 15_000; t <= T0 + 120_000; t += 15_000) {
+      const message = reading(reader, VALR, 'balances', balances, t);
+      expect([message.outcome.kind, message.carriesLevel]).toEqual(['update', false]);
+      rec.record(message);
+    }
+    const back = T0 + 125_000;
+    rec.record(reading(reader, VALR, 'account', withFraction('1.90363696'), back));
+    rec.flush();
+    expect(rows().map((r) => [r.t, r.gap_before])).toEqual([
+      [T0, 0],
+      [back, 1],
+    ]);
+  });
+
   it('gap thresholds follow the account cadence: max(90 s, 3 × fastest channel or poll)', () => {
-    const normalizeFor = normalizersFor([
+    const intervalFor = intervalsFor([
       { id: 'valr-1', exchange: 'valr', pollSeconds: 15 },
       { id: 'bitso-slow', exchange: 'bitso', pollSeconds: 60 },
     ]);
-    const rec = recorder({ normalizeFor });
+    const rec = recorder({ intervalFor });
     expect(rec.gapMsFor('valr-1')).toBe(90_000);
     expect(rec.gapMsFor('bitso-slow')).toBe(180_000);
     expect(rec.gapMsFor('nobody')).toBe(90_000);
   });
 
-  it('never throws, even when normalize does', () => {
-    const warn = vi.fn();
-    const rec = recorder({
-      normalizeFor: () => ({
-        normalize: () => {
-          throw new Error('boom');
-        },
-      }),
-      log: { info: vi.fn(), warn, error: vi.fn() },
-    });
-    expect(() => rec.record('a', 'x', {}, T0)).not.toThrow();
-    expect(warn).toHaveBeenCalledOnce();
-    expect(rec.stats().rejected).toBe(1);
+  it('never throws, even when a message is not what it should be', () => {
+    const error = vi.fn();
+    const rec = recorder({ log: { info: vi.fn(), warn: vi.fn(), error } });
+    const broken = { account: { id: 'a' }, receivedAt: T0, carriesLevel: true } as unknown as Parameters<
+      typeof rec.record
+    >[0];
+    expect(() => rec.record(broken)).not.toThrow();
+    expect(error).toHaveBeenCalledOnce();
   });
 });

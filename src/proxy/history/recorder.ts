@@ -1,17 +1,18 @@
-// The history recorder: every wire message the proxy receives for an account is normalized with the
-// exchange's own parser, folded into that account's snapshot (applyUpdate), and a sample is recorded when
+// The history recorder: the proxy hands it every wire message of every account, already read (normalized and
+// folded into the account's snapshot by the AccountManager). Only messages that carry a margin level count; a
+// sample is recorded, at the time the proxy received the message, when
 //   - the level (kind or text), the zone or the bands changed, or
 //   - HEARTBEAT_MS (30 s) passed since the account's last sample (so a steady account still shows coverage), or
-//   - the account sent nothing for longer than its gap threshold (the sample is then marked `gap_before`,
+//   - the account sent no level for longer than its gap threshold (the sample is then marked `gap_before`,
 //     which the chart draws as a break in the line instead of a line across the outage).
 // The gap threshold is max(90 s, 3 × the account's fastest channel cadence or poll interval).
 // Samples are queued and written in batches (BATCH_SIZE samples, or every FLUSH_MS), one transaction each,
-// so a crash loses at most the batch being collected. Retention pruning runs hourly.
-import type { Band, MarginSnapshot, ThresholdOverrides } from '../../domain/model.ts';
-import { applyUpdate } from '../../domain/risk.ts';
+// so a crash loses at most the batch being collected. While the database refuses writes, the queue is kept (up
+// to MAX_PENDING samples) and retried with a growing pause. Retention pruning runs hourly.
+import type { Band, MarginSnapshot } from '../../domain/model.ts';
 import { exchangeById } from '../../exchanges/registry.ts';
 import type { Logger } from '../../exchanges/server-types.ts';
-import type { NormalizeContext, ParseOutcome } from '../../exchanges/types.ts';
+import type { MessageReading } from '../accounts.ts';
 import type { HistoryDb } from './db.ts';
 import { ROLLUP_PERIODS } from './schema.ts';
 import { createWriter, type SampleInput } from './writer.ts';
@@ -23,24 +24,25 @@ export const FLUSH_MS = 1_000;
 export const PRUNE_EVERY_MS = 3_600_000;
 /** Samples kept in memory while the database refuses writes (disk full …); the oldest are dropped beyond. */
 export const MAX_PENDING = 100_000;
+/** Longest pause between automatic write attempts while the database keeps refusing them. */
+export const MAX_RETRY_PAUSE_MS = 60_000;
+/** At most one log line per this period about samples the database already had. */
+const SKIPPED_LOG_EVERY_MS = 60_000;
 const DAY_MS = 86_400_000;
 /** Retention pruning deletes at most this much time of one account per transaction. */
 const PRUNE_SLICE_MS = 6 * 3_600_000;
 
-/** How to read one account's messages. */
-export interface AccountNormalizer {
-  /** The exchange module's normalize (browser-safe, never throws). */
-  normalize(channel: string, payload: unknown, ctx: NormalizeContext): ParseOutcome;
-  /** The account's configured thresholds, passed to normalize. */
-  thresholds?: ThresholdOverrides;
-  /** How often the account normally sends data (its fastest channel or poll), ms; widens the gap threshold. */
-  expectedIntervalMs?: number;
+/** A read wire message as the recorder takes it (the AccountManager's AccountMessage has all of it). */
+export interface RecordedMessage extends MessageReading {
+  account: { id: string };
+  /** When the proxy received it (ms epoch): the sample's time. */
+  receivedAt: number;
 }
 
 export interface RecorderOptions {
   db: HistoryDb;
-  /** The normalizer of an account, or undefined for an account the recorder should ignore. */
-  normalizeFor(accountId: string): AccountNormalizer | undefined;
+  /** How often an account normally sends data (its fastest channel or poll), ms; widens its gap threshold. */
+  intervalFor?(accountId: string): number | undefined;
   /** Samples older than this are deleted (hourly). Default 365. */
   retentionDays?: number;
   heartbeatMs?: number;
@@ -71,11 +73,11 @@ export interface RecorderStats {
 }
 
 export interface Recorder {
-  /** The proxy's message hook: one relayed wire message of an account. Never throws. */
-  record(accountId: string, channel: string, payload: unknown, receivedAt: number): void;
-  /** Records an already-folded snapshot (benchmarks, tests, tools), with the same change/heartbeat rules. */
+  /** The proxy's message hook: one read wire message of an account. Never throws. */
+  record(message: RecordedMessage): void;
+  /** Records a snapshot carrying a level, received at `receivedAt` (benchmarks, tests, tools), by the same rules. */
   recordSnapshot(snapshot: MarginSnapshot, receivedAt: number): void;
-  /** Writes the queued samples now; returns how many were written. */
+  /** Writes the queued samples now (even while automatic attempts pause); returns how many were written. */
   flush(): number;
   /** Deletes samples (and rollups) older than the retention; returns the number of samples deleted. */
   prune(now?: number): number;
@@ -95,10 +97,7 @@ interface LastSample {
 }
 
 interface AccountState {
-  /** Undefined for accounts fed only through recordSnapshot. */
-  normalizer?: AccountNormalizer;
-  snapshot?: MarginSnapshot;
-  /** receivedAt of the newest data message (an update) for the account. */
+  /** receivedAt of the newest message with a level for the account. */
   lastDataAt?: number;
   /** The newest sample queued or written by this process. */
   last?: LastSample;
@@ -134,28 +133,46 @@ export function createRecorder(options: RecorderOptions): Recorder {
   const retentionMs = (options.retentionDays ?? 365) * DAY_MS;
   const log = options.log;
 
-  const accounts = new Map<string, AccountState | null>();
+  const accounts = new Map<string, AccountState>();
   let queue: SampleInput[] = [];
   /** Index in `queue` of each account's newest queued sample. */
   const queuedAt = new Map<string, number>();
   const stats: RecorderStats = { messages: 0, rejected: 0, recorded: 0, written: 0, pending: 0, dropped: 0 };
+  /** Write failures in a row, and when the next automatic attempt may run. */
+  let failures = 0;
+  let retryAt = Number.NEGATIVE_INFINITY;
+  let lastFailure = '';
+  /** Samples the database already had (INSERT OR IGNORE skipped them), not yet logged. */
+  let skipped = 0;
+  let skippedLoggedAt = Number.NEGATIVE_INFINITY;
 
-  function stateOf(accountId: string): AccountState | null {
+  function stateOf(accountId: string): AccountState {
     let state = accounts.get(accountId);
     if (state === undefined) {
-      const normalizer = options.normalizeFor(accountId);
-      state = normalizer ? { normalizer, gapPending: false } : null;
+      state = { gapPending: false };
       accounts.set(accountId, state);
     }
     return state;
   }
 
-  function gapMsOf(state: AccountState | null): number {
-    const expected = state?.normalizer?.expectedIntervalMs ?? 0;
+  function gapMsOf(accountId: string): number {
+    const expected = options.intervalFor?.(accountId) ?? 0;
     return Math.max(baseGapMs, 3 * expected);
   }
 
-  function enqueue(accountId: string, state: AccountState, snapshot: MarginSnapshot, gap: boolean): void {
+  /** Points `queuedAt` at each account's newest sample in `queue` again (after the queue was rebuilt). */
+  function reindex(): void {
+    queuedAt.clear();
+    queue.forEach((sample, index) => queuedAt.set(sample.accountId, index));
+  }
+
+  function enqueue(
+    accountId: string,
+    state: AccountState,
+    snapshot: MarginSnapshot,
+    t: number,
+    gap: boolean,
+  ): void {
     const level = snapshot.level;
     if (level === null) {
       if (gap) state.gapPending = true;
@@ -166,22 +183,20 @@ export function createRecorder(options: RecorderOptions): Recorder {
     const gapBefore =
       gap ||
       state.gapPending ||
-      (last === undefined &&
-        state.storedLastT !== null &&
-        snapshot.time - state.storedLastT > gapMsOf(state));
+      (last === undefined && state.storedLastT !== null && t - state.storedLastT > gapMsOf(accountId));
     const changed =
       last === undefined ||
       last.kind !== level.kind ||
       last.text !== level.text ||
       last.zone !== snapshot.zone ||
       !sameBands(last.bands, snapshot.bands);
-    const due = last === undefined || snapshot.time - last.t >= heartbeatMs;
+    const due = last === undefined || t - last.t >= heartbeatMs;
     if (!changed && !due && !gapBefore) return;
 
     const sample: SampleInput = {
       accountId,
       exchange: snapshot.exchange,
-      t: snapshot.time,
+      t,
       level,
       unit: snapshot.unit,
       bands: snapshot.bands,
@@ -214,7 +229,18 @@ export function createRecorder(options: RecorderOptions): Recorder {
       zone: snapshot.zone,
       bands: snapshot.bands,
     };
-    if (queue.length >= batchSize) flush();
+    if (queue.length >= batchSize) autoFlush();
+  }
+
+  function noteSkipped(count: number): void {
+    skipped += count;
+    const at = now();
+    if (skipped === 0 || at - skippedLoggedAt < SKIPPED_LOG_EVERY_MS) return;
+    log?.warn('history: samples already in the database were not written again (another writer?)', {
+      samples: skipped,
+    });
+    skipped = 0;
+    skippedLoggedAt = at;
   }
 
   function flush(): number {
@@ -222,62 +248,66 @@ export function createRecorder(options: RecorderOptions): Recorder {
     const batch = queue;
     queue = [];
     queuedAt.clear();
+    let added: number;
     try {
-      const added = writer.write(batch);
-      stats.written += added;
-      return added;
+      added = writer.write(batch);
     } catch (err) {
-      log?.error('history: writing a batch failed; will retry', { error: err, samples: batch.length });
+      failures += 1;
+      const pause = Math.min(MAX_RETRY_PAUSE_MS, FLUSH_MS * 2 ** Math.min(failures - 1, 16));
+      retryAt = now() + pause;
       queue = batch.concat(queue);
       if (queue.length > MAX_PENDING) {
         const excess = queue.length - MAX_PENDING;
         queue = queue.slice(excess);
         stats.dropped += excess;
       }
+      reindex();
+      const reason = err instanceof Error ? err.message : String(err);
+      if (reason !== lastFailure) {
+        lastFailure = reason;
+        log?.error('history: writing samples failed; keeping them and retrying', {
+          error: err,
+          pending: queue.length,
+          retryInMs: pause,
+        });
+      }
       return 0;
     }
+    if (failures > 0) {
+      log?.info('history: writing samples works again', { failedAttempts: failures, written: added });
+      failures = 0;
+      retryAt = Number.NEGATIVE_INFINITY;
+      lastFailure = '';
+    }
+    stats.written += added;
+    noteSkipped(batch.length - added);
+    return added;
   }
 
-  function record(accountId: string, channel: string, payload: unknown, receivedAt: number): void {
-    stats.messages += 1;
+  /** A flush the recorder starts itself (timer, full batch): paused while the database keeps failing. */
+  function autoFlush(): void {
+    if (now() < retryAt) return;
+    flush();
+  }
+
+  function recordAt(accountId: string, snapshot: MarginSnapshot, receivedAt: number): void {
     const state = stateOf(accountId);
-    const normalizer = state?.normalizer;
-    if (!state || !normalizer) return;
-    let outcome: ParseOutcome;
-    try {
-      const ctx: NormalizeContext = { accountId, receivedAt };
-      if (normalizer.thresholds) ctx.thresholds = normalizer.thresholds;
-      outcome = normalizer.normalize(channel, payload, ctx);
-    } catch (err) {
-      log?.warn('history: normalize threw', { accountId, channel, error: err });
-      stats.rejected += 1;
-      return;
-    }
-    if (outcome.kind === 'error') stats.rejected += 1;
-    if (outcome.kind !== 'update') return;
-    const gap = state.lastDataAt !== undefined && receivedAt - state.lastDataAt > gapMsOf(state);
+    const gap = state.lastDataAt !== undefined && receivedAt - state.lastDataAt > gapMsOf(accountId);
     state.lastDataAt = Math.max(state.lastDataAt ?? receivedAt, receivedAt);
-    state.snapshot = applyUpdate(state.snapshot, outcome.update);
-    try {
-      enqueue(accountId, state, state.snapshot, gap);
-    } catch (err) {
-      log?.error('history: recording a sample failed', { accountId, error: err });
-    }
+    enqueue(accountId, state, snapshot, receivedAt, gap);
+  }
+
+  function record(message: RecordedMessage): void {
+    stats.messages += 1;
+    if (message.outcome.kind === 'error') stats.rejected += 1;
+    // A message without a level (balances only, a keep-alive, a rejected one) is no sign that the level is live.
+    if (!message.carriesLevel || !message.snapshot) return;
+    recordAt(message.account.id, message.snapshot, message.receivedAt);
   }
 
   function recordSnapshot(snapshot: MarginSnapshot, receivedAt: number): void {
     stats.messages += 1;
-    let state = accounts.get(snapshot.accountId);
-    if (!state) {
-      state = { gapPending: false };
-      const normalizer = options.normalizeFor(snapshot.accountId);
-      if (normalizer) state.normalizer = normalizer;
-      accounts.set(snapshot.accountId, state);
-    }
-    const gap = state.lastDataAt !== undefined && receivedAt - state.lastDataAt > gapMsOf(state);
-    state.lastDataAt = Math.max(state.lastDataAt ?? receivedAt, receivedAt);
-    state.snapshot = snapshot;
-    enqueue(snapshot.accountId, state, snapshot, gap);
+    recordAt(snapshot.accountId, snapshot, receivedAt);
   }
 
   const deleteSamples = sqlite.prepare<[number, number]>(
@@ -312,7 +342,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
 
   const timers: NodeJS.Timeout[] = [];
   const flushMs = options.flushMs ?? FLUSH_MS;
-  if (flushMs > 0) timers.push(setInterval(flush, flushMs).unref());
+  if (flushMs > 0) timers.push(setInterval(autoFlush, flushMs).unref());
   const pruneEveryMs = options.pruneEveryMs ?? PRUNE_EVERY_MS;
   if (pruneEveryMs > 0) {
     const safePrune = (): void => {
@@ -328,17 +358,17 @@ export function createRecorder(options: RecorderOptions): Recorder {
   }
 
   return {
-    record(accountId, channel, payload, receivedAt) {
+    record(message) {
       try {
-        record(accountId, channel, payload, receivedAt);
+        record(message);
       } catch (err) {
-        log?.error('history: unexpected recorder failure', { accountId, channel, error: err });
+        log?.error('history: unexpected recorder failure', { accountId: message.account.id, error: err });
       }
     },
     recordSnapshot,
     flush,
     prune,
-    gapMsFor: (accountId) => gapMsOf(stateOf(accountId)),
+    gapMsFor: gapMsOf,
     stats: () => ({ ...stats, pending: queue.length }),
     close() {
       for (const timer of timers) clearTimeout(timer);
@@ -352,27 +382,23 @@ export function createRecorder(options: RecorderOptions): Recorder {
 export interface RecordedAccount {
   id: string;
   exchange: string;
-  thresholds?: ThresholdOverrides;
   pollSeconds?: number;
 }
 
 /**
- * `normalizeFor` for the recorder from the configured accounts: each account's exchange module from the
- * registry, its thresholds, and its expected interval (fastest channel cadence, polls at the account's rate).
+ * `intervalFor` for the recorder from the configured accounts: each account's fastest channel cadence from its
+ * exchange module, polled channels at the account's poll interval.
  */
-export function normalizersFor(
+export function intervalsFor(
   accounts: readonly RecordedAccount[],
-): (accountId: string) => AccountNormalizer | undefined {
-  const byId = new Map<string, AccountNormalizer>();
+): (accountId: string) => number | undefined {
+  const byId = new Map<string, number>();
   for (const account of accounts) {
     const exchange = exchangeById(account.exchange);
     if (!exchange) continue;
     const pollMs = (account.pollSeconds ?? exchange.defaultPollSeconds ?? 10) * 1000;
     const cadences = exchange.channels.map((c) => (c.cadence === 'poll' ? pollMs : c.cadence));
-    const normalizer: AccountNormalizer = { normalize: (ch, p, ctx) => exchange.normalize(ch, p, ctx) };
-    if (account.thresholds) normalizer.thresholds = account.thresholds;
-    if (cadences.length > 0) normalizer.expectedIntervalMs = Math.min(...cadences);
-    byId.set(account.id, normalizer);
+    if (cadences.length > 0) byId.set(account.id, Math.min(...cadences));
   }
   return (accountId) => byId.get(accountId);
 }

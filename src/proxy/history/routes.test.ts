@@ -15,7 +15,7 @@ let recorder: Recorder;
 
 beforeAll(async () => {
   history = openHistory(':memory:');
-  recorder = createRecorder({ db: history, normalizeFor: () => undefined, flushMs: 0, pruneEveryMs: 0 });
+  recorder = createRecorder({ db: history, flushMs: 0, pruneEveryMs: 0 });
   for (let i = 0; i < 120; i += 1) {
     const t = T0 + i * 30_000;
     recorder.recordSnapshot(snapshotAt('valr-1', t, i === 60 ? NO_DEBT : levelOf(`1.${400 + i}`)), t);

@@ -4,6 +4,7 @@
 // recorded sample to now); `maxPoints` 2–1000 (default 1000). An empty value counts as absent. Anything else
 // is a 400 whose body `{ "error": … }` says what was wrong; an account that is not configured is a 404.
 import type { FastifyInstance } from 'fastify';
+import { MAX_TIME, sendError } from '../shared.ts';
 import type { HistoryDb } from './db.ts';
 import { DEFAULT_GAP_MS } from './recorder.ts';
 import {
@@ -14,8 +15,6 @@ import {
   type HistoryResult,
 } from './query.ts';
 
-/** Latest time a JavaScript Date can hold (ms). */
-const MAX_TIME = 8_640_000_000_000_000;
 const PARAMS = ['from', 'to', 'maxPoints'] as const;
 
 export interface HistoryParams {
@@ -91,11 +90,6 @@ export interface HistoryRouteDeps {
   now?: () => number;
 }
 
-/** Error bodies look like the rest of the proxy's API: `{ "error": "<what was wrong>" }`. */
-function problem(message: string): { error: string } {
-  return { error: message };
-}
-
 /** Registers GET /api/accounts/:id/history on `app`. */
 export function registerHistoryRoutes(app: FastifyInstance, deps: HistoryRouteDeps): HistoryReader {
   const reader = createReader(deps.db);
@@ -103,14 +97,14 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: HistoryRouteDe
   app.get<{ Params: { id: string } }>('/api/accounts/:id/history', async (request, reply) => {
     const accountId = request.params.id;
     if (!deps.hasAccount(accountId)) {
-      return reply.code(404).send(problem(`unknown account ${quote(accountId)}`));
+      return sendError(reply, 404, `unknown account ${quote(accountId)}`);
     }
     const parsed = parseHistoryParams(request.query);
-    if (!parsed.ok) return reply.code(400).send(problem(parsed.message));
+    if (!parsed.ok) return sendError(reply, 400, parsed.message);
     const at = now();
     const { from, to, maxPoints } = parsed.params;
     if (from !== undefined && to === undefined && from > at) {
-      return reply.code(400).send(problem(`from (${from}) is after to (now, ${at})`));
+      return sendError(reply, 400, `from (${from}) is after to (now, ${at})`);
     }
     deps.recorder?.flush();
     const result = reader.query({

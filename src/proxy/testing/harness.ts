@@ -7,6 +7,7 @@ import { catalogOf } from '../exchanges.ts';
 import { StreamHub } from '../hub.ts';
 import { createLogger, Redactor } from '../log.ts';
 import { memoryNonceSource } from '../nonce.ts';
+import { API_HEADER } from '../security.ts';
 import { createServer, type RunningServer, type ServerOptions } from '../server.ts';
 import {
   fakeEntry,
@@ -50,6 +51,19 @@ export function rawRequest(
     req.on('error', reject);
     req.end();
   });
+}
+
+/** The header the dashboard sends on every API request (see API_HEADER). */
+export const DASHBOARD_HEADERS: Readonly<Record<string, string>> = { [API_HEADER]: '1' };
+
+/** rawRequest as the dashboard sends API requests: with the X-Margin-Watch header. */
+export function apiRequest(
+  port: number,
+  method: string,
+  target: string,
+  headers: Record<string, string> = {},
+): Promise<RawResponse> {
+  return rawRequest(port, method, target, { ...DASHBOARD_HEADERS, ...headers });
 }
 
 export interface Harness {
