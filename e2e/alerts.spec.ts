@@ -1,26 +1,24 @@
-// Alert journeys against the demo. The VALR simulator is pinned through its bands (margin fraction: caution
-// below 0.1, liquidation below 0.05) with `POST /__sim/control {kind:'set-level'}`:
-//   1. on the shared demo instance: the banner shows the crossing, the alert list records it, the all-clear
-//      arrives once, and the banner is dismissable from the keyboard;
-//   2. on an instance of its own (demo accounts plus an `alerts` config with a webhook to a loopback receiver):
-//      the receiver gets exactly one POST per crossing, none for wobbles inside the hysteresis margin, and no
-//      credential in any body.
+// Alert journeys against demo instances of their own (free ports, so nothing is shared with the other journeys
+// and nothing needs restoring). The VALR simulator is pinned through its bands (margin fraction: caution below
+// 0.1, liquidation below 0.05) with `POST /__sim/control {kind:'set-level'}`:
+//   1. the banner shows the crossing (and a screen reader hears only the alert's words), the alert list records
+//      it, the all-clear arrives once, and the banner is dismissable from the keyboard;
+//   2. with an `alerts` config whose webhook points at a loopback receiver: the receiver gets exactly one POST
+//      per crossing, none for wobbles inside the hysteresis margin, and no credential in any body.
 //
-// DOM used: [data-testid="alert-banner"] (role=alert) > [data-testid="alert-banner-item"][data-account]
-// [data-rule][data-kind]; [data-testid="alert-list"] > [data-testid="alert-row"][data-account][data-rule]
-// [data-kind]; the rules form on /alerts ("Settings for", "Repeat the same alert at most every", "Save rules").
+// DOM used: [data-testid="alert-banner"] > [data-testid="alert-banner-item"][data-account][data-rule][data-kind];
+// [data-testid="alert-announcement"] (role=alert, the newest alert's words); [data-testid="alert-list"] >
+// [data-testid="alert-row"][data-account][data-rule][data-kind]; the rules form on /alerts ("Settings for",
+// "Repeat the same alert at most every", "Save rules") and its [data-testid="rules-status"].
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
-import { E2E_SIM_PORT_BASE } from '../playwright.config.ts';
+import { expect, test, type Page } from '@playwright/test';
 import { cardFor } from './selectors.ts';
-import { getJson, simControl, sleep, startProxy, type ProxyInstance } from './support.ts';
+import { API_HEADERS, getJson, startProxy, type ProxyInstance } from './support.ts';
 
-/** Registry order: bitopro, bitso, b2prime, valr. */
-const VALR_INDEX = 3;
 const VALR = 'valr-demo';
 /** The demo VALR account's fake secret: it must never appear in an alert. */
 const VALR_SECRET = 'demo-valr-secret-not-real';
@@ -30,8 +28,49 @@ const CAUTION = '0.08';
 /** Above the 0.1 caution line but within its 2 % margin (0.102): an alert must not clear here. */
 const INSIDE_MARGIN = '0.101';
 const LIQUIDATION = '0.04';
-/** Longer than VALR's 5 s push interval, so several samples arrive at a pinned level. */
-const SETTLE_MS = 6_000;
+/** VALR pushes every 5 s; waiting for this many pushes at a pinned level takes one full interval at least. */
+const SETTLE_PUSHES = 2;
+
+interface StreamWindow {
+  __valrPayloads?: string[];
+}
+
+/**
+ * Opens `url` in `page` and records, from its own stream connection, the payload of every VALR account
+ * message. Returns a counter: how many arrived since `mark` (a count it returned earlier) that carry `level`
+ * exactly as the simulator was pinned to it.
+ */
+async function watchValrPushes(
+  page: Page,
+  url: string,
+): Promise<{ mark(): Promise<number>; since(mark: number, level: string): Promise<number> }> {
+  await page.goto(`${url}/`);
+  await page.evaluate((account) => {
+    const w = window as StreamWindow;
+    w.__valrPayloads = [];
+    const socket = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/api/stream`);
+    socket.onmessage = (event) => {
+      const frame = JSON.parse(String(event.data)) as {
+        type?: string;
+        accountId?: string;
+        payload?: unknown;
+      };
+      if (frame.type === 'message' && frame.accountId === account) {
+        w.__valrPayloads?.push(JSON.stringify(frame.payload));
+      }
+    };
+  }, VALR);
+  return {
+    mark: () => page.evaluate(() => (window as StreamWindow).__valrPayloads?.length ?? 0),
+    since: (mark, level) =>
+      page.evaluate(
+        ({ from, needle }) =>
+          ((window as StreamWindow).__valrPayloads ?? []).slice(from).filter((p) => p.includes(needle))
+            .length,
+        { from: mark, needle: JSON.stringify(level) },
+      ),
+  };
+}
 
 interface WireAlert {
   id: string;
@@ -43,64 +82,71 @@ interface WireAlert {
   at: number;
 }
 
-test.describe('alerts in the shared demo', () => {
-  const valrSim = E2E_SIM_PORT_BASE + VALR_INDEX;
+test.describe('alerts on the dashboard', () => {
+  let demo: ProxyInstance | undefined;
 
-  test.afterAll(async () => {
-    await simControl(valrSim, { kind: 'resume-walk' });
+  test.afterEach(async () => {
+    await demo?.stop();
+    demo = undefined;
   });
 
   test('a zone crossing shows in the banner and the list, and clears once', async ({ page }) => {
-    test.setTimeout(120_000);
+    test.setTimeout(150_000);
+    demo = await startProxy({ seed: 21 });
+    const own = demo;
     // No cooldown for this account, so an earlier crossing by the random walk cannot hold ours back.
-    await page.goto('/alerts');
+    await page.goto(`${own.url}/alerts`);
     await page.getByLabel('Settings for').selectOption({ label: 'VALR margin (demo)' });
     await page.getByLabel('Repeat the same alert at most every').fill('0');
     await page.getByRole('button', { name: 'Save rules' }).click();
-    await expect(page.getByText('Saved.')).toBeVisible();
+    await expect(page.getByTestId('rules-status')).toHaveText('Saved.');
+    await expect(page.getByTestId('rules-status')).toBeFocused();
 
-    await simControl(valrSim, { kind: 'set-level', level: SAFE });
-    await page.goto('/');
+    await own.control('valr', { kind: 'set-level', level: SAFE });
+    await page.goto(`${own.url}/`);
     await expect(cardFor(page, VALR)).toHaveAttribute('data-zone', 'safe');
 
-    const banner = page.getByRole('alert').and(page.getByTestId('alert-banner'));
+    const banner = page.getByTestId('alert-banner');
     const valrZone = banner.locator(
       `[data-testid="alert-banner-item"][data-account="${VALR}"][data-rule="zone-worse"]`,
     );
-    await simControl(valrSim, { kind: 'set-level', level: CAUTION });
+    await own.control('valr', { kind: 'set-level', level: CAUTION });
     await expect(cardFor(page, VALR)).toHaveAttribute('data-zone', 'caution');
     await expect(valrZone).toHaveAttribute('data-kind', 'fired');
     await expect(valrZone).toContainText(`entered Caution — level ${CAUTION}`);
+    // Screen readers hear the alert's words from one small live region, not the banner with its buttons.
+    const announcement = page.getByRole('alert').and(page.getByTestId('alert-announcement'));
+    await expect(announcement).toHaveText(/^[A-Z][a-z ]+: \S/);
+    await expect(announcement).not.toContainText('Dismiss');
+    await expect(banner).not.toHaveAttribute('role', 'alert');
 
     // Keyboard: focus the alert's Dismiss button, Escape dismisses what the banner shows.
     await valrZone.getByRole('button', { name: /^Dismiss: / }).focus();
     await page.keyboard.press('Escape');
     await expect(valrZone).toHaveCount(0);
 
-    await page.goto('/alerts');
+    await page.goto(`${own.url}/alerts`);
     const rows = page
       .getByTestId('alert-list')
       .locator(`[data-testid="alert-row"][data-account="${VALR}"][data-rule="zone-worse"]`);
     await expect(rows.first()).toHaveAttribute('data-kind', 'fired');
     await expect(rows.first()).toContainText('Caution');
 
-    await simControl(valrSim, { kind: 'set-level', level: SAFE });
+    await own.control('valr', { kind: 'set-level', level: SAFE });
     await expect(rows.first()).toHaveAttribute('data-kind', 'recovered');
     await expect(valrZone).toHaveAttribute('data-kind', 'recovered');
 
-    // Back to the defaults for this account.
+    // Back to the defaults for this account: the button goes, the keyboard lands on the status.
     await page.getByLabel('Settings for').selectOption({ label: 'VALR margin (demo) (own settings)' });
     await page.getByRole('button', { name: 'Use the defaults for this account' }).click();
-    await expect(page.getByText('Saved.')).toBeVisible();
+    await expect(page.getByTestId('rules-status')).toHaveText(
+      /^Saved: VALR margin \(demo\) now uses the defaults\.$/,
+    );
+    await expect(page.getByTestId('rules-status')).toBeFocused();
   });
 });
 
 // ---------------------------------------------------------------------------------------------------------------
-
-/** The instance of the webhook journey: its own port and simulators, so the shared demo is not disturbed. */
-const OWN_PORT = 5198;
-const OWN_SIM_BASE = 5220;
-const OWN_URL = `http://127.0.0.1:${OWN_PORT}`;
 
 interface Received {
   path: string;
@@ -149,13 +195,8 @@ test.describe('alert webhooks', () => {
         },
       }),
     );
-    // Demo accounts and simulators, plus the config file's `alerts` section.
-    proxy = await startProxy({
-      port: OWN_PORT,
-      seed: 7,
-      simulatorPortBase: OWN_SIM_BASE,
-      args: ['--demo', '--config', configFile],
-    });
+    // Demo accounts and simulators on free ports, plus the config file's `alerts` section.
+    proxy = await startProxy({ seed: 7, args: ['--demo', '--config', configFile] });
   });
 
   test.afterAll(async () => {
@@ -164,14 +205,27 @@ test.describe('alert webhooks', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  test('exactly one POST per crossing, none inside the hysteresis margin, no credential', async () => {
+  test('exactly one POST per crossing, none inside the hysteresis margin, no credential', async ({
+    page,
+  }) => {
     test.setTimeout(150_000);
-    const valrSim = OWN_SIM_BASE + VALR_INDEX;
+    if (!proxy) throw new Error('the instance did not start');
+    const own = proxy;
+    const OWN_URL = own.url;
+    const setLevel = (level: string) => own.control('valr', { kind: 'set-level', level });
+    const pushes = await watchValrPushes(page, OWN_URL);
+    /** Waits until VALR has pushed `level` SETTLE_PUSHES times since `mark` (so the proxy judged it twice). */
+    const settled = (mark: number, level: string) =>
+      expect
+        .poll(() => pushes.since(mark, level), { timeout: 30_000, message: `VALR pushes at ${level}` })
+        .toBeGreaterThanOrEqual(SETTLE_PUSHES);
 
     /** The instance's stored zone alerts of the VALR account, oldest first. */
     const stored = async (): Promise<WireAlert[]> => {
-      const page = await getJson<{ alerts: WireAlert[] }>(`${OWN_URL}/api/alerts?account=${VALR}&limit=500`);
-      return page.alerts.filter((a) => a.rule === 'zone-worse').reverse();
+      const answer = await getJson<{ alerts: WireAlert[] }>(
+        `${OWN_URL}/api/alerts?account=${VALR}&limit=500`,
+      );
+      return answer.alerts.filter((a) => a.rule === 'zone-worse').reverse();
     };
     /** Ids of the VALR zone alerts the receiver got, in arrival order. */
     const posted = () =>
@@ -187,7 +241,7 @@ test.describe('alert webhooks', () => {
         .toBe(true);
 
     // Start from safe, whatever the random walk did before.
-    await simControl(valrSim, { kind: 'set-level', level: SAFE });
+    await setLevel(SAFE);
     await expect
       .poll(
         async () => {
@@ -203,30 +257,33 @@ test.describe('alert webhooks', () => {
 
     const newStored = async () => (await stored()).slice(before);
 
-    await simControl(valrSim, { kind: 'set-level', level: CAUTION });
+    await setLevel(CAUTION);
     await expect
       .poll(async () => (await newStored()).map((a) => `${a.kind}:${a.zone}`))
       .toEqual(['fired:caution']);
 
     // A wobble above the line but inside the margin, and back: no recovered, no second fired.
-    await simControl(valrSim, { kind: 'set-level', level: INSIDE_MARGIN });
-    await sleep(SETTLE_MS);
-    await simControl(valrSim, { kind: 'set-level', level: CAUTION });
-    await sleep(SETTLE_MS);
+    let mark = await pushes.mark();
+    await setLevel(INSIDE_MARGIN);
+    await settled(mark, INSIDE_MARGIN);
+    mark = await pushes.mark();
+    await setLevel(CAUTION);
+    await settled(mark, CAUTION);
     expect((await newStored()).map((a) => `${a.kind}:${a.zone}`)).toEqual(['fired:caution']);
 
-    await simControl(valrSim, { kind: 'set-level', level: LIQUIDATION });
+    await setLevel(LIQUIDATION);
     await expect
       .poll(async () => (await newStored()).map((a) => `${a.kind}:${a.zone}`))
       .toEqual(['fired:caution', 'fired:liquidation']);
 
-    await simControl(valrSim, { kind: 'set-level', level: SAFE });
+    mark = await pushes.mark();
+    await setLevel(SAFE);
     await expect
       .poll(async () => (await newStored()).map((a) => `${a.kind}:${a.zone}`))
       .toEqual(['fired:caution', 'fired:liquidation', 'recovered:safe']);
 
-    // Several more pushes at the same level: still nothing new.
-    await sleep(SETTLE_MS);
+    // More pushes at the same level: still nothing new.
+    await settled(mark, SAFE);
     const crossings = await newStored();
     expect(crossings).toHaveLength(3);
     await delivered();
@@ -246,7 +303,7 @@ test.describe('alert webhooks', () => {
       expect(r.raw).not.toContain('secret-not-real');
     }
 
-    const status = await fetch(`${OWN_URL}/api/alerts/webhooks`);
+    const status = await fetch(`${OWN_URL}/api/alerts/webhooks`, { headers: API_HEADERS });
     const statusText = await status.text();
     expect(statusText).not.toContain('e2e-receiver-path');
     expect(JSON.parse(statusText)).toMatchObject([

@@ -3,20 +3,14 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import { expect, test, type APIRequestContext, type Page, type TestInfo } from '@playwright/test';
 import { cardFor, type ListedAccount } from './selectors.ts';
+import { attachScreenshot } from './support.ts';
 
 const EXCHANGES = ['bitopro', 'bitso', 'b2prime', 'valr'] as const;
 
 async function listAccounts(request: APIRequestContext): Promise<ListedAccount[]> {
-  const response = await request.get('/api/accounts');
+  const response = await request.get('/api/accounts', { headers: { 'x-margin-watch': '1' } });
   expect(response.ok()).toBe(true);
   return (await response.json()) as ListedAccount[];
-}
-
-async function attachScreenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  await testInfo.attach(`${name}.png`, {
-    body: await page.screenshot({ fullPage: true }),
-    contentType: 'image/png',
-  });
 }
 
 /** Runs axe on the page; serious and critical violations fail the test, the full report is attached. */
@@ -62,14 +56,15 @@ test('overview: one live card per demo account, with levels that change', async 
     await expect(card.getByTestId('cushion')).toHaveText(/Cushion to liquidation/);
     await expect(card.getByTestId('freshness')).toHaveText(/Live · updated \d+ s ago/);
   }
+  // Every account is counted once: in its zone when its figures are current, else under "No current figures".
   const counts = await Promise.all(
-    ['safe', 'caution', 'liquidation', 'takeover', 'unknown'].map(async (zone) => {
+    ['safe', 'caution', 'liquidation', 'takeover', 'unknown', 'no-current'].map(async (zone) => {
       const text = (await page.getByTestId(`zone-count-${zone}`).textContent()) ?? '';
       return Number(/(\d+)\s*$/.exec(text)?.[1] ?? 'NaN');
     }),
   );
   expect(counts.reduce((a, b) => a + b, 0)).toBe(accounts.length);
-  await attachScreenshot(page, testInfo, 'overview-first');
+  await attachScreenshot(testInfo, 'overview-first', page);
 
   const first = await levels(page, accounts);
   await expect
@@ -84,7 +79,7 @@ test('overview: one live card per demo account, with levels that change', async 
       { timeout: 120_000, intervals: [1_000] },
     )
     .toEqual(accounts.map((a) => a.id).sort());
-  await attachScreenshot(page, testInfo, 'overview-later');
+  await attachScreenshot(testInfo, 'overview-later', page);
 });
 
 test('overview: accessible in both themes, theme remembered', async ({ page }, testInfo) => {
@@ -97,7 +92,30 @@ test('overview: accessible in both themes, theme remembered', async ({ page }, t
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
   await expect(page.getByTestId('account-card').first()).toHaveAttribute('data-freshness', 'live');
   await expectAccessible(page, testInfo, 'overview-light');
-  await attachScreenshot(page, testInfo, 'overview-light');
+  await attachScreenshot(testInfo, 'overview-light', page);
+});
+
+test('overview: from the skip link, Tab reaches a card, Enter opens it and focus lands on the page', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await expect(page.getByTestId('account-card').first()).toBeVisible();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  // Tab on until the focus is on an account card's link (header, banner and toolbar come first).
+  let onCard = false;
+  for (let presses = 0; presses < 60 && !onCard; presses += 1) {
+    await page.keyboard.press('Tab');
+    onCard = await page.evaluate(
+      () => document.activeElement?.closest('[data-testid="account-card"] .card__title') !== null,
+    );
+  }
+  expect(onCard, 'Tab never reached an account card').toBe(true);
+  const label = await page.evaluate(() => document.activeElement?.textContent ?? '');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/accounts\/[a-z0-9-]+$/);
+  await expect(page.getByRole('heading', { level: 2, name: label })).toBeVisible();
+  await expect(page.locator('#main')).toBeFocused();
 });
 
 test('overview: keyboard reaches a card and opens it', async ({ page, request }) => {
@@ -146,7 +164,7 @@ for (const exchange of EXCHANGES) {
     await expect(history.locator('.history-band').first()).toBeAttached();
 
     await expectAccessible(page, testInfo, `drill-${exchange}`);
-    await attachScreenshot(page, testInfo, `drill-${exchange}`);
+    await attachScreenshot(testInfo, `drill-${exchange}`, page);
 
     await page.goBack();
     await expect(page).toHaveURL(/\/$/);

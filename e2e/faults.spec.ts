@@ -27,7 +27,6 @@ import {
   freshnessChanges,
   getJson,
   recordFreshness,
-  sleep,
   startProxy,
   type DemoExchange,
   type ProxyInstance,
@@ -38,8 +37,11 @@ const DEMO_SECRETS = ['secret-not-real', 'token-not-real'];
 /** VALR pushes MARGIN_INFO every 5 s; the dashboard calls figures stale after 3 × that. */
 const VALR_CADENCE_MS = 5_000;
 const STALE_AFTER_MS = 3 * VALR_CADENCE_MS;
-/** The page's clock ticks once a second and the proxy's watchdog looks once a second. */
-const TICK_SLACK_MS = 2_000;
+/**
+ * The page's clock ticks once a second and the proxy's watchdog looks once a second; a loaded machine adds
+ * delays to both, so timing assertions leave this much room.
+ */
+const TICK_SLACK_MS = 5_000;
 /** The proxy's first retry after a refused key: 60 s ± 20 %, plus a few seconds to reconnect. */
 const AUTH_RETRY_MAX_MS = 72_000 + 8_000;
 
@@ -149,7 +151,14 @@ test('a dropped upstream shows "reconnecting", then live again', async ({ page }
         )
         .toBe(true);
       await expect(cardFor(page, account)).toHaveAttribute('data-freshness', 'live');
-      await sleep(500); // a few frames, so a painted "reconnecting" has surely been recorded
+      // The recorder notes every change as it is painted; wait until it has noted the card live again (or
+      // saw nothing at all, when the reconnect finished within one frame).
+      await expect
+        .poll(async () => {
+          const kinds = await kindsSince(page, account, droppedAt);
+          return kinds.length === 0 || kinds.at(-1) === 'live';
+        })
+        .toBe(true);
       const kinds = await kindsSince(page, account, droppedAt);
       seen = kinds.includes('reconnecting');
       if (seen) testInfo.annotations.push({ type: `${exchange} drops`, description: String(drop) });
@@ -191,8 +200,9 @@ test('a silent upstream turns stale within 3× its cadence, and recovers when it
   expect(staleAt, 'the moment the card turned stale').toBeDefined();
   const after = (staleAt ?? 0) - silencedAt;
   testInfo.annotations.push({ type: 'stale after silence', description: `${after} ms` });
-  // Not before 3 × cadence since the last message (≤ 1 s before the silence), and not much after.
-  expect(after).toBeGreaterThanOrEqual(STALE_AFTER_MS - 1_500);
+  // Not before 3 × cadence since the last message ("0 s ago" when silenced: up to 2 s before, with the page's
+  // one-second clock), and not much after.
+  expect(after).toBeGreaterThanOrEqual(STALE_AFTER_MS - 3_000);
   expect(after).toBeLessThanOrEqual(STALE_AFTER_MS + TICK_SLACK_MS);
   expect(await kindsSince(page, account, silencedAt)).not.toContain('reconnecting');
 
@@ -202,7 +212,7 @@ test('a silent upstream turns stale within 3× its cadence, and recovers when it
     .toMatchObject({ state: 'stale', detail: `no data for over ${STALE_AFTER_MS / 1000} s` });
   await expect(card).toHaveAttribute('data-freshness', 'proxy-stale');
   await expect(freshness).toHaveText(
-    /^Stale: the exchange has gone quiet: no data for over 15 s · updated 1[5-9] s ago$/,
+    /^Stale: the exchange has gone quiet: no data for over 15 s · updated (1[3-9]|[2-9]\d) s ago$/,
   );
   await expect(card.getByTestId('figures')).toHaveAttribute('data-live', 'false');
   await expect(card.getByTestId('level')).toHaveText(/\d/);
@@ -211,7 +221,7 @@ test('a silent upstream turns stale within 3× its cadence, and recovers when it
   const resumedAt = await page.evaluate(() => Date.now());
   await demo.control('valr', { kind: 'silence', on: false });
   await expect(card).toHaveAttribute('data-freshness', 'live', { timeout: VALR_CADENCE_MS + TICK_SLACK_MS });
-  await expect(freshness).toHaveText(/^Live · updated [0-5] s ago$/);
+  await expect(freshness).toHaveText(/^Live · updated \d s ago$/);
   await expect(card.getByTestId('figures')).toHaveAttribute('data-live', 'true');
   // The proxy's "live" may be painted a frame before the message it came with: "stale" for that frame is fine.
   const resumed = await kindsSince(page, account, resumedAt);

@@ -4,10 +4,12 @@
 // Account card   [data-testid="account-card"][data-account-id="<id>"]
 //   data-exchange   the exchange id
 //   data-zone       safe | caution | liquidation | takeover | unknown
-//   data-freshness  live | stale | waiting | offline | connecting | reconnecting | auth_failed | error |
-//                   proxy-stale | rejected   (first match wins in this order: offline (browser lost the proxy),
-//                   the proxy's status reconnecting/auth_failed/error/stale, waiting (no figures yet), stale
-//                   (older than 3× the channel cadence), connecting, rejected (newest message rejected), live)
+//   data-freshness  live | starting | stale | waiting | offline | connecting | reconnecting | auth_failed |
+//                   error | proxy-stale | rejected   (first match wins in this order: starting (the very first
+//                   connection to the proxy), offline (browser lost the proxy), the proxy's status
+//                   reconnecting/auth_failed/error/stale, waiting (no figures yet), starting (the proxy's clock is
+//                   not known yet: no ping seen), stale (older than 3× the channel cadence), connecting,
+//                   rejected (newest message rejected), live)
 //   inside:
 //     [data-testid="level"]       the headline level as the exchange wrote it (grouped), "—" before any
 //     [data-testid="zone"]        the zone in words: Safe | Caution | Liquidation | Takeover | Unknown
@@ -17,7 +19,9 @@
 //                                 "Reconnecting to the exchange: <proxy detail>",
 //                                 "Authentication failed: <proxy detail>", "Error: <proxy detail>",
 //                                 "Stale: the exchange has gone quiet: <detail>",
-//                                 "No connection to Margin Watch, retrying: <reason>", "Last message rejected"
+//                                 "No connection to Margin Watch, retrying: <reason>", "Last message rejected",
+//                                 "Connecting to Margin Watch…" (first connection), "Connecting to Margin Watch…
+//                                 (checking its clock)"
 //     [data-testid="rejection-notice"]  role=status; data-recovered="false" while the channel's newest message is
 //                                 the rejected one: "Message rejected (N s ago)", the WireError as
 //                                 "<exchange> <channel>: <field>: <message>", "Showing the last good figures, from
@@ -25,12 +29,17 @@
 //                                 reconnecting…). After a good message on that channel: data-recovered="true",
 //                                 "A message was rejected (N s ago)" + the WireError, for 60 s after the rejection.
 // Broken card    [data-testid="card-error"] (error boundary), with a "Try again" button
-// Summary        [data-testid="summary"], [data-testid="summary-worst"][data-account-id], [data-testid="zone-count-<zone>"]
+// Summary        [data-testid="summary"], [data-testid="summary-worst"][data-account-id][data-live] (with
+//                [data-testid="summary-worst-dated"] when its figures are not current), [data-testid="zone-count-<zone>"]
+//                (accounts with current figures), [data-testid="zone-count-no-current"], [data-testid="summary-no-current"]
+// Announcements  [data-testid="status-announcer"] (polite: freshness and connection changes),
+//                [data-testid="alert-announcement"] (role=alert: the newest alert's words)
 // Stream         [data-testid="stream-status"][data-phase="open|connecting|waiting|stopped"] in the banner
 // Drill-down     /accounts/<id>: [data-testid="drill-down"][data-account-id], heading level 2 = the label,
 //                [data-testid="headline"], [data-testid="threshold-table"], [data-testid="details"],
 //                [data-testid="currency-table"] (checkbox "Hide zero rows"), [data-testid="raw-messages"],
-//                [data-testid="history"] (the lazily loaded chart), [data-testid="rest-status"] / [data-testid="query-problem"]
+//                [data-testid="drill-history"] (where the chart loads) > [data-testid="history"] (the lazily loaded
+//                chart), [data-testid="rest-status"] / [data-testid="query-problem"]
 import type { Locator, Page } from '@playwright/test';
 
 /** One account's card on the overview. */
@@ -41,6 +50,7 @@ export function cardFor(page: Page, accountId: string): Locator {
 /** The freshness kinds a card can report in `data-freshness`. */
 export const FRESHNESS_KINDS = [
   'live',
+  'starting',
   'stale',
   'waiting',
   'offline',

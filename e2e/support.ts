@@ -18,8 +18,6 @@ export const DEMO_ACCOUNT: Record<DemoExchange, string> = {
   valr: 'valr-demo',
 };
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Sends a fault-injection command to a simulator: its port on loopback, or its base URL. */
 export async function simControl(simulator: number | string, command: SimControl): Promise<void> {
   const base = typeof simulator === 'number' ? `http://127.0.0.1:${simulator}` : simulator;
@@ -31,9 +29,12 @@ export async function simControl(simulator: number | string, command: SimControl
   expect(response.ok, `simulator ${base} refused ${JSON.stringify(command)}`).toBe(true);
 }
 
-/** GETs JSON, failing the test on a non-2xx answer. */
+/** The header the proxy wants on API requests (as the dashboard sends it); /api/health does without. */
+export const API_HEADERS = { 'x-margin-watch': '1' };
+
+/** GETs JSON from the proxy's API, failing the test on a non-2xx answer. */
 export async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url);
+  const response = await fetch(url, { headers: API_HEADERS });
   expect(response.ok, `GET ${url}: HTTP ${response.status}`).toBe(true);
   return (await response.json()) as T;
 }

@@ -1,13 +1,15 @@
 // The shell: product name, connection indicator, theme toggle, and the routes.
-import { useEffect, useRef } from 'react';
+import type { ReactNode } from 'react';
 import { Link, Route, Switch, useLocation } from 'wouter';
 import { DrillDown } from '../components/DrillDown.tsx';
 import { AlertCenter } from '../components/alerts/AlertCenter.tsx';
 import { AlertsPage } from '../components/alerts/AlertsPage.tsx';
 import { ErrorBoundary } from '../components/ErrorBoundary.tsx';
 import { Overview } from '../components/Overview.tsx';
-import { useHealth } from '../hooks/queries.ts';
+import { StatusAnnouncer } from '../components/StatusAnnouncer.tsx';
+import { useAccounts, useHealth } from '../hooks/queries.ts';
 import { useSocketStatus } from '../hooks/useAccountView.ts';
+import { useFocusOnNavigation } from '../hooks/useFocusOnNavigation.ts';
 import { useMarginStream, type StreamTuning } from '../hooks/useMarginStream.ts';
 import { useNow } from '../hooks/useNow.ts';
 import { useTheme } from '../hooks/useTheme.ts';
@@ -74,18 +76,39 @@ function NotFound() {
   );
 }
 
-/** After in-app navigation, moves focus to the main region (the clicked link is gone) and scrolls to the top. */
-function useFocusOnNavigation(): void {
-  const [path] = useLocation();
-  const first = useRef(true);
-  useEffect(() => {
-    if (first.current) {
-      first.current = false;
-      return;
-    }
-    document.getElementById('main')?.focus({ preventScroll: true });
-    window.scrollTo?.(0, 0);
-  }, [path]);
+/** Announces freshness changes of the listed accounts (see StatusAnnouncer). */
+function Announcements() {
+  const accounts = useAccounts().data;
+  return <StatusAnnouncer accounts={accounts ?? []} />;
+}
+
+/** What is shown when something outside the page body fails (the header, the banner): the page goes on. */
+function PartFailed({ what, error, reset }: { what: string; error: Error; reset: () => void }) {
+  return (
+    <div className="notice notice--error" role="alert" data-testid="part-error">
+      <p>
+        The {what} failed: {error.message}
+      </p>
+      <button type="button" className="button" onClick={reset}>
+        Try again
+      </button>
+    </div>
+  );
+}
+
+/** The last line of defence: everything else failed to render. */
+function AppFailed({ error }: { error: Error }): ReactNode {
+  return (
+    <main id="main" className="app-failed" tabIndex={-1}>
+      <div className="notice notice--error" role="alert" data-testid="app-error">
+        <h1>Margin Watch failed</h1>
+        <p>{error.message}</p>
+        <button type="button" className="button" onClick={() => window.location.reload()}>
+          Reload
+        </button>
+      </div>
+    </main>
+  );
 }
 
 /** Options of the app shell (tests pass a fake socket). */
@@ -96,34 +119,35 @@ export interface AppProps {
 }
 
 /** The whole dashboard; mount once, inside AppProviders. */
-export function App({ streamUrl, streamTuning }: AppProps) {
+export function App(props: AppProps) {
+  return (
+    <ErrorBoundary fallback={(error) => <AppFailed error={error} />}>
+      <Shell {...props} />
+    </ErrorBoundary>
+  );
+}
+
+function Shell({ streamUrl, streamTuning }: AppProps) {
   useMarginStream(streamUrl, streamTuning);
   useFocusOnNavigation();
+  const [path] = useLocation();
   return (
     <>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <header className="app-header">
-        <h1 className="brand">
-          <Link href="/">
-            <img src="/icon.svg" alt="" width="28" height="28" />
-            Margin Watch
-          </Link>
-        </h1>
-        <ModeBadge />
-        <nav aria-label="Sections" className="app-nav">
-          <Link href="/">Accounts</Link>
-          <Link href="/alerts">Alerts</Link>
-        </nav>
-        <div className="app-header__end">
-          <StreamIndicator />
-          <ThemeToggle />
-        </div>
-      </header>
+      <ErrorBoundary fallback={(error, reset) => <PartFailed what="header" error={error} reset={reset} />}>
+        <Header />
+      </ErrorBoundary>
       <main id="main" tabIndex={-1}>
-        <AlertCenter />
         <ErrorBoundary
+          fallback={(error, reset) => <PartFailed what="alert banner" error={error} reset={reset} />}
+        >
+          <AlertCenter />
+        </ErrorBoundary>
+        <Announcements />
+        <ErrorBoundary
+          resetKey={path}
           fallback={(error, reset) => (
             <div className="notice notice--error" role="alert">
               <p>This page failed: {error.message}</p>
@@ -151,5 +175,28 @@ export function App({ streamUrl, streamTuning }: AppProps) {
         <p className="muted small">Read-only: Margin Watch never places orders or moves funds.</p>
       </footer>
     </>
+  );
+}
+
+/** Product name, mode, sections, the stream indicator and the theme toggle. */
+function Header() {
+  return (
+    <header className="app-header">
+      <h1 className="brand">
+        <Link href="/">
+          <img src="/icon.svg" alt="" width="28" height="28" />
+          Margin Watch
+        </Link>
+      </h1>
+      <ModeBadge />
+      <nav aria-label="Sections" className="app-nav">
+        <Link href="/">Accounts</Link>
+        <Link href="/alerts">Alerts</Link>
+      </nav>
+      <div className="app-header__end">
+        <StreamIndicator />
+        <ThemeToggle />
+      </div>
+    </header>
   );
 }

@@ -5,7 +5,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { accountInfo, messageFrame, riskFrame } from '../app/testing/fake-exchange.ts';
 import { renderWithStores } from '../app/testing/render.tsx';
 import { connectionEvents } from '../stores/connection-store.ts';
+import { LIVE_APPEND_MS, SPARKLINE_POINTS, SPARKLINE_RANGE, historyKeys } from '../hooks/useHistory.ts';
 import { AccountCard } from './AccountCard.tsx';
+import { bucket, history } from './history/fixtures.ts';
+import type { HistoryData } from './history/model.ts';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -178,6 +181,29 @@ describe('AccountCard', () => {
     h.send(riskFrame('a', '1.20', 2));
     expect(live()).toHaveTextContent('Account A: zone changed from Safe to Caution');
     expect(screen.getByTestId('zone')).toHaveTextContent('Caution');
+  });
+
+  it('extends its sparkline only with messages that carry the level, at their own time', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const h = renderWithStores(<AccountCard accountId="a" exchange="fakex" label="Account A" />, {
+      accounts: [accountInfo('a')],
+    });
+    const now = Date.now();
+    const key = historyKeys.range('a', SPARKLINE_RANGE, SPARKLINE_POINTS);
+    act(() => {
+      h.queryClient.setQueryData(key, history([bucket(now - 600_000, '2.00')], { accountId: 'a' }));
+    });
+    h.send(riskFrame('a', '1.90', now - 5_000));
+    // A balance poll (or a REST answer) later: the level is not new, and must not be drawn again at "now".
+    h.send(messageFrame('a', 'balances', { rows: [{ currency: 'USDT', total: '5' }] }, now));
+    await act(async () => {
+      vi.advanceTimersByTime(LIVE_APPEND_MS);
+    });
+    const buckets = h.queryClient.getQueryData<HistoryData>(key)?.buckets ?? [];
+    expect(buckets.map((b) => [b.last.text, b.lastAt, b.count])).toEqual([
+      ['2.00', now - 600_000 + 59_000, 10],
+      ['1.90', now - 5_000, 1],
+    ]);
   });
 
   it('shows a dash, never 0, for a figure not reported yet', () => {

@@ -76,10 +76,10 @@ function AccountCardView({ accountId, exchange, label }: AccountCardProps) {
       >
         <Headline level={snapshot?.level ?? null} unit={snapshot?.unit ?? module?.unit ?? null} />
         <CushionBar cushion={snapshot?.cushion ?? null} zone={zone} />
-        <CushionSparkline accountId={accountId} live={snapshot} />
+        <CushionSparkline accountId={accountId} live={state?.levelSnapshot ?? null} />
         <ThresholdList bands={snapshot?.bands ?? []} />
         <TotalsList totals={snapshot?.totals ?? null} />
-        <Warnings warnings={snapshot?.warnings ?? []} />
+        <Warnings warnings={snapshot?.warnings ?? []} byChannel={snapshot?.channelWarnings} />
       </div>
       <footer className="card__foot">
         <FreshnessLine freshness={freshness} />

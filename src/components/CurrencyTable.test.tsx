@@ -34,6 +34,10 @@ describe('isZeroRow / sortBalances', () => {
     expect(row && isZeroRow(row)).toBe(zero);
   });
 
+  it('does not call a row with no reported figure a zero row (nothing is known about it)', () => {
+    expect(isZeroRow({ currency: 'XRP', decimals: 0 })).toBe(false);
+  });
+
   it('sorts by a figure, missing figures last in both directions', () => {
     expect(sortBalances(rows, 'borrowed', 'descending').map((r) => r.currency)).toEqual([
       'USDT',

@@ -18,9 +18,13 @@ const COLUMN_NAMES: Record<SortColumn, string> = {
   net: 'Net',
 };
 
-/** True when every figure the exchange reported for the row is zero. */
+/** True when the exchange reported at least one figure for the row and every one it reported is zero. */
 export function isZeroRow(row: CurrencyBalance): boolean {
-  return BALANCE_COLUMNS.every((key) => row[key] === undefined || row[key].isZero());
+  const reported = BALANCE_COLUMNS.flatMap((key) => {
+    const value = row[key];
+    return value === undefined ? [] : [value];
+  });
+  return reported.length > 0 && reported.every((value) => value.isZero());
 }
 
 /** Sorts rows by a column; rows missing the figure go last in either direction. */

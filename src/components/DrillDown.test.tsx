@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
-import { fireEvent, screen, within } from '@testing-library/react';
+import { act, fireEvent, screen, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import { accountInfo, messageFrame, riskFrame } from '../app/testing/fake-exchange.ts';
+import { accountInfo, fakeModule, messageFrame, riskFrame } from '../app/testing/fake-exchange.ts';
 import { renderWithStores, stubApi } from '../app/testing/render.tsx';
 import type { AccountInfo } from '../app/transport/protocol.ts';
 import { dec } from '../domain/decimal.ts';
@@ -11,6 +11,9 @@ const account: AccountInfo = {
   ...accountInfo('acc-1', 'fakex', 'Main account'),
   thresholds: { marginCall: dec('1.6') },
 };
+
+const restCalls = (fetchMock: ReturnType<typeof stubApi>) =>
+  fetchMock.mock.calls.filter(([url]) => typeof url === 'string' && url.includes('/rest/')).length;
 
 async function setup(rest: unknown) {
   const fetchMock = stubApi({ accounts: [account], rest: { 'acc-1/balances': rest } });
@@ -57,9 +60,16 @@ describe('DrillDown', () => {
     const raw = screen.getByTestId('raw-messages');
     const summary = within(raw).getByText('risk').closest('summary');
     expect(summary).toHaveTextContent(/risk · stream · accepted/);
+    const details = raw.querySelector('details');
+    expect(details).not.toHaveAttribute('open');
+    // Closed: the payload is neither serialised nor rendered.
+    expect(raw.querySelector('pre')).toBeNull();
+    act(() => {
+      if (details) details.open = true;
+      details?.dispatchEvent(new Event('toggle'));
+    });
     expect(raw.querySelector('pre')).toHaveTextContent('"note": "borrowing enabled"');
-    expect(raw.querySelector('details')).not.toHaveAttribute('open');
-    expect(screen.getByTestId('history')).toBeInTheDocument();
+    expect(screen.getByTestId('drill-history')).toBeInTheDocument();
     expect(screen.getByRole('link', { name: '← All accounts' })).toHaveAttribute('href', '/');
   });
 
@@ -85,6 +95,46 @@ describe('DrillDown', () => {
       origin: 'rest',
       outcome: 'update',
     });
+  });
+
+  it('fetches a channel the proxy already streams once on opening, and again only when asked', async () => {
+    const streamed = fakeModule();
+    const quick = { ...streamed, drillDownRest: { path: 'balances', channel: 'balances', refetchMs: 40 } };
+    const fetchMock = stubApi({ accounts: [account], rest: { 'acc-1/balances': { rows: [] } } });
+    renderWithStores(<DrillDown id="acc-1" />, { accounts: [account], modules: [quick] });
+    await screen.findByTestId('rest-status');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(restCalls(fetchMock)).toBe(1);
+    fireEvent.click(screen.getByRole('button', { name: 'Refresh balances' }));
+    await vi.waitFor(() => expect(restCalls(fetchMock)).toBe(2));
+  });
+
+  it('polls REST detail on its interval when nothing else brings that channel', async () => {
+    const restOnly = {
+      ...fakeModule(),
+      drillDownRest: { path: 'balances', channel: 'rest-only', refetchMs: 40 },
+    };
+    const fetchMock = stubApi({ accounts: [account], rest: { 'acc-1/balances': { rows: [] } } });
+    renderWithStores(<DrillDown id="acc-1" />, { accounts: [account], modules: [restOnly] });
+    await screen.findByTestId('rest-status');
+    await vi.waitFor(() => expect(restCalls(fetchMock)).toBeGreaterThanOrEqual(3));
+  });
+
+  it('stamps REST detail on the proxy clock (once known), not the browser clock', async () => {
+    const fetchMock = stubApi({ accounts: [account], rest: { 'acc-1/balances': { rows: [] } } });
+    const h = renderWithStores(<DrillDown id="acc-1" />, { accounts: [account], clockUnknown: true });
+    await screen.findByTestId('rest-status');
+    expect(restCalls(fetchMock)).toBe(1);
+    h.send();
+    expect(h.stores.account('fakex', 'acc-1')?.raw.balances).toBeUndefined();
+    const offset = 3_600_000;
+    act(() => h.stores.frameReceived({ type: 'ping', at: Date.now() + offset }));
+    await vi.waitFor(() => {
+      h.send();
+      expect(h.stores.account('fakex', 'acc-1')?.raw.balances).toBeDefined();
+    });
+    const stamped = h.stores.account('fakex', 'acc-1')?.raw.balances?.receivedAt ?? 0;
+    expect(Math.abs(stamped - (Date.now() + offset))).toBeLessThan(5_000);
   });
 
   it('shows a failed REST fetch in place with a retry, never a blank panel', async () => {

@@ -50,9 +50,17 @@ function RestStatus({ account }: { account: AccountInfo }) {
     );
   }
   return (
-    <p className="muted small" data-testid="rest-status">
-      Fetched from the exchange <Age since={query.dataUpdatedAt + offset} />
-      {query.isFetching ? ' · refreshing…' : ''}
+    <p className="muted small rest-status" data-testid="rest-status">
+      Fetched from the exchange <Age since={query.data.fetchedAt + offset} />
+      {query.isFetching ? ' · refreshing…' : ''}{' '}
+      <button
+        type="button"
+        className="button button--quiet"
+        disabled={query.isFetching}
+        onClick={() => void query.refetch()}
+      >
+        Refresh balances
+      </button>
     </p>
   );
 }
@@ -108,7 +116,7 @@ function AccountDetail({ account }: { account: AccountInfo }) {
               As of <LocalTime at={snapshot.time} />
             </p>
           )}
-          <Warnings warnings={snapshot?.warnings ?? []} />
+          <Warnings warnings={snapshot?.warnings ?? []} byChannel={snapshot?.channelWarnings} />
         </section>
 
         <section aria-labelledby="thresholds-heading" className="panel">
@@ -151,12 +159,12 @@ function AccountDetail({ account }: { account: AccountInfo }) {
         )}
       </section>
 
-      <div data-testid="history">
+      <div data-testid="drill-history">
         <ErrorBoundary
           fallback={(error, reset) => <QueryProblem what="the history chart" error={error} onRetry={reset} />}
         >
           <Suspense fallback={<p className="panel muted">Loading the history chart…</p>}>
-            <LazyHistoryChart accountId={account.id} live={snapshot} />
+            <LazyHistoryChart accountId={account.id} live={state?.levelSnapshot ?? null} />
           </Suspense>
         </ErrorBoundary>
       </div>

@@ -4,6 +4,8 @@ import { Component, type ErrorInfo, type ReactNode } from 'react';
 interface Props {
   /** What to show instead of the broken subtree; `reset` renders the children again. */
   fallback: (error: Error, reset: () => void) => ReactNode;
+  /** When this changes (e.g. the location), a shown error is cleared and the children are tried again. */
+  resetKey?: unknown;
   children: ReactNode;
 }
 
@@ -24,6 +26,10 @@ export class ErrorBoundary extends Component<Props, State> {
   }
 
   private readonly reset = () => this.setState({ error: null });
+
+  override componentDidUpdate(previous: Props): void {
+    if (this.state.error && !Object.is(previous.resetKey, this.props.resetKey)) this.reset();
+  }
 
   override render(): ReactNode {
     return this.state.error ? this.props.fallback(this.state.error, this.reset) : this.props.children;

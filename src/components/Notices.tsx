@@ -51,12 +51,27 @@ export function RejectionNotice({
   );
 }
 
-export function Warnings({ warnings }: { warnings: readonly string[] }) {
-  if (warnings.length === 0) return null;
+/**
+ * Parser warnings. With `byChannel` (the snapshot's warnings per channel) each is keyed by its channel and
+ * position, so the same words from two channels are two items; else `warnings` are keyed by position.
+ */
+export function Warnings({
+  warnings,
+  byChannel,
+}: {
+  warnings: readonly string[];
+  byChannel?: Readonly<Record<string, readonly string[]>> | undefined;
+}) {
+  const items = byChannel
+    ? Object.entries(byChannel).flatMap(([channel, list]) =>
+        list.map((text, i) => ({ key: `${channel}:${i}`, text })),
+      )
+    : warnings.map((text, i) => ({ key: String(i), text }));
+  if (items.length === 0) return null;
   return (
     <ul className="notice notice--warn" data-testid="warnings">
-      {warnings.map((w) => (
-        <li key={w}>{w}</li>
+      {items.map((item) => (
+        <li key={item.key}>{item.text}</li>
       ))}
     </ul>
   );

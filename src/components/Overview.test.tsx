@@ -6,6 +6,7 @@ import { accountInfo, riskFrame } from '../app/testing/fake-exchange.ts';
 import { renderWithStores, stubApi } from '../app/testing/render.tsx';
 import type { AccountInfo } from '../app/transport/protocol.ts';
 import type * as CardModule from './AccountCard.tsx';
+import { RESORT_MS } from '../hooks/useAccountView.ts';
 import { Overview } from './Overview.tsx';
 
 const probe = vi.hoisted(() => ({ renders: new Map<string, number>(), broken: new Set<string>() }));
@@ -79,11 +80,72 @@ describe('Overview', () => {
     await vi.waitFor(() => expect(fetchMock.mock.calls.length).toBeGreaterThan(calls));
   });
 
-  it('sorts by risk (least cushion first, unknown last) and follows changes', async () => {
+  it('sorts by risk: accounts without current figures first, then least cushion, and follows zone changes', async () => {
     const h = await setup();
-    expect(order()).toEqual(['bravo', 'alpha', 'charlie', 'delta']);
+    expect(order()).toEqual(['delta', 'bravo', 'alpha', 'charlie']);
     h.send(riskFrame('charlie', '1.15', Date.now() + 1));
-    expect(order()).toEqual(['charlie', 'bravo', 'alpha', 'delta']);
+    expect(order()).toEqual(['delta', 'charlie', 'bravo', 'alpha']);
+  });
+
+  it('ranks an account whose figures are not current (authentication failed) above every current one', async () => {
+    const h = await setup();
+    h.send({
+      type: 'status',
+      accountId: 'charlie',
+      state: 'auth_failed',
+      detail: 'HTTP 401',
+      at: Date.now(),
+    });
+    expect(order()).toEqual(['charlie', 'delta', 'bravo', 'alpha']);
+    h.send({ type: 'status', accountId: 'charlie', state: 'live', at: Date.now() + 1 });
+    expect(order()).toEqual(['delta', 'bravo', 'alpha', 'charlie']);
+  });
+
+  it('does not reshuffle on every tick: a cushion change within its zone waits for the next re-sort', async () => {
+    const h = await setup();
+    // Charlie's cushion falls below alpha's (42.1% < 45%) but both stay Safe: the order holds for now.
+    h.send(riskFrame('charlie', '1.90', Date.now() + 1));
+    expect(order()).toEqual(['delta', 'bravo', 'alpha', 'charlie']);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + RESORT_MS);
+      const t = Date.now();
+      h.send(riskFrame('alpha', '2.00', t), riskFrame('bravo', '1.20', t), riskFrame('charlie', '1.90', t));
+      await vi.waitFor(() => expect(order()).toEqual(['delta', 'bravo', 'charlie', 'alpha']), {
+        timeout: 3000,
+      });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('keeps keyboard focus on a card that a new order moves', async () => {
+    // Browsers drop focus from a node the DOM moves (it is removed, then inserted); jsdom does not, so this
+    // does it here. React puts focus back after its commit, as long as the card's element is kept (keyed by id).
+    const blurMoved = <T extends (this: Node, ...args: never[]) => Node>(original: T) =>
+      function (this: Node, ...args: Parameters<T>): Node {
+        const [node] = args as unknown as [Node];
+        const focused = document.activeElement;
+        const moving = node.isConnected && focused instanceof HTMLElement && node.contains(focused);
+        const result = original.apply(this, args);
+        if (moving) focused.blur();
+        return result;
+      };
+    const insertBefore = Object.getOwnPropertyDescriptor(Node.prototype, 'insertBefore')
+      ?.value as Node['insertBefore'];
+    const appendChild = Object.getOwnPropertyDescriptor(Node.prototype, 'appendChild')
+      ?.value as Node['appendChild'];
+    vi.spyOn(Node.prototype, 'insertBefore').mockImplementation(blurMoved(insertBefore));
+    vi.spyOn(Node.prototype, 'appendChild').mockImplementation(blurMoved(appendChild));
+    const h = await setup();
+    const link = within(screen.getByTestId('account-list')).getByRole('link', { name: 'Bravo' });
+    link.focus();
+    expect(document.activeElement).toBe(link);
+    // Bravo leaves Caution for Safe (63.3%): it moves down, past alpha (the DOM node itself is moved).
+    h.send(riskFrame('bravo', '3.00', Date.now() + 1));
+    expect(order()).toEqual(['delta', 'alpha', 'bravo', 'charlie']);
+    expect(document.activeElement).toBe(link);
+    vi.restoreAllMocks();
   });
 
   it('offers other orders, kept in the URL', async () => {
@@ -100,20 +162,42 @@ describe('Overview', () => {
     expect(h.location.history.at(-1)).toBe('/');
   });
 
-  it('summarises the worst account and the count per zone', async () => {
+  it('summarises the worst account, the count per zone and the accounts without current figures', async () => {
     const h = await setup();
     const summary = screen.getByTestId('summary');
     expect(within(summary).getByTestId('summary-worst')).toHaveAttribute('data-account-id', 'bravo');
     expect(within(summary).getByTestId('summary-worst')).toHaveTextContent(
-      /Most at risk: Bravo\s*Caution\s*cushion 8\.3%/,
+      /^Most at risk: Bravo\s*Caution\s*cushion 8\.3%$/,
     );
     expect(within(summary).getByTestId('zone-count-safe')).toHaveTextContent('Safe 2');
     expect(within(summary).getByTestId('zone-count-caution')).toHaveTextContent('Caution 1');
-    expect(within(summary).getByTestId('zone-count-unknown')).toHaveTextContent('Unknown 1');
+    expect(within(summary).getByTestId('zone-count-unknown')).toHaveTextContent('Unknown 0');
+    expect(within(summary).getByTestId('zone-count-no-current')).toHaveTextContent('No current figures 1');
+    expect(within(summary).getByTestId('summary-no-current')).toHaveTextContent(
+      'No current figures: Delta (no figures yet)',
+    );
     h.send(riskFrame('alpha', '1.05', Date.now() + 5));
     expect(within(summary).getByTestId('summary-worst')).toHaveAttribute('data-account-id', 'alpha');
     expect(within(summary).getByTestId('zone-count-liquidation')).toHaveTextContent('Liquidation 1');
     expect(within(summary).getByTestId('zone-count-safe')).toHaveTextContent('Safe 1');
+  });
+
+  it('never shows the worst account’s figures as current when they are not, nor counts them in a zone', async () => {
+    const h = await setup();
+    h.send({ type: 'status', accountId: 'bravo', state: 'auth_failed', detail: 'HTTP 401', at: Date.now() });
+    const summary = screen.getByTestId('summary');
+    const worst = within(summary).getByTestId('summary-worst');
+    expect(worst).toHaveAttribute('data-account-id', 'bravo');
+    expect(worst).toHaveAttribute('data-live', 'false');
+    expect(within(worst).getByTestId('zone')).toHaveClass('is-dated');
+    expect(within(worst).getByTestId('summary-worst-dated')).toHaveTextContent(
+      /^\(authentication failed, figures from \d+ s ago\)$/,
+    );
+    expect(within(summary).getByTestId('zone-count-caution')).toHaveTextContent('Caution 0');
+    expect(within(summary).getByTestId('zone-count-no-current')).toHaveTextContent('No current figures 2');
+    expect(within(summary).getByTestId('summary-no-current')).toHaveTextContent(
+      'No current figures: Bravo (authentication failed), Delta (no figures yet)',
+    );
   });
 
   it('re-renders only the card of the account that changed', async () => {
@@ -132,11 +216,11 @@ describe('Overview', () => {
     h.send(riskFrame('alpha', '2.30', Date.now() + 20));
     const broken = screen.getByTestId('card-error');
     expect(broken).toHaveTextContent('This card could not be shown: card alpha exploded');
-    expect(order()).toEqual(['bravo', 'charlie', 'delta']);
+    expect(order()).toEqual(['delta', 'bravo', 'charlie']);
     expect(within(screen.getByTestId('account-list')).getAllByRole('listitem')).toHaveLength(4);
     probe.broken.delete('alpha');
     fireEvent.click(within(broken).getByRole('button', { name: 'Try again' }));
-    expect(order()).toEqual(['bravo', 'alpha', 'charlie', 'delta']);
+    expect(order()).toEqual(['delta', 'bravo', 'alpha', 'charlie']);
     spy.mockRestore();
   });
 });

@@ -10,7 +10,7 @@ import { QueryProblem } from './QueryProblem.tsx';
 import { SummaryStrip } from './SummaryStrip.tsx';
 
 const SORT_LABELS: Record<SortKey, string> = {
-  risk: 'Risk (least cushion first)',
+  risk: 'Risk (worst first)',
   name: 'Name',
   exchange: 'Exchange',
   updated: 'Least recently updated',

@@ -1,4 +1,5 @@
 // The latest message of each channel exactly as relayed, collapsed by default, for support.
+import { memo, useMemo, useState } from 'react';
 import type { RawMessage } from '../stores/exchange-store.ts';
 import { LocalTime } from './Figures.tsx';
 
@@ -8,7 +9,8 @@ const OUTCOME_WORDS: Record<RawMessage['outcome'], string> = {
   error: 'rejected',
 };
 
-function pretty(payload: unknown): string {
+/** The payload pretty-printed (a string payload as it came). */
+export function prettyPayload(payload: unknown): string {
   if (typeof payload === 'string') return payload;
   try {
     return JSON.stringify(payload, null, 2) ?? String(payload);
@@ -17,22 +19,41 @@ function pretty(payload: unknown): string {
   }
 }
 
-/** One collapsed entry per channel: origin, parse outcome, time, and the payload pretty-printed. */
+/** The pretty-printed payload, serialised once per message. */
+function Payload({ message }: { message: RawMessage }) {
+  const text = useMemo(() => prettyPayload(message.payload), [message.payload]);
+  return (
+    <pre tabIndex={0} aria-label={`Raw ${message.channel} message`}>
+      {text}
+    </pre>
+  );
+}
+
+/**
+ * One channel's latest message. The payload is serialised and rendered only while the entry is open: closed
+ * entries cost nothing when messages stream in several times a second.
+ */
+const RawEntry = memo(function RawEntry({ message }: { message: RawMessage }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details className="raw__item" onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>
+        <code>{message.channel}</code> · {message.origin === 'rest' ? 'REST' : 'stream'} ·{' '}
+        {OUTCOME_WORDS[message.outcome]} · <LocalTime at={message.receivedAt} />
+      </summary>
+      {open && <Payload message={message} />}
+    </details>
+  );
+});
+
+/** One collapsed entry per channel: origin, parse outcome, time, and the payload pretty-printed when opened. */
 export function RawMessages({ raw }: { raw: Readonly<Record<string, RawMessage>> }) {
   const messages = Object.values(raw).sort((a, b) => b.receivedAt - a.receivedAt);
   if (messages.length === 0) return <p className="muted">No message received yet.</p>;
   return (
     <div className="raw" data-testid="raw-messages">
       {messages.map((m) => (
-        <details key={m.channel} className="raw__item">
-          <summary>
-            <code>{m.channel}</code> · {m.origin === 'rest' ? 'REST' : 'stream'} · {OUTCOME_WORDS[m.outcome]}{' '}
-            · <LocalTime at={m.receivedAt} />
-          </summary>
-          <pre tabIndex={0} aria-label={`Raw ${m.channel} message`}>
-            {pretty(m.payload)}
-          </pre>
-        </details>
+        <RawEntry key={m.channel} message={m} />
       ))}
     </div>
   );

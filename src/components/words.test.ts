@@ -47,6 +47,11 @@ describe('freshnessWords', () => {
     [{ kind: 'auth_failed', live: false, since: 1, reason: 'HTTP 401' }, 'Authentication failed: HTTP 401'],
     [{ kind: 'reconnecting', live: false, since: null }, 'Reconnecting to the exchange'],
     [{ kind: 'rejected', live: false, since: 1 }, 'Last message rejected'],
+    [{ kind: 'starting', live: false, since: null }, 'Connecting to Margin Watch…'],
+    [
+      { kind: 'starting', live: false, since: 1, reason: 'checking its clock' },
+      'Connecting to Margin Watch… (checking its clock)',
+    ],
   ] as const)('%o → %s', (f, text) => {
     expect(freshnessWords(f, '23 s')).toBe(text);
   });

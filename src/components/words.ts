@@ -58,12 +58,29 @@ export function formatUtc(ms: number): string {
   return `${new Date(ms).toISOString().replace('T', ' ').slice(0, 19)} UTC`;
 }
 
+/** A few words per freshness kind, for lists (the summary, announcements). */
+export const FRESHNESS_SHORT: Record<Freshness['kind'], string> = {
+  live: 'live',
+  starting: 'connecting',
+  stale: 'stale',
+  waiting: 'no figures yet',
+  offline: 'no connection to Margin Watch',
+  connecting: 'connecting to the exchange',
+  reconnecting: 'reconnecting to the exchange',
+  auth_failed: 'authentication failed',
+  error: 'error',
+  'proxy-stale': 'stale: the exchange has gone quiet',
+  rejected: 'last message rejected',
+};
+
 /** The freshness headline; `age` is filled in for the kinds that show one. */
 export function freshnessWords(f: Freshness, age: string | null): string {
   const because = f.reason ? `: ${f.reason}` : '';
   switch (f.kind) {
     case 'live':
       return 'Live';
+    case 'starting':
+      return `Connecting to Margin Watch…${f.reason ? ` (${f.reason})` : ''}`;
     case 'stale':
       return `Stale · ${age ?? 'no data'}`;
     case 'waiting':

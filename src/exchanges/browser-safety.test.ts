@@ -63,7 +63,7 @@ describe('browser safety', () => {
 
   it('the app entry reaches nothing proxy-only', () => {
     const entry = join(root, 'src/main.tsx');
-    if (!existsSync(entry)) return;
+    expect(existsSync(entry), 'src/main.tsx, the browser entry, is missing').toBe(true);
     const { files, problems } = walk(entry);
     expect(files.size).toBeGreaterThan(5);
     expect(problems).toEqual([]);

@@ -3,6 +3,7 @@
 import { useQuery, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
 import { useCallback, useEffect } from 'react';
 import { z } from 'zod';
+import { useStore } from 'zustand';
 import { parseAccounts, type AccountInfo } from '../app/transport/protocol.ts';
 import { useMarginStores } from './stores-context.tsx';
 
@@ -11,6 +12,15 @@ const queryKeys = {
   accountList: () => [...queryKeys.accounts, 'list'] as const,
   accountRest: (id: string, path: string) => [...queryKeys.accounts, 'detail', id, 'rest', path] as const,
   health: () => ['health'] as const,
+};
+
+/**
+ * Headers of every API request: the proxy answers API requests (but its health check and the stream) only
+ * with `X-Margin-Watch: 1`, which a page on another site cannot add to an `<img>`, `<script>` or form request.
+ */
+export const API_HEADERS: Readonly<Record<string, string>> = {
+  accept: 'application/json',
+  'x-margin-watch': '1',
 };
 
 /** A failed HTTP request, with the status and the start of the body (an exchange's error text). */
@@ -26,7 +36,7 @@ class HttpError extends Error {
 }
 
 async function getText(url: string, signal: AbortSignal): Promise<string> {
-  const response = await fetch(url, { signal, headers: { accept: 'application/json' } });
+  const response = await fetch(url, { signal, headers: API_HEADERS });
   const text = await response.text();
   if (!response.ok) throw new HttpError(response.status, text);
   return text;
@@ -78,20 +88,24 @@ export function useRefetchAccounts(): () => Promise<void> {
   return useCallback(() => client.invalidateQueries({ queryKey: queryKeys.accounts }), [client]);
 }
 
-interface RestBody {
+/** A REST detail response; `fetchedAt` is the browser's time of the answer (see useRestDetail for the stamp). */
+export interface RestBody {
   payload: unknown;
   fetchedAt: number;
 }
 
 /**
- * Fetches the exchange module's drill-down REST detail through the proxy every `refetchMs`, and merges each
- * response into the account's store (parsed with the module's normalize, like a stream message).
+ * Fetches the exchange module's drill-down REST detail through the proxy and merges each response into the
+ * account's store (parsed with the module's normalize, like a stream message), stamped on the proxy's clock
+ * once that is known. A channel the proxy already polls and streams is fetched once per opening of the
+ * drill-down (and on `refetch`), never on a timer; any other every `refetchMs`.
  * Returns null when the exchange has no drill-down REST detail.
  */
 export function useRestDetail(account: AccountInfo | undefined): UseQueryResult<RestBody> | null {
   const stores = useMarginStores();
   const module = account ? stores.moduleFor(account.exchange) : undefined;
   const rest = module?.drillDownRest;
+  const streamed = rest !== undefined && module?.channels.some((c) => c.id === rest.channel) === true;
   const id = account?.id ?? '';
   const query = useQuery({
     queryKey: queryKeys.accountRest(id, rest?.path ?? ''),
@@ -106,16 +120,20 @@ export function useRestDetail(account: AccountInfo | undefined): UseQueryResult<
       return { payload, fetchedAt: Date.now() };
     },
     enabled: rest !== undefined && account !== undefined,
-    refetchInterval: rest?.refetchMs ?? false,
+    refetchInterval: rest && !streamed ? rest.refetchMs : false,
+    refetchOnMount: 'always',
+    refetchOnWindowFocus: !streamed,
     retry: 1,
   });
   const data = query.data;
   const exchange = account?.exchange;
   const channel = rest?.channel;
+  // Merged once the proxy's clock is known, so the message is stamped on the same clock as stream messages.
+  const clockKnown = useStore(stores.connection, (s) => s.clockKnown);
   useEffect(() => {
-    if (!data || exchange === undefined || channel === undefined) return;
+    if (!data || !clockKnown || exchange === undefined || channel === undefined) return;
     const offset = stores.connection.getState().clockOffsetMs;
     stores.restReceived(exchange, id, channel, data.payload, data.fetchedAt + offset);
-  }, [data, stores, exchange, id, channel]);
+  }, [data, clockKnown, stores, exchange, id, channel]);
   return rest ? query : null;
 }

@@ -15,3 +15,8 @@ export function useMarginStores(): MarginStores {
   if (!stores) throw new Error('useMarginStores needs a <MarginStoresProvider>');
   return stores;
 }
+
+/** The app's stores, or null outside the provider (for hooks that also run without them, e.g. in tests). */
+export function useOptionalMarginStores(): MarginStores | null {
+  return useContext(MarginStoresContext);
+}

@@ -1,5 +1,5 @@
 // Narrow selectors over the stores: a card reads only its own account, lists read only what they order by.
-import { useCallback, useMemo, useSyncExternalStore } from 'react';
+import { useCallback, useMemo, useRef, useSyncExternalStore } from 'react';
 import { useStore } from 'zustand';
 import { createStore } from 'zustand/vanilla';
 import type { AccountInfo } from '../app/transport/protocol.ts';
@@ -7,9 +7,16 @@ import { ZONES, type RiskZone } from '../domain/model.ts';
 import { zoneSeverity } from '../domain/risk.ts';
 import type { SocketStatus } from '../app/transport/stream-socket.ts';
 import type { AccountState, ExchangeState } from '../stores/exchange-store.ts';
-import { classifyFreshness, figuresOld, type Freshness } from '../stores/freshness.ts';
+import {
+  classifyFreshness,
+  figuresOld,
+  freshnessOf,
+  lacksCurrentFigures,
+  type Freshness,
+  type FreshnessKind,
+} from '../stores/freshness.ts';
 import type { MarginStores } from '../stores/margin-stores.ts';
-import { useNow } from './useNow.ts';
+import { clockNow, subscribeToClock, useNow } from './useNow.ts';
 import { useMarginStores } from './stores-context.tsx';
 
 const noExchange = createStore<ExchangeState>()(() => ({ accounts: {} }));
@@ -30,6 +37,11 @@ export function useClockOffset(): number {
   return useStore(useMarginStores().connection, (s) => s.clockOffsetMs);
 }
 
+/** True once the proxy's clock is known (its first ping). */
+export function useClockKnown(): boolean {
+  return useStore(useMarginStores().connection, (s) => s.clockKnown);
+}
+
 /** How trustworthy the account's figures are; re-renders when that changes (not every second). */
 export function useFreshness(exchange: string, accountId: string): Freshness {
   const stores = useMarginStores();
@@ -37,27 +49,58 @@ export function useFreshness(exchange: string, accountId: string): Freshness {
   const account = useAccountState(exchange, accountId);
   const socket = useSocketStatus();
   const offset = useClockOffset();
+  const clockKnown = useClockKnown();
   const old = useNow((now) => (module ? figuresOld(module, account, now + offset) : false));
-  return useMemo(() => classifyFreshness(account, socket, old), [account, socket, old]);
+  return useMemo(
+    () => classifyFreshness(account, socket, old, clockKnown),
+    [account, socket, old, clockKnown],
+  );
 }
 
-/** Reads a string derived from every exchange store; re-renders only when the string changes. */
-function useAcrossStores(derive: (stores: MarginStores) => string): string {
+/** An account's freshness read straight from the stores at browser time `now`. */
+export function freshnessIn(stores: MarginStores, account: AccountInfo, now: number): Freshness {
+  const state = stores.account(account.exchange, account.id);
+  const { socket, clockOffsetMs, clockKnown } = stores.connection.getState();
+  const module = stores.moduleFor(account.exchange);
+  return module
+    ? freshnessOf(module, state, socket, now + clockOffsetMs, clockKnown)
+    : classifyFreshness(state, socket, false, clockKnown);
+}
+
+/**
+ * Reads a string derived from every exchange store, the connection and the clock (ages change with time);
+ * re-renders only when the string changes.
+ */
+function useAcrossStores(derive: (stores: MarginStores, now: number) => string): string {
   const stores = useMarginStores();
-  const subscribe = useCallback((listener: () => void) => stores.subscribeAll(listener), [stores]);
-  return useSyncExternalStore(subscribe, () => derive(stores));
+  const subscribe = useCallback(
+    (listener: () => void) => {
+      const unsubscribes = [
+        stores.subscribeAll(listener),
+        stores.connection.subscribe(listener),
+        subscribeToClock(listener),
+      ];
+      return () => unsubscribes.forEach((u) => u());
+    },
+    [stores],
+  );
+  return useSyncExternalStore(subscribe, () => derive(stores, clockNow()));
 }
 
 /** Orders the overview offers. */
 export const SORT_KEYS = ['risk', 'name', 'exchange', 'updated'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
-interface RankRow {
+/** What an order looks at for one account. */
+export interface RankRow {
   account: AccountInfo;
   state: AccountState | undefined;
+  /** True when the account has no current figures (see lacksCurrentFigures): it is ranked first by risk. */
+  attention: boolean;
 }
 
-function compareRisk(a: RankRow, b: RankRow): number {
+/** Smallest cushion first, unknown cushions after known ones, then the worse zone. */
+function compareCushion(a: RankRow, b: RankRow): number {
   const ca = a.state?.snapshot?.cushion ?? null;
   const cb = b.state?.snapshot?.cushion ?? null;
   if (ca !== null && cb !== null && !ca.eq(cb)) return ca.comparedTo(cb);
@@ -68,6 +111,12 @@ function compareRisk(a: RankRow, b: RankRow): number {
   return zoneSeverity(zb) - zoneSeverity(za);
 }
 
+/** Accounts without current figures first (so they never sink below Safe ones), then by cushion. */
+function compareRisk(a: RankRow, b: RankRow): number {
+  if (a.attention !== b.attention) return a.attention ? -1 : 1;
+  return compareCushion(a, b);
+}
+
 const comparators: Record<SortKey, (a: RankRow, b: RankRow) => number> = {
   risk: compareRisk,
   name: () => 0,
@@ -75,51 +124,133 @@ const comparators: Record<SortKey, (a: RankRow, b: RankRow) => number> = {
   updated: (a, b) => (a.state?.lastGood?.at ?? -Infinity) - (b.state?.lastGood?.at ?? -Infinity),
 };
 
-/** Orders accounts: `risk` = smallest cushion first (unknown cushions last), else label, exchange, oldest update. */
-export function sortAccounts(
-  accounts: readonly AccountInfo[],
-  key: SortKey,
-  stateOf: (account: AccountInfo) => AccountState | undefined,
-): AccountInfo[] {
-  const rows = accounts.map((account) => ({ account, state: stateOf(account) }));
-  rows.sort(
+/**
+ * Orders accounts: `risk` = accounts without current figures first (stale, failing, none yet), then smallest
+ * cushion first (unknown cushions last); else label, exchange, oldest update.
+ */
+export function sortRows(rows: readonly RankRow[], key: SortKey): RankRow[] {
+  return [...rows].sort(
     (a, b) =>
       comparators[key](a, b) ||
       a.account.label.localeCompare(b.account.label) ||
       a.account.id.localeCompare(b.account.id),
   );
-  return rows.map((r) => r.account);
 }
 
-/** Account ids in display order; the caller re-renders only when the order changes. */
+/** Like sortRows, for accounts whose freshness does not matter (every one counted as current). */
+export function sortAccounts(
+  accounts: readonly AccountInfo[],
+  key: SortKey,
+  stateOf: (account: AccountInfo) => AccountState | undefined,
+): AccountInfo[] {
+  const rows = accounts.map((account) => ({ account, state: stateOf(account), attention: false }));
+  return sortRows(rows, key).map((r) => r.account);
+}
+
+/** The risk order is recomputed at once when an account changes zone or group, else at most this often. */
+export const RESORT_MS = 5_000;
+
+/**
+ * Keeps an order steady: a new order is taken at once when `signature` changes (an account changed zone, or
+ * started or stopped lacking current figures, or the account list changed) and otherwise at most every
+ * RESORT_MS, so cards do not reshuffle on every tick while the keyboard is on one of them.
+ */
+export class SteadyOrder {
+  private order = '';
+  private signature: string | null = null;
+  private sortedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly intervalMs = RESORT_MS) {}
+
+  /** The order to show at `now` (ms); `compute` is called only when a new order is due. */
+  next(signature: string, now: number, compute: () => string): string {
+    if (signature !== this.signature || now - this.sortedAt >= this.intervalMs) {
+      const order = compute();
+      this.signature = signature;
+      this.sortedAt = now;
+      this.order = order;
+    }
+    return this.order;
+  }
+}
+
+/** A rank row with the account's freshness at the time it was made. */
+interface FreshRow extends RankRow {
+  kind: FreshnessKind;
+}
+
+function rankRows(stores: MarginStores, accounts: readonly AccountInfo[], now: number): FreshRow[] {
+  return accounts.map((account) => {
+    const freshness = freshnessIn(stores, account, now);
+    return {
+      account,
+      state: stores.account(account.exchange, account.id),
+      attention: lacksCurrentFigures(freshness),
+      kind: freshness.kind,
+    };
+  });
+}
+
+/**
+ * Account ids in display order; the caller re-renders only when the order changes. By risk the order is kept
+ * steady (see SteadyOrder); the other orders follow at once.
+ */
 export function useSortedAccountIds(accounts: readonly AccountInfo[], key: SortKey): string[] {
-  const order = useAcrossStores((stores) =>
-    sortAccounts(accounts, key, (a) => stores.account(a.exchange, a.id))
-      .map((a) => a.id)
-      .join('\n'),
-  );
+  const steady = useRef<SteadyOrder | null>(null);
+  steady.current ??= new SteadyOrder();
+  const keeper = steady.current;
+  const order = useAcrossStores((stores, now) => {
+    const rows = rankRows(stores, accounts, now);
+    const compute = () =>
+      sortRows(rows, key)
+        .map((r) => r.account.id)
+        .join('\n');
+    if (key !== 'risk') return compute();
+    const signature = rows
+      .map((r) => `${r.account.id}:${r.attention ? 1 : 0}:${r.state?.snapshot?.zone ?? 'unknown'}`)
+      .join(',');
+    return keeper.next(signature, now, compute);
+  });
   return useMemo(() => (order === '' ? [] : order.split('\n')), [order]);
 }
 
 export interface ZoneSummary {
+  /** Accounts with current figures, per zone. */
   counts: Record<RiskZone, number>;
-  /** The account with the least cushion (first in risk order), if any has figures. */
+  /** Accounts without current figures (stale, failing, none yet), with what is wrong; in list order. */
+  noCurrent: { id: string; kind: FreshnessKind }[];
+  /** The account with the least cushion by its latest figures (current or not), if any has figures. */
   worstId: string | null;
 }
 
-/** Count of accounts per zone and the worst account. */
+/** Count of accounts per zone (current figures only), the accounts without current figures, and the worst. */
 export function useZoneSummary(accounts: readonly AccountInfo[]): ZoneSummary {
-  const encoded = useAcrossStores((stores) => {
-    const stateOf = (a: AccountInfo) => stores.account(a.exchange, a.id);
-    const zones = accounts.map((a) => stateOf(a)?.snapshot?.zone ?? 'unknown');
-    const withFigures = accounts.filter((a) => stateOf(a)?.snapshot?.level);
-    const worst = sortAccounts(withFigures, 'risk', stateOf)[0];
-    return `${worst?.id ?? ''}\t${zones.join(',')}`;
+  const encoded = useAcrossStores((stores, now) => {
+    const rows = rankRows(stores, accounts, now);
+    const zones = rows.filter((r) => !r.attention).map((r) => r.state?.snapshot?.zone ?? 'unknown');
+    const noCurrent = rows.filter((r) => r.attention).map((r) => `${r.account.id} ${r.kind}`);
+    const withFigures = rows.filter((r) => r.state?.snapshot?.level).map((r) => ({ ...r, attention: false }));
+    const worst = sortRows(withFigures, 'risk')[0];
+    return [worst?.account.id ?? '', zones.join(','), noCurrent.join(',')].join('\t');
   });
   return useMemo(() => {
-    const [worstId = '', zoneList = ''] = encoded.split('\t');
+    const [worstId = '', zoneList = '', noCurrentList = ''] = encoded.split('\t');
     const counts = Object.fromEntries(ZONES.map((z) => [z, 0])) as Record<RiskZone, number>;
     for (const zone of zoneList.split(',')) if (zone in counts) counts[zone as RiskZone] += 1;
-    return { counts, worstId: worstId === '' ? null : worstId };
+    const noCurrent = noCurrentList
+      .split(',')
+      .filter((entry) => entry !== '')
+      .map((entry) => {
+        const [id = '', kind = ''] = entry.split(' ');
+        return { id, kind: kind as FreshnessKind };
+      });
+    return { counts, noCurrent, worstId: worstId === '' ? null : worstId };
   }, [encoded]);
+}
+
+/** Every account's freshness kind, as `id kind` lines in list order; re-renders only when one changes. */
+export function useFreshnessKinds(accounts: readonly AccountInfo[]): string {
+  return useAcrossStores((stores, now) =>
+    accounts.map((a) => `${a.id} ${freshnessIn(stores, a, now).kind}`).join('\n'),
+  );
 }

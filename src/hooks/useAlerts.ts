@@ -1,6 +1,7 @@
 // Alerts in the browser: server state through react-query (history, rules, webhook status; keys from one
 // factory), live alert frames in a small zustand store, and the user's notification/sound preferences.
 import {
+  keepPreviousData,
   useInfiniteQuery,
   useMutation,
   useQuery,
@@ -27,12 +28,14 @@ import {
   type RulesView,
   type WebhookStatus,
 } from '../components/alerts/protocol.ts';
+import { API_HEADERS } from './queries.ts';
 
 /** Query keys of everything alert-related; invalidate `alertKeys.all` to refresh it all. */
 export const alertKeys = {
   all: ['alerts'] as const,
   history: (accountId?: string) => [...alertKeys.all, 'history', accountId ?? '*'] as const,
-  markers: (accountId: string, from: number) => [...alertKeys.all, 'markers', accountId, from] as const,
+  /** `span` names the chart's range (a preset, or a zoomed window), never a moving time. */
+  markers: (accountId: string, span: string) => [...alertKeys.all, 'markers', accountId, span] as const,
   rules: () => [...alertKeys.all, 'rules'] as const,
   webhooks: () => [...alertKeys.all, 'webhooks'] as const,
 };
@@ -54,7 +57,7 @@ async function requestJson<T>(
   what: string,
   init: RequestInit = {},
 ): Promise<T> {
-  const response = await fetch(url, { ...init, headers: { accept: 'application/json', ...init.headers } });
+  const response = await fetch(url, { ...init, headers: { ...API_HEADERS, ...init.headers } });
   const text = await response.text();
   let json: unknown = null;
   try {
@@ -64,8 +67,8 @@ async function requestJson<T>(
   }
   if (!response.ok) {
     const message =
-      typeof json === 'object' && json !== null && typeof (json as { message?: unknown }).message === 'string'
-        ? (json as { message: string }).message
+      typeof json === 'object' && json !== null && typeof (json as { error?: unknown }).error === 'string'
+        ? (json as { error: string }).error
         : text.trim().slice(0, 200);
     throw new AlertApiError(response.status, `HTTP ${response.status}${message ? `: ${message}` : ''}`);
   }
@@ -134,25 +137,42 @@ export function useWebhookStatus(): UseQueryResult<WebhookStatus[]> {
   });
 }
 
+/** What the history chart asks markers for: its range by name, and where fetching starts. */
+export interface MarkerSpan {
+  /** The range's name in the cache key: a preset ("24h"), or a zoomed window ("<from>-<to>"). */
+  key: string;
+  /** Alerts are fetched from here on (ms epoch); read when fetching, so a moving value causes no refetch. */
+  from: number;
+}
+
+/** Fetches are started from a whole hour, so a sliding preset reuses its first answer while the hour lasts. */
+const MARKER_FROM_STEP_MS = 3_600_000;
+
 /**
- * Alert markers of one account for the history chart, within `range` (ms epoch). Fetches up to 500 alerts
- * from `range.from` on; refetches when an alert arrives.
+ * Alert markers of one account for the history chart, within `visible` (ms epoch). The query is keyed by the
+ * account and the range's name, not by a moving time: a chart whose preset slides with every live sample
+ * neither refetches nor blinks (the previous answer stays while a new range loads). Up to 500 alerts from
+ * `span.from` (rounded down to the hour) are fetched and filtered here; refetched when an alert arrives.
  */
-export function useAlertMarkers(accountId: string, range: { from: number; to: number }): AlertMarker[] {
+export function useAlertMarkers(
+  accountId: string,
+  span: MarkerSpan,
+  visible: { from: number; to: number },
+): AlertMarker[] {
   const query = useQuery({
-    queryKey: alertKeys.markers(accountId, range.from),
+    queryKey: alertKeys.markers(accountId, span.key),
     queryFn: ({ signal }) => {
-      const params = new URLSearchParams({
-        account: accountId,
-        from: String(Math.max(0, Math.floor(range.from))),
-      });
+      const from = Math.max(0, Math.floor(span.from / MARKER_FROM_STEP_MS) * MARKER_FROM_STEP_MS);
+      const params = new URLSearchParams({ account: accountId, from: String(from) });
       params.set('limit', '500');
       return requestJson(`/api/alerts?${params.toString()}`, alertPageSchema, '/api/alerts', { signal });
     },
     staleTime: 30_000,
+    placeholderData: keepPreviousData,
   });
   const alerts = query.data?.alerts;
-  return useMemo(() => alertMarkers(alerts ?? [], range, accountId), [alerts, range, accountId]);
+  const { from, to } = visible;
+  return useMemo(() => alertMarkers(alerts ?? [], { from, to }, accountId), [alerts, from, to, accountId]);
 }
 
 // Live alerts
@@ -166,8 +186,36 @@ export interface AlertFeedState {
 
 const MAX_LIVE = 200;
 
-/** The live alert store (one per page). */
-export const alertFeed = createStore<AlertFeedState>()(() => ({ live: [], dismissed: {} }));
+/** Where the banner's dismissals are kept for the browser tab's session (a reload keeps them, a new tab not). */
+export const DISMISSED_KEY = 'margin-watch.dismissed-alerts';
+/** Dismissed ids remembered at most (the oldest are forgotten first). */
+const MAX_DISMISSED = 500;
+
+function loadDismissed(): Record<string, true> {
+  try {
+    const raw = globalThis.sessionStorage?.getItem(DISMISSED_KEY);
+    const ids: unknown = raw ? JSON.parse(raw) : [];
+    const dismissed: Record<string, true> = {};
+    if (Array.isArray(ids)) for (const id of ids) if (typeof id === 'string') dismissed[id] = true;
+    return dismissed;
+  } catch {
+    return {};
+  }
+}
+
+function saveDismissed(dismissed: Readonly<Record<string, true>>): void {
+  try {
+    globalThis.sessionStorage?.setItem(
+      DISMISSED_KEY,
+      JSON.stringify(Object.keys(dismissed).slice(-MAX_DISMISSED)),
+    );
+  } catch {
+    // storage unavailable or full: dismissals last for this page only
+  }
+}
+
+/** The live alert store (one per page); dismissals come back from sessionStorage. */
+export const alertFeed = createStore<AlertFeedState>()(() => ({ live: [], dismissed: loadDismissed() }));
 
 export const alertFeedEvents = {
   received(alert: Alert): void {
@@ -181,9 +229,20 @@ export const alertFeedEvents = {
       for (const id of ids) dismissed[id] = true;
       return { dismissed };
     });
+    saveDismissed(alertFeed.getState().dismissed);
   },
+  /** Forgets everything, including the remembered dismissals (tests). */
   reset(): void {
     alertFeed.setState({ live: [], dismissed: {} });
+    try {
+      globalThis.sessionStorage?.removeItem(DISMISSED_KEY);
+    } catch {
+      // nothing remembered
+    }
+  },
+  /** Reads the remembered dismissals again (as a reload would). */
+  reloadDismissed(): void {
+    alertFeed.setState({ dismissed: loadDismissed() });
   },
 };
 

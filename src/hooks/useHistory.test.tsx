@@ -8,6 +8,8 @@ import type { HistoryData } from '../components/history/model.ts';
 import { dec } from '../domain/decimal.ts';
 import type { Band, MarginSnapshot } from '../domain/model.ts';
 import { cushionOf, zoneOf } from '../domain/risk.ts';
+import { MarginStores } from '../stores/margin-stores.ts';
+import { MarginStoresProvider } from './stores-context.tsx';
 import {
   HistoryHttpError,
   LIVE_APPEND_MS,
@@ -62,6 +64,8 @@ describe('fetchHistory', () => {
       vi.fn(async () => new Response(JSON.stringify(body))),
     );
     await expect(fetchHistory('valr-1', { kind: 'preset', preset: 'all' }, 1000)).resolves.toEqual(body);
+    // The proxy refuses API requests without this header (no other site can add it).
+    expect(vi.mocked(fetch).mock.calls[0]?.[1]?.headers).toMatchObject({ 'x-margin-watch': '1' });
 
     const bad = { error: 'maxPoints must be a whole number from 2 to 1000, got "1"' };
     vi.stubGlobal(
@@ -92,6 +96,25 @@ describe('fetchHistory', () => {
 });
 
 describe('useHistory', () => {
+  it('asks for a preset ending at the proxy’s now, not the browser’s', async () => {
+    const fetchMock = vi.fn(async (_url: string) => new Response(JSON.stringify(history([]))));
+    vi.stubGlobal('fetch', fetchMock);
+    const stores = new MarginStores([]);
+    const offset = 2 * 3_600_000;
+    stores.frameReceived({ type: 'ping', at: Date.now() + offset });
+    const client = new QueryClient();
+    const wrapper = ({ children }: { children: ReactNode }) => (
+      <QueryClientProvider client={client}>
+        <MarginStoresProvider stores={stores}>{children}</MarginStoresProvider>
+      </QueryClientProvider>
+    );
+    const { result } = renderHook(() => useHistory('x', { kind: 'preset', preset: '1h' }), { wrapper });
+    await waitFor(() => expect(result.current.isSuccess).toBe(true));
+    const from = Number(new URL(`http://x${fetchMock.mock.calls[0]?.[0] ?? ''}`).searchParams.get('from'));
+    expect(Math.abs(from - (Date.now() + offset - 3_600_000))).toBeLessThan(5_000);
+    stores.dispose();
+  });
+
   it('does not retry a 404', async () => {
     const fetchMock = vi.fn(async () => new Response('{"error":"unknown account \\"x\\""}', { status: 404 }));
     vi.stubGlobal('fetch', fetchMock);

@@ -18,6 +18,8 @@ import {
   type RangePreset,
 } from '../components/history/model.ts';
 import type { MarginSnapshot } from '../domain/model.ts';
+import { API_HEADERS } from './queries.ts';
+import { useOptionalMarginStores } from './stores-context.tsx';
 
 function rangeKey(range: HistoryRange): string {
   return range.kind === 'preset' ? range.preset : `${range.from}-${range.to}`;
@@ -78,7 +80,7 @@ export async function fetchHistory(
   now: number = Date.now(),
 ): Promise<HistoryData> {
   const response = await fetch(historyUrl(accountId, range, maxPoints, now), {
-    headers: { accept: 'application/json' },
+    headers: API_HEADERS,
     ...(signal ? { signal } : {}),
   });
   const text = await response.text();
@@ -102,9 +104,18 @@ export function useHistory(
   options: UseHistoryOptions = {},
 ): UseQueryResult<HistoryData> {
   const maxPoints = Math.min(options.maxPoints ?? SERIES_LIMIT, SERIES_LIMIT);
+  const stores = useOptionalMarginStores();
   return useQuery({
     queryKey: historyKeys.range(accountId, range, maxPoints),
-    queryFn: ({ signal }) => fetchHistory(accountId, range, maxPoints, signal),
+    // A preset ends at the proxy's now: its samples are stamped on the proxy's clock.
+    queryFn: ({ signal }) =>
+      fetchHistory(
+        accountId,
+        range,
+        maxPoints,
+        signal,
+        Date.now() + (stores?.connection.getState().clockOffsetMs ?? 0),
+      ),
     enabled: options.enabled ?? true,
     staleTime: range.kind === 'window' ? Number.POSITIVE_INFINITY : 60_000,
     refetchOnWindowFocus: true,
@@ -145,7 +156,9 @@ function cancelFold(fold: () => void): void {
 
 /**
  * Appends each new `live` snapshot of the account to the cached history of a preset range, without refetching.
- * Every snapshot seen is kept until the next fold, so a brief dip between two redraws is not lost.
+ * Every snapshot seen is kept until the next fold, so a brief dip between two redraws is not lost. Pass the
+ * account's `levelSnapshot` (a new object only when a message carrying the level arrived, stamped with its
+ * time): a snapshot refreshed by a balance poll or REST detail would extend an old level to "now".
  */
 export function useLiveHistory(
   accountId: string,

@@ -26,7 +26,17 @@ function subscribe(listener: () => void): () => void {
   };
 }
 
+/** Calls `listener` on every tick of the shared one-second clock (for subscriptions that mix it with stores). */
+export function subscribeToClock(listener: () => void): () => void {
+  return subscribe(listener);
+}
+
 /** The clock's current value; refreshed when nothing has been ticking it. */
+export function clockNow(): number {
+  return current();
+}
+
+// Refreshed when nothing has been ticking the clock.
 function current(): number {
   if (timer === null && Date.now() - now >= TICK_MS) now = Date.now();
   return now;

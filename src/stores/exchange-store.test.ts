@@ -203,6 +203,34 @@ describe('reduceExchangeEvents', () => {
     expect(s.accounts.a?.snapshot?.balances?.[0]?.total?.toFixed()).toBe('0.5');
   });
 
+  it('keeps the level snapshot of the newest level message, stamped with its time; other channels leave it', () => {
+    const s1 = reduceExchangeEvents(module, empty, [
+      message('a', 'risk', { level: '2.50', liquidation: '1.1' }, 10),
+    ]);
+    const level1 = s1.accounts.a?.levelSnapshot;
+    expect(level1).toMatchObject({ time: 10, level: { text: '2.50' } });
+    const s2 = reduceExchangeEvents(module, s1, [
+      message('a', 'balances', { rows: [{ currency: 'BTC', total: '1' }] }, 500),
+    ]);
+    expect(s2.accounts.a?.snapshot?.time).toBe(500);
+    expect(s2.accounts.a?.levelSnapshot).toBe(level1);
+    const s3 = reduceExchangeEvents(module, s2, [
+      {
+        type: 'messageReceived',
+        accountId: 'a',
+        channel: 'balances',
+        payload: { rows: [] },
+        receivedAt: 900,
+        origin: 'rest',
+      },
+    ]);
+    expect(s3.accounts.a?.levelSnapshot).toBe(level1);
+    const s4 = reduceExchangeEvents(module, s3, [
+      message('a', 'risk', { level: '2.40', liquidation: '1.1' }, 1000),
+    ]);
+    expect(s4.accounts.a?.levelSnapshot).toMatchObject({ time: 1000, level: { text: '2.40' } });
+  });
+
   it('records statuses, ignoring older ones', () => {
     const s1 = reduceExchangeEvents(module, empty, [
       {

@@ -39,6 +39,12 @@ export interface AccountState {
   snapshot: MarginSnapshot | null;
   /** The newest accepted message that carried the headline figure (or any update, until one does). */
   lastGood: { channel: string; at: number } | null;
+  /**
+   * The snapshot as it stood right after the newest message that carried the level, with `time` set to when
+   * that message was received (proxy clock, as the history recorder stamps samples). Messages without a level
+   * (balance polls, REST detail) leave it alone, so the history chart never extends an old level to "now".
+   */
+  levelSnapshot: MarginSnapshot | null;
   status: AccountStatus | null;
   rejection: Rejection | null;
   /** Latest message per channel. */
@@ -80,7 +86,17 @@ export interface ExchangeStore {
   messageReceived(event: Omit<Extract<ExchangeEvent, { type: 'messageReceived' }>, 'type'>): void;
   statusChanged(event: Omit<Extract<ExchangeEvent, { type: 'statusChanged' }>, 'type'>): void;
   accountsLoaded(accounts: readonly AccountSettings[]): void;
+  /** Applies events at once, in one store commit (what a frame of the queue does). */
+  apply(events: readonly ExchangeEvent[]): void;
   /** Commits queued events now. */
+  flush(): void;
+  dispose(): void;
+}
+
+/** Where a store's events wait for their frame; MarginStores shares one queue among every exchange store. */
+export interface EventQueue {
+  push(event: ExchangeEvent): void;
+  /** Commits everything queued now. */
   flush(): void;
   dispose(): void;
 }
@@ -90,6 +106,7 @@ function emptyAccount(accountId: string): AccountState {
     accountId,
     snapshot: null,
     lastGood: null,
+    levelSnapshot: null,
     status: null,
     rejection: null,
     raw: {},
@@ -133,13 +150,15 @@ function foldOutcome(
       const update = outcome.update;
       const carriesLevel = update.risk !== undefined;
       const newer = account.lastGood === null || receivedAt >= account.lastGood.at;
+      const snapshot = applyUpdate(account.snapshot ?? undefined, update);
       return {
         ...account,
-        snapshot: applyUpdate(account.snapshot ?? undefined, update),
+        snapshot,
         lastGood:
           (carriesLevel || account.lastGood === null) && newer
             ? { channel, at: receivedAt }
             : account.lastGood,
+        levelSnapshot: carriesLevel && newer ? { ...snapshot, time: receivedAt } : account.levelSnapshot,
         rejection:
           account.rejection?.channel === channel && account.rejection.recoveredAt === null
             ? { ...account.rejection, recoveredAt: receivedAt }
@@ -156,7 +175,14 @@ function foldOutcome(
 /** Re-reads the latest message of every channel, oldest first (after the thresholds changed). */
 function rebuild(module: ExchangeModule, account: AccountState): AccountState {
   const messages = Object.values(account.raw).sort((a, b) => a.receivedAt - b.receivedAt);
-  let next: AccountState = { ...account, snapshot: null, lastGood: null, rejection: null, raw: {} };
+  let next: AccountState = {
+    ...account,
+    snapshot: null,
+    lastGood: null,
+    levelSnapshot: null,
+    rejection: null,
+    raw: {},
+  };
   for (const m of messages) {
     const outcome = safeNormalize(module, next, m.channel, m.payload, m.receivedAt);
     next = foldOutcome(next, outcome, m.channel, m.receivedAt);
@@ -238,21 +264,32 @@ export function reduceExchangeEvents(
   return accounts === state.accounts ? state : { accounts };
 }
 
-/** Creates the store for one exchange. */
-export function createExchangeStore(module: ExchangeModule, scheduler?: FrameScheduler): ExchangeStore {
+/**
+ * Creates the store for one exchange whose events wait in `queue` (see EventQueue); `apply` is what the queue
+ * calls when their frame comes.
+ */
+export function createQueuedExchangeStore(module: ExchangeModule, queue: EventQueue): ExchangeStore {
   const store = createStore<ExchangeState>()(() => ({ accounts: {} }));
-  const batcher = new FrameBatcher<ExchangeEvent>((events) => {
-    const current = store.getState();
-    const next = reduceExchangeEvents(module, current, events);
-    if (next !== current) store.setState(next, true);
-  }, scheduler);
   return {
     module,
     store,
-    messageReceived: (event) => batcher.push({ type: 'messageReceived', ...event }),
-    statusChanged: (event) => batcher.push({ type: 'statusChanged', ...event }),
-    accountsLoaded: (accounts) => batcher.push({ type: 'accountsLoaded', accounts }),
-    flush: () => batcher.flush(),
-    dispose: () => batcher.dispose(),
+    messageReceived: (event) => queue.push({ type: 'messageReceived', ...event }),
+    statusChanged: (event) => queue.push({ type: 'statusChanged', ...event }),
+    accountsLoaded: (accounts) => queue.push({ type: 'accountsLoaded', accounts }),
+    apply(events) {
+      const current = store.getState();
+      const next = reduceExchangeEvents(module, current, events);
+      if (next !== current) store.setState(next, true);
+    },
+    flush: () => queue.flush(),
+    dispose: () => queue.dispose(),
   };
+}
+
+/** Creates the store for one exchange with a frame queue of its own (the app shares one: MarginStores). */
+export function createExchangeStore(module: ExchangeModule, scheduler?: FrameScheduler): ExchangeStore {
+  let target: ExchangeStore | null = null;
+  const batcher = new FrameBatcher<ExchangeEvent>((events) => target?.apply(events), scheduler);
+  target = createQueuedExchangeStore(module, batcher);
+  return target;
 }

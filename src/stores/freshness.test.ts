@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fakeModule } from '../app/testing/fake-exchange.ts';
 import type { AccountState } from './exchange-store.ts';
-import { cadenceMs, freshnessOf, staleAfterMs } from './freshness.ts';
+import { cadenceMs, freshnessOf, lacksCurrentFigures, staleAfterMs } from './freshness.ts';
 
 const module = fakeModule();
 
@@ -10,6 +10,7 @@ function account(overrides: Partial<AccountState> = {}): AccountState {
     accountId: 'a',
     snapshot: null,
     lastGood: { channel: 'risk', at: 10_000 },
+    levelSnapshot: null,
     status: { state: 'live', at: 0 },
     rejection: null,
     raw: {},
@@ -135,5 +136,48 @@ describe('freshnessOf', () => {
     expect(f.live).toBe(kind === 'live');
     expect(f.reason).toBe(reason);
     expect(f.since).toBe(state.lastGood?.at ?? null);
+  });
+});
+
+describe('before the proxy is known', () => {
+  const fresh = account({ lastGood: { channel: 'risk', at: 10_000 } });
+
+  it('says "starting" during the very first connection attempt, "offline" after one failed', () => {
+    expect(freshnessOf(module, fresh, { phase: 'connecting', attempt: 0 }, 10_000).kind).toBe('starting');
+    expect(freshnessOf(module, fresh, { phase: 'connecting', attempt: 1 }, 10_000).kind).toBe('offline');
+    expect(freshnessOf(module, fresh, { phase: 'waiting', attempt: 1 }, 10_000).kind).toBe('offline');
+  });
+
+  it.each([
+    ['recent figures', 10_500],
+    ['figures that would be stale by the browser clock', 99_000],
+  ])('calls %s neither live nor stale until the proxy clock is known', (_name, now) => {
+    const f = freshnessOf(module, fresh, open, now, false);
+    expect(f).toEqual({ kind: 'starting', live: false, since: 10_000, reason: 'checking its clock' });
+    expect(freshnessOf(module, fresh, open, now, true).kind).toBe(now === 10_500 ? 'live' : 'stale');
+  });
+
+  it('still says what the proxy reports while its clock is not known', () => {
+    const failing = account({ status: { state: 'auth_failed', detail: 'HTTP 401', at: 1 } });
+    expect(freshnessOf(module, failing, open, 10_000, false).kind).toBe('auth_failed');
+    expect(freshnessOf(module, account({ lastGood: null }), open, 10_000, false).kind).toBe('waiting');
+  });
+});
+
+describe('lacksCurrentFigures', () => {
+  it.each([
+    ['live', false],
+    ['starting', false],
+    ['connecting', false],
+    ['reconnecting', false],
+    ['rejected', false],
+    ['stale', true],
+    ['proxy-stale', true],
+    ['auth_failed', true],
+    ['error', true],
+    ['waiting', true],
+    ['offline', true],
+  ] as const)('%s → %s', (kind, expected) => {
+    expect(lacksCurrentFigures({ kind, live: kind === 'live', since: 1 })).toBe(expected);
   });
 });

@@ -11,6 +11,7 @@ export const FALLBACK_CADENCE_MS = 60_000;
 /** What the figures on a card are worth right now (see classifyFreshness for the order). */
 export type FreshnessKind =
   | 'live'
+  | 'starting'
   | 'stale'
   | 'waiting'
   | 'offline'
@@ -58,14 +59,23 @@ export function figuresOld(module: ExchangeModule, account: AccountState | undef
   return since !== undefined && now - since > staleAfterMs(module, account);
 }
 
+/** The browser's connection as freshness needs it; `attempt` 0 while connecting means the very first attempt. */
+export type SocketView = Pick<SocketStatus, 'phase' | 'reason'> & { attempt?: number };
+
+/** The reason given while the proxy's clock is not known yet. */
+export const CHECKING_CLOCK = 'checking its clock';
+
 /**
- * Classifies an account's figures. In order: the browser's own connection, the proxy's word on the upstream
- * session, whether there are figures at all, their age (`old`, see figuresOld), and a rejected newer message.
+ * Classifies an account's figures. In order: the browser's own connection (`starting` during the very first
+ * attempt, else `offline`), the proxy's word on the upstream session, whether there are figures at all, whether
+ * the proxy's clock is known (`starting` until its first ping: no age can be judged before), their age (`old`,
+ * see figuresOld), and a rejected newer message.
  */
 export function classifyFreshness(
   account: AccountState | undefined,
-  socket: Pick<SocketStatus, 'phase' | 'reason'>,
+  socket: SocketView,
   old: boolean,
+  clockKnown = true,
 ): Freshness {
   const since = account?.lastGood?.at ?? null;
   const dated = (kind: FreshnessKind, reason?: string): Freshness => {
@@ -73,6 +83,7 @@ export function classifyFreshness(
     if (reason) f.reason = reason;
     return f;
   };
+  if (socket.phase === 'connecting' && socket.attempt === 0) return dated('starting');
   if (socket.phase !== 'open') return dated('offline', socket.reason);
   const status = account?.status;
   if (status) {
@@ -89,6 +100,7 @@ export function classifyFreshness(
     }
   }
   if (since === null) return dated('waiting', status?.detail);
+  if (!clockKnown) return dated('starting', CHECKING_CLOCK);
   if (old) return dated('stale');
   if (status?.state === 'connecting') return dated('connecting', status.detail);
   const rejection = account?.rejection;
@@ -96,12 +108,34 @@ export function classifyFreshness(
   return { kind: 'live', live: true, since };
 }
 
-/** The freshness of an account at `now` (proxy clock). */
+/** The freshness of an account at `now` (proxy clock); `clockKnown` false: the proxy's clock is not known yet. */
 export function freshnessOf(
   module: ExchangeModule,
   account: AccountState | undefined,
-  socket: Pick<SocketStatus, 'phase' | 'reason'>,
+  socket: SocketView,
   now: number,
+  clockKnown = true,
 ): Freshness {
-  return classifyFreshness(account, socket, figuresOld(module, account, now));
+  return classifyFreshness(account, socket, figuresOld(module, account, now), clockKnown);
+}
+
+/**
+ * Kinds in which an account has no current figures for a lasting reason: old, refused, failing, not there yet,
+ * or the proxy out of reach. Brief states (starting, connecting, reconnecting, one rejected message) are not.
+ */
+const WITHOUT_CURRENT_FIGURES: ReadonlySet<FreshnessKind> = new Set<FreshnessKind>([
+  'stale',
+  'proxy-stale',
+  'auth_failed',
+  'error',
+  'waiting',
+  'offline',
+]);
+
+/**
+ * True when the account has no current figures (see WITHOUT_CURRENT_FIGURES): the overview ranks it first by
+ * risk and the summary counts it apart, never as if its last zone still held.
+ */
+export function lacksCurrentFigures(freshness: Freshness): boolean {
+  return WITHOUT_CURRENT_FIGURES.has(freshness.kind);
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { accountInfo, fakeModule, riskFrame } from '../app/testing/fake-exchange.ts';
 import type { FrameScheduler } from './frame-batcher.ts';
 import { MarginStores } from './margin-stores.ts';
@@ -31,9 +31,53 @@ describe('MarginStores', () => {
     stores.accountsLoaded([accountInfo('a')]);
     const now = Date.now();
     stores.frameReceived({ type: 'status', accountId: 'a', state: 'live', at: now - 60_000 });
-    expect(stores.connection.getState().clockOffsetMs).toBe(0);
+    expect(stores.connection.getState()).toMatchObject({ clockOffsetMs: 0, clockKnown: false });
     stores.frameReceived({ type: 'ping', at: now + 5_000 });
     expect(Math.round(stores.connection.getState().clockOffsetMs / 1000)).toBe(5);
+    expect(stores.connection.getState().clockKnown).toBe(true);
+  });
+
+  it('knows the clock after the first ping even when it agrees with the browser to the millisecond', () => {
+    const stores = new MarginStores([fakeModule()], never);
+    stores.frameReceived({ type: 'ping', at: Date.now() });
+    expect(stores.connection.getState().clockKnown).toBe(true);
+  });
+
+  it('commits a burst across exchanges in one frame callback (one React commit per frame)', () => {
+    const runs: (() => void)[] = [];
+    const scheduler: FrameScheduler = {
+      schedule(run) {
+        runs.push(run);
+        return () => {};
+      },
+    };
+    const stores = new MarginStores([fakeModule('fakex'), fakeModule('fakey', 'FakeY')], scheduler);
+    stores.accountsLoaded([accountInfo('x1', 'fakex'), accountInfo('y1', 'fakey')]);
+    runs.splice(0).forEach((run) => run());
+    const commits: string[] = [];
+    stores.storeFor('fakex')?.store.subscribe(() => commits.push('fakex'));
+    stores.storeFor('fakey')?.store.subscribe(() => commits.push('fakey'));
+    for (let i = 0; i < 20; i += 1) {
+      stores.frameReceived(riskFrame('x1', `2.${i}`, 1000 + i));
+      stores.frameReceived(riskFrame('y1', `3.${i}`, 1000 + i));
+    }
+    expect(runs).toHaveLength(1);
+    expect(commits).toEqual([]);
+    runs[0]?.();
+    expect(commits).toEqual(['fakex', 'fakey']);
+    expect(stores.account('fakex', 'x1')?.snapshot?.level).toMatchObject({ text: '2.19' });
+    expect(stores.account('fakey', 'y1')?.snapshot?.level).toMatchObject({ text: '3.19' });
+    stores.dispose();
+  });
+
+  it('drops what is queued on dispose', () => {
+    const cancel = vi.fn();
+    const stores = new MarginStores([fakeModule()], { schedule: () => cancel });
+    stores.accountsLoaded([accountInfo('a')]);
+    stores.dispose();
+    expect(cancel).toHaveBeenCalledOnce();
+    stores.flushAll();
+    expect(stores.account('fakex', 'a')).toBeUndefined();
   });
 
   it('drops frames of accounts on an exchange this build does not know', () => {

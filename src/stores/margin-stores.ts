@@ -3,23 +3,48 @@
 import type { AccountInfo, MarginFrame } from '../app/transport/protocol.ts';
 import type { ExchangeModule } from '../exchanges/types.ts';
 import { createConnectionStore, connectionEvents, type ConnectionStore } from './connection-store.ts';
-import { createExchangeStore, type AccountState, type ExchangeStore } from './exchange-store.ts';
-import type { FrameScheduler } from './frame-batcher.ts';
+import {
+  createQueuedExchangeStore,
+  type AccountState,
+  type ExchangeEvent,
+  type ExchangeStore,
+} from './exchange-store.ts';
+import { FrameBatcher, type FrameScheduler } from './frame-batcher.ts';
 
 /** Frames kept per account while its exchange is not known yet. */
 const MAX_PENDING_PER_ACCOUNT = 200;
 
-/** All exchange stores of the app, the connection store, and the frame router. */
+/** An event on its way to one exchange's store. */
+interface RoutedEvent {
+  exchange: string;
+  event: ExchangeEvent;
+}
+
+/**
+ * All exchange stores of the app, the connection store, and the frame router. Every exchange store's events
+ * wait in one queue and are committed in one callback per animation frame, so a burst across exchanges still
+ * costs one React commit per frame.
+ */
 export class MarginStores {
   readonly connection: ConnectionStore;
   private readonly byExchange = new Map<string, ExchangeStore>();
   private readonly accountExchange = new Map<string, string>();
   private readonly pending = new Map<string, MarginFrame[]>();
+  private readonly batcher: FrameBatcher<RoutedEvent>;
   private readonly removeVisibilityListener: () => void;
 
   constructor(modules: readonly ExchangeModule[], scheduler?: FrameScheduler) {
     this.connection = createConnectionStore();
-    for (const module of modules) this.byExchange.set(module.id, createExchangeStore(module, scheduler));
+    this.batcher = new FrameBatcher<RoutedEvent>((events) => this.commit(events), scheduler);
+    for (const module of modules) {
+      const exchange = module.id;
+      const queue = {
+        push: (event: ExchangeEvent) => this.batcher.push({ exchange, event }),
+        flush: () => this.batcher.flush(),
+        dispose: () => {},
+      };
+      this.byExchange.set(exchange, createQueuedExchangeStore(module, queue));
+    }
     // Hidden tabs pause animation frames; commit what is queued whenever visibility changes.
     if (typeof document !== 'undefined') {
       const onVisibility = () => this.flushAll();
@@ -116,12 +141,24 @@ export class MarginStores {
       ?.messageReceived({ accountId, channel, receivedAt, payload, origin: 'rest' });
   }
 
+  /** Commits every queued event of every exchange now. */
   flushAll(): void {
-    for (const store of this.byExchange.values()) store.flush();
+    this.batcher.flush();
   }
 
   dispose(): void {
     this.removeVisibilityListener();
-    for (const store of this.byExchange.values()) store.dispose();
+    this.batcher.dispose();
+  }
+
+  /** One frame's events: each exchange store gets its own, in order, and commits once. */
+  private commit(events: readonly RoutedEvent[]): void {
+    const perExchange = new Map<string, ExchangeEvent[]>();
+    for (const { exchange, event } of events) {
+      const list = perExchange.get(exchange);
+      if (list) list.push(event);
+      else perExchange.set(exchange, [event]);
+    }
+    for (const [exchange, list] of perExchange) this.byExchange.get(exchange)?.apply(list);
   }
 }

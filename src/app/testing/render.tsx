@@ -71,11 +71,14 @@ export interface HarnessOptions {
   path?: string;
   /** Leave the browser→proxy socket as not connected. */
   offline?: boolean;
+  /** Leave the proxy's clock unknown (no ping seen yet); by default a ping at the current time was seen. */
+  clockUnknown?: boolean;
 }
 
 export function renderWithStores(ui: ReactNode, options: HarnessOptions = {}): Harness {
   const stores = new MarginStores(options.modules ?? [fakeModule()], manualFrames);
   if (!options.offline) connectionEvents.socketChanged(stores.connection, { phase: 'open', attempt: 0 });
+  if (!options.clockUnknown) connectionEvents.proxyTimeSeen(stores.connection, Date.now());
   if (options.accounts) {
     stores.accountsLoaded(options.accounts);
     stores.flushAll();

@@ -2,7 +2,13 @@
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderWithStores } from '../../app/testing/render.tsx';
-import { alertFeedEvents, alertPrefs, receiveAlertFrame } from '../../hooks/useAlerts.ts';
+import {
+  DISMISSED_KEY,
+  alertFeed,
+  alertFeedEvents,
+  alertPrefs,
+  receiveAlertFrame,
+} from '../../hooks/useAlerts.ts';
 import { AlertCenter } from './AlertCenter.tsx';
 import type { Alert } from './protocol.ts';
 import { makeAlert } from './testkit.ts';
@@ -35,13 +41,12 @@ beforeEach(() => {
 });
 
 describe('AlertBanner', () => {
-  it('shows the proxy open alerts in a role=alert region, then live ones as they arrive', async () => {
+  it('shows the proxy open alerts, then live ones as they arrive', async () => {
     const fetchMock = stubAlerts([
       makeAlert(1, Date.now() - 5000, { message: 'Bitso (demo): entered Liquidation' }),
     ]);
     renderWithStores(<AlertCenter />);
-    const banner = screen.getByRole('alert');
-    expect(banner).toHaveAttribute('data-testid', 'alert-banner');
+    const banner = screen.getByTestId('alert-banner');
     expect(await within(banner).findByText(/entered Liquidation/)).toBeInTheDocument();
     expect(within(banner).getByText('Worse risk zone')).toBeInTheDocument();
 
@@ -54,6 +59,43 @@ describe('AlertBanner', () => {
         .map((li) => li.dataset.rule),
     ).toEqual(['stale', 'zone-worse']);
     await waitFor(() => expect(fetchMock).toHaveBeenCalledTimes(2)); // the history is refreshed
+  });
+
+  it('announces only the newest live alert’s words, not the banner and its buttons', async () => {
+    stubAlerts([makeAlert(1, Date.now() - 5000, { message: 'Bitso (demo): entered Liquidation' })]);
+    renderWithStores(<AlertCenter />);
+    await screen.findByTestId('alert-banner-item');
+    // The one live region is the announcement; the banner itself is not one.
+    const region = screen.getByRole('alert');
+    expect(region).toHaveAttribute('data-testid', 'alert-announcement');
+    expect(region).toHaveClass('sr-only');
+    expect(region).toBeEmptyDOMElement();
+    expect(screen.getByTestId('alert-banner')).not.toHaveAttribute('role');
+    expect(screen.getByTestId('alert-banner')).not.toHaveAttribute('aria-live');
+
+    live(
+      makeAlert(2, Date.now(), { rule: 'stale', message: 'Bitso (demo): no data for 61 s', zone: 'safe' }),
+    );
+    expect(region).toHaveTextContent(/^Stale data: Bitso \(demo\): no data for 61 s$/);
+    live(makeAlert(3, Date.now() + 1, { message: 'VALR (demo): entered Caution' }));
+    expect(region).toHaveTextContent(/^Worse risk zone: VALR \(demo\): entered Caution$/);
+    expect(within(region).queryByRole('button')).toBeNull();
+  });
+
+  it('remembers dismissals for the tab’s session (a reload does not bring them back)', async () => {
+    stubAlerts([makeAlert(1, 1000), makeAlert(2, 2000, { rule: 'stale' })]);
+    const { unmount } = renderWithStores(<AlertCenter />);
+    await screen.findAllByTestId('alert-banner-item');
+    fireEvent.click(screen.getAllByRole('button', { name: /^Dismiss: / })[0] ?? document.body);
+    expect(screen.getAllByTestId('alert-banner-item')).toHaveLength(1);
+    unmount();
+    // As a reload would: the store starts again from sessionStorage.
+    act(() => alertFeed.setState({ live: [], dismissed: {} }));
+    act(() => alertFeedEvents.reloadDismissed());
+    renderWithStores(<AlertCenter />);
+    await screen.findAllByTestId('alert-banner-item');
+    expect(screen.getAllByTestId('alert-banner-item').map((li) => li.dataset.rule)).toEqual(['zone-worse']);
+    expect(JSON.parse(sessionStorage.getItem(DISMISSED_KEY) ?? '[]')).toEqual(['a2']);
   });
 
   it('replaces a fired alert by its recovered, once', async () => {
@@ -82,7 +124,7 @@ describe('AlertBanner', () => {
     const next = screen.getAllByRole('button', { name: /^Dismiss: / })[0];
     fireEvent.keyDown(next ?? document.body, { key: 'Escape' });
     expect(screen.queryAllByTestId('alert-banner-item')).toEqual([]);
-    expect(screen.getByRole('alert')).toBeEmptyDOMElement();
+    expect(screen.queryByRole('region', { name: 'Alerts' })).toBeNull();
   });
 
   it('shows a browser notification only when turned on and allowed; no sound by default', async () => {

@@ -23,9 +23,35 @@ function headline(alert: Alert): string {
   return alert.kind === 'fired' ? rule : `Recovered: ${rule}`;
 }
 
+/** What the screen reader hears for an alert. */
+function spoken(alert: Alert): string {
+  return `${headline(alert)}: ${alert.message}`;
+}
+
 /**
- * The banner of open alerts (and all-clears that arrived while the page was open). role="alert", so screen
- * readers announce new ones; each can be dismissed with its button, and Escape dismisses all shown.
+ * Announces the newest alert that arrived on the stream (and is not dismissed), and only its words: a visually
+ * hidden live region, so a new alert does not make the screen reader read the whole banner and its buttons.
+ */
+function NewestAlertAnnouncement({
+  live,
+  dismissed,
+}: {
+  live: readonly Alert[];
+  dismissed: Readonly<Record<string, true>>;
+}) {
+  let newest: Alert | undefined;
+  for (const alert of live) if (!dismissed[alert.id] && (!newest || alert.at >= newest.at)) newest = alert;
+  return (
+    <p className="sr-only" role="alert" aria-atomic="true" data-testid="alert-announcement">
+      {newest ? spoken(newest) : ''}
+    </p>
+  );
+}
+
+/**
+ * The banner of open alerts (and all-clears that arrived while the page was open); each can be dismissed with
+ * its button, and Escape dismisses all shown. Dismissals last for the browser tab's session. New alerts are
+ * announced to screen readers by a separate live region holding only the newest alert's words.
  */
 export function AlertBanner() {
   const open = useOpenAlerts();
@@ -57,9 +83,10 @@ export function AlertBanner() {
   };
 
   return (
-    <div className="alert-banner" role="alert" data-testid="alert-banner" onKeyDown={onKeyDown}>
+    <div className="alert-banner" data-testid="alert-banner" onKeyDown={onKeyDown}>
+      <NewestAlertAnnouncement live={live} dismissed={dismissed} />
       {shown.length > 0 && (
-        <div className="alert-banner__box">
+        <section className="alert-banner__box" aria-label="Alerts">
           <ul className="alert-banner__list" ref={listRef}>
             {shown.map((alert, index) => (
               <li
@@ -114,7 +141,7 @@ export function AlertBanner() {
             )}
             <span className="muted"> · Esc dismisses</span>
           </p>
-        </div>
+        </section>
       )}
     </div>
   );

@@ -51,11 +51,7 @@ function stubApi(options: { putStatus?: number; webhooks?: WebhookStatus[] } = {
       if (init?.method === 'PUT') {
         sent.push({ method: 'PUT', body: JSON.parse(typeof init.body === 'string' ? init.body : 'null') });
         if (options.putStatus) {
-          return json(options.putStatus, {
-            statusCode: 400,
-            error: 'Bad Request',
-            message: 'defaults.x: nope',
-          });
+          return json(options.putStatus, { error: 'defaults.x: nope' });
         }
         return json(200, {
           ...VIEW,
@@ -136,6 +132,32 @@ describe('RulesSettings', () => {
       { method: 'PUT', body: { defaults: { ...DEFAULTS, cushionBelow: { enabled: true, percent: '25' } } } },
     ]);
     expect(screen.getByLabelText('Cushion threshold')).toHaveValue('25');
+  });
+
+  it('keeps the form after saving and moves focus to the "Saved" status', async () => {
+    stubApi();
+    renderWithStores(<RulesSettings />);
+    const input = await screen.findByLabelText('Cushion threshold');
+    fireEvent.change(input, { target: { value: '25' } });
+    const saveButton = screen.getByRole('button', { name: 'Save rules' });
+    saveButton.focus();
+    fireEvent.click(saveButton);
+    const saved = await screen.findByText('Saved.');
+    expect(saved).toHaveAttribute('role', 'status');
+    expect(document.activeElement).toBe(saved);
+    // The same form, not a new one built from the answer.
+    expect(screen.getByLabelText('Cushion threshold')).toBe(input);
+  });
+
+  it('moves focus to the status when "Use the defaults for this account" goes away', async () => {
+    stubApi();
+    renderWithStores(<RulesSettings />);
+    fireEvent.change(await screen.findByLabelText('Settings for'), { target: { value: 'valr-demo' } });
+    const reset = screen.getByRole('button', { name: 'Use the defaults for this account' });
+    reset.focus();
+    fireEvent.click(reset);
+    const saved = await screen.findByText('Saved: VALR (demo) now uses the defaults.');
+    expect(document.activeElement).toBe(saved);
   });
 
   it('edits one account, and can drop its own settings', async () => {

@@ -1,6 +1,6 @@
 // Alert settings: this browser's notification and sound toggles, the proxy's alert rules (defaults and per
 // account), and the webhooks' delivery status.
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import {
   setAlertPrefs,
   useAlertPrefs,
@@ -277,6 +277,10 @@ export function RulesSettings() {
   const rules = useAlertRules();
   const update = useUpdateAlertRules();
   const [scope, setScope] = useState(DEFAULTS_SCOPE);
+  // Bumped when an account goes back to the defaults: the form then starts again from what the proxy says.
+  const [revision, setRevision] = useState(0);
+  const [savedText, setSavedText] = useState('Saved.');
+  const status = useRef<HTMLParagraphElement>(null);
   const selectId = useId();
 
   if (rules.isPending) return <p className="muted">Loading alert rules…</p>;
@@ -288,14 +292,32 @@ export function RulesSettings() {
   const settings = account?.settings ?? view.defaults;
   const scopeLabel = account ? account.label : 'all accounts';
 
-  const save = (patch: RulesPatch) => update.mutate(patch);
+  /**
+   * Saves, then moves focus to the "Saved" status: the button pressed may be gone (the reset button disappears
+   * with the account's own settings), and the status says what happened.
+   */
+  const save = (patch: RulesPatch, reset = false) =>
+    update.mutate(patch, {
+      onSuccess: () => {
+        setSavedText(reset ? `Saved: ${scopeLabel} now uses the defaults.` : 'Saved.');
+        if (reset) setRevision((r) => r + 1);
+        status.current?.focus();
+      },
+    });
 
   return (
     <section className="panel" aria-labelledby="alert-rules-title" data-testid="alert-rules">
       <h3 id="alert-rules-title">Alert rules</h3>
       <p className="field">
         <label htmlFor={selectId}>Settings for</label>
-        <select id={selectId} value={scope} onChange={(e) => setScope(e.currentTarget.value)}>
+        <select
+          id={selectId}
+          value={scope}
+          onChange={(e) => {
+            setScope(e.currentTarget.value);
+            update.reset();
+          }}
+        >
           <option value={DEFAULTS_SCOPE}>All accounts (defaults)</option>
           {view.accounts.map((a) => (
             <option key={a.id} value={a.id}>
@@ -306,23 +328,22 @@ export function RulesSettings() {
         </select>
       </p>
       <RulesForm
-        key={`${scope}:${JSON.stringify(settings)}`}
+        // Keyed by the scope only: saving keeps the form (and the focus in it) instead of building a new one.
+        key={`${scope}:${revision}`}
         initial={settings}
         scopeLabel={scopeLabel}
         saving={update.isPending}
         onSave={(s) => save(account ? { accounts: { [account.id]: s } } : { defaults: s })}
-        {...(account?.overridden ? { onReset: () => save({ accounts: { [account.id]: null } }) } : {})}
+        {...(account?.overridden ? { onReset: () => save({ accounts: { [account.id]: null } }, true) } : {})}
       />
       {update.isError && (
         <p className="notice notice--error" role="alert">
           Not saved: {update.error.message}
         </p>
       )}
-      {update.isSuccess && (
-        <p className="muted small" role="status">
-          Saved.
-        </p>
-      )}
+      <p className="muted small" role="status" tabIndex={-1} ref={status} data-testid="rules-status">
+        {update.isSuccess ? savedText : ''}
+      </p>
       <p className="muted small">
         These settings live in Margin Watch and change nothing at any exchange. Values from the config
         file&apos;s

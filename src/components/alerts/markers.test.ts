@@ -30,6 +30,15 @@ describe('alertMarkers', () => {
     expect(alertMarkers(alerts, { from: 401, to: 499 })).toEqual([]);
   });
 
+  it('names every zone a zone alert can enter in the dashboard’s words', () => {
+    const zones = ['caution', 'liquidation', 'takeover', 'unknown'] as const;
+    const labels = alertMarkers(
+      zones.map((zone, i) => makeAlert(i, i, { zone })),
+      { from: 0, to: 10 },
+    ).map((m) => m.label);
+    expect(labels).toEqual(['Zone: Caution', 'Zone: Liquidation', 'Zone: Takeover', 'Zone: Unknown']);
+  });
+
   it('does not reorder its input', () => {
     const copy = [...alerts];
     alertMarkers(alerts, { from: 0, to: 1000 });

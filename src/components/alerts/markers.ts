@@ -1,4 +1,5 @@
 // Alert markers for the history chart: where on the time axis each alert happened, with a short label.
+import { ZONE_WORDS } from '../words.ts';
 import { RULE_WORDS, type Alert, type AlertRuleId } from './protocol.ts';
 
 /** One marker: `t` is the alert's time (ms epoch, the chart's x coordinate). */
@@ -11,16 +12,10 @@ export interface AlertMarker {
   id: string;
 }
 
-const ZONE_NAMES: Record<string, string> = {
-  caution: 'Caution',
-  liquidation: 'Liquidation',
-  takeover: 'Takeover',
-};
-
 function labelOf(alert: Alert): string {
   const short = RULE_WORDS[alert.rule].short;
   if (alert.kind === 'recovered') return `${short} cleared`;
-  if (alert.rule === 'zone-worse') return `${short}: ${ZONE_NAMES[alert.zone] ?? alert.zone}`;
+  if (alert.rule === 'zone-worse') return `${short}: ${ZONE_WORDS[alert.zone].name}`;
   return short;
 }
 

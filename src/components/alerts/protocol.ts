@@ -9,6 +9,11 @@ export type AlertRuleId = (typeof ALERT_RULE_IDS)[number];
 
 const decimalText = z.string().refine(isDecimalText, { message: 'not a decimal' });
 
+/** The largest time a Date can hold (ms from the epoch, ±8.64e15): beyond it toISOString throws. */
+export const MAX_DATE_MS = 8_640_000_000_000_000;
+/** A moment in ms since the epoch that a Date can represent: a whole number within the Date range. */
+const epochMs = z.number().int().min(-MAX_DATE_MS).max(MAX_DATE_MS);
+
 export const alertSchema = z.object({
   id: z.string(),
   accountId: z.string(),
@@ -19,7 +24,7 @@ export const alertSchema = z.object({
   zone: z.enum(ZONES),
   cushion: decimalText.nullable(),
   message: z.string(),
-  at: z.number(),
+  at: epochMs,
 });
 export type Alert = z.infer<typeof alertSchema>;
 

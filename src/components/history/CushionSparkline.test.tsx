@@ -52,7 +52,46 @@ describe('CushionSparklineView', () => {
   });
 });
 
+describe('CushionSparklineView when the history failed', () => {
+  it('says the history is unavailable, not that nothing was recorded', () => {
+    render(<CushionSparklineView data={undefined} failed />);
+    expect(screen.getByRole('img')).toHaveAttribute(
+      'aria-label',
+      'Cushion over the last 24 hours: history unavailable',
+    );
+  });
+
+  it('ends at the given time, leaving the silence since the last sample empty', () => {
+    const data = history([bucket(T0, '2.2', { min: value('2.2') })]);
+    const own = sparklineGeometry(data, 100, 20);
+    const toNow = sparklineGeometry(data, 100, 20, {
+      from: data.to + 3_600_000 - 86_400_000,
+      to: data.to + 3_600_000,
+    });
+    const lastX = (path: string) => Number(/([\d.]+) [\d.]+l0\.01 0$/.exec(path)?.[1]);
+    expect(lastX(own.path)).toBeCloseTo(98.5, 1);
+    expect(lastX(toNow.path)).toBeLessThan(95);
+  });
+});
+
 describe('CushionSparkline', () => {
+  it('says "history unavailable" when the history request fails', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response('{"error":"unknown account"}', { status: 404 })),
+    );
+    const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    render(
+      <QueryClientProvider client={client}>
+        <CushionSparkline accountId="valr-1" />
+      </QueryClientProvider>,
+    );
+    expect(await screen.findByRole('img', { name: /history unavailable/ })).toHaveAttribute(
+      'data-state',
+      'failed',
+    );
+  });
+
   it('fetches the last 24 h at sparkline resolution', async () => {
     const fetchMock = vi.fn(
       async () => new Response(JSON.stringify(history([bucket(T0, '2.2')])), { status: 200 }),

@@ -5,7 +5,8 @@ import { toChartNumber, type Dec } from '../../domain/decimal.ts';
 import { formatPercent } from '../../domain/format.ts';
 import type { MarginSnapshot, RiskZone } from '../../domain/model.ts';
 import { useCushionHistory } from '../../hooks/useHistory.ts';
-import { decOf, minCushionOf, type HistoryData } from './model.ts';
+import { useProxyNow } from '../../hooks/useProxyNow.ts';
+import { DAY_MS, decOf, minCushionOf, type HistoryData } from './model.ts';
 import { withGaps } from './series.ts';
 
 export interface SparklineGeometry {
@@ -19,11 +20,16 @@ export interface SparklineGeometry {
   points: number;
 }
 
-/** Drawing of `data` in a width × height box (pure; numbers only as drawing coordinates). */
+/**
+ * Drawing of `data` in a width × height box (pure; numbers only as drawing coordinates). `span` is the time
+ * range across the box; by default the data's own. A span ending at now leaves the stretch since the last sample
+ * empty, so a level that stopped arriving shows.
+ */
 export function sparklineGeometry(
   data: HistoryData | undefined,
   width: number,
   height: number,
+  span?: { from: number; to: number },
 ): SparklineGeometry {
   const empty: SparklineGeometry = {
     path: '',
@@ -50,8 +56,9 @@ export function sparklineGeometry(
   const lo = Math.min(0, ...values);
   const hi = Math.max(lo + 0.05, ...values);
   const pad = 1.5;
-  const span = Math.max(1, data.to - data.from);
-  const x = (t: number): number => pad + ((t - data.from) / span) * (width - 2 * pad);
+  const start = span?.from ?? data.from;
+  const length = Math.max(1, (span?.to ?? data.to) - start);
+  const x = (t: number): number => pad + ((t - start) / length) * (width - 2 * pad);
   const y = (v: number): number => pad + ((hi - v) / (hi - lo)) * (height - 2 * pad);
   let path = '';
   let open = false;
@@ -78,16 +85,28 @@ export function sparklineGeometry(
 
 export interface CushionSparklineViewProps {
   data: HistoryData | undefined;
+  /** The history could not be loaded (and nothing loaded earlier is shown). */
+  failed?: boolean;
+  /** Time range across the sparkline; by default the data's own. */
+  span?: { from: number; to: number };
   width?: number;
   height?: number;
 }
 
 /** The sparkline for already-loaded history. */
-export function CushionSparklineView({ data, width = 120, height = 28 }: CushionSparklineViewProps) {
-  const g = sparklineGeometry(data, width, height);
+export function CushionSparklineView({
+  data,
+  failed = false,
+  span,
+  width = 120,
+  height = 28,
+}: CushionSparklineViewProps) {
+  const g = sparklineGeometry(data, width, height, span);
   const label =
     g.points === 0
-      ? 'Cushion over the last 24 hours: nothing recorded yet'
+      ? failed
+        ? 'Cushion over the last 24 hours: history unavailable'
+        : 'Cushion over the last 24 hours: nothing recorded yet'
       : `Cushion over the last 24 hours: lowest ${g.lowest ? formatPercent(g.lowest) : 'unknown'}, latest ${
           g.latest ? formatPercent(g.latest) : 'unknown'
         }`;
@@ -96,6 +115,7 @@ export function CushionSparklineView({ data, width = 120, height = 28 }: Cushion
       className="cushion-sparkline"
       data-testid="cushion-sparkline"
       data-points={g.points}
+      data-state={g.points === 0 && failed ? 'failed' : undefined}
       width={width}
       height={height}
       viewBox={`0 0 ${width} ${height}`}
@@ -135,10 +155,21 @@ export interface CushionSparklineProps {
   height?: number;
 }
 
-/** The last 24 h of an account's cushion, kept current with `live`. */
+/** The sparkline's right edge follows the proxy's clock in steps of this (24 h over ~120 px: 12 min a pixel). */
+const EDGE_STEP_MS = 60_000;
+
+/** The last 24 h of an account's cushion up to now, kept current with `live`. */
 export function CushionSparkline({ accountId, live, width, height }: CushionSparklineProps) {
   const query = useCushionHistory(accountId, live);
+  const now = useProxyNow(EDGE_STEP_MS);
+  const to = Math.max(now, query.data?.to ?? 0);
   return (
-    <CushionSparklineView data={query.data} {...(width ? { width } : {})} {...(height ? { height } : {})} />
+    <CushionSparklineView
+      data={query.data}
+      failed={query.isError}
+      span={{ from: to - DAY_MS, to }}
+      {...(width ? { width } : {})}
+      {...(height ? { height } : {})}
+    />
   );
 }

@@ -141,6 +141,60 @@ describe('HistoryChart', () => {
     expect(lines[2]).toContain(',1.0400,2.3000,2.3000,Margin fraction,Safe,Takeover,');
   });
 
+  it('exports one row per bucket drawn, also when the chart merged neighbours to stay under its limit', async () => {
+    const many = history(Array.from({ length: 1200 }, (_, i) => bucket(T0 + i * 60_000, '2.0000')));
+    fetchMock.mockResolvedValueOnce(new Response(JSON.stringify(many), { status: 200 }));
+    const blobs: Blob[] = [];
+    vi.stubGlobal(
+      'URL',
+      Object.assign(URL, {
+        createObjectURL: (blob: Blob) => {
+          blobs.push(blob);
+          return 'blob:history';
+        },
+        revokeObjectURL: vi.fn(),
+      }),
+    );
+    vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
+    render(wrap(<HistoryChart accountId="valr-1" width={800} height={300} initialRange="all" />));
+    await screen.findByTestId('history-chart');
+    fireEvent.click(screen.getByRole('button', { name: 'Export CSV' }));
+    const lines = (await blobs[0]?.text())?.trim().split('\r\n') ?? [];
+    expect(lines.length - 1).toBeLessThanOrEqual(1000);
+    expect(lines.slice(1).reduce((n, line) => n + Number(line.split(',')[4]), 0)).toBe(12_000);
+  });
+
+  it('zooms from the keyboard, and "Reset zoom" hands focus to the range it goes back to', async () => {
+    render(wrap(<HistoryChart accountId="valr-1" width={800} height={300} />));
+    await screen.findByTestId('history-chart');
+    fireEvent.click(screen.getByRole('button', { name: 'Zoom in' }));
+    await waitFor(() => expect(historyCalls()).toHaveLength(2));
+    const zoomed = new URL(`http://x${historyCalls()[1] ?? ''}`).searchParams;
+    const span = Number(zoomed.get('to')) - Number(zoomed.get('from'));
+    expect(Math.abs(span - 12 * 3_600_000)).toBeLessThan(2_000);
+    fireEvent.click(screen.getByRole('button', { name: 'Earlier' }));
+    await waitFor(() => expect(historyCalls()).toHaveLength(3));
+    const earlier = new URL(`http://x${historyCalls()[2] ?? ''}`).searchParams;
+    expect(Number(zoomed.get('from')) - Number(earlier.get('from'))).toBe(6 * 3_600_000);
+
+    const reset = await screen.findByRole('button', { name: 'Reset zoom' });
+    reset.focus();
+    fireEvent.click(reset);
+    const day = screen.getByRole('button', { name: '24 h' });
+    expect(day).toHaveAttribute('aria-pressed', 'true');
+    expect(screen.queryByRole('button', { name: 'Reset zoom' })).toBeNull();
+    expect(document.activeElement).toBe(day);
+  });
+
+  it('says when the level has stopped arriving instead of drawing it on to now', async () => {
+    const old = history([bucket(Date.now() - 30 * 60_000, '2.4000')]);
+    fetchMock.mockResolvedValueOnce(new Response(JSON.stringify(old), { status: 200 }));
+    render(wrap(<HistoryChart accountId="valr-1" width={800} height={300} initialRange="1h" />));
+    expect(await screen.findByTestId('history-silent')).toHaveTextContent(
+      /^No level received since .+ UTC \(2\d min \d+ s ago\): the line stops there\.$/,
+    );
+  });
+
   it('says so when nothing is recorded, and shows the proxy message on failure', async () => {
     fetchMock.mockResolvedValueOnce(
       new Response(JSON.stringify(history([], { from: T0, to: T0 })), { status: 200 }),

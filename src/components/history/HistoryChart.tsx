@@ -2,7 +2,7 @@
 // coloured areas and labelled lines, range buttons, drag-to-zoom, an exact tooltip, outages as breaks, live
 // samples appended as they arrive, and CSV export of what is in view. Default export for React.lazy: this
 // module (and recharts) loads only when the chart is shown.
-import { useMemo, useState, type ReactNode } from 'react';
+import { useMemo, useRef, useState, type ReactNode } from 'react';
 import {
   Area,
   CartesianGrid,
@@ -20,9 +20,11 @@ import { formatLevel, formatPercent } from '../../domain/format.ts';
 import type { MarginSnapshot } from '../../domain/model.ts';
 import { useAlertMarkers } from '../../hooks/useAlerts.ts';
 import { useHistory, useLiveHistory } from '../../hooks/useHistory.ts';
-import { BAND_WORDS, ZONE_WORDS, formatUtc } from '../words.ts';
+import { useProxyNow } from '../../hooks/useProxyNow.ts';
+import { BAND_WORDS, ZONE_WORDS, formatAge, formatUtc } from '../words.ts';
 import { csvFileName, historyCsv } from './csv.ts';
 import {
+  PRESET_SPAN_MS,
   RANGE_PRESETS,
   SERIES_LIMIT,
   decOf,
@@ -56,8 +58,13 @@ const PRESET_LABELS: Record<RangePreset, string> = {
   '30d': '30 d',
   all: 'All',
 };
-/** A drag shorter than this is a click, not a zoom. */
+/** A drag shorter than this is a click, not a zoom; the zoom buttons stop there too. */
 const MIN_ZOOM_MS = 5_000;
+
+/** How often the right edge of a preset range moves to the proxy's now: about 1/200 of the span, 5 s to 10 min. */
+function edgeStepMs(spanMs: number): number {
+  return Math.min(600_000, Math.max(5_000, Math.floor(spanMs / 200)));
+}
 
 function levelWords(level: LevelDto): string {
   return formatLevel(levelOfDto(level));
@@ -139,8 +146,14 @@ function ChartTooltip({
   return <BucketDetails bucket={point.bucket} profile={profiles[point.bucket.profile]} />;
 }
 
-function downloadCsv(data: HistoryData, accountId: string, from: number, to: number): void {
-  const blob = new Blob([historyCsv(data, from, to)], { type: 'text/csv;charset=utf-8' });
+function downloadCsv(
+  data: HistoryData,
+  buckets: readonly BucketDto[],
+  accountId: string,
+  from: number,
+  to: number,
+): void {
+  const blob = new Blob([historyCsv(data, from, to, buckets)], { type: 'text/csv;charset=utf-8' });
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
@@ -173,16 +186,54 @@ export default function HistoryChart({
 }: HistoryChartProps) {
   const [range, setRange] = useState<HistoryRange>({ kind: 'preset', preset: initialRange });
   const [drag, setDrag] = useState<{ from: number; to: number } | null>(null);
+  const presetButtons = useRef(new Map<RangePreset, HTMLButtonElement>());
   const query = useHistory(accountId, range, { maxPoints: SERIES_LIMIT });
   useLiveHistory(accountId, range, SERIES_LIMIT, live);
   const data = query.data;
   const model = useMemo(() => (data ? chartModel(data) : null), [data]);
   const profiles = data?.profiles ?? [];
 
-  const xFrom = range.kind === 'window' ? range.from : (data?.from ?? 0);
-  const xTo = range.kind === 'window' ? range.to : (data?.to ?? 0);
+  // A preset ends at the proxy's now, not at the last sample: when the level stops arriving, the line stops
+  // and the empty stretch up to now shows it.
+  const span = range.kind === 'preset' ? PRESET_SPAN_MS[range.preset] : range.to - range.from;
+  const proxyNow = useProxyNow(edgeStepMs(span ?? (data ? data.to - data.from : 0)));
+  let xFrom: number;
+  let xTo: number;
+  if (range.kind === 'window') {
+    xFrom = range.from;
+    xTo = range.to;
+  } else {
+    xTo = Math.max(data?.to ?? 0, proxyNow);
+    xFrom = span === null ? (data?.from ?? 0) : xTo - span;
+  }
   const formatTick = useMemo(() => tickFormatter(xTo - xFrom), [xFrom, xTo]);
-  const markers = useAlertMarkers(accountId, { from: xFrom, to: xTo });
+  const markers = useAlertMarkers(
+    accountId,
+    { key: range.kind === 'preset' ? range.preset : `${range.from}-${range.to}`, from: xFrom },
+    { from: xFrom, to: xTo },
+  );
+  const lastSampleAt = data?.buckets[data.buckets.length - 1]?.lastAt;
+  const silentFor =
+    range.kind === 'preset' && data && lastSampleAt !== undefined && proxyNow - lastSampleAt > data.gapMs
+      ? proxyNow - lastSampleAt
+      : null;
+
+  const showPreset = (preset: RangePreset) => {
+    setRange({ kind: 'preset', preset });
+    // "Reset zoom" disappears with the zoom: keep the keyboard on the range now shown.
+    presetButtons.current.get(preset)?.focus();
+  };
+  /**
+   * Keyboard zoom: `factor` < 1 zooms in around the middle of the view, > 1 out; `shift` pans by spans. The
+   * window never reaches past now.
+   */
+  const zoomTo = (factor: number, shift = 0) => {
+    const width = Math.round(Math.max(MIN_ZOOM_MS, (xTo - xFrom) * factor));
+    const middle = (xFrom + xTo) / 2 + shift * (xTo - xFrom);
+    const end = Math.min(Math.round(middle + width / 2), Math.max(proxyNow, data?.to ?? 0));
+    const from = Math.max(0, end - width);
+    setRange({ kind: 'window', from, to: from + width });
+  };
 
   const pointTime = (e: MouseHandlerDataParam): number | null => {
     const index = Number(e.activeTooltipIndex ?? e.activeIndex);
@@ -196,29 +247,60 @@ export default function HistoryChart({
         {RANGE_PRESETS.map((preset) => (
           <button
             key={preset}
+            ref={(el) => {
+              if (el) presetButtons.current.set(preset, el);
+              else presetButtons.current.delete(preset);
+            }}
             type="button"
             className="button button--quiet"
             aria-pressed={range.kind === 'preset' && range.preset === preset}
-            onClick={() => setRange({ kind: 'preset', preset })}
+            onClick={() => showPreset(preset)}
           >
             {PRESET_LABELS[preset]}
           </button>
         ))}
       </div>
-      {range.kind === 'window' && (
+      <div role="group" aria-label="Zoom">
         <button
           type="button"
           className="button button--quiet"
-          onClick={() => setRange({ kind: 'preset', preset: initialRange })}
+          disabled={!data || xTo - xFrom <= MIN_ZOOM_MS}
+          onClick={() => zoomTo(0.5)}
         >
-          Reset zoom
+          Zoom in
         </button>
-      )}
+        <button type="button" className="button button--quiet" disabled={!data} onClick={() => zoomTo(2)}>
+          Zoom out
+        </button>
+        <button
+          type="button"
+          className="button button--quiet"
+          disabled={!data}
+          aria-label="Earlier"
+          onClick={() => zoomTo(1, -0.5)}
+        >
+          ←
+        </button>
+        <button
+          type="button"
+          className="button button--quiet"
+          disabled={!data}
+          aria-label="Later"
+          onClick={() => zoomTo(1, 0.5)}
+        >
+          →
+        </button>
+        {range.kind === 'window' && (
+          <button type="button" className="button button--quiet" onClick={() => showPreset(initialRange)}>
+            Reset zoom
+          </button>
+        )}
+      </div>
       <button
         type="button"
         className="button button--quiet"
-        disabled={!data || data.buckets.length === 0}
-        onClick={() => data && downloadCsv(data, accountId, xFrom, xTo)}
+        disabled={!data || !model || data.buckets.length === 0}
+        onClick={() => data && model && downloadCsv(data, model.buckets, accountId, xFrom, xTo)}
       >
         Export CSV
       </button>
@@ -274,6 +356,12 @@ export default function HistoryChart({
         )}
         {query.isFetching && <span className="muted"> Updating…</span>}
       </p>
+      {silentFor !== null && lastSampleAt !== undefined && (
+        <p className="notice notice--warn" data-testid="history-silent">
+          No level received since {formatUtc(lastSampleAt)} ({formatAge(silentFor)} ago): the line stops
+          there.
+        </p>
+      )}
       {model.bands.length === 0 && (
         <p className="muted">
           No risk lines are known for this account: the exchange sends none and none are configured.
@@ -434,7 +522,8 @@ export default function HistoryChart({
       </div>
       <p className="history__legend muted">
         Line: {unitName.toLowerCase()} at the end of each interval · shaded: lowest to highest within it ·
-        dotted along the top: no debt · breaks: no data (outage) · drag across the chart to zoom.
+        dotted along the top: no debt · breaks: no data (outage) · drag across the chart, or use the zoom
+        buttons, to zoom.
       </p>
     </Frame>
   );

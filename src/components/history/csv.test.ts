@@ -49,6 +49,43 @@ describe('historyCsv', () => {
     expect(lines[1]?.startsWith('2026-11-20T10:01:00.000Z')).toBe(true);
   });
 
+  it('writes one row per bucket the chart draws when given its (merged) buckets', () => {
+    const [a, b] = data.buckets;
+    if (!a || !b) throw new Error('fixture');
+    const merged = { ...b, start: a.start, firstAt: a.firstAt, count: a.count + b.count, min: a.min };
+    const lines = historyCsv(data, data.from, data.to, [merged]).trim().split('\r\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]?.split(',').slice(0, 6)).toEqual([
+      '2026-11-20T10:00:00.000Z',
+      '2026-11-20T10:02:00.000Z',
+      '2026-11-20T10:00:01.000Z',
+      '2026-11-20T10:01:59.000Z',
+      '20',
+      '1.0400',
+    ]);
+  });
+
+  it.each([
+    ['=HYPERLINK("http://x")', `"'=HYPERLINK(""http://x"")"`],
+    ['+cmd', "'+cmd"],
+    ['-2+3', "'-2+3"],
+    ['@SUM(A1)', "'@SUM(A1)"],
+    ['\tlead', "'\tlead"],
+    ['\rlead', `"'\rlead"`],
+    ['-12.50', '-12.50'],
+    ['+3', '+3'],
+    ['Margin fraction', 'Margin fraction'],
+  ])('neutralises a formula in a text cell: %j → %j', (cell, written) => {
+    expect(csvField(cell)).toBe(written);
+  });
+
+  it('neutralises a formula smuggled in through a unit name', () => {
+    const evil = history([bucket(T0, '1.7')], {
+      profiles: [{ ...PROFILE, unit: { name: '=1+1', kind: 'ratio' } }],
+    });
+    expect(historyCsv(evil).split('\r\n')[1]).toContain(",'=1+1,");
+  });
+
   it('quotes fields as RFC 4180 says', () => {
     expect(csvField('plain')).toBe('plain');
     expect(csvField('a,b')).toBe('"a,b"');

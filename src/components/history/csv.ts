@@ -1,4 +1,5 @@
 // CSV export of the history in view: one row per bucket shown on the chart, exact decimals as recorded.
+import { isDecimalText } from '../../domain/decimal.ts';
 import { ZONE_WORDS } from '../words.ts';
 import type { BucketDto, HistoryData, LevelDto, ProfileDto } from './model.ts';
 
@@ -130,15 +131,33 @@ export function csvColumnsMarkdown(): string {
   return ['| column | meaning |', '|---|---|', ...rows].join('\n');
 }
 
-/** RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled. */
-export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+/**
+ * A text cell a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return) gets a
+ * leading apostrophe; numbers (a negative equity, say) are left exactly as recorded.
+ */
+export function neutraliseFormula(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) && !isDecimalText(value) ? `'${value}` : value;
 }
 
-/** The buckets of `data` that overlap [from, to] as CSV (header row, CRLF line ends). */
-export function historyCsv(data: HistoryData, from = data.from, to = data.to): string {
+/** RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled; formulas neutralised. */
+export function csvField(value: string): string {
+  const safe = neutraliseFormula(value);
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/**
+ * The buckets that overlap [from, to] as CSV (header row, CRLF line ends). `buckets` are those the chart draws
+ * (its model may have merged neighbours to stay under its point limit), so there is one row per bucket shown;
+ * by default the response's own.
+ */
+export function historyCsv(
+  data: HistoryData,
+  from = data.from,
+  to = data.to,
+  buckets: readonly BucketDto[] = data.buckets,
+): string {
   const lines = [HISTORY_CSV_COLUMNS.map((c) => c.name).join(',')];
-  for (const bucket of data.buckets) {
+  for (const bucket of buckets) {
     if (bucket.end <= from || bucket.start > to) continue;
     const profile = data.profiles[bucket.profile];
     lines.push(HISTORY_CSV_COLUMNS.map((c) => csvField(c.value(bucket, profile))).join(','));

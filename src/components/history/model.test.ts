@@ -95,6 +95,12 @@ describe('appendLive', () => {
     expect(data.buckets[1]).toEqual(last); // the cached object is not mutated
   });
 
+  it('keeps the decimals the exchange wrote for live totals (no trailing zero dropped)', () => {
+    const data = base();
+    const next = appendLive(data, [snapshot(T0 + 200_000, '1.7000')], null);
+    expect(next.buckets.at(-1)).toMatchObject({ assets: '1000.50', liabilities: '400.00', equity: null });
+  });
+
   it('opens aligned buckets for later snapshots and marks one after a silence as following an outage', () => {
     const data = base();
     const t1 = T0 + 120_000 + 5_000;

@@ -171,8 +171,9 @@ function levelDtoOf(level: Level): LevelDto {
     : { kind: 'value', text: level.text };
 }
 
-function decText(value: Dec | undefined): string | null {
-  return value === undefined ? null : value.toFixed();
+/** A total with the decimals the exchange wrote (Dec#toFixed() without places would drop trailing zeros). */
+function decText(value: Dec | undefined, decimals: number): string | null {
+  return value === undefined ? null : value.toFixed(decimals);
 }
 
 /**
@@ -215,9 +216,9 @@ export function appendLive(
       worstZone: snapshot.zone,
       cushion: snapshot.cushion === null ? null : snapshot.cushion.toFixed(8),
       profile: profileIndex,
-      assets: decText(snapshot.totals?.assets),
-      liabilities: decText(snapshot.totals?.liabilities),
-      equity: decText(snapshot.totals?.equity),
+      assets: decText(snapshot.totals?.assets, snapshot.totals?.decimals ?? 0),
+      liabilities: decText(snapshot.totals?.liabilities, snapshot.totals?.decimals ?? 0),
+      equity: decText(snapshot.totals?.equity, snapshot.totals?.decimals ?? 0),
       gapBefore: last !== undefined && t - last.lastAt > data.gapMs,
     };
     if (last && t < last.end) {

@@ -157,6 +157,8 @@ export function thresholdLines(bands: readonly BandDto[]): ThresholdLine[] {
 
 export interface ChartModel {
   points: ChartPoint[];
+  /** The buckets drawn (neighbours merged when there were more than the point limit), oldest first. */
+  buckets: BucketDto[];
   domain: [number, number];
   /** Bands of the newest bucket in view (the ones in force now, for a range ending now). */
   bands: BandDto[];
@@ -215,6 +217,7 @@ export function chartModel(data: HistoryData, limit = SERIES_LIMIT): ChartModel 
   }
   return {
     points,
+    buckets,
     domain,
     bands,
     areas: bandAreas(bands, domain),

@@ -107,7 +107,7 @@ describe('which snapshots become samples', () => {
       )
       .get();
     // 1 − 1.1 / 1.37 = 0.19708029197…
-    expect(row).toEqual({ cushion: '0.19708029', assets: '1000.5', liabilities: '400', equity: null });
+    expect(row).toEqual({ cushion: '0.19708029', assets: '1000.50', liabilities: '400.00', equity: null });
   });
 
   it('keeps the later state of one instant and drops samples older than what is recorded', () => {

@@ -32,8 +32,10 @@ export interface HistoryWriter {
   resetCache(): void;
 }
 
-function decText(value: Dec | undefined): string | null {
-  return value === undefined ? null : value.toFixed();
+/** A total as text with the decimals the exchange wrote (trailing zeros kept), or null when not sent. */
+function decText(value: Dec | undefined, decimals: number | undefined): string | null {
+  if (value === undefined) return null;
+  return decimals === undefined ? value.toFixed() : value.toFixed(Math.max(decimals, value.decimalPlaces()));
 }
 
 /** Creates the batch writer of a history database. */
@@ -82,9 +84,9 @@ export function createWriter(history: HistoryDb): HistoryWriter {
       zone: ZONE_CODES[sample.zone],
       cushion: cushionText(sample.cushion),
       profileId: profileId(profileBody(profileOf(sample.unit, sample.bands, sample.totals))),
-      assets: decText(sample.totals?.assets),
-      liabilities: decText(sample.totals?.liabilities),
-      equity: decText(sample.totals?.equity),
+      assets: decText(sample.totals?.assets, sample.totals?.decimals),
+      liabilities: decText(sample.totals?.liabilities, sample.totals?.decimals),
+      equity: decText(sample.totals?.equity, sample.totals?.decimals),
       gapBefore: sample.gapBefore ? 1 : 0,
     };
   }

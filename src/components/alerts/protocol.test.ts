@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_DATE_MS, alertFrameSchema, alertSchema } from './protocol.ts';
+import { makeAlert } from './testkit.ts';
+
+describe('alertSchema', () => {
+  it.each([
+    ['a whole ms epoch', 1_763_700_000_000],
+    ['the epoch', 0],
+    ['the last moment a Date holds', MAX_DATE_MS],
+  ])('accepts %s as `at`', (_name, at) => {
+    const parsed = alertSchema.parse(makeAlert(1, at));
+    expect(new Date(parsed.at).toISOString()).toMatch(/^[+-]?\d{4,6}-\d\d-\d\dT/);
+  });
+
+  it.each([
+    ['a fraction of a ms', 1.5],
+    ['past the Date range', MAX_DATE_MS + 1],
+    ['far past it', 1e20],
+    ['not a number', Number.NaN],
+    ['infinite', Number.POSITIVE_INFINITY],
+  ])('rejects %s as `at` (a Date could not print it)', (_name, at) => {
+    const result = alertFrameSchema.safeParse({ type: 'alert', alert: makeAlert(1, at) });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['alert', 'at']);
+  });
+});
