@@ -89,6 +89,7 @@ describe('AccountManager', () => {
       ['b', 'balances', 'text', 7],
     ]);
     expect(client.sent.map((s) => JSON.parse(s) as unknown)).toEqual([
+      { type: 'ping', at: 100 },
       { type: 'status', accountId: 'a', state: 'connecting', at: 100 },
       { type: 'status', accountId: 'b', state: 'connecting', at: 100 },
       { type: 'status', accountId: 'a', state: 'live', at: 100 },
@@ -101,7 +102,7 @@ describe('AccountManager', () => {
     expect(stops).toBe(2);
     deps.get('a')?.publish('account', 'after stop');
     deps.get('a')?.setStatus('error', 'after stop');
-    expect(client.sent).toHaveLength(6);
+    expect(client.sent).toHaveLength(7);
   });
 
   it('lists accounts without credentials, thresholds as strings, with status', () => {

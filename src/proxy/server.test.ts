@@ -91,6 +91,7 @@ describe('API', () => {
     h.hub.message(HARNESS_ACCOUNT, 'account', { level: '1.40' }, 1235);
     await settle();
     expect(frames).toEqual([
+      { type: 'ping', at: expect.any(Number) as number },
       { type: 'status', accountId: HARNESS_ACCOUNT, state: 'live', at: expect.any(Number) as number },
       {
         type: 'message',
