@@ -354,7 +354,7 @@ describe('wsSession', () => {
   });
 
   it('clears the handshake credentials from a refusal the exchange echoes, whoever words the end', async () => {
-    const token = 'tok-0123456789abcdef-secret';
+    const token = 'example-token-0123456789abcdef';
     const server = await wsServer({ refuse: { status: 401, body: `{"error":"token ${token} expired"}` } });
     const viaKit = await wsSession(
       context(),
