@@ -1,6 +1,6 @@
 // Alert settings: this browser's notification and sound toggles, the proxy's alert rules (defaults and per
 // account), and the webhooks' delivery status.
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import {
   setAlertPrefs,
   useAlertPrefs,
@@ -83,6 +83,24 @@ export function NotificationToggles() {
   );
 }
 
+/** A rule's on/off checkbox with its words. */
+function RuleToggle({
+  on,
+  onChange,
+  children,
+}: {
+  on: boolean;
+  onChange: (on: boolean) => void;
+  children: ReactNode;
+}) {
+  return (
+    <label className="check">
+      <input type="checkbox" checked={on} onChange={(e) => onChange(e.currentTarget.checked)} />
+      {children}
+    </label>
+  );
+}
+
 function TextField({
   label,
   value,
@@ -158,23 +176,13 @@ function RulesForm({
     <form className="alert-settings__form" onSubmit={submit} aria-label={`Alert rules: ${scopeLabel}`}>
       <fieldset>
         <legend>Rules</legend>
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={v.zoneWorse}
-            onChange={(e) => set({ zoneWorse: e.currentTarget.checked })}
-          />
+        <RuleToggle on={v.zoneWorse} onChange={(zoneWorse) => set({ zoneWorse })}>
           Entering a worse risk zone
-        </label>
+        </RuleToggle>
         <div className="alert-settings__row">
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={v.cushionOn}
-              onChange={(e) => set({ cushionOn: e.currentTarget.checked })}
-            />
+          <RuleToggle on={v.cushionOn} onChange={(cushionOn) => set({ cushionOn })}>
             Cushion below
-          </label>
+          </RuleToggle>
           <TextField
             label="Cushion threshold"
             value={v.cushionPercent}
@@ -185,14 +193,9 @@ function RulesForm({
           />
         </div>
         <div className="alert-settings__row">
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={v.fallOn}
-              onChange={(e) => set({ fallOn: e.currentTarget.checked })}
-            />
+          <RuleToggle on={v.fallOn} onChange={(fallOn) => set({ fallOn })}>
             Level falls fast
-          </label>
+          </RuleToggle>
           <TextField
             label="Fall of"
             value={v.fallPercent}
@@ -210,14 +213,9 @@ function RulesForm({
           />
         </div>
         <div className="alert-settings__row">
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={v.staleOn}
-              onChange={(e) => set({ staleOn: e.currentTarget.checked })}
-            />
+          <RuleToggle on={v.staleOn} onChange={(staleOn) => set({ staleOn })}>
             Data stale
-          </label>
+          </RuleToggle>
           <TextField
             label="for longer than"
             value={v.staleSeconds}
@@ -227,14 +225,9 @@ function RulesForm({
             problem={problemOf('staleSeconds')}
           />
         </div>
-        <label className="check">
-          <input
-            type="checkbox"
-            checked={v.authOn}
-            onChange={(e) => set({ authOn: e.currentTarget.checked })}
-          />
+        <RuleToggle on={v.authOn} onChange={(authOn) => set({ authOn })}>
           The exchange refuses the API credentials
-        </label>
+        </RuleToggle>
       </fieldset>
       <fieldset>
         <legend>Against alert fatigue</legend>
