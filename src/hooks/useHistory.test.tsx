@@ -3,11 +3,9 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { act, renderHook, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PROFILE, T0, bucket, history } from '../components/history/fixtures.ts';
+import { T0, bucket, history, liveSnapshot } from '../components/history/fixtures.ts';
 import type { HistoryData } from '../components/history/model.ts';
-import { dec } from '../domain/decimal.ts';
-import type { Band, MarginSnapshot } from '../domain/model.ts';
-import { cushionOf, zoneOf } from '../domain/risk.ts';
+import type { MarginSnapshot } from '../domain/model.ts';
 import { MarginStores } from '../stores/margin-stores.ts';
 import { MarginStoresProvider } from './stores-context.tsx';
 import {
@@ -130,26 +128,11 @@ describe('useHistory', () => {
 });
 
 describe('useLiveHistory', () => {
-  const BANDS: Band[] = PROFILE.bands.map((b) => ({ ...b, threshold: dec(b.threshold) }));
   const RANGE = { kind: 'preset', preset: '24h' } as const;
   const keyOf = (accountId: string) => historyKeys.range(accountId, RANGE, 96);
 
   function snapshot(accountId: string, time: number, text: string): MarginSnapshot {
-    const level = { kind: 'value' as const, value: dec(text), text };
-    return {
-      accountId,
-      exchange: 'valr',
-      time,
-      level,
-      unit: PROFILE.unit,
-      bands: BANDS,
-      zone: zoneOf(level, BANDS),
-      cushion: cushionOf(level, BANDS),
-      totals: null,
-      balances: null,
-      details: [],
-      warnings: [],
-    };
+    return liveSnapshot(time, text, { accountId });
   }
 
   interface Live {

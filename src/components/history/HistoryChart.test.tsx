@@ -4,14 +4,11 @@ import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testi
 import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { dec } from '../../domain/decimal.ts';
-import type { Band, MarginSnapshot } from '../../domain/model.ts';
-import { cushionOf, zoneOf } from '../../domain/risk.ts';
+import type { MarginSnapshot } from '../../domain/model.ts';
 import { LIVE_APPEND_MS, historyKeys } from '../../hooks/useHistory.ts';
 import HistoryChart, { BucketDetails } from './HistoryChart.tsx';
-import { PROFILE, T0, bucket, history, value } from './fixtures.ts';
+import { PROFILE, T0, bucket, history, liveSnapshot, value } from './fixtures.ts';
 import type { HistoryData } from './model.ts';
-
-const BANDS: Band[] = PROFILE.bands.map((b) => ({ ...b, threshold: dec(b.threshold) }));
 
 function data(): HistoryData {
   return history([
@@ -43,21 +40,9 @@ function wrap(node: ReactNode) {
 }
 
 function snapshot(time: number, text: string): MarginSnapshot {
-  const level = { kind: 'value' as const, value: dec(text), text };
-  return {
-    accountId: 'valr-1',
-    exchange: 'valr',
-    time,
-    level,
-    unit: PROFILE.unit,
-    bands: BANDS,
-    zone: zoneOf(level, BANDS),
-    cushion: cushionOf(level, BANDS),
+  return liveSnapshot(time, text, {
     totals: { currency: 'USDC', assets: dec('1000.5'), liabilities: dec('400'), decimals: 1 },
-    balances: null,
-    details: [],
-    warnings: [],
-  };
+  });
 }
 
 describe('HistoryChart', () => {

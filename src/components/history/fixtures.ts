@@ -1,4 +1,7 @@
-// Builders of history responses for the browser-side tests.
+// Builders of history responses and live snapshots for the browser-side tests.
+import { dec } from '../../domain/decimal.ts';
+import type { Band, Level, MarginSnapshot, Totals } from '../../domain/model.ts';
+import { cushionOf, zoneOf } from '../../domain/risk.ts';
 import type { BucketDto, HistoryData, LevelDto, ProfileDto } from './model.ts';
 
 export const PROFILE: ProfileDto = {
@@ -59,5 +62,32 @@ export function history(buckets: BucketDto[], extra: Partial<HistoryData> = {}):
     profiles: [PROFILE],
     buckets,
     ...extra,
+  };
+}
+
+/** PROFILE's bands as the domain model holds them. */
+export const BANDS: Band[] = PROFILE.bands.map((b) => ({ ...b, threshold: dec(b.threshold) }));
+
+/** A live snapshot of a VALR-like account at `time` with the level `text` (null: no debt). */
+export function liveSnapshot(
+  time: number,
+  text: string | null,
+  options: { accountId?: string; totals?: Totals | null } = {},
+): MarginSnapshot {
+  const level: Level =
+    text === null ? { kind: 'no-debt', text: '0' } : { kind: 'value', value: dec(text), text };
+  return {
+    accountId: options.accountId ?? 'valr-1',
+    exchange: 'valr',
+    time,
+    level,
+    unit: PROFILE.unit,
+    bands: BANDS,
+    zone: zoneOf(level, BANDS),
+    cushion: cushionOf(level, BANDS),
+    totals: options.totals ?? null,
+    balances: null,
+    details: [],
+    warnings: [],
   };
 }

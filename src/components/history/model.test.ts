@@ -1,29 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { dec } from '../../domain/decimal.ts';
-import type { Band, Level, MarginSnapshot } from '../../domain/model.ts';
-import { cushionOf, zoneOf } from '../../domain/risk.ts';
-import { PROFILE, T0, bucket, history, value } from './fixtures.ts';
+import type { MarginSnapshot } from '../../domain/model.ts';
+import { BANDS, PROFILE, T0, bucket, history, liveSnapshot, value } from './fixtures.ts';
 import { appendLive, compareLevelDto, minCushionOf, parseHistoryResponse, thinBuckets } from './model.ts';
 
-const BANDS: Band[] = PROFILE.bands.map((b) => ({ ...b, threshold: dec(b.threshold) }));
-
 function snapshot(time: number, text: string | null): MarginSnapshot {
-  const level: Level | null =
-    text === null ? { kind: 'no-debt', text: '0' } : { kind: 'value', value: dec(text), text };
-  return {
-    accountId: 'valr-1',
-    exchange: 'valr',
-    time,
-    level,
-    unit: PROFILE.unit,
-    bands: BANDS,
-    zone: zoneOf(level, BANDS),
-    cushion: cushionOf(level, BANDS),
+  return liveSnapshot(time, text, {
     totals: { currency: 'USDC', assets: dec('1000.50'), liabilities: dec('400'), decimals: 2 },
-    balances: null,
-    details: [],
-    warnings: [],
-  };
+  });
 }
 
 describe('parseHistoryResponse', () => {
