@@ -1,7 +1,7 @@
 // Bitso: the proxy-only half of the exchange module (signing, polling upstream, simulator, demo account).
 import { z } from 'zod';
 import type { ExchangeServerModule } from '../server-types.ts';
-import { signRest } from './sign.ts';
+import { inNonceOrder, signRest } from './sign.ts';
 import { startBitsoSimulator } from './simulator.ts';
 import { createBitsoUpstream } from './upstream.ts';
 
@@ -18,6 +18,7 @@ export const server: ExchangeServerModule = {
   }),
   accountOptions: {},
   signRest,
+  inSigningOrder: inNonceOrder,
   // The key is masked in logs too: it identifies the account.
   secretFields: ['apiKey', 'apiSecret'],
   createUpstream: (deps) => createBitsoUpstream(deps),

@@ -5,10 +5,12 @@ import {
   authorizationHeader,
   bitsoSignature,
   credentialsOf,
+  inNonceOrder,
   signBitsoRequest,
   signingText,
   signRest,
 } from './sign.ts';
+import { server } from './server.ts';
 
 // Published vectors: bitso-node-api's signing test (key 1234567890, nonce 200) and the margin vectors
 // computed from xiam/bitso-go's test inputs (secret "tsecret", nonce 1731349200123456789).
@@ -210,5 +212,35 @@ describe('signRest', () => {
     [{ apiKey: '', apiSecret: 'x' }, 'credentials.apiKey'],
   ])('missing credentials fail naming the field (%j)', (creds, field) => {
     expect(() => credentialsOf(account(creds))).toThrow(field);
+  });
+});
+
+describe('inNonceOrder', () => {
+  it('runs signed requests of one API key one after another, so nonces arrive in order', async () => {
+    const account: AccountConfig = {
+      id: 'a',
+      exchange: 'bitso',
+      label: 'a',
+      credentials: { apiKey: 'demo-order-key', apiSecret: 'demo-order-secret' },
+      endpoints: { rest: 'http://127.0.0.1:1' },
+      pollSeconds: 5,
+      options: {},
+    };
+    const events: string[] = [];
+    let releaseFirst = (): void => {};
+    const first = inNonceOrder(account, async () => {
+      events.push('first signs');
+      await new Promise<void>((resolve) => (releaseFirst = resolve));
+      events.push('first answered');
+    });
+    // The relay's way in (the server module) shares the same order.
+    const second = server.inSigningOrder?.(account, async () => {
+      events.push('second signs');
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(events).toEqual(['first signs']);
+    releaseFirst();
+    await Promise.all([first, second]);
+    expect(events).toEqual(['first signs', 'first answered', 'second signs']);
   });
 });

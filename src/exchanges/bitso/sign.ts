@@ -2,7 +2,7 @@
 // Authorization: Bitso <key>:<nonce>:<signature>, where signature is the lowercase hex
 // HMAC-SHA256(secret, nonce + METHOD + request path with query + body).
 import { createHmac } from 'node:crypto';
-import { requestPathOf, requiredCredential } from '../../proxy/upstream-kit.ts';
+import { KeyedLock, requestPathOf, requiredCredential } from '../../proxy/upstream-kit.ts';
 import type { AccountConfig, NonceSource, SignRequest } from '../server-types.ts';
 
 /** The exact text Bitso signs: nonce, uppercase method, path with query string, raw body (empty for GET). */
@@ -75,4 +75,20 @@ export function signRest(
  */
 export function nonceKey(apiKey: string): string {
   return `bitso:${apiKey}`;
+}
+
+/**
+ * One lock per API key for the whole proxy: Bitso refuses a nonce that is not above the last one it saw for the
+ * key, and two requests sent at once (the account poll and a drill-down read through the relay) can arrive in
+ * either order. Every signed request takes its nonce and is sent inside the lock, and holds it until answered.
+ */
+const signingLock = new KeyedLock();
+
+/** Runs `signAndSend` (sign, send, await the answer) in nonce order for the account's API key. */
+export function inNonceOrder<T>(
+  account: AccountConfig,
+  signAndSend: () => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  return signingLock.run(nonceKey(credentialsOf(account).apiKey), signAndSend, signal);
 }

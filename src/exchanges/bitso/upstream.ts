@@ -12,7 +12,7 @@ import {
 import type { Upstream, UpstreamDeps, UpstreamState } from '../server-types.ts';
 import { ACCOUNT_PATH } from './index.ts';
 import { ACCOUNT_CHANNEL } from './normalize.ts';
-import { signRest } from './sign.ts';
+import { inNonceOrder, signRest } from './sign.ts';
 import { marginErrorSchema } from './wire.ts';
 
 /** Bitso locks a key out for a minute after the rate limit; without Retry-After wait that long. */
@@ -128,13 +128,21 @@ export function createBitsoUpstream(deps: UpstreamDeps, options: BitsoUpstreamOp
   let nonceRejections = 0;
 
   async function poll(signal: AbortSignal): Promise<PollResult> {
-    const headers = signRest({ method: 'GET', url, body: '' }, deps.account, deps.nonces);
     const staleTimer = setTimeout(() => {
       if (shown === 'live') setStatus('stale', `no answer from Bitso for ${duration(staleAfterMs)}`);
     }, staleAfterMs);
     let result: HttpResult;
     try {
-      result = await httpGet(url, headers, { signal, timeoutMs });
+      // Signed and sent in nonce order with any drill-down read of the same key.
+      result = await inNonceOrder(
+        deps.account,
+        () =>
+          httpGet(url, signRest({ method: 'GET', url, body: '' }, deps.account, deps.nonces), {
+            signal,
+            timeoutMs,
+          }),
+        signal,
+      );
     } catch (err) {
       if (err instanceof HttpError) return { kind: 'retry', detail: err.message };
       throw err;
