@@ -12,6 +12,29 @@ export default defineConfig({
     chunkSizeWarningLimit: 600,
   },
   server: {
+    // The dev server hands out only the app: its sources, public assets, index.html and the packages they import.
+    // Never the project root (a config, history or nonce file may sit there), and no CORS: a page on another port
+    // of this machine must not read what it serves.
+    cors: false,
+    fs: {
+      strict: true,
+      allow: ['src', 'public', 'index.html', 'node_modules'],
+      deny: [
+        // Vite's own defaults (a list given here replaces them).
+        '.env',
+        '.env.*',
+        '*.{crt,pem,key,p12,pfx,cer,der}',
+        '.npmrc',
+        '.yarnrc.yml',
+        '**/.git/**',
+        // Margin Watch's configs, history and nonce files, wherever they are.
+        'margin-watch*.json',
+        '*.config.json',
+        'nonces*.json',
+        '*.{sqlite,sqlite3,db}',
+        '*.{sqlite,sqlite3,db}-*',
+      ],
+    },
     proxy: {
       '/api/stream': { target: apiTarget.replace(/^http/, 'ws'), ws: true },
       '/api': { target: apiTarget },

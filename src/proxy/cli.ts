@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, isWildcardHost, resolveConfigPath } from './config.ts';
+import { startDevServer, type DevServer } from './dev-server.ts';
 import { startMarginWatch, type MarginWatch } from './start.ts';
 
 /** The repository root (where package.json, index.html and dist/ live). */
@@ -130,29 +131,6 @@ function viteBuild(root: string): Promise<void> {
   });
 }
 
-/** Starts Vite's dev server (HMR), proxying /api to the running proxy at `apiUrl`; returns its URL and closer. */
-async function startVite(
-  root: string,
-  apiUrl: string,
-): Promise<{ url: string; origins: string[]; close(): Promise<void> }> {
-  process.env.MARGIN_WATCH_API = apiUrl;
-  const { createServer } = await import('vite');
-  const vite = await createServer({ root, configFile: join(root, 'vite.config.ts') });
-  await vite.listen();
-  const local = vite.resolvedUrls?.local ?? [];
-  const port = vite.config.server.port;
-  const origins = [
-    ...local.map((u) => new URL(u).origin),
-    `http://localhost:${port}`,
-    `http://127.0.0.1:${port}`,
-  ];
-  return {
-    url: local[0] ?? `http://localhost:${port}/`,
-    origins: [...new Set(origins)],
-    close: () => vite.close(),
-  };
-}
-
 function describeMode(mw: MarginWatch): string {
   const n = mw.config.accounts.length;
   return mw.mode === 'demo'
@@ -218,10 +196,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     return 1;
   }
 
-  let vite: Awaited<ReturnType<typeof startVite>> | undefined;
+  let vite: DevServer | undefined;
   if (options.dev) {
     try {
-      vite = await startVite(ROOT, mw.url);
+      vite = await startDevServer({ root: ROOT, apiUrl: mw.url });
       mw.server.addOrigins(vite.origins);
     } catch (err) {
       process.stderr.write(`Margin Watch: the Vite dev server could not start: ${(err as Error).message}\n`);
