@@ -86,14 +86,20 @@ export interface SimAccount {
   options?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * How a simulated level moves. `drift` and `approach` make the demo desk: a calm account wanders a little around
+ * a comfortable level; the approaching one sinks over minutes through its margin-call line towards liquidation
+ * and recovers. `demo` sweeps through every band within a few minutes (simulator tests); `steady` stays safe.
+ */
+export type SimScenario = 'demo' | 'steady' | 'drift' | 'approach';
+
 export interface SimulatorOptions {
   host?: string;
   /** 0 or undefined: an ephemeral port. */
   port?: number;
   seed: number;
   account: SimAccount;
-  /** `demo`: the level drifts through every risk band within a few minutes; `steady`: small moves around a safe level. */
-  scenario: 'demo' | 'steady';
+  scenario: SimScenario;
   /** Multiplies keep-alive and push intervals (tests use < 1 to run faster). */
   timeScale?: number;
 }

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type { RunningSimulator } from '../exchanges/server-types.ts';
+import type { RunningSimulator, SimScenario } from '../exchanges/server-types.ts';
 import { ConfigError, parseConfig, type MarginWatchConfig } from './config.ts';
 import type { ExchangeCatalog } from './exchanges.ts';
 import type { ProxyLogger } from './log.ts';
@@ -40,7 +40,15 @@ export interface Demo {
   close(): Promise<void>;
 }
 
-/** Starts every simulator (scenario `demo`) and builds the demo accounts. */
+/**
+ * The demo desk: one account (chosen by the seed) slowly approaches its margin-call line and recovers, every
+ * other one drifts calmly. `index` is the account's place among `count` demo accounts.
+ */
+export function demoScenario(seed: number, index: number, count: number): SimScenario {
+  return index === seed % count ? 'approach' : 'drift';
+}
+
+/** Starts every simulator (the demo desk, see demoScenario) and builds the demo accounts. */
 export async function startDemo(options: DemoOptions): Promise<Demo> {
   const dataDir = mkdtempSync(join(tmpdir(), 'margin-watch-demo-'));
   const entries = [...options.catalog.values()];
@@ -58,7 +66,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
           host: '127.0.0.1',
           port: base > 0 ? base + index : 0,
           seed: options.seed + index,
-          scenario: 'demo',
+          scenario: demoScenario(options.seed, index, entries.length),
           account: {
             credentials: demoAccount.credentials,
             ...(demoAccount.options ? { options: demoAccount.options } : {}),

@@ -1,13 +1,15 @@
-// Building blocks for the built-in exchange simulators: deterministic randomness, a margin-level path that
-// drifts through every risk band, fault injection, nonce/timestamp guards, and a loopback HTTP + WebSocket
+// Building blocks for the built-in exchange simulators: deterministic randomness, margin-level paths (a calm
+// drift, a slow approach to the margin-call line, a sweep through every band), fault injection, nonce/timestamp guards, and a loopback HTTP + WebSocket
 // server with the `POST /__sim/control` route tests use to inject faults. The control route takes only JSON
 // sent to a loopback name, so no web page (a form, or a DNS-rebound name) can drive a simulator.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import type { SimControl } from '../exchanges/server-types.ts';
+import type { SimControl, SimScenario } from '../exchanges/server-types.ts';
 import { isLoopbackHost } from './config.ts';
+
+import { scaled } from './upstream-kit.ts';
 
 export { frameText, scaled } from './upstream-kit.ts';
 /**
@@ -35,40 +37,130 @@ export function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 
+/** An account's demo levels and risk lines, in the exchange's unit (higher is safer). */
+export interface DemoLevels {
+  /** A comfortably safe level: where a calm account drifts and a sweep starts. */
+  high: number;
+  /** The bottom of a sweep: below the lowest band. */
+  low: number;
+  /** The margin-call (caution) line the approaching account sinks through. */
+  marginCall: number;
+  /** The liquidation line it stops short of (noise and a shock may still touch it). */
+  liquidation: number;
+}
+
 export interface LevelPathOptions {
   seed: number;
-  /** `demo`: cycles from `high` down below every band to `low` and back; `steady`: small moves around `high`. */
-  scenario: 'demo' | 'steady';
+  scenario: SimScenario;
   /** A comfortably safe level in the exchange's unit. */
   high: number;
-  /** The deepest level of a demo cycle: below the lowest band. */
+  /** The deepest level of a demo sweep: below the lowest band. */
   low: number;
-  /** Length of one demo cycle in ms (default 150 s, so every band is crossed within a few minutes). */
+  /** The account's margin-call line: needed by `approach`. */
+  marginCall?: number;
+  /** The account's liquidation line: needed by `approach`. */
+  liquidation?: number;
+  /** Length of one sweep in ms (default 150 s × timeScale, so every band is crossed within a few minutes). */
   periodMs?: number;
   /** Time of the path's start (ms epoch); default now. */
   start?: number;
-  /** Step of the random walk in ms (default 500). */
+  /** Step of the random walk in ms (default 500 × timeScale). */
   stepMs?: number;
+  /** Shrinks every duration of the path (tests run the demo desk faster). Default 1. */
+  timeScale?: number;
 }
 
+const MINUTE_MS = 60_000;
+
 /**
- * A margin level over time: a slow cycle (demo) or a fixed centre (steady), times a mean-reverting random walk
- * with occasional shocks. Deterministic for a seed and start time. `set` pins the level (tests, fault control).
+ * The approaching account's course in minutes: calm at the start, a slow fall through the margin-call line to
+ * the trough, a pause there, the recovery, a pause, and round again.
+ */
+const APPROACH = { calm: 1, fall: 8, trough: 2, recovery: 5, rest: 2 } as const;
+const APPROACH_CYCLE_MIN = Object.values(APPROACH).reduce((a, b) => a + b, 0);
+/** Where the approach starts, as a multiple of the margin-call line. */
+const APPROACH_START = 1.2;
+/** How deep it goes between the margin-call and the liquidation line (0: at margin call, 1: at liquidation). */
+const APPROACH_DEPTH = 0.7;
+
+/** Noise and shocks of a scenario, per walk step (500 ms at time scale 1), on the log of the level. */
+interface Movement {
+  /** Pull back to the course per step (Ornstein–Uhlenbeck). */
+  reversion: number;
+  /** Standard deviation of each step. */
+  volatility: number;
+  /** The noise never strays further than this from the course (none: unbounded). */
+  bound?: number;
+  /** Chance of a shock per step, and its size: a sudden fall of `min` to `max`. */
+  shock: { chance: number; min: number; max: number };
+  /** How fast a shock wears off per step (0: it is part of the noise and reverts with it). */
+  shockRecovery: number;
+}
+
+const MOVEMENT: Record<SimScenario, Movement> = {
+  // Fast and wide: every band within a cycle, shocks of 6–12 %.
+  demo: {
+    reversion: 0.08,
+    volatility: 0.012,
+    shock: { chance: 0.004, min: 0.06, max: 0.12 },
+    shockRecovery: 0,
+  },
+  steady: {
+    reversion: 0.08,
+    volatility: 0.012,
+    shock: { chance: 0.004, min: 0.06, max: 0.12 },
+    shockRecovery: 0,
+  },
+  // A calm account: about 1 % moves over minutes, a 2–4 % shock about every 20 minutes that wears off within
+  // a minute or two. Noise (±3 %) and a shock together stay under a 10 % fall, so it never sets off a fast-fall alert.
+  drift: {
+    reversion: 0.004,
+    volatility: 0.0013,
+    bound: 0.03,
+    shock: { chance: 0.0004, min: 0.02, max: 0.04 },
+    shockRecovery: 0.008,
+  },
+  // The approaching account: the same noise, and rarer but larger shocks (4–8 %).
+  approach: {
+    reversion: 0.004,
+    volatility: 0.0013,
+    bound: 0.03,
+    shock: { chance: 0.0003, min: 0.04, max: 0.08 },
+    shockRecovery: 0.008,
+  },
+};
+
+/**
+ * A margin level over time: a course set by the scenario (a sweep, a fixed centre, the approach to the
+ * margin-call line) times a mean-reverting random walk with occasional shocks. Deterministic for a seed and
+ * start time. `set` pins the level (tests, fault control).
  */
 export class LevelPath {
   private readonly random: () => number;
   private readonly periodMs: number;
   private readonly stepMs: number;
+  private readonly minuteMs: number;
   private readonly start: number;
+  private readonly movement: Movement;
   private steps = 0;
   private walk = 0;
+  private shock = 0;
   private pinned: number | null = null;
 
   constructor(private readonly options: LevelPathOptions) {
+    const timeScale = options.timeScale ?? 1;
     this.random = seededRandom(options.seed);
-    this.periodMs = options.periodMs ?? 150_000;
-    this.stepMs = options.stepMs ?? 500;
+    this.periodMs = options.periodMs ?? scaled(150_000, timeScale);
+    this.stepMs = options.stepMs ?? scaled(500, timeScale);
+    this.minuteMs = MINUTE_MS * timeScale;
     this.start = options.start ?? Date.now();
+    this.movement = MOVEMENT[options.scenario];
+    if (
+      options.scenario === 'approach' &&
+      (options.marginCall === undefined || options.liquidation === undefined)
+    ) {
+      throw new Error('an approaching level path needs the margin-call and liquidation lines');
+    }
   }
 
   /** Pins the level to a value (in the exchange's unit), or resumes the path with null. */
@@ -84,22 +176,54 @@ export class LevelPath {
   at(t: number): number {
     if (this.pinned !== null) return this.pinned;
     const target = Math.max(0, Math.floor((t - this.start) / this.stepMs));
+    const m = this.movement;
     while (this.steps < target) {
       this.steps += 1;
-      // Ornstein–Uhlenbeck step on the log level, plus a rare shock (a sudden 6–12 % fall).
-      this.walk += -0.08 * this.walk + 0.012 * gaussian(this.random);
-      if (this.random() < 0.004) this.walk -= 0.06 + 0.06 * this.random();
+      // Ornstein–Uhlenbeck step on the log level, plus a rare shock (a sudden fall).
+      this.walk += -m.reversion * this.walk + m.volatility * gaussian(this.random);
+      if (m.bound !== undefined) this.walk = Math.max(-m.bound, Math.min(m.bound, this.walk));
+      this.shock *= 1 - m.shockRecovery;
+      if (this.random() < m.shock.chance) {
+        const size = m.shock.min + (m.shock.max - m.shock.min) * this.random();
+        if (m.shockRecovery > 0) this.shock = Math.max(this.shock, size);
+        else this.walk -= size;
+      }
     }
-    const { high, low } = this.options;
-    let centre: number;
-    if (this.options.scenario === 'steady') {
-      centre = Math.log(high);
-    } else {
-      const phase = ((t - this.start) % this.periodMs) / this.periodMs;
-      const depth = 0.5 - 0.5 * Math.cos(2 * Math.PI * phase); // 0 at the start, 1 mid-cycle
-      centre = Math.log(high) + (Math.log(low) - Math.log(high)) * depth;
+    return Math.exp(this.course(t) + this.walk - this.shock);
+  }
+
+  /** The log of the level the walk moves around at time `t`. */
+  private course(t: number): number {
+    const { high, low, marginCall, liquidation } = this.options;
+    const elapsed = Math.max(0, t - this.start);
+    switch (this.options.scenario) {
+      case 'steady':
+      case 'drift':
+        return Math.log(high);
+      case 'demo': {
+        const phase = (elapsed % this.periodMs) / this.periodMs;
+        const depth = 0.5 - 0.5 * Math.cos(2 * Math.PI * phase); // 0 at the start, 1 mid-cycle
+        return Math.log(high) + (Math.log(low) - Math.log(high)) * depth;
+      }
+      case 'approach': {
+        const line = Math.log(marginCall ?? high);
+        const top = line + Math.log(APPROACH_START);
+        const bottom = line + APPROACH_DEPTH * (Math.log(liquidation ?? low) - line);
+        let minute = (elapsed / this.minuteMs) % APPROACH_CYCLE_MIN;
+        const stages: [number, number, number][] = [
+          [APPROACH.calm, top, top],
+          [APPROACH.fall, top, bottom],
+          [APPROACH.trough, bottom, bottom],
+          [APPROACH.recovery, bottom, top],
+          [APPROACH.rest, top, top],
+        ];
+        for (const [length, from, to] of stages) {
+          if (minute < length) return from + ((to - from) * minute) / length;
+          minute -= length;
+        }
+        return top;
+      }
     }
-    return Math.exp(centre + this.walk);
   }
 }
 

@@ -11,6 +11,7 @@ import { Dec } from '../../domain/decimal.ts';
 import {
   Faults,
   LevelPath,
+  type DemoLevels,
   frameText,
   header,
   sameText,
@@ -20,7 +21,7 @@ import {
   simSend,
   startSimServer,
 } from '../../proxy/simkit.ts';
-import type { RunningSimulator, SimControl, SimulatorOptions } from '../server-types.ts';
+import type { RunningSimulator, SimControl, SimScenario, SimulatorOptions } from '../server-types.ts';
 import { FULL_BALANCE, MARGIN_DATA } from './normalize.ts';
 import { TOKEN_PARAM } from './sign.ts';
 import {
@@ -123,6 +124,12 @@ function decOf(value: number, places = 8): Dec {
 }
 
 /**
+ * The demo's levels (ratio, ×1): a calm account drifts around 4; the approaching one sinks through the demo's
+ * margin-call line (1.0, server.ts) towards its stop-out line (0.5).
+ */
+export const DEMO_LEVELS: DemoLevels = { high: 4, low: 0.35, marginCall: 1, liquidation: 0.5 };
+
+/**
  * The simulated margin account. The level follows a LevelPath (or a pinned value); used margin and asset
  * rates swing gently; unrealized PnL is what makes equity = level × used margin; swap accrues on the USD
  * balance. Every identity the exchange documents holds exactly: equity = margin balance + unrealized PnL,
@@ -135,15 +142,15 @@ export class SimB2primeAccount {
   /** `timeScale` shrinks the demo cycle and the walk's step with the protocol intervals (tests). */
   constructor(
     seed: number,
-    scenario: 'demo' | 'steady',
+    scenario: SimScenario,
     private readonly start = Date.now(),
     timeScale = 1,
   ) {
     this.path = new LevelPath({
       seed,
       scenario,
-      high: 4,
-      low: 0.35,
+      ...DEMO_LEVELS,
+      timeScale,
       start,
       periodMs: scaled(150_000, timeScale),
       stepMs: scaled(500, timeScale),

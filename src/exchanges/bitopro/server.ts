@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { ExchangeServerModule } from '../server-types.ts';
 import { bitoproCredentials, inNonceOrder, signedHeaders } from './sign.ts';
-import { startBitoproSimulator } from './simulator.ts';
+import { DEMO_LEVELS, startBitoproSimulator } from './simulator.ts';
 import { DEFAULT_WS_URL, createBitoproUpstream } from './upstream.ts';
 
 const nonEmpty = (field: string) =>
@@ -38,6 +38,9 @@ export const server: ExchangeServerModule = {
       identity: 'demo@bitopro.invalid',
     },
     // BitoPro sends no numeric thresholds; these demo lines are the config example's.
-    thresholds: { marginCall: '1.5', liquidation: '1.1' },
+    thresholds: {
+      marginCall: String(DEMO_LEVELS.marginCall),
+      liquidation: String(DEMO_LEVELS.liquidation),
+    },
   },
 };

@@ -8,6 +8,7 @@ import { Dec, dec } from '../../domain/decimal.ts';
 import {
   Faults,
   LevelPath,
+  type DemoLevels,
   NonceGuard,
   gaussian,
   header,
@@ -18,7 +19,7 @@ import {
   simSend,
   startSimServer,
 } from '../../proxy/simkit.ts';
-import type { RunningSimulator, SimControl, SimulatorOptions } from '../server-types.ts';
+import type { RunningSimulator, SimControl, SimScenario, SimulatorOptions } from '../server-types.ts';
 import { HEADER_APIKEY, HEADER_PAYLOAD, HEADER_SIGNATURE, bitoproCredentials, signPayload } from './sign.ts';
 import { MARGIN_BALANCE_INFO } from './wire.ts';
 
@@ -103,6 +104,12 @@ function accrue(h: Holding, elapsed: Dec, price: Dec): SimRow {
   };
 }
 
+/**
+ * The demo's levels: a calm account drifts around 3.0; the approaching one sinks through the demo config's
+ * margin-call line (1.5, server.ts) towards its liquidation line (1.1).
+ */
+export const DEMO_LEVELS: DemoLevels = { high: 3, low: 1, marginCall: 1.5, liquidation: 1.1 };
+
 /** Levels the price model can reach with this composition; the path is clamped into this range. */
 const MIN_LEVEL = dec('0.3');
 const MAX_LEVEL = dec('15');
@@ -131,7 +138,7 @@ export interface SimFigures {
 
 export interface SimAccountOptions {
   seed: number;
-  scenario: 'demo' | 'steady';
+  scenario: SimScenario;
   /** Start of the account's history (ms epoch). */
   start: number;
   /** Shrinks the demo cycle with the protocol intervals (tests). */
@@ -158,8 +165,8 @@ export class BitoproSimAccount {
     this.path = new LevelPath({
       seed: options.seed,
       scenario: options.scenario,
-      high: 3,
-      low: 1,
+      ...DEMO_LEVELS,
+      timeScale,
       periodMs: Math.max(1_000, Math.round(150_000 * timeScale)),
       stepMs: this.stepMs,
       start: options.start,

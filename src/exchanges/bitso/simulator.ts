@@ -14,6 +14,7 @@ import { Dec } from '../../domain/decimal.ts';
 import {
   Faults,
   LevelPath,
+  type DemoLevels,
   NonceGuard,
   header,
   sameText,
@@ -54,9 +55,16 @@ const CURRENCIES = [
   { currency_code: 'usd', interest_rate: '0.00001', discount_factor: '1.0' },
 ] as const;
 const USD_RATE = new Dec('0.00001');
-const DEMO_HIGH = 2.6;
-/** Below maintenance (1.1) by more than the walk's usual noise, so every demo cycle crosses it. */
-const DEMO_LOW = 1.0;
+/**
+ * The demo's levels: a calm account drifts around 2.6; the approaching one sinks through `safe` (new orders
+ * refused below it) towards maintenance; a sweep goes below maintenance by more than the walk's usual noise.
+ */
+export const DEMO_LEVELS: DemoLevels = {
+  high: 2.6,
+  low: 1.0,
+  marginCall: Number(SIM_SAFE),
+  liquidation: Number(SIM_MAINTENANCE),
+};
 
 /** The margin API's error body (UNCONFIRMED shape, as a third-party client reads it). */
 export function errorBody(code: string, message: string): { errors: { code: string; message: string }[] } {
@@ -180,8 +188,8 @@ export async function startBitsoSimulator(options: SimulatorOptions): Promise<Ru
   const path = new LevelPath({
     seed: options.seed,
     scenario: options.scenario,
-    high: DEMO_HIGH,
-    low: DEMO_LOW,
+    ...DEMO_LEVELS,
+    timeScale,
     start: started,
     periodMs: scaled(150_000, timeScale),
     stepMs: scaled(500, timeScale),

@@ -15,6 +15,7 @@ import { Dec } from '../../domain/decimal.ts';
 import {
   Faults,
   LevelPath,
+  type DemoLevels,
   TimestampGuard,
   frameText,
   header,
@@ -54,9 +55,17 @@ const PRINCIPAL = new Dec('6000');
 const INTEREST_PER_PERIOD = new Dec('0.00002');
 /** Exposure when nothing is borrowed (a fraction at or above 1). */
 const UNLEVERAGED_EXPOSURE = new Dec('10000');
-const DEMO_HIGH = 0.4;
-/** Below the auto-close line (0.03), and below the doc example's 0.017 too. */
-const DEMO_LOW = 0.015;
+/**
+ * The demo's levels (margin fraction): a calm account drifts around 0.4; the approaching one sinks through the
+ * initial margin fraction towards maintenance; a sweep goes below the auto-close line (0.03), and below the
+ * doc example's 0.017 too.
+ */
+export const DEMO_LEVELS: DemoLevels = {
+  high: 0.4,
+  low: 0.015,
+  marginCall: Number(SIM_FRACTIONS.initial),
+  liquidation: Number(SIM_FRACTIONS.maintenance),
+};
 
 /** `{code, message}` bodies, as VALR answers errors. */
 export const SIM_ERRORS = {
@@ -207,8 +216,8 @@ export async function startValrSimulator(options: SimulatorOptions): Promise<Run
   const path = new LevelPath({
     seed: options.seed,
     scenario: options.scenario,
-    high: DEMO_HIGH,
-    low: DEMO_LOW,
+    ...DEMO_LEVELS,
+    timeScale,
     periodMs: scaled(150_000, timeScale),
     stepMs: scaled(500, timeScale),
     start: started,
