@@ -7,7 +7,7 @@ import { dec } from '../../domain/decimal.ts';
 import type { MarginSnapshot } from '../../domain/model.ts';
 import { LIVE_APPEND_MS, historyKeys } from '../../hooks/useHistory.ts';
 import HistoryChart, { BucketDetails } from './HistoryChart.tsx';
-import { PROFILE, T0, bucket, history, liveSnapshot, value } from './fixtures.ts';
+import { NOW, PROFILE, T0, bucket, history, liveSnapshot, value } from './fixtures.ts';
 import type { HistoryData } from './model.ts';
 
 function data(): HistoryData {
@@ -25,6 +25,9 @@ const historyCalls = (): string[] =>
 let client: QueryClient;
 
 beforeEach(() => {
+  // The chart's ranges end at now: pin the wall clock to the fixtures' day, whatever day the tests run.
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(NOW);
   fetchMock = vi.fn(async () => new Response(JSON.stringify(data()), { status: 200 }));
   vi.stubGlobal('fetch', fetchMock);
   client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
@@ -225,7 +228,8 @@ describe('BucketDetails (the tooltip)', () => {
 
 describe('the live fold', () => {
   it('waits LIVE_APPEND_MS and folds every snapshot seen meanwhile', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.setSystemTime(NOW);
     const key = historyKeys.range('valr-1', { kind: 'preset', preset: '24h' }, 1000);
     client.setQueryData(key, data());
     const last = data().buckets[2]?.lastAt ?? 0;

@@ -15,6 +15,8 @@ export const PROFILE: ProfileDto = {
 };
 
 export const T0 = Date.UTC(2026, 10, 20, 10, 0, 0);
+/** The wall clock the chart tests run at: three hours after T0, so T0's samples sit inside every preset range. */
+export const NOW = T0 + 3 * 3_600_000;
 
 export function value(text: string): LevelDto {
   return { kind: 'value', text };
