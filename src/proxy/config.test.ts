@@ -289,9 +289,56 @@ describe('loadConfig (file)', () => {
     );
   });
 
-  it('reports invalid JSON with line and column but without quoting the input', () => {
-    const file = join(dir, 'bad.json');
-    writeFileSync(file, '{\n  "accounts": [ { "apiSecret": "very-secret-value" } }\n');
+  // Each form of V8's JSON.parse message, from a real malformed file whose secret sits next to the error. The
+  // message names the place and what was expected, and quotes nothing of the file.
+  const SECRET = 'RTFAKEsecret0123456789';
+  it.each([
+    {
+      form: 'unexpected token, with an excerpt',
+      text: `{\n  "accounts": [{ "apiSecret": ${SECRET} }]\n}\n`,
+      v8: /^Unexpected token 'R', .*RTFAKE.* is not valid JSON$/,
+      where: 'line 2, column 31: expected a value',
+    },
+    {
+      form: 'a trailing comma in an array, with an excerpt',
+      text: `["${SECRET}",]`,
+      v8: /^Unexpected token '\]', .*3456789.* is not valid JSON$/,
+      where: "line 1, column 26: a trailing comma before ']'",
+    },
+    {
+      form: 'unexpected end of JSON input',
+      text: `{\n  "apiSecret": "${SECRET}",\n  "accounts": [`,
+      v8: /^Unexpected end of JSON input$/,
+      where: 'line 3, column 16: the file ends where a value is expected',
+    },
+    {
+      form: 'bad control character in a string',
+      text: `{\n  "apiSecret": "RTFAKE\n${SECRET}"\n}`,
+      v8: /^Bad control character in string literal/,
+      where: 'line 2, column 23: a line break or control character inside a string',
+    },
+    {
+      form: 'unterminated string',
+      text: `{\n  "apiSecret": "${SECRET}`,
+      v8: /^Unterminated string in JSON/,
+      where: 'line 2, column 16: a string is not closed',
+    },
+    {
+      form: 'non-whitespace after JSON',
+      text: `{ "apiSecret": "x" }\n${SECRET}`,
+      v8: /^Unexpected non-whitespace character after JSON/,
+      where: 'line 2, column 1: more text after the end of the JSON value',
+    },
+    {
+      form: 'a trailing comma in an object',
+      text: `{\n  "apiSecret": "${SECRET}",\n}`,
+      v8: /^Expected double-quoted property name/,
+      where: "line 2, column 40: a trailing comma before '}'",
+    },
+  ])('reports $form by line and column, quoting nothing of the file', ({ text, v8, where }) => {
+    expect(() => JSON.parse(text) as unknown).toThrow(v8);
+    const file = join(dir, 'malformed.json');
+    writeFileSync(file, text);
     let message = '';
     try {
       loadConfig(file, { env, catalog });
@@ -299,19 +346,16 @@ describe('loadConfig (file)', () => {
       expect(err).toBeInstanceOf(ConfigError);
       message = (err as Error).message;
     }
-    expect(message).toMatch(/bad\.json[\s\S]*not valid JSON/);
-    expect(message).not.toContain('very-secret-value');
+    expect(message).toContain(`${file}: invalid configuration\n  not valid JSON at ${where}`);
+    const problem = message.slice(message.indexOf('not valid JSON'));
+    for (let i = 0; i + 4 <= SECRET.length; i++) expect(problem).not.toContain(SECRET.slice(i, i + 4));
+    expect(problem).not.toMatch(/'R'|"/);
   });
 
-  it('reports an unexpected token without quoting the input', () => {
-    const file = join(dir, 'token.json');
-    writeFileSync(file, '{"accounts": very-secret-value}');
-    expect(() => loadConfig(file, { env, catalog })).toThrow(ConfigError);
-    try {
-      loadConfig(file, { env, catalog });
-    } catch (err) {
-      expect((err as Error).message).not.toContain('very-secret');
-    }
+  it('reads a file that starts with a byte order mark', () => {
+    const file = join(dir, 'bom.json');
+    writeFileSync(file, `\uFEFF${JSON.stringify({ accounts: [account()] })}`);
+    expect(loadConfig(file, { env, catalog }).accounts).toHaveLength(1);
   });
 });
 

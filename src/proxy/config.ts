@@ -9,6 +9,7 @@ import type { AccountConfig, Endpoints } from '../exchanges/server-types.ts';
 import { alertRulesConfigSchema, unknownAccountIds, type AlertRulesConfig } from './alerts/rules.ts';
 import type { WebhookConfig } from './alerts/webhooks.ts';
 import type { ExchangeCatalog, ExchangeEntry } from './exchanges.ts';
+import { jsonSyntaxProblem } from './json-syntax.ts';
 import { accountIdSchema } from './shared.ts';
 
 /** Default listen address of the proxy. */
@@ -408,20 +409,6 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): MarginWa
   };
 }
 
-/** JSON.parse's message without the excerpt of the input it may quote (the input can hold secrets). */
-function jsonProblem(err: unknown, text: string): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const position = /position (\d+)/.exec(message);
-  const bare = message
-    .replace(/,\s*".*" is not valid JSON$/s, '')
-    .replace(/ in JSON at position \d+.*$/s, '');
-  if (!position?.[1]) return `not valid JSON: ${bare}`;
-  const before = text.slice(0, Number(position[1]));
-  const line = before.split('\n').length;
-  const column = before.length - before.lastIndexOf('\n');
-  return `not valid JSON at line ${line}, column ${column}: ${bare}`;
-}
-
 /** Reads, substitutes and validates the config file at `file`. Throws ConfigError. */
 export function loadConfig(
   file: string,
@@ -440,10 +427,17 @@ export function readConfigFile(file: string): unknown {
     const why = code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? 'error'})`;
     throw new ConfigError(file, [{ path: '', message: why }]);
   }
+  // An editor's byte order mark is not part of the JSON.
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
   try {
     return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new ConfigError(file, [{ path: '', message: jsonProblem(err, text) }]);
+  } catch {
+    // JSON.parse's message quotes the file (which holds secrets): say only where and what was expected.
+    const problem = jsonSyntaxProblem(text);
+    const message = problem
+      ? `not valid JSON at line ${problem.line}, column ${problem.column}: ${problem.reason}`
+      : 'not valid JSON';
+    throw new ConfigError(file, [{ path: '', message }]);
   }
 }
 
