@@ -74,6 +74,21 @@ describe('AccountCard', () => {
     expect(within(c).getByRole('link', { name: 'Account A' })).toHaveAttribute('href', '/accounts/a');
   });
 
+  it("shows the venue's own word: Liquidation with its words whatever the level, until the venue lifts it", () => {
+    const h = renderWithStores(<AccountCard accountId="a" exchange="fakex" label="Account A" />, {
+      accounts: [accountInfo('a')],
+    });
+    const now = Date.now();
+    h.send(messageFrame('a', 'risk', { level: '2.00', liquidation: '1.1', liquidatingBy: 'FakeX' }, now));
+    const c = card('a');
+    expect(c).toHaveAttribute('data-zone', 'liquidation');
+    expect(within(c).getByTestId('zone')).toHaveTextContent('Liquidation · being liquidated by FakeX');
+    expect(within(c).getByTestId('level')).toHaveTextContent('2.00');
+    h.send(messageFrame('a', 'risk', { level: '2.00', liquidation: '1.1' }, now + 1));
+    expect(c).toHaveAttribute('data-zone', 'safe');
+    expect(within(c).queryByTestId('zone-venue')).toBeNull();
+  });
+
   it('turns stale after 3× the channel cadence and says for how long', () => {
     vi.useFakeTimers();
     vi.setSystemTime(1_800_000_000_000);

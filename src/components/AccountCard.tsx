@@ -62,7 +62,7 @@ function AccountCardView({ accountId, exchange, label }: AccountCardProps) {
             <Link href={`/accounts/${encodeURIComponent(accountId)}`}>{label}</Link>
           </h3>
         </div>
-        <ZoneBadge zone={zone} dated={dated} />
+        <ZoneBadge zone={zone} dated={dated} venue={snapshot?.venueStatus} />
       </header>
       <ZoneAnnouncer label={label} zone={zone} />
       {!module && <p className="notice notice--error">This build does not know the exchange “{exchange}”.</p>}

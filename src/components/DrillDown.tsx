@@ -90,7 +90,7 @@ function AccountDetail({ account }: { account: AccountInfo }) {
           <p className="card__exchange">{module?.name ?? account.exchange}</p>
           <h2 id="account-heading">{account.label}</h2>
         </div>
-        <ZoneBadge zone={zone} dated={dated} />
+        <ZoneBadge zone={zone} dated={dated} venue={snapshot?.venueStatus} />
       </header>
       <FreshnessLine freshness={freshness} />
       {state?.rejection && (

@@ -24,7 +24,7 @@ function Worst({ account }: { account: AccountInfo }) {
     >
       <span className="muted">Most at risk: </span>
       <Link href={`/accounts/${encodeURIComponent(account.id)}`}>{account.label}</Link>{' '}
-      <ZoneBadge zone={zone} dated={!freshness.live} />
+      <ZoneBadge zone={zone} dated={!freshness.live} venue={snapshot?.venueStatus} />
       {snapshot?.cushion ? (
         <span className={freshness.live ? 'muted' : 'muted is-dated'}>
           {' '}

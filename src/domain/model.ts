@@ -71,6 +71,16 @@ export interface Detail {
     { kind: 'decimal'; value: Dec; decimals: number; currency?: string } | { kind: 'text'; value: string };
 }
 
+/**
+ * What the venue itself says about the account, which outranks the zone worked out from the level: an account
+ * the venue is liquidating is in the Liquidation zone (or worse) whatever its level says.
+ */
+export interface VenueStatus {
+  kind: 'liquidating';
+  /** The venue's word in the product's language, e.g. "being liquidated by Bitso". */
+  text: string;
+}
+
 /** What one wire message says about an account; several messages (channels) make up a snapshot. */
 export interface AccountUpdate {
   accountId: string;
@@ -92,6 +102,11 @@ export interface AccountUpdate {
    */
   balancesMode?: 'replace' | 'merge';
   details?: Detail[];
+  /**
+   * What the venue says about the account's state. Absent: this message says nothing about it (the last word
+   * holds). Null: the venue reports nothing wrong (a previous status is lifted).
+   */
+  venueStatus?: VenueStatus | null;
   /** Problems the parser detected without rejecting the message (e.g. a level that disagrees with its inputs). */
   warnings?: string[];
 }
@@ -104,7 +119,10 @@ export interface MarginSnapshot {
   level: Level | null;
   unit: LevelUnit | null;
   bands: Band[];
+  /** The level's zone, made worse (never milder) by the venue's own status. */
   zone: RiskZone;
+  /** The venue's last word on the account's state, when it reports something wrong (absent: nothing). */
+  venueStatus?: VenueStatus;
   /** Share of collateral value that can be lost before liquidation: 1 − liquidation / level. Null when unknown. */
   cushion: Dec | null;
   totals: Totals | null;

@@ -38,6 +38,15 @@ describe('zoneOf', () => {
     expect(zoneOf(null, bitsoBands)).toBe('unknown');
     expect(zoneOf({ kind: 'no-debt', text: '' }, [])).toBe('safe');
   });
+  it('puts an account the venue is liquidating in Liquidation whatever the level, never milder', () => {
+    const venue = { kind: 'liquidating', text: 'being liquidated by Bitso' } as const;
+    expect(zoneOf(level('2.5'), bitsoBands, venue)).toBe('liquidation');
+    expect(zoneOf(level('1.2'), bitsoBands, venue)).toBe('liquidation');
+    expect(zoneOf({ kind: 'no-debt', text: '' }, bitsoBands, venue)).toBe('liquidation');
+    expect(zoneOf(null, [], venue)).toBe('liquidation');
+    expect(zoneOf(level('0.02'), valrBands, venue)).toBe('takeover');
+    expect(zoneOf(level('2.5'), bitsoBands, null)).toBe('safe');
+  });
 });
 
 describe('cushionOf', () => {
@@ -80,6 +89,22 @@ describe('applyUpdate', () => {
     const snap = applyUpdate(undefined, base);
     expect(snap.zone).toBe('safe');
     expect(snap.cushion?.toString()).toBe('0.56');
+  });
+  it("lets the venue's status outrank the level until the venue lifts it", () => {
+    const venueStatus = { kind: 'liquidating', text: 'being liquidated by VALR' } as const;
+    const safe = applyUpdate(undefined, base);
+    const status = { accountId: 'a', exchange: 'valr', channel: 'account-status', time: 1500 };
+    const liquidating = applyUpdate(safe, { ...status, venueStatus });
+    expect(liquidating.zone).toBe('liquidation');
+    expect(liquidating.venueStatus).toEqual(venueStatus);
+    expect(liquidating.level).toEqual(safe.level);
+    // A message that says nothing about the status keeps the venue's last word.
+    const next = applyUpdate(liquidating, { ...base, time: 2000 });
+    expect(next.zone).toBe('liquidation');
+    expect(next.venueStatus).toEqual(venueStatus);
+    const lifted = applyUpdate(next, { ...status, time: 2500, venueStatus: null });
+    expect(lifted.zone).toBe('safe');
+    expect(lifted).not.toHaveProperty('venueStatus');
   });
   it('merges partial balances into known rows and keeps risk from earlier messages', () => {
     const first = applyUpdate(undefined, base);

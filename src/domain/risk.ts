@@ -10,6 +10,7 @@ import type {
   RiskZone,
   ThresholdOverrides,
   Totals,
+  VenueStatus,
 } from './model.ts';
 
 const BAND_ORDER: readonly BandKind[] = ['takeover', 'liquidation', 'caution'];
@@ -21,8 +22,18 @@ export function bandOf(bands: readonly Band[], kind: BandKind): Band | undefined
 /**
  * The zone a level is in. Higher is safer everywhere. Being exactly at the caution line counts as caution
  * (Bitso allows new orders only while current > safe); liquidation and takeover apply strictly below their line.
+ * The venue's own word wins over the arithmetic: an account the venue reports as being liquidated is in the
+ * Liquidation zone whatever its level (or Takeover, when the level is already below that line).
  */
-export function zoneOf(level: Level | null, bands: readonly Band[]): RiskZone {
+export function zoneOf(level: Level | null, bands: readonly Band[], venue?: VenueStatus | null): RiskZone {
+  const fromLevel = levelZone(level, bands);
+  if (venue?.kind === 'liquidating' && zoneSeverity(fromLevel) < zoneSeverity('liquidation')) {
+    return 'liquidation';
+  }
+  return fromLevel;
+}
+
+function levelZone(level: Level | null, bands: readonly Band[]): RiskZone {
   if (level === null) return 'unknown';
   if (level.kind === 'no-debt') return 'safe';
   if (bands.length === 0) return 'unknown';
@@ -136,14 +147,17 @@ export function applyUpdate(prev: MarginSnapshot | undefined, update: AccountUpd
   const risk = update.risk;
   const level = risk ? risk.level : base.level;
   const bands = risk ? risk.bands : base.bands;
+  const venueStatus = update.venueStatus === undefined ? base.venueStatus : update.venueStatus;
   const channelWarnings = { ...base.channelWarnings, [update.channel]: update.warnings ?? [] };
+  const { venueStatus: _previous, ...rest } = base;
   return {
-    ...base,
+    ...rest,
+    ...(venueStatus ? { venueStatus } : {}),
     time: Math.max(base.time, update.time),
     level,
     unit: risk ? risk.unit : base.unit,
     bands,
-    zone: zoneOf(level, bands),
+    zone: zoneOf(level, bands, venueStatus),
     cushion: cushionOf(level, bands),
     totals: risk?.totals ? stickyTotals(base.totals, risk.totals) : base.totals,
     balances: update.balances

@@ -27,6 +27,11 @@ export interface MessageReading {
    * (VALR's balances poll, BitoPro's REST balances) refreshes the snapshot but says nothing about the level.
    */
   carriesLevel: boolean;
+  /**
+   * True when the message carried the venue's own word on the account's state (VALR's account-status poll,
+   * Bitso's status): it can change the zone without a new level, so alerts and history look at it too.
+   */
+  carriesVenueStatus: boolean;
 }
 
 /** One wire message from an account's upstream, with its reading. */
@@ -79,6 +84,7 @@ export class MessageReader {
         outcome: { kind: 'ignored', reason: `exchange ${account.exchange} is not loaded` },
         snapshot: previous,
         carriesLevel: false,
+        carriesVenueStatus: false,
       };
     }
     let outcome: ParseOutcome;
@@ -104,6 +110,7 @@ export class MessageReader {
       outcome,
       snapshot,
       carriesLevel: outcome.kind === 'update' && outcome.update.risk !== undefined,
+      carriesVenueStatus: outcome.kind === 'update' && outcome.update.venueStatus !== undefined,
     };
   }
 }

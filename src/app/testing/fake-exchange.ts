@@ -1,6 +1,7 @@
 // A small fake exchange for unit tests of the stores, hooks and views (no real exchange format involved).
-// Messages: channel `risk` {level, liquidation?, caution?, assets?, debt?, note?}; channel `balances`
-// {rows: [{currency, total, borrowed?}]}; anything else is ignored; a non-object is a malformed frame.
+// Messages: channel `risk` {level, liquidation?, caution?, assets?, debt?, note?, liquidatingBy?} (the last: the
+// venue's name, reporting the account as being liquidated); channel `balances` {rows: [{currency, total,
+// borrowed?}]}; anything else is ignored; a non-object is a malformed frame.
 import { parseDecimal, writtenDecimals } from '../../domain/decimal.ts';
 import type { Band, CurrencyBalance } from '../../domain/model.ts';
 import { resolveBands } from '../../domain/risk.ts';
@@ -62,6 +63,7 @@ export function fakeModule(id = 'fakex', name = 'FakeX'): ExchangeModule {
         const assets = typeof record.assets === 'string' ? parseDecimal(record.assets) : null;
         const debt = typeof record.debt === 'string' ? parseDecimal(record.debt) : null;
         const note = typeof record.note === 'string' ? record.note : undefined;
+        const by = typeof record.liquidatingBy === 'string' ? record.liquidatingBy : undefined;
         return {
           kind: 'update',
           update: {
@@ -87,6 +89,7 @@ export function fakeModule(id = 'fakex', name = 'FakeX'): ExchangeModule {
             ...(note
               ? { details: [{ key: 'note', label: 'Note', value: { kind: 'text', value: note } }] }
               : {}),
+            venueStatus: by ? { kind: 'liquidating', text: `being liquidated by ${by}` } : null,
           },
         };
       }

@@ -7,7 +7,11 @@ import type { NormalizeContext, ParseOutcome, WireError } from '../types.ts';
 import { bitso } from './index.ts';
 import { normalizeBitso } from './normalize.ts';
 
-const fixtureText = readFileSync(new URL('./fixtures/margin-account.json', import.meta.url), 'utf8');
+function readFixture(name: string): string {
+  return readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+}
+
+const fixtureText = readFixture('margin-account.json');
 
 /** A fresh copy of the documented example, to be modified per test. */
 function fixture(): Record<string, unknown> & {
@@ -164,6 +168,33 @@ describe('documented example (fixtures/margin-account.json)', () => {
   });
 });
 
+describe('a BLOCKED account (fixtures/margin-account-blocked.json)', () => {
+  const snap = snapshotOf(JSON.parse(readFixture('margin-account-blocked.json')));
+
+  it('is in the Liquidation zone, being liquidated by Bitso', () => {
+    expect(snap.zone).toBe('liquidation');
+    expect(snap.venueStatus?.text).toBe('being liquidated by Bitso');
+    expect(levelText(snap)).toBe('1.05 "1.05"');
+    expect(snap.warnings).toEqual([]);
+  });
+});
+
+describe('an INACTIVE account (fixtures/margin-account-inactive.json)', () => {
+  const snap = snapshotOf(JSON.parse(readFixture('margin-account-inactive.json')));
+
+  it('has no margin in use: no debt, Safe, and the status says so', () => {
+    expect(snap.level?.kind).toBe('no-debt');
+    expect(snap.zone).toBe('safe');
+    expect(snap.venueStatus).toBeUndefined();
+    expect(snap.details[0]?.value).toEqual({
+      kind: 'text',
+      value: 'INACTIVE — no margin in use (nothing to liquidate; not a danger)',
+    });
+    expect(snap.balances).toEqual([]);
+    expect(snap.warnings).toEqual([]);
+  });
+});
+
 describe('module description', () => {
   it('one polled channel, GET-only allowlist, 5 s default poll', () => {
     expect(bitso.id).toBe('bitso');
@@ -271,11 +302,12 @@ describe('no debt', () => {
 describe('statuses', () => {
   it.each([
     ['ACTIVE', 'ACTIVE — funded; margin trading enabled'],
-    ['INACTIVE', 'INACTIVE — no funds in the margin account'],
+    ['INACTIVE', 'INACTIVE — no margin in use (nothing to liquidate; not a danger)'],
     ['BLOCKED', 'BLOCKED — being liquidated; new orders blocked'],
   ])('%s reads as "%s"', (status, text) => {
     const p = fixture();
     p.status = status;
+    if (status === 'INACTIVE') p.margin_figures.total_liabilities = '0.00';
     const update = updateOf(p);
     expect(update.details?.[0]).toEqual({
       key: 'status',
@@ -283,6 +315,39 @@ describe('statuses', () => {
       value: { kind: 'text', value: text },
     });
     expect(update.warnings).toBeUndefined();
+  });
+
+  it("BLOCKED puts the account in Liquidation with Bitso's words, whatever the level", () => {
+    const p = fixture();
+    p.status = 'BLOCKED';
+    const snap = snapshotOf(p);
+    expect(levelText(snap)).toBe('2.5 "2.5"');
+    expect(snap.zone).toBe('liquidation');
+    expect(snap.venueStatus).toEqual({ kind: 'liquidating', text: 'being liquidated by Bitso' });
+  });
+
+  it('the v2alpha LIQUIDATING status reads the same way', () => {
+    const p = fixture();
+    p.status = 'LIQUIDATING';
+    expect(snapshotOf(p).zone).toBe('liquidation');
+  });
+
+  it('ACTIVE after BLOCKED lifts the venue status: the zone follows the level again', () => {
+    const blocked = fixture();
+    blocked.status = 'BLOCKED';
+    const after = applyUpdate(snapshotOf(blocked), updateOf(fixture()));
+    expect(after.zone).toBe('safe');
+    expect(after.venueStatus).toBeUndefined();
+  });
+
+  it('INACTIVE with liabilities is flagged: the status and the figures disagree', () => {
+    const p = fixture();
+    p.status = 'INACTIVE';
+    const snap = snapshotOf(p);
+    expect(snap.zone).toBe('safe');
+    expect(snap.warnings).toEqual([
+      'Bitso reports the account INACTIVE (no margin in use) but total liabilities are 4000.00',
+    ]);
   });
 
   it('an undocumented status is shown as sent, with a warning', () => {

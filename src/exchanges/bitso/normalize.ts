@@ -1,6 +1,14 @@
 // Bitso margin account summary → AccountUpdate. Browser-safe (used by the proxy's recorder and the browser).
 import { isDecimalText, writtenDecimals } from '../../domain/decimal.ts';
-import type { AccountUpdate, Band, CurrencyBalance, Detail, Level, LevelUnit } from '../../domain/model.ts';
+import type {
+  AccountUpdate,
+  Band,
+  CurrencyBalance,
+  Detail,
+  Level,
+  LevelUnit,
+  VenueStatus,
+} from '../../domain/model.ts';
 import { resolveBands } from '../../domain/risk.ts';
 import type { NormalizeContext, ParseOutcome } from '../types.ts';
 import { decimalOf, describe, guard, parseWire, toDec, wireFailure, withinLastDigit } from '../wire-kit.ts';
@@ -19,12 +27,18 @@ export const BITSO_UNIT: LevelUnit = { name: 'Margin level', kind: 'ratio' };
 /** What each account status means, in a trader's words (v2alpha adds the last three; UNCONFIRMED). */
 const STATUS_MEANINGS: Readonly<Record<string, string>> = {
   ACTIVE: 'funded; margin trading enabled',
-  INACTIVE: 'no funds in the margin account',
+  INACTIVE: 'no margin in use (nothing to liquidate; not a danger)',
   BLOCKED: 'being liquidated; new orders blocked',
   LIQUIDATING: 'being liquidated',
   ONBOARDING: 'margin account being set up',
   ONBOARDED: 'margin account set up, not funded yet',
 };
+
+/** Statuses in which Bitso is liquidating the account: they put it in the Liquidation zone whatever its level. */
+const LIQUIDATING_STATUSES: ReadonlySet<string> = new Set(['BLOCKED', 'LIQUIDATING']);
+
+/** Bitso's word on the account's state, which outranks the zone worked out from the level. */
+export const LIQUIDATED_BY_BITSO: VenueStatus = { kind: 'liquidating', text: 'being liquidated by Bitso' };
 
 /** The two shapes reduced to what the update needs, with the wire paths of the fields for error messages. */
 interface Summary {
@@ -180,6 +194,12 @@ function toUpdate(summary: Summary, channel: string, ctx: NormalizeContext): Par
   if (STATUS_MEANINGS[summary.status] === undefined) {
     warnings.push(`account status ${JSON.stringify(summary.status)} is not documented`);
   }
+  if (summary.status === 'INACTIVE' && !liabilities.isZero()) {
+    // The status says no margin is in use, the figures say something is owed: trust neither blindly.
+    warnings.push(
+      `Bitso reports the account INACTIVE (no margin in use) but total liabilities are ${summary.liabilities}`,
+    );
+  }
 
   const exchangeBands: Band[] = [
     { kind: 'caution', threshold: safe, label: 'safe', source: 'exchange' },
@@ -204,6 +224,7 @@ function toUpdate(summary: Summary, channel: string, ctx: NormalizeContext): Par
     },
     balances: summary.balances,
     balancesMode: 'replace',
+    venueStatus: LIQUIDATING_STATUSES.has(summary.status) ? LIQUIDATED_BY_BITSO : null,
     details: [
       statusDetail(summary.status),
       decimalDetail('trading_power', 'Trading power', summary.tradingPower, summary.currency),

@@ -1,9 +1,18 @@
 // VALR exchange module (browser-safe): channels, units and the parser shared by proxy and browser.
 import type { ExchangeModule } from '../types.ts';
-import { ACCOUNT_CHANNEL, BALANCES_CHANNEL, VALR_ID, VALR_UNIT, normalizeValr } from './normalize.ts';
+import {
+  ACCOUNT_CHANNEL,
+  ACCOUNT_STATUS_CHANNEL,
+  BALANCES_CHANNEL,
+  VALR_ID,
+  VALR_UNIT,
+  normalizeValr,
+} from './normalize.ts';
 
 /** Balances path polled by the proxy and fetched by the drill-down. */
 export const VALR_BALANCES_PATH = 'v1/account/balances';
+/** Margin account status path (`inLiquidation`), polled by the proxy with the balances. */
+export const VALR_ACCOUNT_STATUS_PATH = 'v1/margin/account/status';
 
 /** VALR: margin fraction pushed on the account WebSocket every 5 s; balances polled over REST. */
 export const valr: ExchangeModule = {
@@ -21,9 +30,15 @@ export const valr: ExchangeModule = {
       description: 'Per-currency balances (GET /v1/account/balances), polled',
       cadence: 'poll',
     },
+    {
+      id: ACCOUNT_STATUS_CHANNEL,
+      description:
+        'Whether VALR is liquidating the account (GET /v1/margin/account/status), polled with the balances',
+      cadence: 'poll',
+    },
   ],
   normalize: normalizeValr,
-  restPaths: [VALR_BALANCES_PATH, 'v2/margin/status', 'v1/margin/account/status'],
+  restPaths: [VALR_BALANCES_PATH, 'v2/margin/status', VALR_ACCOUNT_STATUS_PATH],
   drillDownRest: { path: VALR_BALANCES_PATH, channel: BALANCES_CHANNEL, refetchMs: 15_000 },
   defaultPollSeconds: 15,
 };

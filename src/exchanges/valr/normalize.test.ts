@@ -67,6 +67,7 @@ describe('valr module', () => {
     expect(valr.channels.map((c) => [c.id, c.cadence])).toEqual([
       ['account', 5000],
       ['balances', 'poll'],
+      ['account-status', 'poll'],
     ]);
     expect(valr.restPaths).toEqual(['v1/account/balances', 'v2/margin/status', 'v1/margin/account/status']);
     expect(valr.drillDownRest).toEqual({
@@ -512,6 +513,53 @@ describe('valr balances bad input', () => {
   });
 });
 
+describe('valr margin account status (GET /v1/margin/account/status)', () => {
+  const accountStatus = (payload: unknown) => valr.normalize('account-status', payload, ctx);
+  const statusFixture = () => fixture('account-status-constructed.json') as Record<string, unknown>;
+  const liquidating = () => ({ ...statusFixture(), inLiquidation: true });
+
+  it('not in liquidation: lifts any venue status and shows the flags', () => {
+    const u = update(accountStatus(statusFixture()));
+    expect(u.channel).toBe('account-status');
+    expect(u.risk).toBeUndefined();
+    expect(u.venueStatus).toBeNull();
+    expect(u.details?.map((d) => [d.label, d.value.kind === 'text' ? d.value.value : ''])).toEqual([
+      ['In liquidation', 'no'],
+      ['Margin enabled', 'yes'],
+      ['Futures enabled', 'no'],
+    ]);
+  });
+
+  it('inLiquidation: true puts a safe-looking account in Liquidation, being liquidated by VALR', () => {
+    const safe = applyUpdate(undefined, update(account(withData({ marginFraction: '0.5' }))));
+    expect(safe.zone).toBe('safe');
+    const after = applyUpdate(safe, update(accountStatus(liquidating())));
+    expect(after.zone).toBe('liquidation');
+    expect(after.venueStatus).toEqual({ kind: 'liquidating', text: 'being liquidated by VALR' });
+    expect(after.level).toEqual(safe.level);
+    // The next MARGIN_INFO does not undo VALR's word; the next status poll does.
+    const pushed = applyUpdate(after, update(account(withData({ marginFraction: '0.5' }))));
+    expect(pushed.zone).toBe('liquidation');
+    expect(applyUpdate(pushed, update(accountStatus(statusFixture()))).zone).toBe('safe');
+  });
+
+  it('accepts extra fields and missing optional flags', () => {
+    const u = update(accountStatus({ inLiquidation: true, somethingNew: 'x' }));
+    expect(u.venueStatus?.text).toBe('being liquidated by VALR');
+    expect(u.details).toHaveLength(1);
+  });
+
+  it.each([
+    ['a missing inLiquidation', { marginEnabled: true }, 'inLiquidation'],
+    ['a string flag', { inLiquidation: 'true' }, 'inLiquidation'],
+    ['a non-boolean optional flag', { inLiquidation: false, marginEnabled: 1 }, 'marginEnabled'],
+    ['an array', [], '(message)'],
+    ['raw text', '<html>502</html>', '(message)'],
+  ])('rejects %s', (_label, payload, field) => {
+    expectError(accountStatus(payload), 'account-status', field);
+  });
+});
+
 describe('valr normalize never throws', () => {
   const garbage: unknown[] = [
     null,
@@ -537,7 +585,7 @@ describe('valr normalize never throws', () => {
   ];
 
   it.each(garbage.map((g, i) => [i, g] as const))('garbage #%i on every channel', (_i, payload) => {
-    for (const channel of ['account', 'balances']) {
+    for (const channel of ['account', 'balances', 'account-status']) {
       let outcome: ParseOutcome | undefined;
       expect(() => {
         outcome = valr.normalize(channel, payload, ctx);

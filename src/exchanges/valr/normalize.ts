@@ -1,11 +1,20 @@
 // VALR wire messages → AccountUpdate. Browser-safe: used by the proxy recorder and the browser store alike.
 import { Dec } from '../../domain/decimal.ts';
-import type { AccountUpdate, Band, CurrencyBalance, Detail, Level, LevelUnit } from '../../domain/model.ts';
+import type {
+  AccountUpdate,
+  Band,
+  CurrencyBalance,
+  Detail,
+  Level,
+  LevelUnit,
+  VenueStatus,
+} from '../../domain/model.ts';
 import { resolveBands } from '../../domain/risk.ts';
 import type { NormalizeContext, ParseOutcome } from '../types.ts';
 import { decimalOf, guard, parseWire } from '../wire-kit.ts';
 import {
   accountEnvelope,
+  accountStatusResponse,
   balancesResponse,
   marginInfoMessage,
   type BalanceRow,
@@ -18,6 +27,11 @@ export const VALR_ID = 'valr';
 export const ACCOUNT_CHANNEL = 'account';
 /** `GET /v1/account/balances`, polled. */
 export const BALANCES_CHANNEL = 'balances';
+/** `GET /v1/margin/account/status`, polled with the balances: whether VALR is liquidating the account. */
+export const ACCOUNT_STATUS_CHANNEL = 'account-status';
+
+/** VALR's word on the account's state, which outranks the zone worked out from the margin fraction. */
+export const LIQUIDATED_BY_VALR: VenueStatus = { kind: 'liquidating', text: 'being liquidated by VALR' };
 
 /** VALR's headline figure; higher is safer. */
 export const VALR_UNIT: LevelUnit = { name: 'Margin fraction', kind: 'fraction' };
@@ -30,6 +44,8 @@ export function normalizeValr(channel: string, payload: unknown, ctx: NormalizeC
         return normalizeAccountMessage(payload, ctx);
       case BALANCES_CHANNEL:
         return normalizeBalances(payload, ctx);
+      case ACCOUNT_STATUS_CHANNEL:
+        return normalizeAccountStatus(payload, ctx);
       default:
         return { kind: 'ignored', reason: `VALR has no channel ${JSON.stringify(channel)}` };
     }
@@ -177,6 +193,47 @@ function normalizeBalances(payload: unknown, ctx: NormalizeContext): ParseOutcom
       time: ctx.receivedAt,
       balances: parsed.data.map(balanceOf),
       balancesMode: 'replace',
+    },
+  };
+}
+
+const yesNo = (value: boolean): string => (value ? 'yes' : 'no');
+
+/** `inLiquidation: true` puts the account in the Liquidation zone whatever its margin fraction; false lifts it. */
+function normalizeAccountStatus(payload: unknown, ctx: NormalizeContext): ParseOutcome {
+  const parsed = parseWire(accountStatusResponse, payload, VALR_ID, ACCOUNT_STATUS_CHANNEL);
+  if (!parsed.ok) return { kind: 'error', error: parsed.error };
+  const status = parsed.data;
+  const details: Detail[] = [
+    {
+      key: 'inLiquidation',
+      label: 'In liquidation',
+      value: { kind: 'text', value: status.inLiquidation ? 'yes — being liquidated by VALR' : 'no' },
+    },
+  ];
+  if (status.marginEnabled !== undefined) {
+    details.push({
+      key: 'marginEnabled',
+      label: 'Margin enabled',
+      value: { kind: 'text', value: yesNo(status.marginEnabled) },
+    });
+  }
+  if (status.futuresEnabled !== undefined) {
+    details.push({
+      key: 'futuresEnabled',
+      label: 'Futures enabled',
+      value: { kind: 'text', value: yesNo(status.futuresEnabled) },
+    });
+  }
+  return {
+    kind: 'update',
+    update: {
+      accountId: ctx.accountId,
+      exchange: VALR_ID,
+      channel: ACCOUNT_STATUS_CHANNEL,
+      time: ctx.receivedAt,
+      venueStatus: status.inLiquidation ? LIQUIDATED_BY_VALR : null,
+      details,
     },
   };
 }

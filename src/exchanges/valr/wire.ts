@@ -1,6 +1,6 @@
 // VALR wire messages, validated at the edge. Browser-safe: no IO, no node modules.
 import { z } from 'zod';
-import { arrayOf, decimalString, describe, textString } from '../wire-kit.ts';
+import { arrayOf, decimalString, describe, objectOf, textString } from '../wire-kit.ts';
 
 /**
  * A JSON number that must be finite. VALR sends exactly one number among the margin figures,
@@ -63,3 +63,17 @@ export type BalanceRow = z.infer<typeof balanceRow>;
 /** The whole `GET /v1/account/balances` response. */
 export const balancesResponse = arrayOf(balanceRow, 'an array of balances');
 export type BalancesResponse = z.infer<typeof balancesResponse>;
+
+/** A JSON boolean, with a message that says what was found instead. */
+const flag = z.boolean({ error: (issue) => `expected true or false, got ${describe(issue.input)}` });
+
+/**
+ * `GET /v1/margin/account/status`: `{marginEnabled, inLiquidation, futuresEnabled}`. Only `inLiquidation` is
+ * needed; the other flags are shown when present, and extra fields are accepted and dropped.
+ */
+export const accountStatusResponse = objectOf({
+  inLiquidation: flag,
+  marginEnabled: flag.optional(),
+  futuresEnabled: flag.optional(),
+});
+export type AccountStatusResponse = z.infer<typeof accountStatusResponse>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAlertEngine, type AlertEvent, type AlertRuleId } from './engine.ts';
 import { resolveSettings, type AlertRulesConfig, type RuleSettingsPatch } from './rules.ts';
-import { ACCOUNTS, BANDS, MINUTE, ManualClock, SECOND, snap } from './testkit.ts';
+import { ACCOUNTS, BANDS, MINUTE, ManualClock, SECOND, liquidatingSnap, snap } from './testkit.ts';
 
 const A = 'bitso-demo';
 
@@ -224,6 +224,25 @@ describe('zone-worse', () => {
       ['recovered', 'Bitso (demo): zone alert cleared: the rule was turned off'],
     ]);
     expect(engine.open()).toEqual([]);
+  });
+
+  it("fires on the venue's word that the account is being liquidated, whatever the level, in its words", () => {
+    const h = setup(ZONE_ONLY);
+    h.level('2.5');
+    h.clock.advance(SECOND);
+    const [fired, ...rest] = h.engine.snapshot(A, liquidatingSnap(A, '2.5', 'Bitso'));
+    expect(rest).toEqual([]);
+    expect(fired).toMatchObject({
+      rule: 'zone-worse',
+      kind: 'fired',
+      zone: 'liquidation',
+      level: '2.5',
+      message: 'Bitso (demo): being liquidated by Bitso: entered Liquidation — level 2.5',
+    });
+    h.clock.advance(SECOND);
+    expect(h.engine.snapshot(A, liquidatingSnap(A, '2.4', 'Bitso'))).toEqual([]);
+    // The venue lifts its status: the zone follows the level again.
+    expect(kinds(h.level('2.4'))).toEqual(['zone-worse:recovered']);
   });
 
   it('keeps accounts apart, and per-account settings override the defaults', () => {

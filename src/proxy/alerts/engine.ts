@@ -70,8 +70,12 @@ export interface AlertEngineOptions {
 }
 
 export interface AlertEngine {
-  /** A new snapshot of an account, from a message that carried a level (unknown accounts are ignored). */
-  snapshot(accountId: string, snapshot: MarginSnapshot): AlertEvent[];
+  /**
+   * A new snapshot of an account, from a message that carried a level (unknown accounts are ignored). With
+   * `fresh: false` (a message that carried only the venue's status, no level) the zone and level rules look at it,
+   * but it is no sign that the level is current: the stale clock and the fast-fall peaks are left alone.
+   */
+  snapshot(accountId: string, snapshot: MarginSnapshot, options?: { fresh?: boolean }): AlertEvent[];
   /** The account's upstream session changed state. */
   status(accountId: string, state: UpstreamState, detail?: string): AlertEvent[];
   /**
@@ -294,6 +298,12 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     return line === null || level.value.gte(line.times(ONE.plus(margin)));
   }
 
+  /** True when the level itself is below `zone`'s line. */
+  function belowLine(snap: MarginSnapshot, zone: AlertZone): boolean {
+    const line = lineOf(snap, zone);
+    return snap.level?.kind === 'value' && line !== null && snap.level.value.lt(line);
+  }
+
   function zoneRule(st: AccountState, settings: RuleSettings): AlertEvent[] {
     const z = st.zone;
     const snap = st.last;
@@ -344,6 +354,10 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   function firedZoneMessage(snap: MarginSnapshot, zone: AlertZone): string {
     const line = lineOf(snap, zone);
     const level = snap.level?.text ?? 'unknown';
+    if (snap.venueStatus && snap.zone === zone && !belowLine(snap, zone)) {
+      // The venue's own word set the zone, not the level.
+      return `${snap.venueStatus.text}: entered ${ZONE_NAMES[zone]} — level ${level}`;
+    }
     if (snap.zone !== zone) {
       // Announced late (after a cooldown): the level is back above the line but not yet past the margin.
       const near = line ? ` ${LINE_NAMES[zone]} ${line.toFixed()}` : ` ${ZONE_NAMES[zone]} zone`;
@@ -474,17 +488,20 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
   }
 
   return {
-    snapshot(accountId, snapshot) {
+    snapshot(accountId, snapshot, options = {}) {
       const st = accounts.get(accountId);
       if (!st) return [];
+      const fresh = options.fresh ?? true;
       const at = now();
       st.last = snapshot;
-      st.lastDataAt = at;
-      recordPeak(st, at);
+      if (fresh) {
+        st.lastDataAt = at;
+        recordPeak(st, at);
+      }
       const settings = settingsFor(accountId);
       return [
         ...evaluateLevelRules(st, settings),
-        ...staleRule(st, settings, true),
+        ...staleRule(st, settings, fresh),
         ...authRule(st, settings, 'keep'),
       ];
     },

@@ -9,7 +9,7 @@ import {
   type AlertServiceConfig,
 } from './service.ts';
 import { alertsMigration } from './store.ts';
-import { MINUTE, SECOND, snap } from './testkit.ts';
+import { MINUTE, SECOND, liquidatingSnap, snap } from './testkit.ts';
 
 /** Demo-style accounts with their fake credentials: none of these may ever leave in an alert. */
 const ACCOUNTS = [
@@ -173,6 +173,31 @@ describe('alert service', () => {
       rule: 'stale',
       kind: 'recovered',
     });
+  });
+
+  it("evaluates the venue's status alone for its zone, without counting it as fresh data", () => {
+    const service = start();
+    const bitso = { account: { id: 'bitso-demo' }, carriesLevel: true, snapshot: snap('bitso-demo', '2') };
+    service.onMessage(bitso);
+    vi.advanceTimersByTime(SECOND);
+    const status = { account: { id: 'bitso-demo' }, carriesLevel: false, carriesVenueStatus: true };
+    service.onMessage({ ...status, snapshot: liquidatingSnap('bitso-demo', '2', 'Bitso') });
+    expect(service.list().alerts[0]).toMatchObject({
+      rule: 'zone-worse',
+      kind: 'fired',
+      zone: 'liquidation',
+      message: 'Bitso (demo): being liquidated by Bitso: entered Liquidation — level 2',
+    });
+    for (let i = 0; i < 6; i += 1) {
+      vi.advanceTimersByTime(10 * SECOND);
+      service.onMessage({ ...status, snapshot: liquidatingSnap('bitso-demo', '2', 'Bitso') });
+      service.tick();
+    }
+    expect(service.list().alerts.map((a) => [a.accountId, a.rule, a.kind])).toContainEqual([
+      'bitso-demo',
+      'stale',
+      'fired',
+    ]);
   });
 
   it('never throws from a message, even when evaluating it does', () => {

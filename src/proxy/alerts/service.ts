@@ -87,15 +87,19 @@ export class AlertRulesError extends Error {
 }
 
 /** A read wire message as the alert service takes it (the AccountManager's AccountMessage has all of it). */
-export interface AlertMessage extends Pick<MessageReading, 'snapshot' | 'carriesLevel'> {
+export interface AlertMessage
+  extends
+    Pick<MessageReading, 'snapshot' | 'carriesLevel'>,
+    Partial<Pick<MessageReading, 'carriesVenueStatus'>> {
   account: { id: string };
 }
 
 export interface AlertService {
   /**
-   * One read wire message of an account (the AccountManager's message hook). Only a message that carried a
-   * level is evaluated, as fresh data; balances alone, keep-alives and rejected messages change nothing (no
-   * data for long enough is the stale rule's business). Never throws.
+   * One read wire message of an account (the AccountManager's message hook). A message that carried a level
+   * is evaluated as fresh data; one that carried only the venue's status is evaluated for its zone without
+   * counting as fresh data; balances alone, keep-alives and rejected messages change nothing (no data for long
+   * enough is the stale rule's business). Never throws.
    */
   onMessage(message: AlertMessage): void;
   /** A new snapshot of an account with a fresh level. */
@@ -235,9 +239,13 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
 
   return {
     onMessage(message) {
-      if (!message.carriesLevel || !message.snapshot) return;
+      if (!message.snapshot) return;
       try {
-        onSnapshot(message.account.id, message.snapshot);
+        if (message.carriesLevel) onSnapshot(message.account.id, message.snapshot);
+        // The venue's status alone (VALR's account-status poll) can change the zone, but says nothing new
+        // about the level.
+        else if (message.carriesVenueStatus)
+          handle(engine.snapshot(message.account.id, message.snapshot, { fresh: false }));
       } catch (err) {
         log.error('alerts: evaluating a message failed', { accountId: message.account.id, err });
       }

@@ -45,6 +45,13 @@ export function snap(
   };
 }
 
+/** A snapshot whose venue reports the account as being liquidated (by `venue`), whatever the level. */
+export function liquidatingSnap(accountId: string, text: string | null, venue: string): MarginSnapshot {
+  const base = snap(accountId, text);
+  const venueStatus = { kind: 'liquidating', text: `being liquidated by ${venue}` } as const;
+  return { ...base, venueStatus, zone: zoneOf(base.level, base.bands, venueStatus) };
+}
+
 /** A clock tests move by hand. */
 export class ManualClock {
   constructor(public t = 1_700_000_000_000) {}

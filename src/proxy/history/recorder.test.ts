@@ -374,6 +374,30 @@ describe('the proxy message hook', () => {
     ]);
   });
 
+  it("records the zone VALR's account status sets at once, without a heartbeat for the status poll alone", () => {
+    const reader = new MessageReader(exchangeById);
+    const rec = recorder();
+    const feed = (channel: string, payload: unknown, at: number) =>
+      rec.record(reading(reader, VALR, channel, payload, at));
+    const status = (inLiquidation: boolean) => ({
+      marginEnabled: true,
+      inLiquidation,
+      futuresEnabled: false,
+    });
+    feed('account', withFraction('1.90363696'), T0);
+    feed('account-status', status(false), T0 + 1_000);
+    feed('account-status', status(true), T0 + 2_000);
+    feed('account-status', status(true), T0 + 3_000);
+    feed('account', withFraction('1.90363696'), T0 + 5_000);
+    feed('account-status', status(false), T0 + 6_000);
+    rec.flush();
+    expect(rows().map((r) => [r.t, r.level_text, r.zone])).toEqual([
+      [T0, '1.90363696', 0],
+      [T0 + 2_000, '1.90363696', 3],
+      [T0 + 6_000, '1.90363696', 0],
+    ]);
+  });
+
   it('gap thresholds follow the account cadence: max(90 s, 3 × fastest channel or poll)', () => {
     const intervalFor = intervalsFor([
       { id: 'valr-1', exchange: 'valr', pollSeconds: 15 },

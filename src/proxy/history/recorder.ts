@@ -300,9 +300,19 @@ export function createRecorder(options: RecorderOptions): Recorder {
   function record(message: RecordedMessage): void {
     stats.messages += 1;
     if (message.outcome.kind === 'error') stats.rejected += 1;
+    const snapshot = message.snapshot;
+    if (!snapshot) return;
+    if (message.carriesLevel) {
+      recordAt(message.account.id, snapshot, message.receivedAt);
+      return;
+    }
     // A message without a level (balances only, a keep-alive, a rejected one) is no sign that the level is live.
-    if (!message.carriesLevel || !message.snapshot) return;
-    recordAt(message.account.id, message.snapshot, message.receivedAt);
+    // Only the venue's own status (VALR's account-status poll) is recorded, and only when it changed the zone.
+    if (!message.carriesVenueStatus) return;
+    const state = stateOf(message.account.id);
+    if (state.last !== undefined && state.last.zone !== snapshot.zone) {
+      enqueue(message.account.id, state, snapshot, message.receivedAt, false);
+    }
   }
 
   function recordSnapshot(snapshot: MarginSnapshot, receivedAt: number): void {
