@@ -1,6 +1,7 @@
 // The alert service: the rule engine fed by the proxy (read messages, upstream status, a 1 s tick), each alert
-// stored in SQLite, pushed to subscribers (browser stream frames) and delivered to the webhooks. Rule settings
-// combine the config file's `alerts.rules` with the UI's edits, which are stored in the database.
+// stored in SQLite (queued, in order, while the database refuses writes), pushed to subscribers (browser stream
+// frames) and delivered to the webhooks. Rule settings combine the config file's `alerts.rules` with the UI's
+// edits, which are stored in the database.
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import type { MarginSnapshot } from '../../domain/model.ts';
@@ -18,6 +19,7 @@ import {
   type RuleSettings,
   type RulesOverrides,
 } from './rules.ts';
+import { createWriteQueue } from '../write-queue.ts';
 import { createAlertStore, type AlertPage, type AlertQuery } from './store.ts';
 import {
   createWebhookDispatcher,
@@ -106,7 +108,7 @@ export interface AlertService {
   onSnapshot(accountId: string, snapshot: MarginSnapshot): void;
   /** The account's upstream session changed state. */
   onStatus(accountId: string, state: UpstreamState, detail?: string): void;
-  /** Evaluates time-based rules now (`start()` calls it every second). */
+  /** Retries queued alert writes when due and evaluates time-based rules (`start()` calls it every second). */
   tick(): void;
   /** Every new alert, as it happens (for `{type:"alert", alert}` stream frames). Returns unsubscribe. */
   subscribe(listener: (alert: AlertEvent) => void): () => void;
@@ -117,7 +119,10 @@ export interface AlertService {
   webhookStatus(): WebhookStatus[];
   /** Starts the tick timer (unref'd). */
   start(): void;
-  /** Stops the timer and webhook deliveries. The database stays open. */
+  /**
+   * Writes the alert events still queued (one last attempt), stops the timer and webhook deliveries. The
+   * database stays open.
+   */
   close(): Promise<void>;
 }
 
@@ -159,6 +164,15 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     newId: options.newId ?? (() => randomUUID()),
   });
   engine.restore(store.open().filter((e) => known.has(e.accountId)));
+  // Alert events wait here, in order, while the database refuses writes, exactly as the history's samples do.
+  const pending = createWriteQueue<AlertEvent>({
+    component: 'alerts',
+    what: 'alert events',
+    db,
+    write: (events) => store.insertMany(events),
+    now,
+    log,
+  });
 
   const webhooks = createWebhookDispatcher({
     webhooks: config.alerts.webhooks,
@@ -178,11 +192,8 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
   function handle(events: readonly AlertEvent[]): void {
     for (const raw of events) {
       const alert: AlertEvent = { ...raw, message: scrub(raw.message) };
-      try {
-        store.insert(alert);
-      } catch (err) {
-        log.error('could not store an alert', { err, alert: alert.id });
-      }
+      pending.push(alert);
+      pending.flushIfDue();
       log.info(`alert ${alert.kind}: ${alert.message}`, {
         account: alert.accountId,
         rule: alert.rule,
@@ -212,6 +223,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
   }
 
   function tick(): void {
+    pending.flushIfDue();
     handle(engine.tick());
     prune();
   }
@@ -310,6 +322,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     async close() {
       if (timer) clearInterval(timer);
       timer = null;
+      pending.flush();
       listeners.clear();
       await webhooks.close();
     },

@@ -60,6 +60,8 @@ export interface AlertPage {
 
 export interface AlertStore {
   insert(event: AlertEvent): void;
+  /** Inserts the events in order, in one transaction (all or none); returns how many were new. */
+  insertMany(events: readonly AlertEvent[]): number;
   /** A page of the history, newest first. Events sharing the last page's time all land on the same page. */
   list(query?: AlertQuery): AlertPage;
   /** The alerts still open: the newest event of their account and rule is a 'fired'. Newest first. */
@@ -141,20 +143,31 @@ export function createAlertStore(db: Database.Database): AlertStore {
      ON CONFLICT (key) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`,
   );
 
+  function insert(event: AlertEvent): number {
+    return insertStmt.run({
+      id: event.id,
+      account: event.accountId,
+      exchange: event.exchange,
+      rule: event.rule,
+      kind: event.kind,
+      level: event.level,
+      zone: event.zone,
+      cushion: event.cushion,
+      message: event.message,
+      at: event.at,
+    }).changes;
+  }
+  const insertAll = db.transaction((all: readonly AlertEvent[]) =>
+    all.reduce((added, event) => added + insert(event), 0),
+  );
+
   return {
     insert(event) {
-      insertStmt.run({
-        id: event.id,
-        account: event.accountId,
-        exchange: event.exchange,
-        rule: event.rule,
-        kind: event.kind,
-        level: event.level,
-        zone: event.zone,
-        cushion: event.cushion,
-        message: event.message,
-        at: event.at,
-      });
+      insert(event);
+    },
+
+    insertMany(all) {
+      return all.length === 0 ? 0 : insertAll(all);
     },
 
     list(query = {}) {

@@ -7,12 +7,13 @@
 //     which the chart draws as a break in the line instead of a line across the outage).
 // The gap threshold is max(90 s, 3 × the account's fastest channel cadence or poll interval).
 // Samples are queued and written in batches (BATCH_SIZE samples, or every FLUSH_MS), one transaction each,
-// so a crash loses at most the batch being collected. While the database refuses writes, the queue is kept (up
-// to MAX_PENDING samples) and retried with a growing pause. Retention pruning runs hourly.
+// so a crash loses at most the batch being collected. While the database refuses writes, the queue is kept and
+// retried with a growing pause (see ../write-queue.ts, shared with the alerts). Retention pruning runs hourly.
 import type { Band, MarginSnapshot } from '../../domain/model.ts';
 import { exchangeById } from '../../exchanges/registry.ts';
 import type { Logger } from '../../exchanges/server-types.ts';
 import type { MessageReading } from '../accounts.ts';
+import { BASE_RETRY_PAUSE_MS, createWriteQueue } from '../write-queue.ts';
 import type { HistoryDb } from './db.ts';
 import { ROLLUP_PERIODS } from './schema.ts';
 import { createWriter, type SampleInput } from './writer.ts';
@@ -20,12 +21,8 @@ import { createWriter, type SampleInput } from './writer.ts';
 export const HEARTBEAT_MS = 30_000;
 export const DEFAULT_GAP_MS = 90_000;
 export const BATCH_SIZE = 500;
-export const FLUSH_MS = 1_000;
+export const FLUSH_MS = BASE_RETRY_PAUSE_MS;
 export const PRUNE_EVERY_MS = 3_600_000;
-/** Samples kept in memory while the database refuses writes (disk full …); the oldest are dropped beyond. */
-export const MAX_PENDING = 100_000;
-/** Longest pause between automatic write attempts while the database keeps refusing them. */
-export const MAX_RETRY_PAUSE_MS = 60_000;
 /** At most one log line per this period about samples the database already had. */
 const SKIPPED_LOG_EVERY_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -134,14 +131,21 @@ export function createRecorder(options: RecorderOptions): Recorder {
   const log = options.log;
 
   const accounts = new Map<string, AccountState>();
-  let queue: SampleInput[] = [];
-  /** Index in `queue` of each account's newest queued sample. */
-  const queuedAt = new Map<string, number>();
   const stats: RecorderStats = { messages: 0, rejected: 0, recorded: 0, written: 0, pending: 0, dropped: 0 };
-  /** Write failures in a row, and when the next automatic attempt may run. */
-  let failures = 0;
-  let retryAt = Number.NEGATIVE_INFINITY;
-  let lastFailure = '';
+  const queue = createWriteQueue<SampleInput>({
+    component: 'history',
+    what: 'samples',
+    db: sqlite,
+    keyOf: (sample) => sample.accountId,
+    write(batch) {
+      const added = writer.write(batch);
+      stats.written += added;
+      noteSkipped(batch.length - added);
+      return added;
+    },
+    now,
+    ...(log ? { log } : {}),
+  });
   /** Samples the database already had (INSERT OR IGNORE skipped them), not yet logged. */
   let skipped = 0;
   let skippedLoggedAt = Number.NEGATIVE_INFINITY;
@@ -158,12 +162,6 @@ export function createRecorder(options: RecorderOptions): Recorder {
   function gapMsOf(accountId: string): number {
     const expected = options.intervalFor?.(accountId) ?? 0;
     return Math.max(baseGapMs, 3 * expected);
-  }
-
-  /** Points `queuedAt` at each account's newest sample in `queue` again (after the queue was rebuilt). */
-  function reindex(): void {
-    queuedAt.clear();
-    queue.forEach((sample, index) => queuedAt.set(sample.accountId, index));
   }
 
   function enqueue(
@@ -209,15 +207,13 @@ export function createRecorder(options: RecorderOptions): Recorder {
     if (sample.t <= newest) {
       // Same instant as a sample still queued: the later state of that instant wins. Anything older than
       // what is recorded is dropped (the history is append-only per account).
-      const index = queuedAt.get(accountId);
-      const queued = index === undefined ? undefined : queue[index];
-      if (index === undefined || queued === undefined || queued.t !== sample.t) {
+      const queued = queue.newest(accountId);
+      if (queued === undefined || queued.t !== sample.t) {
         if (gapBefore) state.gapPending = true;
         return;
       }
-      queue[index] = { ...sample, gapBefore: sample.gapBefore || queued.gapBefore };
+      queue.replaceNewest({ ...sample, gapBefore: sample.gapBefore || queued.gapBefore });
     } else {
-      queuedAt.set(accountId, queue.length);
       queue.push(sample);
       stats.recorded += 1;
     }
@@ -229,7 +225,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
       zone: snapshot.zone,
       bands: snapshot.bands,
     };
-    if (queue.length >= batchSize) autoFlush();
+    if (queue.length >= batchSize) queue.flushIfDue();
   }
 
   function noteSkipped(count: number): void {
@@ -241,53 +237,6 @@ export function createRecorder(options: RecorderOptions): Recorder {
     });
     skipped = 0;
     skippedLoggedAt = at;
-  }
-
-  function flush(): number {
-    if (queue.length === 0) return 0;
-    const batch = queue;
-    queue = [];
-    queuedAt.clear();
-    let added: number;
-    try {
-      added = writer.write(batch);
-    } catch (err) {
-      failures += 1;
-      const pause = Math.min(MAX_RETRY_PAUSE_MS, FLUSH_MS * 2 ** Math.min(failures - 1, 16));
-      retryAt = now() + pause;
-      queue = batch.concat(queue);
-      if (queue.length > MAX_PENDING) {
-        const excess = queue.length - MAX_PENDING;
-        queue = queue.slice(excess);
-        stats.dropped += excess;
-      }
-      reindex();
-      const reason = err instanceof Error ? err.message : String(err);
-      if (reason !== lastFailure) {
-        lastFailure = reason;
-        log?.error('history: writing samples failed; keeping them and retrying', {
-          error: err,
-          pending: queue.length,
-          retryInMs: pause,
-        });
-      }
-      return 0;
-    }
-    if (failures > 0) {
-      log?.info('history: writing samples works again', { failedAttempts: failures, written: added });
-      failures = 0;
-      retryAt = Number.NEGATIVE_INFINITY;
-      lastFailure = '';
-    }
-    stats.written += added;
-    noteSkipped(batch.length - added);
-    return added;
-  }
-
-  /** A flush the recorder starts itself (timer, full batch): paused while the database keeps failing. */
-  function autoFlush(): void {
-    if (now() < retryAt) return;
-    flush();
   }
 
   function recordAt(accountId: string, snapshot: MarginSnapshot, receivedAt: number): void {
@@ -352,7 +301,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
 
   const timers: NodeJS.Timeout[] = [];
   const flushMs = options.flushMs ?? FLUSH_MS;
-  if (flushMs > 0) timers.push(setInterval(autoFlush, flushMs).unref());
+  if (flushMs > 0) timers.push(setInterval(() => queue.flushIfDue(), flushMs).unref());
   const pruneEveryMs = options.pruneEveryMs ?? PRUNE_EVERY_MS;
   if (pruneEveryMs > 0) {
     const safePrune = (): void => {
@@ -376,14 +325,17 @@ export function createRecorder(options: RecorderOptions): Recorder {
       }
     },
     recordSnapshot,
-    flush,
+    flush: () => queue.flush(),
     prune,
     gapMsFor: gapMsOf,
-    stats: () => ({ ...stats, pending: queue.length }),
+    stats: () => {
+      const { pending, dropped } = queue.stats();
+      return { ...stats, pending, dropped };
+    },
     close() {
       for (const timer of timers) clearTimeout(timer);
       timers.length = 0;
-      flush();
+      queue.flush();
     },
   };
 }

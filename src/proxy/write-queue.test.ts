@@ -1,0 +1,180 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it, vi } from 'vitest';
+import { createWriteQueue, isOutOfSpace, reasonOf, type WriteQueueOptions } from './write-queue.ts';
+
+const FULL = new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
+
+interface Item {
+  key: string;
+  n: number;
+}
+
+/** A database stand-in that refuses writes while `refusing` holds an error. */
+function harness(options: Partial<WriteQueueOptions<Item>> = {}) {
+  const clock = {
+    t: 0,
+    now: (): number => clock.t,
+    advance(ms: number): void {
+      clock.t += ms;
+    },
+  };
+  const stored: Item[] = [];
+  const log = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+  const db = { pragma: vi.fn() };
+  const state: { refusing: Error | null } = { refusing: null };
+  const write = vi.fn((items: readonly Item[]): number => {
+    if (state.refusing) throw state.refusing;
+    stored.push(...items);
+    return items.length;
+  });
+  const queue = createWriteQueue<Item>({
+    component: 'test',
+    what: 'items',
+    write,
+    db,
+    keyOf: (item) => item.key,
+    log,
+    now: clock.now,
+    ...options,
+  });
+  return { queue, clock, stored, log, db, state, write };
+}
+
+describe('write queue', () => {
+  it('keeps refused items and writes all of them, in order, once the database takes writes again', () => {
+    const h = harness();
+    h.state.refusing = FULL;
+    for (let n = 0; n < 5; n += 1) {
+      h.queue.push({ key: 'a', n });
+      h.queue.flush();
+    }
+    expect(h.queue.stats()).toEqual({ pending: 5, dropped: 0, failures: 5 });
+    h.state.refusing = null;
+    expect(h.queue.flush()).toBe(5);
+    expect(h.stored.map((i) => i.n)).toEqual([0, 1, 2, 3, 4]);
+    expect(h.queue.stats()).toEqual({ pending: 0, dropped: 0, failures: 0 });
+  });
+
+  it('pauses automatic attempts, doubling from 1 s up to a minute; flush() tries at once', () => {
+    const h = harness();
+    h.state.refusing = FULL;
+    h.queue.push({ key: 'a', n: 0 });
+    const pauses: number[] = [];
+    for (let attempt = 0; attempt < 9; attempt += 1) {
+      const start = h.clock.t;
+      h.queue.flushIfDue();
+      const calls = h.write.mock.calls.length;
+      while (h.write.mock.calls.length === calls) {
+        h.clock.advance(100);
+        h.queue.flushIfDue();
+      }
+      pauses.push(h.clock.t - start);
+    }
+    expect(pauses).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]);
+    const calls = h.write.mock.calls.length;
+    h.queue.flush();
+    expect(h.write.mock.calls.length).toBe(calls + 1);
+  });
+
+  it('logs one line per change of state, with the reason and never a stack', () => {
+    const h = harness();
+    h.state.refusing = FULL;
+    for (let n = 0; n < 50; n += 1) {
+      h.queue.push({ key: 'a', n });
+      h.queue.flush();
+    }
+    h.state.refusing = new Database.SqliteError('disk I/O error', 'SQLITE_IOERR_WRITE');
+    h.queue.flush();
+    h.state.refusing = null;
+    h.queue.flush();
+    expect(h.log.error.mock.calls).toEqual([
+      [
+        'test: writing items failed; keeping them and retrying',
+        { reason: 'database or disk is full (SQLITE_FULL)', pending: 1, retryInMs: 1_000 },
+      ],
+      [
+        'test: writing items failed; keeping them and retrying',
+        { reason: 'disk I/O error (SQLITE_IOERR_WRITE)', pending: 50, retryInMs: 60_000 },
+      ],
+    ]);
+    expect(h.log.info.mock.calls).toEqual([
+      ['test: writing items works again', { failedAttempts: 51, written: 50 }],
+    ]);
+    expect(h.log.warn).not.toHaveBeenCalled();
+  });
+
+  it('keeps at most maxPending items, dropping the oldest, and says so once', () => {
+    const h = harness({ maxPending: 3 });
+    h.state.refusing = FULL;
+    for (let n = 0; n < 6; n += 1) {
+      h.queue.push({ key: 'a', n });
+      h.queue.flush();
+    }
+    expect(h.queue.stats()).toMatchObject({ pending: 3, dropped: 3 });
+    expect(h.log.warn).toHaveBeenCalledOnce();
+    h.state.refusing = null;
+    h.queue.flush();
+    expect(h.stored.map((i) => i.n)).toEqual([3, 4, 5]);
+    expect(h.log.info).toHaveBeenCalledWith('test: writing items works again', {
+      failedAttempts: 6,
+      written: 3,
+      dropped: 3,
+    });
+  });
+
+  it('checkpoints the WAL (TRUNCATE) after a write refused for lack of space, and only then', () => {
+    const h = harness();
+    h.queue.push({ key: 'a', n: 0 });
+    h.state.refusing = new Error('no such table: samples');
+    h.queue.flush();
+    expect(h.db.pragma).not.toHaveBeenCalled();
+    h.state.refusing = FULL;
+    h.queue.flush();
+    expect(h.db.pragma).toHaveBeenCalledExactlyOnceWith('wal_checkpoint(TRUNCATE)');
+    h.state.refusing = new Database.SqliteError('disk I/O error', 'SQLITE_IOERR');
+    h.queue.flush();
+    expect(h.db.pragma).toHaveBeenCalledTimes(2);
+  });
+
+  it('survives a checkpoint that fails too', () => {
+    const h = harness();
+    h.db.pragma.mockImplementation(() => {
+      throw FULL;
+    });
+    h.state.refusing = FULL;
+    h.queue.push({ key: 'a', n: 0 });
+    expect(h.queue.flush()).toBe(0);
+    expect(h.queue.stats().pending).toBe(1);
+  });
+
+  it('finds and replaces the newest queued item of a key, also after a refused write', () => {
+    const h = harness();
+    h.queue.push({ key: 'a', n: 1 });
+    h.queue.push({ key: 'b', n: 2 });
+    h.queue.push({ key: 'a', n: 3 });
+    expect(h.queue.newest('a')).toEqual({ key: 'a', n: 3 });
+    h.state.refusing = FULL;
+    h.queue.flush();
+    h.queue.push({ key: 'b', n: 4 });
+    expect(h.queue.replaceNewest({ key: 'a', n: 30 })).toBe(true);
+    expect(h.queue.replaceNewest({ key: 'c', n: 0 })).toBe(false);
+    h.state.refusing = null;
+    h.queue.flush();
+    expect(h.stored.map((i) => i.n)).toEqual([1, 2, 30, 4]);
+  });
+});
+
+describe('isOutOfSpace and reasonOf', () => {
+  it('tells a full volume from other failures', () => {
+    expect(isOutOfSpace(FULL)).toBe(true);
+    expect(isOutOfSpace(new Database.SqliteError('disk I/O error', 'SQLITE_IOERR_WRITE'))).toBe(true);
+    expect(isOutOfSpace(new Error('ENOSPC: no space left on device'))).toBe(true);
+    expect(isOutOfSpace(new Database.SqliteError('database is locked', 'SQLITE_BUSY'))).toBe(false);
+  });
+
+  it('gives one line: the message and the code', () => {
+    expect(reasonOf(FULL)).toBe('database or disk is full (SQLITE_FULL)');
+    expect(reasonOf(new Error('two\nlines'))).toBe('two lines');
+    expect(reasonOf('text')).toBe('text');
+  });
+});

@@ -1,0 +1,196 @@
+// The one way the proxy writes to its SQLite database when a write may be refused: samples (history recorder)
+// and alert events (alert service) both go through a WriteQueue.
+//
+// Items are written in the order they were queued. While the database refuses writes (a full disk, an I/O
+// error …), the items are kept, up to `maxPending` (the oldest are dropped beyond), and writing is retried after a
+// pause that doubles from `basePauseMs` up to `maxPauseMs`; `flush()` always tries at once. The log gets one line
+// per change of state: when writing starts failing (again only if the reason changes), when the queue first has to
+// drop items, and when writing works again. A write refused for lack of space checkpoints the WAL (TRUNCATE) so
+// the space it holds is given back and writing can resume as soon as a little room is free.
+import type { Logger } from '../exchanges/server-types.ts';
+
+/** Items kept in memory while the database refuses writes; the oldest are dropped beyond. */
+export const MAX_PENDING = 100_000;
+/** First pause after a refused write. */
+export const BASE_RETRY_PAUSE_MS = 1_000;
+/** Longest pause between automatic write attempts while the database keeps refusing them. */
+export const MAX_RETRY_PAUSE_MS = 60_000;
+
+/** The part of a better-sqlite3 connection the queue uses to give back the WAL's space. */
+export interface Checkpointable {
+  pragma(source: string): unknown;
+}
+
+export interface WriteQueueOptions<T> {
+  /** Prefix of the log lines, e.g. 'history'. */
+  component: string;
+  /** What the items are, plural, for the log lines, e.g. 'samples'. */
+  what: string;
+  /** Writes the items, in order, in one transaction (all or nothing); returns how many rows were new. */
+  write(items: readonly T[]): number;
+  /** The database written to: its WAL is checkpointed after a write refused for lack of space. */
+  db?: Checkpointable;
+  /** The key `newest()` and `replaceNewest()` look items up by (e.g. the account). */
+  keyOf?(item: T): string;
+  log?: Logger;
+  now?: () => number;
+  maxPending?: number;
+  basePauseMs?: number;
+  maxPauseMs?: number;
+}
+
+export interface WriteQueueStats {
+  /** Items waiting to be written. */
+  pending: number;
+  /** Items dropped because the database refused writes for too long. */
+  dropped: number;
+  /** Refused write attempts in a row (0 when writing works). */
+  failures: number;
+}
+
+export interface WriteQueue<T> {
+  /** Queues an item (written by the next flush). */
+  push(item: T): void;
+  /** The newest queued item with this key. */
+  newest(key: string): T | undefined;
+  /** Replaces the newest queued item with the same key as `item`; false when none is queued. */
+  replaceNewest(item: T): boolean;
+  /** Number of queued items. */
+  readonly length: number;
+  /** Writes the queued items now, even while automatic attempts pause; returns the rows written (0 if refused). */
+  flush(): number;
+  /** Writes the queued items unless attempts pause after a refused write (timers, full batches). */
+  flushIfDue(): number;
+  stats(): WriteQueueStats;
+}
+
+/** SQLite's way of saying the volume is full: SQLITE_FULL, or an I/O error (what a failed write often becomes). */
+export function isOutOfSpace(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR'))) return true;
+  const message = err instanceof Error ? err.message : String(err);
+  return /database or disk is full|disk I\/O error|ENOSPC/i.test(message);
+}
+
+/** An error as one line of text: its code (when it has one) and message, never its stack. */
+export function reasonOf(err: unknown): string {
+  const message = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
+}
+
+/** Creates an empty write queue. */
+export function createWriteQueue<T>(options: WriteQueueOptions<T>): WriteQueue<T> {
+  const now = options.now ?? Date.now;
+  const maxPending = Math.max(1, options.maxPending ?? MAX_PENDING);
+  const basePauseMs = options.basePauseMs ?? BASE_RETRY_PAUSE_MS;
+  const maxPauseMs = options.maxPauseMs ?? MAX_RETRY_PAUSE_MS;
+  const { component, what, log } = options;
+
+  let queue: T[] = [];
+  /** Index in `queue` of the newest item of each key. */
+  const newestAt = new Map<string, number>();
+  let dropped = 0;
+  let failures = 0;
+  let retryAt = Number.NEGATIVE_INFINITY;
+  let lastFailure = '';
+  /** Items dropped since writing started failing (the log says so once per failure). */
+  let droppedSinceFailure = 0;
+
+  function index(item: T, at: number): void {
+    if (options.keyOf) newestAt.set(options.keyOf(item), at);
+  }
+
+  function reindex(): void {
+    newestAt.clear();
+    queue.forEach(index);
+  }
+
+  function giveBackSpace(): void {
+    try {
+      options.db?.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // The checkpoint needs room too; the next refused write tries again.
+    }
+  }
+
+  function refused(batch: T[], err: unknown): void {
+    failures += 1;
+    const pause = Math.min(maxPauseMs, basePauseMs * 2 ** Math.min(failures - 1, 16));
+    retryAt = now() + pause;
+    queue = batch.concat(queue);
+    const excess = queue.length - maxPending;
+    if (excess > 0) {
+      queue = queue.slice(excess);
+      dropped += excess;
+    }
+    reindex();
+    if (isOutOfSpace(err)) giveBackSpace();
+    const reason = reasonOf(err);
+    if (reason !== lastFailure) {
+      lastFailure = reason;
+      log?.error(`${component}: writing ${what} failed; keeping them and retrying`, {
+        reason,
+        pending: queue.length,
+        retryInMs: pause,
+      });
+    }
+    if (excess > 0 && droppedSinceFailure === 0) {
+      log?.warn(`${component}: too many ${what} waiting; dropping the oldest until writing works again`, {
+        maxPending,
+      });
+    }
+    if (excess > 0) droppedSinceFailure += excess;
+  }
+
+  function flush(): number {
+    if (queue.length === 0) return 0;
+    const batch = queue;
+    queue = [];
+    newestAt.clear();
+    let written: number;
+    try {
+      written = options.write(batch);
+    } catch (err) {
+      refused(batch, err);
+      return 0;
+    }
+    if (failures > 0) {
+      log?.info(`${component}: writing ${what} works again`, {
+        failedAttempts: failures,
+        written,
+        ...(droppedSinceFailure > 0 ? { dropped: droppedSinceFailure } : {}),
+      });
+      failures = 0;
+      retryAt = Number.NEGATIVE_INFINITY;
+      lastFailure = '';
+      droppedSinceFailure = 0;
+    }
+    return written;
+  }
+
+  return {
+    push(item) {
+      index(item, queue.length);
+      queue.push(item);
+    },
+    newest(key) {
+      const at = newestAt.get(key);
+      return at === undefined ? undefined : queue[at];
+    },
+    replaceNewest(item) {
+      const at = options.keyOf ? newestAt.get(options.keyOf(item)) : undefined;
+      if (at === undefined) return false;
+      queue[at] = item;
+      return true;
+    },
+    get length() {
+      return queue.length;
+    },
+    flush,
+    flushIfDue() {
+      return now() < retryAt ? 0 : flush();
+    },
+    stats: () => ({ pending: queue.length, dropped, failures }),
+  };
+}
