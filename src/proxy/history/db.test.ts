@@ -50,6 +50,13 @@ describe('openHistory', () => {
     ]);
   });
 
+  it('bounds the WAL: checkpointed every 500 pages, truncated to 4 MiB after a checkpoint', () => {
+    const history = openHistory(tempFile());
+    expect(history.sqlite.pragma('journal_size_limit', { simple: true })).toBe(4 * 1024 * 1024);
+    expect(history.sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(500);
+    history.close();
+  });
+
   it('reopening a current database applies nothing', () => {
     const path = tempFile();
     openHistory(path).close();

@@ -15,12 +15,21 @@
 // Durability: WAL with synchronous=NORMAL. A committed transaction survives the process being killed at any
 // moment (SIGKILL included): it is in the WAL, which SQLite replays on the next open. An operating-system
 // crash or power cut can lose the last transactions but never corrupts the file.
+//
+// Space: the WAL is checkpointed every WAL_AUTOCHECKPOINT_PAGES pages and truncated to at most
+// WAL_SIZE_LIMIT_BYTES after a checkpoint, so it never keeps more than a few MiB of a small volume; a write refused
+// for lack of space checkpoints it with TRUNCATE (../write-queue.ts), giving back all of its space at once.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { alertsMigration } from '../alerts/store.ts';
 import { rebuildRollups } from './rollup.ts';
+
+/** Bytes the WAL file keeps after a checkpoint (`journal_size_limit`). */
+export const WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
+/** The WAL is checkpointed once it holds this many pages (`wal_autocheckpoint`; 2 MiB with 4 KiB pages). */
+export const WAL_AUTOCHECKPOINT_PAGES = 500;
 
 /** One schema step. `up` runs inside a transaction together with the version bump. */
 export interface Migration {
@@ -154,6 +163,8 @@ export function openHistory(path: string, options: OpenHistoryOptions = {}): His
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+    sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     migrate(sqlite, options.targetVersion);
   } catch (err) {
     sqlite.close();
