@@ -156,7 +156,8 @@ function cancelFold(fold: () => void): void {
 
 /**
  * Appends each new `live` snapshot of the account to the cached history of a preset range, without refetching.
- * Every snapshot seen is kept until the next fold, so a brief dip between two redraws is not lost. Pass the
+ * Every snapshot seen is kept until the next fold, so a brief dip between two redraws is not lost; snapshots
+ * that arrive before the history are kept until it is there. Pass the
  * account's `levelSnapshot` (a new object only when a message carrying the level arrived, stamped with its
  * time): a snapshot refreshed by a balance poll or REST detail would extend an old level to "now".
  */
@@ -190,6 +191,12 @@ export function useLiveHistory(
     pending.current.push(live);
     if (scheduled.current !== null) return;
     const fold = (): void => {
+      if (client.getQueryData<HistoryData>(key) === undefined) {
+        // The history has not arrived yet: keep what was seen (the level on screen now among it) for a later fold.
+        pending.current = pending.current.slice(-limit);
+        scheduleFold(fold);
+        return;
+      }
       scheduled.current = null;
       const batch = pending.current;
       pending.current = [];
@@ -199,7 +206,7 @@ export function useLiveHistory(
     };
     scheduled.current = fold;
     scheduleFold(fold);
-  }, [live, key, preset, accountId, client]);
+  }, [live, key, preset, accountId, client, limit]);
 }
 
 /** Range and resolution of the overview's cushion sparkline. */
