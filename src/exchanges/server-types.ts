@@ -45,6 +45,16 @@ export interface UpstreamDeps {
   setStatus(state: UpstreamState, detail?: string): void;
   log: Logger;
   nonces: NonceSource;
+  /** When and how often this account's polls go out, within its API key's request budget (absent: as configured). */
+  pollPlan?: PollPlan;
+}
+
+/** An account's polls as its API key's request budget allows (see src/proxy/request-budget.ts). */
+export interface PollPlan {
+  /** Interval between polls (ms): pollSeconds, stretched when the accounts of one key would exceed its limit. */
+  intervalMs: number;
+  /** Delay of the first poll (ms), spreading the accounts of one key over the interval. */
+  offsetMs: number;
 }
 
 export interface Upstream {

@@ -231,6 +231,8 @@ export class LevelPath {
 export class Faults {
   silent = false;
   revoked = false;
+  /** The venue's liquidation status as forced by a `liquidating` command; null: derived from the level. */
+  liquidating: boolean | null = null;
   private httpErrors: { status: number; left: number } | null = null;
   private malformed = 0;
   private badSchema = 0;
@@ -254,6 +256,9 @@ export class Faults {
         break;
       case 'bad-schema':
         this.badSchema += 1;
+        break;
+      case 'liquidating':
+        this.liquidating = command.on;
         break;
       case 'drop':
       case 'set-level':
@@ -334,6 +339,7 @@ export const simControlSchema: z.ZodType<SimControl> = z.discriminatedUnion('kin
   z.object({ kind: z.literal('restore') }),
   z.object({ kind: z.literal('set-level'), level: z.string().regex(/^\d+(\.\d+)?$/) }),
   z.object({ kind: z.literal('resume-walk') }),
+  z.object({ kind: z.literal('liquidating'), on: z.boolean().nullable() }),
 ]);
 
 /** Sends `text` unless the simulator is silenced or the socket is not open. */

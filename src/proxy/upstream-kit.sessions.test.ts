@@ -216,7 +216,8 @@ function context(): SessionContext & { signs: string[]; abort(): void } {
     signal: controller.signal,
     attempt: 0,
     alive: () => signs.push('alive'),
-    live: () => signs.push('live'),
+    data: () => signs.push('data'),
+    onQuiet: () => {},
     signs,
     abort: () => controller.abort(),
   };
@@ -249,13 +250,13 @@ describe('wsSession', () => {
       ctx,
       spec(server.url, {
         headers: () => ({ 'x-demo': 'signed' }),
-        opened: () => ctx.live(),
+        opened: () => ctx.signs.push('opened'),
         message: (text) => messages.push(text),
       }),
     );
     expect(end).toEqual({ kind: 'closed', detail: 'closed 4000 bye now' });
     expect(messages).toEqual(['{"n":1}', 'raw']);
-    expect(ctx.signs).toEqual(['live', 'alive', 'alive']);
+    expect(ctx.signs).toEqual(['opened', 'alive', 'alive']);
     expect(server.upgrades[0]?.headers['x-demo']).toBe('signed');
   });
 

@@ -77,7 +77,7 @@ describe('reconnectingUpstream', () => {
       backoff: { baseMs: 5, maxMs: 20, random: () => 0.5 },
       session: async (ctx: SessionContext): Promise<SessionEnd> => {
         attempts.push(ctx.attempt);
-        if (attempts.length === 3) ctx.live();
+        if (attempts.length === 3) ctx.data();
         await sleep(5);
         return { kind: 'closed', detail: 'socket closed (1006)' };
       },
@@ -103,7 +103,7 @@ describe('reconnectingUpstream', () => {
       backoff: { baseMs: 1, maxMs: 4, random: () => 0.5 },
       session: async (ctx) => {
         attempts.push(ctx.attempt);
-        ctx.live();
+        ctx.data();
         await sleep(1);
         return { kind: 'closed', detail: 'dropped right after auth' };
       },
@@ -126,7 +126,7 @@ describe('reconnectingUpstream', () => {
       session: (ctx) =>
         new Promise<SessionEnd>((resolve) => {
           sessions += 1;
-          ctx.live();
+          ctx.data();
           ctx.signal.addEventListener('abort', () => resolve({ kind: 'closed', detail: 'closed by us' }));
         }),
     });
@@ -146,7 +146,7 @@ describe('reconnectingUpstream', () => {
       deadAfterMs: 80,
       watchdogMs: 10,
       session: async (ctx) => {
-        ctx.live();
+        ctx.data();
         while (!ctx.signal.aborted) {
           await sleep(10, ctx.signal);
           ctx.alive();

@@ -27,20 +27,61 @@ export const DEFAULT_BACKOFF: BackoffOptions = {
   random: Math.random,
 };
 
-/** "Full jitter": a uniformly random wait in [0, min(max, base · 2^attempt)). */
+/** One wait: a window that may grow per attempt, and how far the drawn wait may fall below or rise above it. */
+export interface JitteredWait {
+  /** The window at attempt 0 (ms). */
+  baseMs: number;
+  /** Doublings of the window (default 0). */
+  attempt?: number;
+  /** Cap of the window (default: no cap). */
+  maxMs?: number;
+  /** Fraction of the window the wait may fall below it (1 = "full jitter", anywhere from 0). Default 0. */
+  below?: number;
+  /** Fraction of the window the wait may rise above it. Default 0. */
+  above?: number;
+}
+
+/**
+ * Every wait of the upstreams (reconnects, auth retries, Retry-After, poll intervals): the window
+ * min(maxMs, baseMs · 2^attempt), drawn uniformly from [window · (1 − below), window · (1 + above)). Jitter on
+ * every wait keeps accounts that failed together (one key locked out, one exchange outage) from retrying in step.
+ */
+export function backoffWithJitter(wait: JitteredWait, random: () => number): number {
+  const window = Math.min(wait.maxMs ?? Infinity, wait.baseMs * 2 ** Math.min(wait.attempt ?? 0, 30));
+  const below = wait.below ?? 0;
+  const above = wait.above ?? 0;
+  return Math.max(0, Math.floor(window * (1 - below + (below + above) * random())));
+}
+
+/** Reconnects: "full jitter", a uniformly random wait in [0, min(max, base · 2^attempt)). */
 export function fullJitterDelay(
   attempt: number,
   options: Pick<BackoffOptions, 'baseMs' | 'maxMs' | 'random'>,
 ): number {
-  const window = Math.min(options.maxMs, options.baseMs * 2 ** Math.min(attempt, 30));
-  return Math.floor(options.random() * window);
+  return backoffWithJitter(
+    { baseMs: options.baseMs, attempt, maxMs: options.maxMs, below: 1 },
+    options.random,
+  );
 }
 
 /** Auth failures retry slowly: base · 2^n, with ±20 % jitter, never a hot loop. */
 export function authRetryDelay(failures: number, options: BackoffOptions): number {
-  const base = Math.min(options.authRetryMaxMs, options.authRetryMs * 2 ** Math.min(failures, 20));
-  return Math.floor(base * (0.8 + 0.4 * options.random()));
+  return backoffWithJitter(
+    {
+      baseMs: options.authRetryMs,
+      attempt: Math.min(failures, 20),
+      maxMs: options.authRetryMaxMs,
+      below: 0.2,
+      above: 0.2,
+    },
+    options.random,
+  );
 }
+
+/** A poll interval is stretched by up to this fraction (never shortened, so a request budget still holds). */
+export const POLL_JITTER = 0.1;
+/** A Retry-After (or an exchange's lock-out) is waited out and then up to this fraction more. */
+export const RETRY_AFTER_JITTER = 0.2;
 
 /** Longest wait a Node timer can hold (2^31 − 1 ms, about 24.8 days); a longer one would fire at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -76,12 +117,31 @@ export type SessionEnd =
 export interface SessionContext {
   /** Aborted when the upstream stops or the watchdog declares the connection dead: close the socket then. */
   signal: AbortSignal;
-  /** Call on every sign of life from the exchange: a data message, a ping, a pong. */
+  /** Call on every sign of life from the exchange: a data message, a ping, a pong. Never makes a session live. */
   alive(): void;
-  /** Call once authenticated and subscribed (status → live). Counts as a sign of life. */
-  live(): void;
-  /** Failed attempts since start or since the last session that reached live (0 on the very first). */
+  /**
+   * Call when the exchange delivers account data (on `channel`, when the upstream watches that channel's
+   * cadence). A session is `live` only from its first data on: an open socket, an answered handshake or a
+   * keep-alive proves the connection, not the feed. Counts as a sign of life.
+   */
+  data(channel?: string): void;
+  /**
+   * How to ask again for a watched channel that went quiet (e.g. re-send its SUBSCRIBE). Register once the
+   * session has subscribed; a channel quiet for its missed beats is resubscribed once, and the connection is
+   * replaced if it stays quiet as long again. Without a handler a quiet channel replaces the connection at once.
+   */
+  onQuiet(resubscribe: (channel: string) => void): void;
+  /** Failed attempts since start or since the last session that stayed live (0 on the very first). */
   attempt: number;
+}
+
+/** A data channel the exchange pushes at a known cadence, watched on its own (keep-alives do not count). */
+export interface DataChannel {
+  name: string;
+  /** The exchange's push interval (ms). */
+  cadenceMs: number;
+  /** Pushes missed before the channel counts as quiet (default 3). */
+  missedBeats?: number;
 }
 
 export interface ReconnectOptions {
@@ -92,13 +152,20 @@ export interface ReconnectOptions {
   staleAfterMs: number;
   /** No sign of life for this long ⇒ the connection is aborted and replaced. */
   deadAfterMs: number;
+  /** Channels with a known cadence, each watched against it (see SessionContext.onQuiet). */
+  channels?: readonly DataChannel[];
+  /**
+   * A connection that has delivered no data this long after it was opened is replaced, even while keep-alives
+   * flow (for exchanges that push the latest data on connect). Default: no such limit.
+   */
+  firstDataWithinMs?: number;
   backoff?: Partial<BackoffOptions>;
   /**
    * A session must stay live this long (ms) before the backoff resets; a server that accepts and then drops
    * every connection keeps the waits growing instead of reconnecting within a second forever. Default 30 s.
    */
   stableAfterMs?: number;
-  /** How often the watchdog looks (ms); default a quarter of staleAfterMs, at most 1 s. */
+  /** How often the watchdog looks (ms); default a quarter of the shortest watched interval, at most 1 s. */
   watchdogMs?: number;
   now?: () => number;
 }
@@ -135,11 +202,86 @@ function loopingUpstream(run: (stopped: AbortSignal) => Promise<void>): Upstream
   };
 }
 
-/** An Upstream that keeps one session open, replacing it whenever it ends or goes silent. */
+/** Quiet window of a watched channel (ms). */
+function quietAfterMs(channel: DataChannel): number {
+  return channel.cadenceMs * (channel.missedBeats ?? 3);
+}
+
+/** The watchdog of one connection: what it has delivered, per channel, and whether it should be replaced. */
+interface Watch {
+  /** A status to show now, or undefined when the session has not delivered data yet. */
+  status(): { state: 'live' | 'stale'; detail?: string } | undefined;
+  /** Why the connection must be replaced, or undefined. Resubscribes quiet channels first. */
+  check(): string | undefined;
+}
+
+function connectionWatch(
+  options: ReconnectOptions,
+  now: () => number,
+  state: { opened: number; lastAlive: number; firstData?: number; resubscribe?: (channel: string) => void },
+  lastData: Map<string, number>,
+  resubscribedAt: Map<string, number>,
+): Watch {
+  const channels = options.channels ?? [];
+  return {
+    status() {
+      if (state.firstData === undefined) return undefined;
+      const t = now();
+      const silent = t - state.lastAlive;
+      if (silent >= options.staleAfterMs) {
+        return { state: 'stale', detail: `no data for over ${seconds(options.staleAfterMs)}` };
+      }
+      for (const channel of channels) {
+        const window = quietAfterMs(channel);
+        if (t - (lastData.get(channel.name) ?? state.opened) < window) continue;
+        const asked = resubscribedAt.has(channel.name) ? '; subscribed again' : '';
+        return { state: 'stale', detail: `no ${channel.name} for over ${seconds(window)}${asked}` };
+      }
+      return { state: 'live' };
+    },
+    check() {
+      const t = now();
+      const silent = t - state.lastAlive;
+      if (silent >= options.deadAfterMs) return `no data for ${seconds(silent)}; connection replaced`;
+      const firstWithin = options.firstDataWithinMs;
+      if (state.firstData === undefined && firstWithin !== undefined && t - state.opened >= firstWithin) {
+        return `connected, but no data for ${seconds(t - state.opened)}; connection replaced`;
+      }
+      for (const channel of channels) {
+        const quiet = t - (lastData.get(channel.name) ?? state.opened);
+        const window = quietAfterMs(channel);
+        if (quiet < window) continue;
+        const askedAt = resubscribedAt.get(channel.name);
+        if (askedAt === undefined && state.resubscribe) {
+          resubscribedAt.set(channel.name, t);
+          options.deps.log.warn('upstream channel quiet; subscribing again', {
+            channel: channel.name,
+            quietMs: quiet,
+          });
+          state.resubscribe(channel.name);
+          continue;
+        }
+        if (askedAt === undefined || t - askedAt >= window) {
+          const again = askedAt === undefined ? '' : ', also after subscribing again';
+          return `no ${channel.name} for ${seconds(quiet)}${again}; connection replaced`;
+        }
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * An Upstream that keeps one session open, replacing it whenever it ends or goes silent. The status is `live`
+ * only while a session delivers data: a reconnected socket stays `reconnecting` (with the reason it was
+ * replaced) until data flows again, so a silent exchange never looks live.
+ */
 export function reconnectingUpstream(options: ReconnectOptions): Upstream {
   const backoff: BackoffOptions = { ...DEFAULT_BACKOFF, ...options.backoff };
   const now = options.now ?? Date.now;
   const report = statusReporter(options.deps.setStatus);
+  const shortest = Math.min(options.staleAfterMs, ...(options.channels ?? []).map((c) => c.cadenceMs));
+  const watchdogMs = options.watchdogMs ?? Math.min(1_000, Math.max(10, Math.floor(shortest / 4)));
 
   return loopingUpstream(async (stopped) => {
     let attempt = 0;
@@ -148,39 +290,49 @@ export function reconnectingUpstream(options: ReconnectOptions): Upstream {
     let lastEnd: SessionEnd | undefined;
     while (!stopped.aborted) {
       if (lastEnd === undefined) report('connecting');
+      else if (lastEnd.kind === 'closed' || lastEnd.kind === 'error') {
+        // Still not live: the new connection shows its state only once it delivers data.
+        report('reconnecting', `${lastEnd.detail}; connecting again`);
+      }
 
       const session = new AbortController();
       const onStop = (): void => session.abort();
       stopped.addEventListener('abort', onStop, { once: true });
-      let lastAlive = now();
-      let isLive = false;
-      let liveSince = 0;
+      const state: Parameters<typeof connectionWatch>[2] = { opened: now(), lastAlive: now() };
+      const lastData = new Map<string, number>();
+      const resubscribedAt = new Map<string, number>();
+      const watch = connectionWatch(options, now, state, lastData, resubscribedAt);
       let deadDetail: string | undefined;
-      const watchdog = setInterval(
-        () => {
-          const silent = now() - lastAlive;
-          if (silent >= options.deadAfterMs && !session.signal.aborted) {
-            deadDetail = `no data for ${seconds(silent)}; connection replaced`;
-            session.abort();
-          } else if (isLive && silent >= options.staleAfterMs) {
-            report('stale', `no data for over ${seconds(options.staleAfterMs)}`);
-          }
-        },
-        options.watchdogMs ?? Math.min(1_000, Math.max(10, Math.floor(options.staleAfterMs / 4))),
-      );
+      const show = (): void => {
+        const status = watch.status();
+        if (status && !session.signal.aborted) report(status.state, status.detail);
+      };
+      const watchdog = setInterval(() => {
+        if (session.signal.aborted) return;
+        deadDetail = watch.check();
+        if (deadDetail !== undefined) session.abort();
+        else show();
+      }, watchdogMs);
       const ctx: SessionContext = {
         signal: session.signal,
         attempt,
         alive: () => {
-          lastAlive = now();
-          if (isLive) report('live');
+          state.lastAlive = now();
+          show();
         },
-        live: () => {
-          lastAlive = now();
-          if (!isLive) liveSince = now();
-          isLive = true;
+        data: (channel) => {
+          const t = now();
+          state.lastAlive = t;
+          state.firstData ??= t;
           everLive = true;
-          report('live');
+          if (channel !== undefined) {
+            lastData.set(channel, t);
+            resubscribedAt.delete(channel);
+          }
+          show();
+        },
+        onQuiet: (resubscribe) => {
+          state.resubscribe = resubscribe;
         },
       };
       let end: SessionEnd;
@@ -208,7 +360,8 @@ export function reconnectingUpstream(options: ReconnectOptions): Upstream {
         continue;
       }
       authFailures = 0;
-      if (isLive && now() - liveSince >= (options.stableAfterMs ?? 30_000)) attempt = 0;
+      const { firstData } = state;
+      if (firstData !== undefined && now() - firstData >= (options.stableAfterMs ?? 30_000)) attempt = 0;
       const wait = fullJitterDelay(attempt, backoff);
       attempt += 1;
       options.deps.log.info('upstream session ended', {
@@ -231,7 +384,8 @@ export type PollResult =
   | { kind: 'retry'; detail: string; retryAfterMs?: number };
 
 export interface PollOptions {
-  deps: Pick<UpstreamDeps, 'setStatus' | 'log'>;
+  deps: Pick<UpstreamDeps, 'setStatus' | 'log' | 'pollPlan'>;
+  /** The configured interval (ms). A request budget in deps.pollPlan may stretch it and offset the first poll. */
   intervalMs: number;
   /** One request; must honour the signal (abort = stop). Rejections count as `retry`. */
   poll(signal: AbortSignal): Promise<PollResult>;
@@ -240,7 +394,10 @@ export interface PollOptions {
   backoff?: Partial<BackoffOptions>;
 }
 
-/** An Upstream that polls at a fixed interval, backing off on failures and slowing right down on auth failures. */
+/**
+ * An Upstream that polls at a fixed interval (stretched and phase-shifted by the API key's request budget,
+ * with jitter), backing off on failures and slowing right down on auth failures.
+ */
 export function pollingUpstream(options: PollOptions): Upstream {
   const backoff: BackoffOptions = { ...DEFAULT_BACKOFF, ...options.backoff };
   const reportStatus = options.reportStatus ?? true;
@@ -248,11 +405,15 @@ export function pollingUpstream(options: PollOptions): Upstream {
   const report = (state: UpstreamState, detail?: string): void => {
     if (reportStatus) reporter(state, detail);
   };
+  const plan = options.deps.pollPlan;
+  const intervalMs = Math.max(options.intervalMs, plan?.intervalMs ?? 0);
 
   return loopingUpstream(async (stopped) => {
     let failures = 0;
     let authFailures = 0;
     report('connecting');
+    // Accounts sharing a key start at different phases of the interval, so their polls never coincide.
+    if (plan !== undefined && plan.offsetMs > 0) await sleep(plan.offsetMs, stopped);
     while (!stopped.aborted) {
       let result: PollResult;
       try {
@@ -266,9 +427,9 @@ export function pollingUpstream(options: PollOptions): Upstream {
         failures = 0;
         authFailures = 0;
         report('live');
-        wait = options.intervalMs;
+        wait = backoffWithJitter({ baseMs: intervalMs, above: POLL_JITTER }, backoff.random);
       } else if (result.kind === 'auth' || result.kind === 'fatal') {
-        wait = authRetryDelay(authFailures, backoff);
+        wait = Math.max(intervalMs, authRetryDelay(authFailures, backoff));
         authFailures += 1;
         report(result.kind === 'auth' ? 'auth_failed' : 'error', result.detail);
         options.deps.log.warn(result.kind === 'auth' ? 'poll auth failed' : 'poll failed', {
@@ -276,9 +437,17 @@ export function pollingUpstream(options: PollOptions): Upstream {
           retryInMs: wait,
         });
       } else {
-        const asked = result.kind === 'retry' ? (result.retryAfterMs ?? 0) : 0;
-        const retryAfter = Math.min(asked, MAX_RETRY_AFTER_MS);
-        wait = Math.max(options.intervalMs, retryAfter, fullJitterDelay(failures, backoff));
+        const retryAfter = Math.min(
+          result.kind === 'retry' ? (result.retryAfterMs ?? 0) : 0,
+          MAX_RETRY_AFTER_MS,
+        );
+        wait = Math.max(
+          backoffWithJitter(
+            { baseMs: Math.max(intervalMs, retryAfter), above: RETRY_AFTER_JITTER },
+            backoff.random,
+          ),
+          fullJitterDelay(failures, backoff),
+        );
         failures += 1;
         report('reconnecting', `${result.detail}; retrying in ${seconds(wait)}`);
         options.deps.log.info('poll failed', { detail: result.detail, retryInMs: wait });

@@ -145,7 +145,7 @@ describe('b2prime upstream against the simulator', () => {
   });
 
   it('a stream refused because the account is not found is an error reconnecting will not fix', async () => {
-    const h = await run({ accountId: '000000000000000000000000', upstream: { liveGraceMs: 2_000 } });
+    const h = await run({ accountId: '000000000000000000000000' });
     await expectFatal(
       h,
       'B2Prime ended the FullBalance stream: An error occurred on the server while streaming results. ' +
@@ -197,13 +197,19 @@ describe('b2prime upstream against the simulator', () => {
 });
 
 /** A minimal SignalR endpoint: answers the handshake with `answer`, then does only what `after` says. */
-async function hub(answer: string, after: 'nothing' | 'ping'): Promise<string> {
+async function hub(answer: string, after: 'nothing' | 'ping' | 'item'): Promise<string> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   server.on('connection', (ws) => {
     ws.once('message', () => {
       ws.send(answer + RS);
-      if (after === 'ping') setTimeout(() => ws.send(`{"type":6}${RS}`), 50);
+      if (after === 'ping') {
+        const pinging = setInterval(() => ws.send(`{"type":6}${RS}`), 20);
+        ws.on('close', () => clearInterval(pinging));
+      }
+      if (after === 'item') {
+        setTimeout(() => ws.send(`{"type":2,"invocationId":"0","item":{"balance":"1"}}${RS}`), 50);
+      }
     });
   });
   closeAfterTest({
@@ -239,15 +245,17 @@ function against(ws: string, options: B2primeUpstreamOptions): Recording {
 }
 
 describe('b2prime upstream: when to call the connection live', () => {
-  it('a quiet account (handshake answered, no item yet) is live after the grace period', async () => {
-    const h = against(await hub('{}', 'nothing'), { liveGraceMs: 100 });
-    await until(() => h.lastState() === 'live', 'live without data');
+  it('an answered handshake and server pings are not data: the connection is not live yet', async () => {
+    const h = against(await hub('{}', 'ping'), {});
+    await pause(400);
+    expect(h.states).toEqual([['connecting', undefined]]);
     expect(h.published).toEqual([]);
   });
 
-  it('a server ping makes it live before the grace period ends', async () => {
-    const h = against(await hub('{}', 'ping'), { liveGraceMs: 60_000 });
-    await until(() => h.lastState() === 'live', 'live on the ping');
+  it('the first stream item makes it live', async () => {
+    const h = against(await hub('{}', 'item'), {});
+    await until(() => h.lastState() === 'live', 'live on the first item');
+    expect(h.published.length).toBe(1);
   });
 
   it('a refused SignalR handshake is an error reconnecting will not fix', async () => {

@@ -9,7 +9,7 @@
 //   3. subscribe with StreamInvocations (type 4) `FullBalance` and `MarginData`, `arguments: [accountId]`,
 //      invocation ids "0", "1" (unique per connection, increasing by one);
 //   4. StreamItems (type 2) are published per channel as `{type: 2, invocationId, item}`;
-//   5. live on the first item or server ping, or once 2 s pass after subscribing without a refusal;
+//   5. live on the first stream item (the server sends the latest on subscribe), never on a ping alone;
 //   6. ping (type 6) every 15 s; 30 s without any message from the server ends the session (the kit's
 //      watchdog); a Completion (type 3) of a stream or a Close (type 7) ends it too.
 // Reconnecting, backoff, slow retries after auth failures and status reporting are the upstream kit's.
@@ -45,11 +45,6 @@ export const SERVER_TIMEOUT_MS = 30_000;
 export const STALE_AFTER_MS = 20_000;
 /** Time allowed for the HTTP upgrade and, separately, for the SignalR handshake answer. */
 export const HANDSHAKE_TIMEOUT_MS = 15_000;
-/**
- * After subscribing, a connection whose streams were not refused within this long is live, even before the
- * first stream item or server ping, so a quiet account does not stay `connecting`.
- */
-export const LIVE_GRACE_MS = 2_000;
 /** The stream path of the B2Prime docs (the B2TRADER admin docs show `/frontoffice/ws/v4/account`). */
 export const STREAM_PATH = '/frontoffice/ws/v3/account';
 /** Streams subscribed on every connection, in invocation-id order. */
@@ -66,12 +61,11 @@ const ACCOUNT_ID = /^[0-9a-f]{24}$/i;
 const FATAL_COMPLETION = /not found|does not exist|unauthori[sz]ed|forbidden/i;
 
 export interface B2primeUpstreamOptions {
-  /** Multiplies the keep-alive, timeout, stale and grace intervals (tests use < 1). */
+  /** Multiplies the keep-alive, timeout and stale intervals (tests use < 1). */
   timeScale?: number;
   /** Overrides of the scaled intervals (tests that are not about them use long ones). */
   staleAfterMs?: number;
   deadAfterMs?: number;
-  liveGraceMs?: number;
   backoff?: Partial<BackoffOptions>;
 }
 
@@ -128,7 +122,6 @@ interface SessionSetup {
   /** Upgrade and SignalR handshake timeout (ms). */
   handshakeTimeoutMs: number;
   timeScale: number;
-  liveGraceMs: number;
   deps: UpstreamDeps;
 }
 
@@ -162,14 +155,7 @@ function signalrHandlers(ctx: SessionContext, setup: SessionSetup) {
   /** Stream channel by invocation id, for this connection only. */
   const channels = new Map<string, string>();
   let handshakeDone = false;
-  let isLive = false;
   let pending = '';
-
-  const goLive = (): void => {
-    if (isLive) return;
-    isLive = true;
-    ctx.live();
-  };
 
   /** Where to show a message that cannot be read: its stream when it names one, else MarginData. */
   function channelFor(value: unknown, raw: string): string {
@@ -210,8 +196,6 @@ function signalrHandlers(ctx: SessionContext, setup: SessionSetup) {
     handshakeDone = true;
     subscribe(link);
     link.every(scaled(CLIENT_PING_MS, setup.timeScale), () => link.send(PING));
-    // No Completion error (a refused stream) within the grace period: subscribed.
-    link.after(setup.liveGraceMs, goLive);
   }
 
   function onStreamItem(value: unknown, record: string, receivedAt: number): void {
@@ -227,7 +211,7 @@ function signalrHandlers(ctx: SessionContext, setup: SessionSetup) {
       return;
     }
     deps.publish(channel, { type: 2, invocationId, item }, receivedAt);
-    goLive();
+    ctx.data();
   }
 
   function onCompletion(value: unknown, link: WsLink): void {
@@ -265,8 +249,8 @@ function signalrHandlers(ctx: SessionContext, setup: SessionSetup) {
       case 3:
         return onCompletion(value, link);
       case 6:
-        // A server ping: the connection is up and subscribed (a refusal would have come first).
-        return goLive();
+        // A server ping: a sign of life (counted already), not data.
+        return;
       case 7: {
         const message = closeMessage.safeParse(value);
         const error = message.success ? message.data.error : undefined;
@@ -365,7 +349,6 @@ export function createB2primeUpstream(deps: UpstreamDeps, options: B2primeUpstre
     // Never below 1 s: a loaded machine may take that long to open a loopback connection.
     handshakeTimeoutMs: Math.max(1_000, scaled(HANDSHAKE_TIMEOUT_MS, timeScale)),
     timeScale,
-    liveGraceMs: options.liveGraceMs ?? scaled(LIVE_GRACE_MS, timeScale),
     deps,
   };
   return reconnectingUpstream({

@@ -84,12 +84,13 @@ export function createBitoproUpstream(deps: UpstreamDeps, options: BitoproUpstre
       handshakeTimeoutMs: timeoutMs,
       refused: (answer) => refusalEnd(describeRefusal(answer, 'endpoints.ws')),
       opened() {
-        // The handshake carried the credentials: an open stream is an authenticated one.
+        // The handshake carried the credentials; the stream is live once BitoPro pushes the account data,
+        // which it does on connect.
         deps.log.info('bitopro stream open', { account: accountId });
-        ctx.live();
       },
       message(text, _link, receivedAt) {
         deps.publish(ACCOUNT_INFO_CHANNEL, decodeFrame(text), receivedAt);
+        ctx.data();
       },
       closed: (code, reason) => ({
         kind: 'closed',
@@ -104,6 +105,8 @@ export function createBitoproUpstream(deps: UpstreamDeps, options: BitoproUpstre
     session,
     staleAfterMs: Math.round(keepAliveMs * 1.25),
     deadAfterMs: Math.round(keepAliveMs * 2.25),
+    // BitoPro pushes the latest data on connect: a stream that only pings after that long is replaced.
+    firstDataWithinMs: Math.round(keepAliveMs * 2.25),
     backoff: options.backoff,
   });
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { WebSocketServer, type RawData } from 'ws';
 import { z } from 'zod';
+import { frameText } from '../../proxy/upstream-kit.ts';
 import {
   closeAfterTest,
   expectFatalPoll,
@@ -15,6 +17,8 @@ import {
   testAccount,
   until,
   runAgainst,
+  started,
+  type Recording,
   type SimRun,
 } from '../../proxy/testing/session-harness.ts';
 import type { Endpoints, NonceSource, RunningSimulator } from '../server-types.ts';
@@ -25,6 +29,7 @@ import {
   createValrUpstream,
   describeRefusal,
   exchangeMessage,
+  UNCONFIRMED_AUTH_TRIES,
   type ValrUpstreamOptions,
 } from './upstream.ts';
 
@@ -33,7 +38,11 @@ const SECRET = 'test-valr-secret-not-real';
 /** MARGIN_INFO every 250 ms, idle timeout 3 s. */
 const SIM_SCALE = 0.05;
 /** For every test not about silence: no stale or replaced connection on a loaded machine. */
-const PATIENT: ValrUpstreamOptions = { staleAfterMs: 20_000, deadAfterMs: 40_000 };
+const PATIENT: ValrUpstreamOptions = {
+  staleAfterMs: 20_000,
+  deadAfterMs: 40_000,
+  marginInfoCadenceMs: 10_000,
+};
 const ctx = { accountId: 'valr-test', receivedAt: 0 };
 
 /** A timestamp source like the proxy's: ms epoch, strictly increasing. */
@@ -102,16 +111,24 @@ describe('valr upstream against the simulator', () => {
       'BTC',
       'USDC',
     ]);
-    expect(h.on('account')[0]).toEqual({ type: 'AUTHENTICATED' });
-    // Keep-alive answers are consumed, not published; every timestamp of the key is fresh.
-    expect(h.published.some((p) => JSON.stringify(p.payload).includes('PONG'))).toBe(false);
+    // The authentication confirmation and keep-alive answers are consumed, not published.
+    expect((h.on('account')[0] as { type?: unknown }).type).toBe('MARGIN_INFO');
+    expect(h.published.some((p) => /PONG|AUTHENTICATED/.test(JSON.stringify(p.payload)))).toBe(false);
+    // Every timestamp of the key is fresh.
     expect(new Set(h.nonces.map((n) => n.key))).toEqual(new Set([`valr:${KEY}`]));
   });
 
-  it('goes live on a quiet account once the subscription was not refused (no data needed)', async () => {
-    const h = await start({ beforeStart: (sim) => sim.control({ kind: 'silence', on: true }) });
-    await until(() => h.lastState() === 'live', 'live without any data');
-    expect(h.on('account')).toEqual([]);
+  it('is not live before MARGIN_INFO arrives: a silent exchange never looks live, however often it reconnects', async () => {
+    const h = await start({
+      upstream: { handshakeTimeoutMs: 200 },
+      beforeStart: (sim) => sim.control({ kind: 'silence', on: true }),
+    });
+    await until(() => h.logs.filter((l) => l.msg === 'upstream session ended').length >= 2, 'two attempts');
+    expect(h.states.some(([s]) => s === 'live' || s === 'auth_failed')).toBe(false);
+    expect(h.lastDetail()).toMatch(/^VALR did not confirm the authentication in time/);
+    h.sim.control({ kind: 'silence', on: false });
+    await until(() => h.lastState() === 'live', 'live once data flows');
+    expect(marginUpdates(h)).toBeGreaterThan(0);
   });
 
   it('keeps the socket open past the simulator idle timeout by sending PING', async () => {
@@ -282,5 +299,124 @@ describe('valr server module', () => {
     );
     expect(exchangeMessage(undefined, '<html>Bad gateway</html>')).toBe('<html>Bad gateway</html>');
     expect(exchangeMessage(undefined, '')).toBe('no details');
+  });
+});
+
+/** How the scripted account socket below behaves after the upgrade. */
+interface ScriptedValr {
+  /** Send AUTHENTICATED this long after the upgrade; null: never. */
+  authenticateAfterMs: number | null;
+  /** Close right after the upgrade, without confirming the authentication. */
+  closeAtOnce?: boolean;
+  /** Answer this many SUBSCRIBEs per connection with one MARGIN_INFO each (default: every one). */
+  answeredSubscribes?: number;
+}
+
+/** A stand-in for VALR's account socket that records what each connection was sent. */
+async function scriptedValr(script: ScriptedValr): Promise<{ url: string; connections: string[][] }> {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const connections: string[][] = [];
+  server.on('connection', (ws) => {
+    const received: string[] = [];
+    connections.push(received);
+    if (script.closeAtOnce) {
+      ws.close(1000);
+      return;
+    }
+    let answered = 0;
+    const timers: NodeJS.Timeout[] = [];
+    if (script.authenticateAfterMs !== null) {
+      timers.push(
+        setTimeout(() => {
+          received.push('(AUTHENTICATED sent)');
+          ws.send('{"type":"AUTHENTICATED"}');
+        }, script.authenticateAfterMs),
+      );
+    }
+    ws.on('message', (data: RawData) => {
+      const text = frameText(data);
+      const type = (JSON.parse(text) as { type: string }).type;
+      received.push(type);
+      if (type === 'PING') ws.send('{"type":"PONG"}');
+      if (type === 'SUBSCRIBE' && answered < (script.answeredSubscribes ?? Infinity)) {
+        answered += 1;
+        ws.send(JSON.stringify({ type: 'MARGIN_INFO', data: {} }));
+      }
+    });
+    ws.on('close', () => timers.forEach(clearTimeout));
+  });
+  closeAfterTest({
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of server.clients) client.terminate();
+        server.close(() => resolve());
+      }),
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return { url: `ws://127.0.0.1:${port}/ws/account`, connections };
+}
+
+function againstScripted(url: string, options: ValrUpstreamOptions): Recording {
+  const recording = recordingDeps(
+    testAccount('valr', {
+      credentials: { apiKey: KEY, apiSecret: SECRET },
+      endpoints: { rest: 'http://127.0.0.1:1', ws: url },
+      pollSeconds: 3_600,
+      options: { subaccountId: '' },
+    }),
+    clockNonces(),
+  );
+  started(
+    createValrUpstream(recording.deps, {
+      ...PATIENT,
+      backoff: { baseMs: 10, maxMs: 20, authRetryMs: 60_000, authRetryMaxMs: 60_000 },
+      pingMs: 20,
+      ...options,
+    }),
+  );
+  return recording;
+}
+
+describe('valr account socket: AUTHENTICATED, then SUBSCRIBE', () => {
+  it('subscribes only after VALR confirms the authentication', async () => {
+    const valrSocket = await scriptedValr({ authenticateAfterMs: 150 });
+    const h = againstScripted(valrSocket.url, {});
+    await until(() => h.lastState() === 'live', 'live');
+    const first = valrSocket.connections[0] ?? [];
+    expect(first.indexOf('SUBSCRIBE')).toBeGreaterThan(first.indexOf('(AUTHENTICATED sent)'));
+    expect(first.filter((m) => m === 'PING').length).toBeGreaterThan(0);
+  });
+
+  it('a socket that opens but closes without AUTHENTICATED is an authentication problem after a few tries', async () => {
+    const valrSocket = await scriptedValr({ authenticateAfterMs: null, closeAtOnce: true });
+    const h = againstScripted(valrSocket.url, {});
+    await until(() => h.lastState() === 'auth_failed', 'auth_failed');
+    expect(valrSocket.connections.length).toBe(UNCONFIRMED_AUTH_TRIES);
+    expect(h.states.filter(([s]) => s === 'reconnecting')[0]?.[1]).toMatch(
+      /^VALR closed the connection \(1000\) before confirming the authentication; retrying in/,
+    );
+    expect(h.lastDetail()).toBe(
+      `VALR closed the connection (1000) before confirming the authentication (${UNCONFIRMED_AUTH_TRIES} ` +
+        'connections in a row): check apiKey and apiSecret, and that the key is active and may read the account',
+    );
+    // Slow auth retries from then on, never a silent reconnect loop.
+    await pause(300);
+    expect(valrSocket.connections.length).toBe(UNCONFIRMED_AUTH_TRIES);
+  });
+
+  it('MARGIN_INFO stopping while PONGs continue: subscribes again first, then replaces the socket', async () => {
+    const valrSocket = await scriptedValr({ authenticateAfterMs: 0, answeredSubscribes: 1 });
+    const h = againstScripted(valrSocket.url, { marginInfoCadenceMs: 60 });
+    await until(() => valrSocket.connections.length >= 2, 'a second connection');
+    const first = valrSocket.connections[0] ?? [];
+    expect(first.filter((m) => m === 'SUBSCRIBE').length).toBe(2);
+    expect(first.filter((m) => m === 'PING').length).toBeGreaterThan(3);
+    const kinds = h.states.map(([s]) => s);
+    expect(kinds.slice(0, 3)).toEqual(['connecting', 'live', 'stale']);
+    expect(h.states.find(([s]) => s === 'reconnecting')?.[1]).toMatch(
+      /^no MARGIN_INFO for \d+ s, also after subscribing again; connection replaced/,
+    );
   });
 });

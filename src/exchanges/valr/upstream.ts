@@ -1,5 +1,6 @@
 // One VALR account's session (proxy only): the account WebSocket, authenticated on the handshake with a fresh
-// timestamp and signature per attempt, subscribed to MARGIN_INFO and kept alive with PING; beside it a poll of
+// timestamp and signature per attempt, subscribed to MARGIN_INFO once VALR confirms the authentication
+// (`{"type":"AUTHENTICATED"}`), watched against MARGIN_INFO's 5 s cadence and kept alive with PING; beside it a poll of
 // GET /v1/account/balances that publishes on the `balances` channel without driving the account's status.
 import { httpGet } from '../../proxy/http-client.ts';
 import {
@@ -19,8 +20,8 @@ import {
   type SessionEnd,
 } from '../../proxy/upstream-kit.ts';
 import type { Upstream, UpstreamDeps } from '../server-types.ts';
-import { VALR_BALANCES_PATH } from './index.ts';
-import { ACCOUNT_CHANNEL, BALANCES_CHANNEL } from './normalize.ts';
+import { VALR_ACCOUNT_STATUS_PATH, VALR_BALANCES_PATH } from './index.ts';
+import { ACCOUNT_CHANNEL, ACCOUNT_STATUS_CHANNEL, BALANCES_CHANNEL } from './normalize.ts';
 import { credentialsOf, nextTimestamp, signValrRequest, wsHandshakeHeaders } from './sign.ts';
 
 /** Public endpoints. */
@@ -32,22 +33,33 @@ export interface ValrUpstreamOptions {
   timeScale?: number;
   /** PING interval (default 25 s: inside every idle timeout seen for VALR clients, 20–30 s). */
   pingMs?: number;
-  /** No message for this long ⇒ stale (default 15 s: three MARGIN_INFO intervals). */
+  /** No message at all for this long ⇒ stale (default 15 s: three MARGIN_INFO intervals). */
   staleAfterMs?: number;
-  /** No message for this long ⇒ the socket is replaced (default 30 s). */
+  /** No message at all for this long ⇒ the socket is replaced (default 30 s). */
   deadAfterMs?: number;
-  /** WebSocket opening handshake timeout (default 10 s; never below 1 s when scaled). */
-  handshakeTimeoutMs?: number;
   /**
-   * After subscribing, a connection that has not been refused within this long is live even before the first
-   * MARGIN_INFO (default 2 s), so a quiet account does not stay `connecting`.
+   * MARGIN_INFO's push interval (default 5 s, as documented). Three missed pushes ⇒ stale and subscribed
+   * again; three more ⇒ the socket is replaced, whatever keep-alives still arrive.
    */
-  liveGraceMs?: number;
+  marginInfoCadenceMs?: number;
+  /**
+   * WebSocket opening handshake timeout, and the wait for VALR's AUTHENTICATED after it (default 10 s each;
+   * never below 1 s when scaled).
+   */
+  handshakeTimeoutMs?: number;
   backoff?: Partial<BackoffOptions>;
 }
 
-const SUBSCRIBE = JSON.stringify({ type: 'SUBSCRIBE', subscriptions: [{ event: 'MARGIN_INFO' }] });
+const MARGIN_INFO = 'MARGIN_INFO';
+/** MARGIN_INFO is pushed every 5 s (VALR's documentation). */
+export const MARGIN_INFO_CADENCE_MS = 5_000;
+const SUBSCRIBE = JSON.stringify({ type: 'SUBSCRIBE', subscriptions: [{ event: MARGIN_INFO }] });
 const PING = JSON.stringify({ type: 'PING' });
+/**
+ * Connections in a row that VALR opened but closed without confirming the authentication before it
+ * counts as an authentication problem (auth_failed with slow retries) rather than a dropped connection.
+ */
+export const UNCONFIRMED_AUTH_TRIES = 3;
 
 /** `{code, message}` error bodies; the exchange's message is shown to the trader (it never echoes credentials). */
 export function exchangeMessage(body: unknown, text: string): string {
@@ -96,7 +108,27 @@ interface SessionSettings {
   url: URL;
   pingMs: number;
   handshakeTimeoutMs: number;
-  liveGraceMs: number;
+  /** Connections in a row that ended before VALR confirmed the authentication (shared across sessions). */
+  unconfirmed: { count: number };
+}
+
+const AUTH_HINT = 'check apiKey and apiSecret, and that the key is active and may read the account';
+
+/**
+ * How a connection that never got VALR's AUTHENTICATED ends: a dropped connection for the first tries, then an
+ * authentication problem with the reason, so a key VALR accepts at the handshake but never authenticates does
+ * not reconnect silently forever.
+ */
+function unconfirmedEnd(settings: SessionSettings, what: string): SessionEnd {
+  settings.unconfirmed.count += 1;
+  const tries = settings.unconfirmed.count;
+  if (tries < UNCONFIRMED_AUTH_TRIES) {
+    return { kind: 'closed', detail: `${what} before confirming the authentication` };
+  }
+  return {
+    kind: 'auth',
+    detail: `${what} before confirming the authentication (${tries} connections in a row): ${AUTH_HINT}`,
+  };
 }
 
 /** One connection of the account WebSocket, until it closes, fails or is aborted. */
@@ -106,42 +138,53 @@ function accountSession(
   settings: SessionSettings,
 ): Promise<SessionEnd> {
   const credentials = credentialsOf(deps.account);
-  let isLive = false;
-  const goLive = (): void => {
-    if (isLive) return;
-    isLive = true;
-    ctx.live();
-  };
+  let authenticated = false;
   return wsSession(ctx, {
     url: settings.url,
     headers: () => wsHandshakeHeaders(credentials, settings.url, nextTimestamp(credentials, deps.nonces)),
     handshakeTimeoutMs: settings.handshakeTimeoutMs,
     refused: (answer) => refusalEnd(describeRefusal(answer, 'endpoints.ws')),
     opened(link) {
-      link.send(SUBSCRIBE);
       link.every(settings.pingMs, () => link.send(PING));
-      // No refusal (a close) within the grace period: authenticated and subscribed.
-      link.after(settings.liveGraceMs, goLive);
+      link.after(settings.handshakeTimeoutMs, () => {
+        if (authenticated) return;
+        // Silence is not a refusal (a refused key is closed or answered 401): retried as a lost connection.
+        link.end({ kind: 'closed', detail: 'VALR did not confirm the authentication in time' });
+      });
     },
-    message(text, _link, receivedAt) {
+    message(text, link, receivedAt) {
       const json = decodeFrame(text);
       const type = typeof json === 'object' && json !== null && 'type' in json ? json.type : undefined;
-      if (type === 'PONG') return goLive();
+      if (type === 'PONG') return;
+      if (type === 'AUTHENTICATED') {
+        if (authenticated) return;
+        // Subscribe only now: VALR confirmed the handshake's credentials.
+        authenticated = true;
+        settings.unconfirmed.count = 0;
+        link.send(SUBSCRIBE);
+        ctx.onQuiet(() => link.send(SUBSCRIBE));
+        return;
+      }
       deps.publish(ACCOUNT_CHANNEL, json, receivedAt);
-      if (type === 'MARGIN_INFO') goLive();
+      if (type === MARGIN_INFO) ctx.data(MARGIN_INFO);
     },
-    closed: (code, reason) => ({
-      kind: 'closed',
-      detail: `VALR closed the connection (${code}${reason ? `: ${reason}` : ''})`,
-    }),
+    closed: (code, reason) => {
+      const what = `VALR closed the connection (${code}${reason ? `: ${reason}` : ''})`;
+      return authenticated ? { kind: 'closed', detail: what } : unconfirmedEnd(settings, what);
+    },
     failed: (err) => ({ kind: 'error', detail: `VALR WebSocket error: ${err.message}` }),
   });
 }
 
-/** One poll of GET /v1/account/balances, published on the `balances` channel. */
-async function pollBalances(deps: UpstreamDeps, signal: AbortSignal): Promise<PollResult> {
+/** One signed GET of `path` under the REST base; a 200 is published on `channel`. */
+async function pollPath(
+  deps: UpstreamDeps,
+  path: string,
+  channel: string,
+  signal: AbortSignal,
+): Promise<PollResult> {
   const base = deps.account.endpoints.rest.replace(/\/+$/, '');
-  const url = new URL(`${base}/${VALR_BALANCES_PATH}`);
+  const url = new URL(`${base}/${path}`);
   const credentials = credentialsOf(deps.account);
   const headers = signValrRequest(
     { method: 'GET', url, body: '' },
@@ -156,6 +199,16 @@ async function pollBalances(deps: UpstreamDeps, signal: AbortSignal): Promise<Po
   return describeRefusal(result, 'endpoints.rest');
 }
 
+/**
+ * One poll: GET /v1/margin/account/status (whether VALR is liquidating the account) on the `account-status`
+ * channel, then GET /v1/account/balances on the `balances` channel. The first refusal ends the poll.
+ */
+async function pollAccount(deps: UpstreamDeps, signal: AbortSignal): Promise<PollResult> {
+  const status = await pollPath(deps, VALR_ACCOUNT_STATUS_PATH, ACCOUNT_STATUS_CHANNEL, signal);
+  if (status.kind !== 'ok') return status;
+  return pollPath(deps, VALR_BALANCES_PATH, BALANCES_CHANNEL, signal);
+}
+
 /** The account WebSocket (drives the status) combined with the balances poll (secondary). */
 export function createValrUpstream(deps: UpstreamDeps, options: ValrUpstreamOptions = {}): Upstream {
   const scale = options.timeScale ?? 1;
@@ -163,19 +216,22 @@ export function createValrUpstream(deps: UpstreamDeps, options: ValrUpstreamOpti
     url: new URL(deps.account.endpoints.ws ?? VALR_ACCOUNT_WS),
     pingMs: options.pingMs ?? scaled(25_000, scale),
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? Math.max(1_000, scaled(10_000, scale)),
-    liveGraceMs: options.liveGraceMs ?? scaled(2_000, scale),
+    unconfirmed: { count: 0 },
   };
   const stream = reconnectingUpstream({
     deps,
     session: (ctx) => accountSession(deps, ctx, settings),
     staleAfterMs: options.staleAfterMs ?? Math.max(10, scaled(15_000, scale)),
     deadAfterMs: options.deadAfterMs ?? Math.max(20, scaled(30_000, scale)),
+    channels: [
+      { name: MARGIN_INFO, cadenceMs: options.marginInfoCadenceMs ?? scaled(MARGIN_INFO_CADENCE_MS, scale) },
+    ],
     backoff: options.backoff,
   });
   const balances = pollingUpstream({
     deps,
     intervalMs: deps.account.pollSeconds * 1000,
-    poll: (signal) => pollBalances(deps, signal),
+    poll: (signal) => pollAccount(deps, signal),
     reportStatus: false,
     backoff: options.backoff,
   });
