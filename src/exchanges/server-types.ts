@@ -87,7 +87,12 @@ export type SimControl =
   /** Drive the account's level: a multiplier path is replaced by this target level (in the exchange's unit). */
   | { kind: 'set-level'; level: string }
   /** Return to the seeded random walk. */
-  | { kind: 'resume-walk' };
+  | { kind: 'resume-walk' }
+  /**
+   * The venue's own status: report the account as being liquidated (true) or not (false) whatever its level;
+   * null goes back to deriving it from the level (exchanges that report such a status: Bitso, VALR).
+   */
+  | { kind: 'liquidating'; on: boolean | null };
 
 export interface SimAccount {
   /** Credentials the simulator accepts (the same shape as the account's config credentials). */

@@ -350,6 +350,26 @@ describe('valr simulator figures', () => {
     expect((await signedGet(sim, '/v1/margin/account/status')).body).toMatchObject({ inLiquidation: true });
   });
 
+  it('lets a test set inLiquidation whatever the level, and go back to the level', async () => {
+    const sim = await start();
+    const inLiquidation = async () =>
+      ((await signedGet(sim, '/v1/margin/account/status')).body as { inLiquidation: unknown }).inLiquidation;
+    await control(sim, { kind: 'set-level', level: '0.5' });
+    await control(sim, { kind: 'liquidating', on: true });
+    expect(await inLiquidation()).toBe(true);
+    await control(sim, { kind: 'set-level', level: '0.04' });
+    await control(sim, { kind: 'liquidating', on: false });
+    expect(await inLiquidation()).toBe(false);
+    await control(sim, { kind: 'liquidating', on: null });
+    expect(await inLiquidation()).toBe(true);
+  });
+
+  it('signs the margin account status like every other read: a bad signature is refused', async () => {
+    const sim = await start();
+    const refused = await signedGet(sim, '/v1/margin/account/status', { secret: 'not-the-secret' });
+    expect([refused.status, refused.body]).toEqual([401, INVALID]);
+  });
+
   it.each([
     ['0.5', '6000', '12000', '12000', '-6000', 2],
     ['0.025', '6000', '6153.84615385', '6153.84615385', '-6000', 40],

@@ -312,7 +312,7 @@ export async function startValrSimulator(options: SimulatorOptions): Promise<Run
       case 'account-status':
         return sendJson(res, 200, {
           marginEnabled: true,
-          inLiquidation: new Dec(figures.marginFraction).lt(SIM_FRACTIONS.maintenance),
+          inLiquidation: faults.liquidating ?? new Dec(figures.marginFraction).lt(SIM_FRACTIONS.maintenance),
           futuresEnabled: false,
         });
     }
@@ -455,6 +455,7 @@ export async function startValrSimulator(options: SimulatorOptions): Promise<Run
       case 'drop':
       case 'restore':
       case 'http-error':
+      case 'liquidating':
         break;
     }
   }

@@ -214,6 +214,29 @@ describe('valr upstream against the simulator', () => {
     expect(h.lastState()).toBe('live');
   });
 
+  it('polls the margin account status with the balances: inLiquidation reads as being liquidated by VALR', async () => {
+    const h = await start({ pollSeconds: 0.1 });
+    await until(
+      () => h.on('account-status').length >= 1 && h.on('balances').length >= 1,
+      'status and balances',
+    );
+    const venueOf = (payload: unknown) => {
+      const outcome = valr.normalize('account-status', payload, ctx);
+      return outcome.kind === 'update' ? outcome.update.venueStatus : outcome;
+    };
+    expect(venueOf(h.on('account-status')[0])).toBeNull();
+    h.sim.control({ kind: 'liquidating', on: true });
+    await until(
+      () => h.on('account-status').some((p) => venueOf(p) !== null),
+      'a status poll in liquidation',
+    );
+    expect(venueOf(h.on('account-status').at(-1))).toEqual({
+      kind: 'liquidating',
+      text: 'being liquidated by VALR',
+    });
+    expect(h.states.map(([s]) => s)).toEqual(['connecting', 'live']);
+  });
+
   it('a rate-limited balances poll does not change the account status', async () => {
     const h = await start({ pollSeconds: 0.1 });
     await until(() => h.lastState() === 'live' && h.on('balances').length >= 1, 'live with balances');
