@@ -49,6 +49,21 @@ export interface UpstreamDeps {
   pollPlan?: PollPlan;
 }
 
+/** A documented limit on an exchange's private requests: per API key, or per IP address (the whole proxy). */
+export interface RequestLimit {
+  perMinute: number;
+  scope: 'key' | 'ip';
+}
+
+/** What an exchange's polls may spend: its documented private request limits and what one poll costs. */
+export interface RequestBudget {
+  limits: readonly RequestLimit[];
+  /** Private requests one poll of one account sends. */
+  requestsPerPoll: number;
+  /** The credential field naming the API key: accounts with the same value share its `key` limits. */
+  keyField: string;
+}
+
 /** An account's polls as its API key's request budget allows (see src/proxy/request-budget.ts). */
 export interface PollPlan {
   /** Interval between polls (ms): pollSeconds, stretched when the accounts of one key would exceed its limit. */
@@ -144,6 +159,8 @@ export interface ExchangeServerModule {
   credentials: z.ZodType<Record<string, string>>;
   /** Extra account keys this exchange accepts beside the common ones (strict shape). */
   accountOptions: z.ZodRawShape;
+  /** The exchange's limits on private requests, for exchanges with polls (see src/proxy/request-budget.ts). */
+  requestBudget?: RequestBudget;
   /** Signs a read-only REST request; returns the headers to send. */
   signRest(req: SignRequest, account: AccountConfig, nonces: NonceSource): Record<string, string>;
   /**

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { dec } from '../domain/decimal.ts';
 import type { AccountConfig, ExchangeServerModule, UpstreamDeps } from '../exchanges/server-types.ts';
 import type { ExchangeModule, ParseOutcome } from '../exchanges/types.ts';
-import { AccountManager, type AccountMessage } from './accounts.ts';
+import { AccountManager, DEFAULT_START_PACE, type AccountMessage } from './accounts.ts';
 import { catalogOf } from './exchanges.ts';
 import { StreamHub, type HubSocket } from './hub.ts';
 import { createLogger, Redactor } from './log.ts';
@@ -232,5 +232,85 @@ describe('AccountManager with a payload JSON cannot encode', () => {
     manager.start();
     expect(() => publish('account', { n: 1n })).not.toThrow();
     expect(lines.join('\n')).toContain('message could not be streamed');
+  });
+});
+
+describe('AccountManager starts and budgets many accounts', () => {
+  function many(count: number, server: Partial<ExchangeServerModule> = {}) {
+    const lines: string[] = [];
+    const started: string[] = [];
+    const deps = new Map<string, UpstreamDeps>();
+    const manager = new AccountManager({
+      accounts: Array.from({ length: count }, (_, i) => account(`acc-${i}`)),
+      catalog: catalogOf([
+        {
+          id: FAKE_ID,
+          browser: fakeBrowser,
+          server: {
+            ...fakeServer,
+            ...server,
+            createUpstream: (d) => {
+              deps.set(d.account.id, d);
+              return { start: () => void started.push(d.account.id), stop: async () => {} };
+            },
+          },
+        },
+      ]),
+      hub: new StreamHub({ heartbeatMs: 0 }),
+      log: createLogger({
+        redactor: new Redactor(['very-secret']),
+        write: (l) => lines.push(l),
+        pretty: false,
+      }),
+      nonces: memoryNonceSource(),
+    });
+    return { manager, started, deps, lines };
+  }
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('staggers upstream starts: the first at once, then a batch at a time, so the event loop keeps turning', async () => {
+    vi.useFakeTimers();
+    const { manager, started } = many(45);
+    manager.start();
+    expect(started).toHaveLength(DEFAULT_START_PACE.immediate);
+    expect(started[0]).toBe('acc-0');
+    await vi.advanceTimersByTimeAsync(DEFAULT_START_PACE.gapMs - 1);
+    expect(started).toHaveLength(20);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(started).toHaveLength(30);
+    await vi.advanceTimersByTimeAsync(DEFAULT_START_PACE.gapMs * 2);
+    expect(started).toHaveLength(45);
+    expect(new Set(started).size).toBe(45);
+  });
+
+  it('stop() cancels the starts still waiting', async () => {
+    vi.useFakeTimers();
+    const { manager, started } = many(100);
+    manager.start();
+    await vi.advanceTimersByTimeAsync(DEFAULT_START_PACE.gapMs);
+    const before = started.length;
+    await manager.stop();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(started).toHaveLength(before);
+    expect(before).toBeLessThan(100);
+  });
+
+  it("hands each upstream its poll plan within the key's budget and warns once, naming accounts, not the key", () => {
+    const { manager, deps, lines } = many(30, {
+      requestBudget: { limits: [{ perMinute: 300, scope: 'key' }], requestsPerPoll: 1, keyField: 'apiKey' },
+    });
+    manager.start();
+    // 30 accounts × 12/min = 360/min against 80 % of 300: every 7.5 s, each at its own phase.
+    expect(deps.get('acc-0')?.pollPlan).toEqual({ intervalMs: 7_500, offsetMs: 0 });
+    expect(deps.get('acc-3')?.pollPlan).toEqual({ intervalMs: 7_500, offsetMs: 750 });
+    const warnings = lines.filter((l) => l.includes('share one API key'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('acc-0, acc-1');
+    expect(warnings[0]).toContain('300/min per API key');
+    expect(warnings[0]).toContain('each now polls every 7.5 s');
+    expect(warnings[0]).not.toMatch(/"k"|apiKey/);
   });
 });

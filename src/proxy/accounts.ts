@@ -7,6 +7,7 @@ import type {
   AccountConfig,
   Logger,
   NonceSource,
+  PollPlan,
   Upstream,
   UpstreamState,
 } from '../exchanges/server-types.ts';
@@ -14,6 +15,7 @@ import type { ExchangeModule, ParseOutcome } from '../exchanges/types.ts';
 import type { ExchangeCatalog } from './exchanges.ts';
 import type { StreamHub } from './hub.ts';
 import type { ProxyLogger } from './log.ts';
+import { planPolls, type PollSchedule } from './request-budget.ts';
 
 /** What one wire message says, read once: the parser's outcome and the account's snapshot after it. */
 export interface MessageReading {
@@ -122,7 +124,14 @@ export interface AccountManagerOptions {
   log: ProxyLogger;
   nonces: NonceSource;
   now?: () => number;
+  /**
+   * How upstreams start, so a large config does not block the event loop: the first `immediate` at once, then
+   * `batch` more every `gapMs` (default 20 at once, then 10 every 25 ms: 1,000 accounts in about 2.5 s).
+   */
+  startPace?: { immediate: number; batch: number; gapMs: number };
 }
+
+export const DEFAULT_START_PACE = { immediate: 20, batch: 10, gapMs: 25 } as const;
 
 function thresholdStrings(overrides: ThresholdOverrides | undefined): AccountSummary['thresholds'] {
   if (!overrides) return undefined;
@@ -142,12 +151,21 @@ export class AccountManager {
   private readonly statusHooks = new Set<StatusHook>();
   private readonly now: () => number;
   private readonly reader: MessageReader;
+  private readonly schedule: PollSchedule;
+  /** Accounts whose upstream has not been started yet, in config order. */
+  private readonly waiting: AccountConfig[] = [];
+  private startTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
 
   constructor(private readonly options: AccountManagerOptions) {
     this.accounts = new Map(options.accounts.map((a) => [a.id, a]));
     this.now = options.now ?? Date.now;
     this.reader = new MessageReader((exchange) => options.catalog.get(exchange)?.browser, options.log);
+    this.schedule = planPolls(options.accounts, (exchange) => {
+      const entry = options.catalog.get(exchange);
+      const budget = entry?.server.requestBudget;
+      return entry && budget ? { name: entry.browser.name, budget } : undefined;
+    });
     for (const account of options.accounts) options.hub.status(account.id, 'connecting');
   }
 
@@ -173,38 +191,64 @@ export class AccountManager {
     return () => this.statusHooks.delete(hook);
   }
 
-  /** Creates and starts one upstream per account. A module that fails to start marks its account `error`. */
+  /** The poll plan of an account within its API key's request budget (undefined: polls as configured). */
+  pollPlan(id: string): PollPlan | undefined {
+    return this.schedule.plans.get(id);
+  }
+
+  /**
+   * Creates and starts one upstream per account, paced (see `startPace`); accounts not started yet show
+   * `connecting`. Warns once for every API key whose accounts cannot poll at their pollSeconds within its limit.
+   * A module that fails to start marks its account `error`.
+   */
   start(): void {
+    if (this.stopped) return;
+    for (const warning of this.schedule.warnings) this.options.log.warn(warning);
     for (const account of this.accounts.values()) {
-      if (this.upstreams.has(account.id)) continue;
-      const log = this.options.log.child({ accountId: account.id, exchange: account.exchange });
-      const setStatus = (state: UpstreamState, detail?: string): void => {
-        if (this.stopped) return;
-        this.options.hub.status(account.id, state, detail);
-        for (const hook of this.statusHooks) {
-          try {
-            hook(account.id, state, detail);
-          } catch (err) {
-            log.error('status subscriber failed', { error: err });
-          }
-        }
-      };
-      try {
-        const module = this.options.catalog.get(account.exchange);
-        if (!module) throw new Error(`exchange ${account.exchange} is not loaded`);
-        const upstream = module.server.createUpstream({
-          account,
-          publish: (channel, payload, receivedAt) => this.publish(account, channel, payload, receivedAt),
-          setStatus,
-          log,
-          nonces: this.options.nonces,
-        });
-        this.upstreams.set(account.id, upstream);
-        upstream.start();
-      } catch (err) {
-        log.error('upstream failed to start', { error: err });
-        setStatus('error', `could not start: ${err instanceof Error ? err.message : String(err)}`);
+      if (!this.upstreams.has(account.id) && !this.waiting.includes(account)) this.waiting.push(account);
+    }
+    const pace = this.options.startPace ?? DEFAULT_START_PACE;
+    const next = (count: number): void => {
+      this.startTimer = undefined;
+      for (const account of this.waiting.splice(0, count)) this.startOne(account);
+      if (this.waiting.length > 0 && !this.stopped) {
+        this.startTimer = setTimeout(() => next(pace.batch), pace.gapMs);
       }
+    };
+    if (this.startTimer === undefined) next(pace.immediate);
+  }
+
+  private startOne(account: AccountConfig): void {
+    if (this.upstreams.has(account.id)) return;
+    const log = this.options.log.child({ accountId: account.id, exchange: account.exchange });
+    const setStatus = (state: UpstreamState, detail?: string): void => {
+      if (this.stopped) return;
+      this.options.hub.status(account.id, state, detail);
+      for (const hook of this.statusHooks) {
+        try {
+          hook(account.id, state, detail);
+        } catch (err) {
+          log.error('status subscriber failed', { error: err });
+        }
+      }
+    };
+    try {
+      const module = this.options.catalog.get(account.exchange);
+      if (!module) throw new Error(`exchange ${account.exchange} is not loaded`);
+      const plan = this.schedule.plans.get(account.id);
+      const upstream = module.server.createUpstream({
+        account,
+        publish: (channel, payload, receivedAt) => this.publish(account, channel, payload, receivedAt),
+        setStatus,
+        log,
+        nonces: this.options.nonces,
+        ...(plan ? { pollPlan: plan } : {}),
+      });
+      this.upstreams.set(account.id, upstream);
+      upstream.start();
+    } catch (err) {
+      log.error('upstream failed to start', { error: err });
+      setStatus('error', `could not start: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
@@ -260,6 +304,9 @@ export class AccountManager {
   /** Stops every upstream and waits for them; publishes and status reports from then on are ignored. */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.startTimer !== undefined) clearTimeout(this.startTimer);
+    this.startTimer = undefined;
+    this.waiting.length = 0;
     const running = [...this.upstreams.entries()];
     this.upstreams.clear();
     await Promise.all(

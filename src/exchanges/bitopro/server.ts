@@ -20,6 +20,15 @@ export const server: ExchangeServerModule = {
   defaultEndpoints: { rest: 'https://api.bitopro.com/v3', ws: DEFAULT_WS_URL },
   credentials: credentialsSchema,
   accountOptions: {},
+  // Authenticated API: 600 requests/min per account and 600/min per IP; a poll reads the margin balances.
+  requestBudget: {
+    limits: [
+      { perMinute: 600, scope: 'key' },
+      { perMinute: 600, scope: 'ip' },
+    ],
+    requestsPerPoll: 1,
+    keyField: 'apiKey',
+  },
   // BitoPro signs neither the URL nor the method: only the {identity, nonce} payload.
   signRest: (_req, account, nonces) => signedHeaders(bitoproCredentials(account.credentials), nonces),
   // BitoPro wants nonces to increase: the relay's signed reads queue behind the stream handshake and the poll.

@@ -600,6 +600,16 @@ describe('bad input: whole message', () => {
     expect(e.message).toBe('Bitso answered with an error (invalid_signature: Signature does not match)');
   });
 
+  it("Bitso's documented error envelope", () => {
+    const e = errorOf({
+      success: false,
+      error: { code: '0201', message: 'Invalid Nonce or Invalid Credentials' },
+    });
+    expect(e.field).toBe('error');
+    expect(e.message).toBe('Bitso answered with an error (0201: Invalid Nonce or Invalid Credentials)');
+    expect(errorOf({ success: false, error: { message: 'x' } }).field).toBe('error.code');
+  });
+
   it('a malformed error body', () => {
     const e = errorOf({ errors: [] });
     expect(e.field).toBe('errors');

@@ -12,7 +12,7 @@ import type {
 import { resolveBands } from '../../domain/risk.ts';
 import type { NormalizeContext, ParseOutcome } from '../types.ts';
 import { decimalOf, describe, guard, parseWire, toDec, wireFailure, withinLastDigit } from '../wire-kit.ts';
-import { accountV1Schema, accountV2Schema, marginErrorSchema } from './wire.ts';
+import { accountV1Schema, accountV2Schema, errorEnvelopeSchema, marginErrorSchema } from './wire.ts';
 import type { AccountV1, AccountV2 } from './wire.ts';
 
 /** Exchange id. */
@@ -237,13 +237,21 @@ function toUpdate(summary: Summary, channel: string, ctx: NormalizeContext): Par
 
 /**
  * Parses one Bitso message. Channel `account` carries the margin account summary (v1alpha as documented;
- * the v2alpha shape is accepted too). Other channels are ignored; an error body or anything malformed is
- * a WireError. Never throws.
+ * the v2alpha shape is accepted too). Other channels are ignored; an error body (Bitso's documented
+ * `{"success": false, "error": {…}}` envelope or the `{"errors": […]}` shape) or anything malformed is a
+ * WireError. Never throws.
  */
 export function normalizeBitso(channel: string, payload: unknown, ctx: NormalizeContext): ParseOutcome {
   return guard(BITSO, channel, () => {
     if (channel !== ACCOUNT_CHANNEL) {
       return { kind: 'ignored', reason: `Bitso has no channel ${JSON.stringify(channel)}` };
+    }
+    if (isRecord(payload) && payload.success === false) {
+      const parsed = parseWire(errorEnvelopeSchema, payload, BITSO, channel);
+      if (!parsed.ok) return { kind: 'error', error: parsed.error };
+      const { code, message } = parsed.data.error;
+      const text = `${code}${message ? `: ${message}` : ''}`;
+      return wireFailure(BITSO, channel, 'error', `Bitso answered with an error (${text})`);
     }
     if (isRecord(payload) && 'errors' in payload) {
       const parsed = parseWire(marginErrorSchema, payload, BITSO, channel);

@@ -17,6 +17,8 @@ export const server: ExchangeServerModule = {
     apiSecret: z.string().min(1),
   }),
   accountOptions: {},
+  // Private API: 300 requests/min per user (one-minute windows; over it, the key is locked out for a minute).
+  requestBudget: { limits: [{ perMinute: 300, scope: 'key' }], requestsPerPoll: 1, keyField: 'apiKey' },
   signRest,
   inSigningOrder: inNonceOrder,
   // The key is masked in logs too: it identifies the account.

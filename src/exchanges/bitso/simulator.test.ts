@@ -68,7 +68,24 @@ function errors(code: string, message: string): unknown {
   return { errors: [{ code, message }] };
 }
 
+/** Bitso's documented error envelope, exactly as an authentication failure (HTTP 401) carries it. */
+function envelope(code: string, message: string): unknown {
+  return { success: false, error: { code, message } };
+}
+
+const INVALID_0201 = envelope('0201', 'Invalid Nonce or Invalid Credentials');
+
+function codeOf(json: unknown): unknown {
+  return (json as { error?: { code?: unknown } }).error?.code;
+}
+
 const ctx = { accountId: 'bitso-demo', receivedAt: 1 };
+
+function update(body: unknown) {
+  const outcome = normalizeBitso('account', body, ctx);
+  if (outcome.kind !== 'update') throw new Error(`expected an update, got ${JSON.stringify(outcome)}`);
+  return outcome.update;
+}
 
 describe('figuresFor (the simulated account)', () => {
   it.each([
@@ -224,44 +241,42 @@ describe('simulator over HTTP', () => {
   it('signs the query string: a signature over the bare path is refused', async () => {
     const a = await call(sim, `${SIM_PATHS.movements}?page_size=10`, { signedPath: SIM_PATHS.movements });
     expect(a.status).toBe(401);
-    expect(a.json).toEqual(errors('invalid_signature', 'The request signature does not match'));
+    expect(a.json).toEqual(envelope('0215', 'Incorrect request signature'));
   });
 
-  it('a missing Authorization header → 401 invalid_credentials', async () => {
+  it('a missing Authorization header → 401 0208 in the documented envelope', async () => {
     const a = await call(sim, SIM_PATHS.account, { authorization: null });
     expect(a.status).toBe(401);
-    expect(a.json).toEqual(errors('invalid_credentials', 'Authorization header is missing or malformed'));
+    expect(a.json).toEqual(envelope('0208', 'Authentication required'));
   });
 
-  it('a malformed Authorization header → 401 invalid_credentials', async () => {
+  it('a malformed Authorization header → 401 0208', async () => {
     const a = await call(sim, SIM_PATHS.account, { authorization: `Bitso ${KEY}:123` });
     expect(a.status).toBe(401);
-    expect(a.json).toEqual(errors('invalid_credentials', 'Authorization header is missing or malformed'));
+    expect(a.json).toEqual(envelope('0208', 'Authentication required'));
   });
 
-  it('an unknown key → 401 invalid_credentials', async () => {
+  it('an unknown key → 401 0201 "Invalid Nonce or Invalid Credentials"', async () => {
     const a = await call(sim, SIM_PATHS.account, { key: 'someone-else' });
     expect(a.status).toBe(401);
-    expect(a.json).toEqual(errors('invalid_credentials', 'Invalid API key or the key has been revoked'));
+    expect(a.json).toEqual(INVALID_0201);
   });
 
-  it('a wrong secret → 401 invalid_signature', async () => {
+  it('a wrong secret → 401 0215', async () => {
     const a = await call(sim, SIM_PATHS.account, { secret: 'wrong-secret' });
     expect(a.status).toBe(401);
-    expect(a.json).toEqual(errors('invalid_signature', 'The request signature does not match'));
+    expect(a.json).toEqual(envelope('0215', 'Incorrect request signature'));
   });
 
-  it('a reused nonce → 401 invalid_nonce; a lower one too; a higher one passes', async () => {
+  it('a reused nonce → 401 0201; a lower one too; a higher one passes', async () => {
     const n = nextNonce();
     expect((await call(sim, SIM_PATHS.account, { nonce: n })).status).toBe(200);
     const reused = await call(sim, SIM_PATHS.account, { nonce: n });
     expect(reused.status).toBe(401);
-    expect(reused.json).toEqual(
-      errors('invalid_nonce', 'Nonce must be higher than the last one used with this key'),
-    );
+    expect(reused.json).toEqual(INVALID_0201);
     const lower = await call(sim, SIM_PATHS.account, { nonce: String(Number(n) - 5) });
     expect(lower.status).toBe(401);
-    expect((lower.json as { errors: { code: string }[] }).errors[0]?.code).toBe('invalid_nonce');
+    expect(codeOf(lower.json)).toBe('0201');
     expect((await call(sim, SIM_PATHS.account)).status).toBe(200);
   });
 
@@ -270,7 +285,7 @@ describe('simulator over HTTP', () => {
     expect((await call(sim, SIM_PATHS.account, { nonce: big })).status).toBe(200);
     const after = await call(sim, SIM_PATHS.account);
     expect(after.status).toBe(401);
-    expect((after.json as { errors: { code: string }[] }).errors[0]?.code).toBe('invalid_nonce');
+    expect(codeOf(after.json)).toBe('0201');
   });
 
   it('a refused signature does not consume the nonce', async () => {
@@ -288,10 +303,10 @@ describe('simulator over HTTP', () => {
     }
   });
 
-  it('a non-numeric nonce → 401 invalid_nonce', async () => {
+  it('a non-numeric nonce → 401 0206', async () => {
     const a = await call(sim, SIM_PATHS.account, { nonce: 'abc' });
     expect(a.status).toBe(401);
-    expect(a.json).toEqual(errors('invalid_nonce', 'Nonce must be a positive integer'));
+    expect(a.json).toEqual(envelope('0206', 'Invalid nonce type'));
   });
 
   it('writes are refused (405) and unknown paths are 404', async () => {
@@ -318,11 +333,11 @@ describe('simulator faults', () => {
     await sim.close();
   });
 
-  it('revoke → 401 invalid_credentials even when correctly signed; restore → 200', async () => {
+  it('revoke → 401 0201 even when correctly signed; restore → 200', async () => {
     sim.control({ kind: 'revoke' });
     const a = await call(sim, SIM_PATHS.account);
     expect(a.status).toBe(401);
-    expect(a.json).toEqual(errors('invalid_credentials', 'Invalid API key or the key has been revoked'));
+    expect(a.json).toEqual(INVALID_0201);
     sim.control({ kind: 'restore' });
     expect((await call(sim, SIM_PATHS.account)).status).toBe(200);
   });
@@ -342,6 +357,21 @@ describe('simulator faults', () => {
     sim.control({ kind: 'resume-walk' });
     const c = (await call(sim, SIM_PATHS.account)).json as { margin_levels: { current: string } };
     expect(c.margin_levels.current).not.toBe('1.8000');
+  });
+
+  it('liquidating forces BLOCKED (or ACTIVE) whatever the level; null follows the level again', async () => {
+    const statusOf = async () => ((await call(sim, SIM_PATHS.account)).json as { status: string }).status;
+    sim.control({ kind: 'set-level', level: '2.5' });
+    sim.control({ kind: 'liquidating', on: true });
+    const blocked = (await call(sim, SIM_PATHS.account)).json;
+    expect((blocked as { status: string }).status).toBe('BLOCKED');
+    expect(applyUpdate(undefined, update(blocked)).zone).toBe('liquidation');
+    sim.control({ kind: 'set-level', level: '1.05' });
+    sim.control({ kind: 'liquidating', on: false });
+    expect(await statusOf()).toBe('ACTIVE');
+    sim.control({ kind: 'liquidating', on: null });
+    expect(await statusOf()).toBe('BLOCKED');
+    sim.control({ kind: 'resume-walk' });
   });
 
   it('the control route accepts the same commands over HTTP', async () => {

@@ -1,12 +1,14 @@
 // Bitso's side of the margin REST API on loopback (proxy only). Bitso has no private margin stream, so the
 // simulator is HTTP only: the four read endpoints under /margin_trading/v1alpha, signed exactly as Bitso
 // checks them (HMAC recomputed, nonce strictly increasing per key), rate-limited per key, with faults.
+// Authentication failures are answered as Bitso documents them: HTTP 401 with
+// {"success": false, "error": {"code": "02xx", "message": "…"}}.
 //
 // Account model (the simulator's own): BTC and ETH held, bought with borrowed USD.
 //   total_liabilities = the USD debt, growing by the hourly interest rate once per accrual period
 //   total_assets      = value of the BTC and ETH; the level path moves prices, so assets = level × debt
 //   current           = total_assets / total_liabilities as emitted (2-decimal figures), truncated to 4 decimals
-//   status            = BLOCKED while current < maintenance, else ACTIVE
+//   status            = BLOCKED while current < maintenance, else ACTIVE (a `liquidating` control forces it)
 //   trading_power     = extra borrowing that keeps the level at `safe`: (assets − safe · debt) / (safe − 1), ≥ 0
 //   balances          = btc and eth net holdings (8 decimals), usd = −debt (2 decimals)
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -66,10 +68,27 @@ export const DEMO_LEVELS: DemoLevels = {
   liquidation: Number(SIM_MAINTENANCE),
 };
 
-/** The margin API's error body (UNCONFIRMED shape, as a third-party client reads it). */
+/** The margin API's other error body (some 400s in third-party client code), used here for non-auth errors. */
 export function errorBody(code: string, message: string): { errors: { code: string; message: string }[] } {
   return { errors: [{ code, message }] };
 }
+
+/** Bitso's documented error envelope, as it answers authentication failures (HTTP 401, codes 0201–0216). */
+export function errorEnvelope(
+  code: string,
+  message: string,
+): { success: false; error: { code: string; message: string } } {
+  return { success: false, error: { code, message } };
+}
+
+/** The authentication failures the simulator answers, with Bitso's codes (HTTP 401). */
+export const AUTH_ERRORS = {
+  /** Unknown or revoked key, or a nonce not above the last one: Bitso's wording covers both. */
+  invalid: { code: '0201', message: 'Invalid Nonce or Invalid Credentials' },
+  noAuth: { code: '0208', message: 'Authentication required' },
+  nonceType: { code: '0206', message: 'Invalid nonce type' },
+  signature: { code: '0215', message: 'Incorrect request signature' },
+} as const;
 
 /** What the account endpoint reports at one moment, all as wire strings. */
 export interface SimFigures {
@@ -260,32 +279,17 @@ export async function startBitsoSimulator(options: SimulatorOptions): Promise<Ru
 
   /** Checks the Authorization header as Bitso does; answers and returns false when the request is refused. */
   function authorize(req: IncomingMessage, res: ServerResponse, body: string, now: number): boolean {
+    const refuse = (error: { code: string; message: string }): false => {
+      sendJson(res, 401, errorEnvelope(error.code, error.message));
+      return false;
+    };
     const auth = parseAuthorization(header(req, 'authorization'));
-    if (!auth) {
-      sendJson(res, 401, errorBody('invalid_credentials', 'Authorization header is missing or malformed'));
-      return false;
-    }
-    if (faults.revoked || !sameText(auth.key, apiKey)) {
-      sendJson(res, 401, errorBody('invalid_credentials', 'Invalid API key or the key has been revoked'));
-      return false;
-    }
-    if (!/^\d{1,19}$/.test(auth.nonce)) {
-      sendJson(res, 401, errorBody('invalid_nonce', 'Nonce must be a positive integer'));
-      return false;
-    }
+    if (!auth) return refuse(AUTH_ERRORS.noAuth);
+    if (faults.revoked || !sameText(auth.key, apiKey)) return refuse(AUTH_ERRORS.invalid);
+    if (!/^\d{1,19}$/.test(auth.nonce)) return refuse(AUTH_ERRORS.nonceType);
     const expected = bitsoSignature(apiSecret, auth.nonce, req.method ?? 'GET', req.url ?? '/', body);
-    if (!sameText(auth.signature, expected)) {
-      sendJson(res, 401, errorBody('invalid_signature', 'The request signature does not match'));
-      return false;
-    }
-    if (nonces.check(auth.key, auth.nonce) !== 'ok') {
-      sendJson(
-        res,
-        401,
-        errorBody('invalid_nonce', 'Nonce must be higher than the last one used with this key'),
-      );
-      return false;
-    }
+    if (!sameText(auth.signature, expected)) return refuse(AUTH_ERRORS.signature);
+    if (nonces.check(auth.key, auth.nonce) !== 'ok') return refuse(AUTH_ERRORS.invalid);
     const wait = limiter.take(auth.key, now);
     if (wait > 0) {
       const seconds = Math.max(1, Math.ceil(wait / 1000));
@@ -316,7 +320,9 @@ export async function startBitsoSimulator(options: SimulatorOptions): Promise<Ru
       res.end(text);
       return;
     }
-    const body = accountBody(figuresAt(now));
+    const figures = figuresAt(now);
+    if (faults.liquidating !== null) figures.status = faults.liquidating ? 'BLOCKED' : 'ACTIVE';
+    const body = accountBody(figures);
     if (faults.takeBadSchema()) delete body.margin_levels;
     sendJson(res, 200, body);
   }

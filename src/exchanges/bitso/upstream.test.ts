@@ -25,7 +25,7 @@ import {
   classifyResponse,
   createBitsoUpstream,
   DEFAULT_RATE_LIMIT_WAIT_MS,
-  marginErrorOf,
+  bitsoErrorOf,
   NONCE_RETRIES,
 } from './upstream.ts';
 
@@ -68,6 +68,8 @@ async function harness(
 }
 
 const lastState = (h: SimRun): UpstreamState | undefined => h.lastState();
+const REJECTED_0201 =
+  'key, secret or nonce rejected repeatedly — check apiKey and apiSecret, that the key is active, and that no other program uses it';
 const ctx = { accountId: 'bitso-test', receivedAt: 0 };
 
 describe('polling the simulator', () => {
@@ -130,20 +132,25 @@ describe('polling the simulator', () => {
     const h = await harness();
     // Polling every 50 ms would make ~20 requests in 1 s; auth retries wait 300 ms, then 600 ms.
     await expectRevokeCycle(h, {
-      detail:
-        'API key rejected — check the API key and that it is still active ' +
-        '(Bitso: invalid_credentials: Invalid API key or the key has been revoked)',
+      detail: `${REJECTED_0201} (Bitso: 0201: Invalid Nonce or Invalid Credentials)`,
       quietMs: 1_000,
       maxAttempts: 4,
     });
     expect(h.states.filter(([s]) => s === 'auth_failed')).toHaveLength(1);
+    // Bitso's 0201 may be only a nonce hiccup: retried a few times before it is reported.
+    const retried = h.logs.filter(
+      (l) => l.msg === 'poll failed' && String(l.fields.detail).startsWith('nonce rejected'),
+    );
+    expect(retried.map((l) => l.fields.detail)).toEqual(
+      Array<string>(NONCE_RETRIES).fill('nonce rejected (Bitso: 0201: Invalid Nonce or Invalid Credentials)'),
+    );
   });
 
   it('a wrong secret ⇒ auth_failed naming the secret', async () => {
     const h = await harness({ secret: 'not-the-secret' });
     await until(() => lastState(h) === 'auth_failed', 'auth_failed');
     expect(h.states.at(-1)?.[1]).toBe(
-      'signature rejected — check the API secret (Bitso: invalid_signature: The request signature does not match)',
+      'signature rejected — check the API secret (Bitso: 0215: Incorrect request signature)',
     );
     expect(h.published).toEqual([]);
   });
@@ -205,7 +212,7 @@ describe('polling the simulator', () => {
     expect(outcome.kind === 'error' && outcome.error.field).toBe('margin_levels');
   });
 
-  it('a nonce Bitso rejects is retried a few times, then reported as auth_failed', async () => {
+  it("a nonce Bitso keeps rejecting is retried a few times, then reported with Bitso's code and words", async () => {
     const h = await harness({ nonces: { next: () => 1 } });
     await until(() => lastState(h) === 'auth_failed', 'auth_failed');
     expect(h.published).toHaveLength(1);
@@ -213,10 +220,19 @@ describe('polling the simulator', () => {
       (l) => l.msg === 'poll failed' && String(l.fields.detail).startsWith('nonce rejected'),
     );
     expect(retried).toHaveLength(NONCE_RETRIES);
-    expect(h.lastDetail()).toBe(
-      'nonce rejected repeatedly — is another program using this API key? ' +
-        '(Bitso: invalid_nonce: Nonce must be higher than the last one used with this key)',
-    );
+    expect(h.lastDetail()).toBe(`${REJECTED_0201} (Bitso: 0201: Invalid Nonce or Invalid Credentials)`);
+  });
+
+  it('a nonce hiccup (Bitso 0201 once) is retried with a fresh nonce and never shown as an auth failure', async () => {
+    // The second request reuses the first nonce; every later one is fresh.
+    const values = [1, 1];
+    let next = 1;
+    const h = await harness({ nonces: { next: () => values.shift() ?? (next += 1) } });
+    await until(() => h.published.length >= 3, 'polling again after the hiccup');
+    expect(h.states.map(([s]) => s)).not.toContain('auth_failed');
+    expect(h.logs.filter((l) => l.msg === 'poll failed').map((l) => l.fields.detail)).toEqual([
+      'nonce rejected (Bitso: 0201: Invalid Nonce or Invalid Credentials)',
+    ]);
   });
 
   it('never logs or reports a credential or signature', async () => {
@@ -259,10 +275,36 @@ describe('classifyResponse', () => {
   const headers = (init: Record<string, string> = {}): Headers => new Headers(init);
   const json = (body: unknown) => ({ text: JSON.stringify(body), json: body });
   const bitsoError = (code: string, message: string) => json({ errors: [{ code, message }] });
+  const envelope = (code: string, message: string) => json({ success: false, error: { code, message } });
 
   it.each([
     [200, json({ a: 1 }), {}, { kind: 'ok' }],
     [200, { text: '<html>', json: undefined }, {}, { kind: 'ok' }],
+    [
+      401,
+      envelope('0215', 'Incorrect request signature'),
+      {},
+      {
+        kind: 'auth',
+        detail: 'signature rejected — check the API secret (Bitso: 0215: Incorrect request signature)',
+      },
+    ],
+    [
+      401,
+      envelope('0213', 'IP not allowed'),
+      {},
+      {
+        kind: 'auth',
+        detail:
+          "this machine's IP address is not allowed for the key — check the key's IP allowlist (Bitso: 0213: IP not allowed)",
+      },
+    ],
+    [
+      401,
+      envelope('0299', 'Something new'),
+      {},
+      { kind: 'auth', detail: 'credentials rejected (Bitso: 0299: Something new)' },
+    ],
     [
       401,
       bitsoError('invalid_signature', 'bad'),
@@ -330,8 +372,13 @@ describe('classifyResponse', () => {
     expect(published).toEqual(status === 200 ? [body.json ?? body.text] : []);
   });
 
-  it('invalid_nonce is a retry until it has happened NONCE_RETRIES times in a row', () => {
-    const body = { status: 401, headers: headers(), ...bitsoError('invalid_nonce', 'too low') };
+  it.each([
+    ['0201', envelope('0201', 'Invalid Nonce or Invalid Credentials')],
+    ['0206', envelope('0206', 'Invalid nonce type')],
+    ['0207', envelope('0207', 'Invalid nonce value')],
+    ['invalid_nonce (the other error shape)', bitsoError('invalid_nonce', 'too low')],
+  ])('%s is a retry until it has happened NONCE_RETRIES times in a row', (_code, answer) => {
+    const body = { status: 401, headers: headers(), ...answer };
     expect(classifyResponse(body, () => {}, 0)).toMatchObject({ kind: 'retry', nonceRejected: true });
     expect(classifyResponse(body, () => {}, NONCE_RETRIES - 1)).toMatchObject({ kind: 'retry' });
     expect(classifyResponse(body, () => {}, NONCE_RETRIES)).toMatchObject({
@@ -339,18 +386,34 @@ describe('classifyResponse', () => {
       nonceRejected: true,
     });
   });
+
+  it('other authentication codes are reported at once', () => {
+    const body = { status: 401, headers: headers(), ...envelope('0216', 'Account restricted') };
+    expect(classifyResponse(body, () => {}, 0)).toEqual({
+      kind: 'auth',
+      detail: 'account restricted — contact Bitso (Bitso: 0216: Account restricted)',
+    });
+  });
 });
 
 describe('helpers', () => {
-  it('marginErrorOf reads the first error, shortened to one line', () => {
-    expect(marginErrorOf({ errors: [{ code: 'x', message: 'a\n  b' }] })).toEqual({
+  it("bitsoErrorOf reads Bitso's documented envelope, else the first of errors[], shortened to one line", () => {
+    expect(
+      bitsoErrorOf({
+        success: false,
+        error: { code: '0201', message: 'Invalid Nonce or Invalid Credentials' },
+      }),
+    ).toEqual({ code: '0201', message: 'Invalid Nonce or Invalid Credentials' });
+    expect(bitsoErrorOf({ success: false, error: { code: '0208' } })).toEqual({ code: '0208', message: '' });
+    expect(bitsoErrorOf({ success: true, error: { code: '0201' } })).toBeNull();
+    expect(bitsoErrorOf({ errors: [{ code: 'x', message: 'a\n  b' }] })).toEqual({
       code: 'x',
       message: 'a b',
     });
-    expect(marginErrorOf({ errors: [{ code: 'x' }] })).toEqual({ code: 'x', message: '' });
-    expect(marginErrorOf({ error: 'x' })).toBeNull();
-    expect(marginErrorOf('text')).toBeNull();
-    expect(marginErrorOf({ errors: [{ code: 'c', message: 'm'.repeat(500) }] })?.message).toHaveLength(200);
+    expect(bitsoErrorOf({ errors: [{ code: 'x' }] })).toEqual({ code: 'x', message: '' });
+    expect(bitsoErrorOf({ error: 'x' })).toBeNull();
+    expect(bitsoErrorOf('text')).toBeNull();
+    expect(bitsoErrorOf({ errors: [{ code: 'c', message: 'm'.repeat(500) }] })?.message).toHaveLength(200);
   });
 
   it('authFailureText without an error body', () => {

@@ -162,7 +162,7 @@ export function createBitsoUpstream(deps: UpstreamDeps, options: BitsoUpstreamOp
   }
 
   return pollingUpstream({
-    deps: { setStatus, log: deps.log },
+    deps: { setStatus, log: deps.log, ...(deps.pollPlan ? { pollPlan: deps.pollPlan } : {}) },
     intervalMs,
     poll,
     backoff: options.backoff,

@@ -94,8 +94,18 @@ export const accountV2Schema = obj({
 export type AccountV2 = z.infer<typeof accountV2Schema>;
 
 /**
- * The margin API's error body, e.g. {"errors":[{"code":"not_eligible_user","message":"…"}]}.
- * UNCONFIRMED against Bitso's docs (taken from a third-party client's behaviour).
+ * Bitso's documented error envelope, e.g. an authentication failure (HTTP 401):
+ * {"success": false, "error": {"code": "0201", "message": "Invalid Nonce or Invalid Credentials"}}.
+ */
+export const errorEnvelopeSchema = obj({
+  success: z.literal(false),
+  error: obj({ code: z.string(), message: z.string().optional() }),
+});
+export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>;
+
+/**
+ * The other error body seen from the margin API (some HTTP 400s in third-party client code), e.g.
+ * {"errors":[{"code":"not_eligible_user","message":"…"}]}. Read when the documented envelope is not there.
  */
 export const marginErrorSchema = obj({
   errors: z

@@ -21,6 +21,15 @@ export const server: ExchangeServerModule = {
       .regex(/^[A-Za-z0-9-]*$/, { error: 'subaccountId must be letters, digits or dashes' })
       .optional(),
   },
+  // 2000 calls/min per API key and 1200/min per IP; a poll reads the margin status and the balances.
+  requestBudget: {
+    limits: [
+      { perMinute: 2_000, scope: 'key' },
+      { perMinute: 1_200, scope: 'ip' },
+    ],
+    requestsPerPoll: 2,
+    keyField: 'apiKey',
+  },
   signRest,
   // The key is masked in logs too: it identifies the account.
   secretFields: ['apiKey', 'apiSecret'],
