@@ -13,7 +13,7 @@ import type { Upstream, UpstreamDeps, UpstreamState } from '../server-types.ts';
 import { ACCOUNT_PATH } from './index.ts';
 import { ACCOUNT_CHANNEL } from './normalize.ts';
 import { inNonceOrder, signRest } from './sign.ts';
-import { marginErrorSchema } from './wire.ts';
+import { errorEnvelopeSchema, marginErrorSchema } from './wire.ts';
 
 /** Bitso locks a key out for a minute after the rate limit; without Retry-After wait that long. */
 export const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
@@ -34,48 +34,80 @@ export function accountUrl(restBase: string): URL {
   return new URL(`${restBase.replace(/\/+$/, '')}/${ACCOUNT_PATH}`);
 }
 
-/** The first `{code, message}` of a margin error body, when the body has that shape. */
-export function marginErrorOf(json: unknown): { code: string; message: string } | null {
+/** What Bitso said in an error body. */
+export interface BitsoError {
+  code: string;
+  message: string;
+}
+
+// Exchange text is shown to the trader; keep it short and on one line.
+function bitsoError(code: string, message: string | undefined): BitsoError {
+  return { code: code.slice(0, 64), message: (message ?? '').replace(/\s+/g, ' ').trim().slice(0, 200) };
+}
+
+/**
+ * The `{code, message}` of an error body: Bitso's documented envelope
+ * `{"success": false, "error": {"code": "0201", "message": "…"}}` first, else the first entry of the
+ * `{"errors": [{code, message}]}` shape; null when the body has neither shape.
+ */
+export function bitsoErrorOf(json: unknown): BitsoError | null {
+  const envelope = errorEnvelopeSchema.safeParse(json);
+  if (envelope.success) return bitsoError(envelope.data.error.code, envelope.data.error.message);
   const parsed = marginErrorSchema.safeParse(json);
   if (!parsed.success) return null;
   const first = parsed.data.errors[0];
-  if (!first) return null;
-  // Exchange text is shown to the trader; keep it short and on one line.
-  const message = (first.message ?? '').replace(/\s+/g, ' ').slice(0, 200);
-  return { code: first.code.slice(0, 64), message };
+  return first ? bitsoError(first.code, first.message) : null;
 }
 
-function exchangeSays(error: { code: string; message: string }): string {
+/**
+ * Codes that may mean only that a nonce was refused, which a fresh nonce can fix: 0206 (invalid nonce type),
+ * 0207 (invalid nonce value), `invalid_nonce` (the other error shape) and 0201, which Bitso words "Invalid Nonce
+ * or Invalid Credentials": it is retried like a nonce error, then reported as an authentication failure.
+ */
+export const NONCE_CODES: ReadonlySet<string> = new Set(['0201', '0206', '0207', 'invalid_nonce']);
+
+function exchangeSays(error: BitsoError): string {
   return error.message ? `${error.code}: ${error.message}` : error.code;
 }
 
-/** Why Bitso refused the credentials, in words a trader can act on. */
-export function authFailureText(status: number, error: { code: string; message: string } | null): string {
+/** What to check for each of Bitso's authentication codes (HTTP 401, codes 0201–0216). */
+const AUTH_HINTS: Readonly<Record<string, string>> = {
+  '0201':
+    'key, secret or nonce rejected repeatedly — check apiKey and apiSecret, that the key is active, and that no other program uses it',
+  '0202': 'API key not allowed to read the margin account — check its permissions',
+  '0206': 'nonce rejected repeatedly — is another program using this API key?',
+  '0207': 'nonce rejected repeatedly — is another program using this API key?',
+  '0208': 'Bitso asked for authentication — check apiKey and apiSecret',
+  '0213': "this machine's IP address is not allowed for the key — check the key's IP allowlist",
+  '0215': 'signature rejected — check the API secret',
+  '0216': 'account restricted — contact Bitso',
+  invalid_signature: 'signature rejected — check the API secret',
+  invalid_credentials: 'API key rejected — check the API key and that it is still active',
+  invalid_nonce: 'nonce rejected repeatedly — is another program using this API key?',
+};
+
+/** Why Bitso refused the credentials, in words a trader can act on, with Bitso's own code and message. */
+export function authFailureText(status: number, error: BitsoError | null): string {
   const says = `Bitso: ${error ? exchangeSays(error) : `HTTP ${status}`}`;
-  switch (error?.code) {
-    case 'invalid_signature':
-      return `signature rejected — check the API secret (${says})`;
-    case 'invalid_credentials':
-      return `API key rejected — check the API key and that it is still active (${says})`;
-    case 'invalid_nonce':
-      return `nonce rejected repeatedly — is another program using this API key? (${says})`;
-    default:
-      return status === 403
-        ? `API key not allowed to read the margin account — check its permissions (${says})`
-        : `credentials rejected (${says})`;
-  }
+  const hint = error ? AUTH_HINTS[error.code] : undefined;
+  if (hint) return `${hint} (${says})`;
+  return status === 403
+    ? `API key not allowed to read the margin account — check its permissions (${says})`
+    : `credentials rejected (${says})`;
 }
 
 /**
  * How a refused request reads: the shared classification (404 fatal, 429 after Retry-After or a minute,
- * 5xx retried) with Bitso's credential codes; a rejected nonce is retried NONCE_RETRIES times in a row first.
+ * 5xx retried) with Bitso's credential codes; a rejected nonce (NONCE_CODES) is retried NONCE_RETRIES times in
+ * a row first.
  */
 export function describeRefusal(
   answer: HttpAnswer,
   consecutiveNonceRejections: number,
 ): Refusal & { nonceRejected?: boolean } {
-  const error = marginErrorOf(answer.json);
-  const nonceRejected = error?.code === 'invalid_nonce' && (answer.status === 401 || answer.status === 403);
+  const error = bitsoErrorOf(answer.json);
+  const nonceRejected =
+    error !== null && NONCE_CODES.has(error.code) && (answer.status === 401 || answer.status === 403);
   const refusal = classifyRefusal(answer, {
     exchange: 'Bitso',
     said: () => (error ? exchangeSays(error) : ''),
