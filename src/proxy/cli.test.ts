@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildReason, parseCli } from './cli.ts';
+import { ROOT, buildReason, parseCli } from './cli.ts';
 import { ConfigError } from './config.ts';
 
 describe('parseCli', () => {
@@ -100,4 +101,102 @@ describe('buildReason', () => {
     at(join(root, 'src', 'app', 'App.tsx'), 3000);
     expect(buildReason(root)).toBe('sources changed since the last build');
   });
+});
+
+describe('an unusable history.path', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Runs the CLI on a config whose history.path is `historyPath`, in a new folder that `prepare` fills. */
+  function run(
+    historyPath: string,
+    prepare: (dir: string) => void = () => {},
+  ): Promise<{ code: number | null; stdout: string; stderr: string; config: string; dir: string }> {
+    const dir = mkdtempSync(join(tmpdir(), 'mw-cli-history-'));
+    dirs.push(dir);
+    prepare(dir);
+    const config = join(dir, 'margin-watch.config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        history: { path: historyPath },
+        accounts: [
+          {
+            id: 'bitso-main',
+            exchange: 'bitso',
+            credentials: { apiKey: 'fake-key-for-tests', apiSecret: 'fake-secret-for-tests' },
+            endpoints: { rest: 'http://127.0.0.1:9' },
+          },
+        ],
+      }),
+    );
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'src', 'proxy', 'cli.ts'),
+        '--config',
+        config,
+        '--no-build',
+        '--port',
+        '0',
+      ],
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? '' } },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    return new Promise((done) =>
+      child.on('close', (code) => {
+        clearTimeout(killer);
+        done({ code, stdout, stderr, config, dir });
+      }),
+    );
+  }
+
+  /** One line naming the config file, history.path and the resolved path; exit 1; nothing else printed. */
+  function expectOneLine(result: Awaited<ReturnType<typeof run>>, resolved: string, reason: RegExp): void {
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    const line = lines[0] ?? '';
+    expect(line).toContain(result.config);
+    expect(line).toContain('history.path');
+    expect(line).toContain(resolved);
+    expect(line).toMatch(reason);
+    expect(line).not.toMatch(/\bat .*:\d+:\d+|"stack"/);
+  }
+
+  it('is a folder', async () => {
+    const result = await run('data', (dir) => mkdirSync(join(dir, 'data')));
+    expectOneLine(result, join(result.dir, 'data'), /it is a folder, not a file/);
+  }, 30_000);
+
+  it('lies under a regular file', async () => {
+    const result = await run('notes.txt/history.sqlite', (dir) => writeFileSync(join(dir, 'notes.txt'), 'x'));
+    expectOneLine(result, join(result.dir, 'notes.txt', 'history.sqlite'), /is a file, not a folder/);
+    expect(result.stderr).toContain(`${join(result.dir, 'notes.txt')} is a file, not a folder`);
+  }, 30_000);
+
+  // Tests run as root, whom file modes do not stop: /proc is a file system where nobody can create files.
+  it.runIf(process.platform === 'linux')(
+    'is on a file system that refuses new files',
+    async () => {
+      const inFolder = await run('/proc/self/history.sqlite');
+      expectOneLine(inFolder, '/proc/self/history.sqlite', /cannot be created or opened .*SQLITE_CANTOPEN/);
+      const newFolder = await run('/proc/margin-watch/history.sqlite');
+      expectOneLine(
+        newFolder,
+        '/proc/margin-watch/history.sqlite',
+        /cannot create the folder \/proc\/margin-watch/,
+      );
+    },
+    60_000,
+  );
 });

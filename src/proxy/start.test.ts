@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from './config.ts';
 import { catalogOf } from './exchanges.ts';
-import { SCHEMA_VERSION } from './history/db.ts';
+import { HistoryOpenError, SCHEMA_VERSION } from './history/db.ts';
 import { StreamHub } from './hub.ts';
 import { startMarginWatch } from './start.ts';
 import { fakeEntry, fakeHits, fakeServer, FAKE_KEY, FAKE_SECRET } from './testing/fake-exchange.ts';
@@ -243,5 +243,35 @@ describe('startMarginWatch closes what it opened', () => {
     expect(fakeHits.size).toBe(0);
     expect(logs.join('\n')).toContain('stopping: accounts failed');
     expect(logs.at(-1)).toContain('margin watch stopped');
+  });
+});
+
+describe('startMarginWatch with an unusable history.path', () => {
+  it('fails first, naming the config file, history.path and the path, before anything else starts', async () => {
+    const dir = tempDir('mw-history-path-');
+    writeFileSync(join(dir, 'notes.txt'), 'x');
+    const file = join(dir, 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        history: { path: 'notes.txt/history.sqlite' },
+        accounts: [{ id: 'a', exchange: 'fakex', credentials: { apiKey: FAKE_KEY, apiSecret: FAKE_SECRET } }],
+      }),
+    );
+    const logs: string[] = [];
+    const failure = startMarginWatch({
+      configPath: file,
+      env: {},
+      port: 0,
+      distDir: null,
+      catalog: catalogOf([fakeEntry]),
+      logWrite: (l) => logs.push(l),
+    });
+    await expect(failure).rejects.toBeInstanceOf(HistoryOpenError);
+    await expect(failure).rejects.toThrow(
+      `${file}: history.path: cannot use ${join(dir, 'notes.txt', 'history.sqlite')} for the history database: ` +
+        `${join(dir, 'notes.txt')} is a file, not a folder`,
+    );
+    expect(logs).toEqual([]); // no nonce file warning, no stack
   });
 });

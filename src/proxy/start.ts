@@ -9,7 +9,7 @@ import { startDemo, type Demo } from './demo.ts';
 import { loadExchangeCatalog, type ExchangeCatalog } from './exchanges.ts';
 import { StreamHub } from './hub.ts';
 import { createLogger, Redactor, type ProxyLogger } from './log.ts';
-import { openHistory, type HistoryDb } from './history/db.ts';
+import { HistoryOpenError, openHistory, type HistoryDb } from './history/db.ts';
 import { createRecorder, intervalsFor, type Recorder } from './history/recorder.ts';
 import { registerHistoryRoutes } from './history/routes.ts';
 import { FileNonceSource } from './nonce.ts';
@@ -91,6 +91,15 @@ async function runAll(
   if (failure) throw failure.error;
 }
 
+/** Opens the configured history database; an unusable path is reported naming the config file and history.path. */
+function openConfiguredHistory(config: MarginWatchConfig): HistoryDb {
+  try {
+    return openHistory(config.history.path);
+  } catch (err) {
+    throw err instanceof HistoryOpenError ? err.from(config.source) : err;
+  }
+}
+
 /** Starts Margin Watch in live mode (configPath) or demo mode. Throws ConfigError for a bad config. */
 export async function startMarginWatch(options: StartOptions): Promise<MarginWatch> {
   const catalog = options.catalog ?? (await loadExchangeCatalog());
@@ -132,14 +141,15 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
   const simulators = demo;
   const opened: [string, () => unknown][] = simulators ? [['demo simulators', () => simulators.close()]] : [];
   try {
+    // The history's folder holds the nonce file too: it must be usable before anything else starts.
+    const history = openConfiguredHistory(config);
+    opened.push(['history database', () => history.close()]);
     const hub = new StreamHub({ redactor });
     opened.push(['stream', () => hub.close()]);
     const nonces = new FileNonceSource({ file: join(dirname(config.history.path), 'nonces.json'), log });
     const accounts = new AccountManager({ accounts: config.accounts, catalog, hub, log, nonces });
 
     // History and alerts see every wire message, with or without a browser open.
-    const history = openHistory(config.history.path);
-    opened.push(['history database', () => history.close()]);
     const recorder = createRecorder({
       db: history,
       intervalFor: intervalsFor(config.accounts),

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { Dec, parseDecimal } from '../../domain/decimal.ts';
 import type { Band, Level, MarginSnapshot, RiskZone } from '../../domain/model.ts';
-import { ZONES } from '../../domain/model.ts';
+import { LEVEL_UNIT_KINDS, ZONES } from '../../domain/model.ts';
 import { cushionOf, zoneSeverity } from '../../domain/risk.ts';
 import { decimalString } from '../../exchanges/wire-kit.ts';
 
@@ -45,7 +45,7 @@ const bandSchema = z.object({
 export type BandDto = z.infer<typeof bandSchema>;
 
 const profileSchema = z.object({
-  unit: z.object({ name: z.string(), kind: z.enum(['ratio', 'fraction']) }).nullable(),
+  unit: z.object({ name: z.string(), kind: z.enum(LEVEL_UNIT_KINDS) }).nullable(),
   bands: z.array(bandSchema),
   currency: z.string().nullable(),
 });

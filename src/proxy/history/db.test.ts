@@ -1,9 +1,17 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS, SCHEMA_VERSION, openHistory, openTemporaryHistory, schemaVersion } from './db.ts';
+import {
+  HistoryOpenError,
+  MIGRATIONS,
+  SCHEMA_VERSION,
+  openFailureReason,
+  openHistory,
+  openTemporaryHistory,
+  schemaVersion,
+} from './db.ts';
 import { ZONE_CODES, profileBody, profileOf } from './schema.ts';
 import { TEST_BANDS, TEST_UNIT } from './testkit.ts';
 
@@ -149,5 +157,60 @@ describe('openHistory', () => {
     expect(schemaVersion(history.sqlite)).toBe(SCHEMA_VERSION);
     history.close();
     expect(existsSync(history.path)).toBe(false);
+  });
+});
+
+describe('a history path that cannot be used', () => {
+  function folder(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'mw-db-path-'));
+    dirs.push(dir);
+    return dir;
+  }
+
+  it.each([
+    ['a folder', (dir: string) => mkdirSync(join(dir, 'h')), 'h', /it is a folder, not a file/],
+    [
+      'a path under a regular file',
+      (dir: string) => writeFileSync(join(dir, 'f'), 'x'),
+      'f/deeper/h.sqlite',
+      /\/f is a file, not a folder$/,
+    ],
+    [
+      'a file that is not a database',
+      (dir: string) => writeFileSync(join(dir, 'h'), 'not a database, just text '.repeat(100)),
+      'h',
+      /the file is not a SQLite database \(SQLITE_NOTADB\)$/,
+    ],
+  ])('%s: a HistoryOpenError naming the path, in one line', (_, prepare, name, reason) => {
+    const dir = folder();
+    prepare(dir);
+    const path = join(dir, name);
+    let error: unknown;
+    try {
+      openHistory(path);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(HistoryOpenError);
+    const message = (error as HistoryOpenError).message;
+    expect(message).toMatch(new RegExp(`^cannot use ${path} for the history database: `));
+    expect(message).toMatch(reason);
+    expect(message).not.toContain('\n');
+    expect((error as HistoryOpenError).from('/etc/mw.json').message).toBe(
+      `/etc/mw.json: history.path: ${message}`,
+    );
+  });
+
+  it('words the errors of a read-only or failing file system', () => {
+    const errno = (code: string) => Object.assign(new Error(`${code}: something`), { code });
+    expect(openFailureReason(errno('EROFS'))).toBe('the file system is read-only (EROFS)');
+    expect(openFailureReason(errno('EACCES'))).toBe('permission denied (EACCES)');
+    expect(
+      openFailureReason(new Database.SqliteError('attempt to write a readonly database', 'SQLITE_READONLY')),
+    ).toBe('the file or its folder is read-only (SQLITE_READONLY)');
+    expect(
+      openFailureReason(new Database.SqliteError('unable to open database file', 'SQLITE_CANTOPEN')),
+    ).toBe('the file cannot be created or opened (a read-only file system or folder?) (SQLITE_CANTOPEN)');
+    expect(openFailureReason(new Error('plain\nfailure'))).toBe('plain failure');
   });
 });
