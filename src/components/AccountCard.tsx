@@ -77,7 +77,7 @@ function AccountCardView({ accountId, exchange, label }: AccountCardProps) {
         <Headline level={snapshot?.level ?? null} unit={snapshot?.unit ?? module?.unit ?? null} />
         <CushionBar cushion={snapshot?.cushion ?? null} zone={zone} />
         <CushionSparkline accountId={accountId} live={state?.levelSnapshot ?? null} />
-        <ThresholdList bands={snapshot?.bands ?? []} />
+        <ThresholdList bands={snapshot?.bands ?? []} unit={snapshot?.unit ?? module?.unit ?? null} />
         <TotalsList totals={snapshot?.totals ?? null} />
         <Warnings warnings={snapshot?.warnings ?? []} byChannel={snapshot?.channelWarnings} />
       </div>

@@ -121,7 +121,7 @@ function AccountDetail({ account }: { account: AccountInfo }) {
 
         <section aria-labelledby="thresholds-heading" className="panel">
           <h3 id="thresholds-heading">Thresholds</h3>
-          <ThresholdTable bands={snapshot?.bands ?? []} />
+          <ThresholdTable bands={snapshot?.bands ?? []} unit={snapshot?.unit ?? module?.unit ?? null} />
         </section>
 
         <section aria-labelledby="details-heading" className={`panel${dated ? ' is-dated' : ''}`}>

@@ -1,10 +1,11 @@
 // The risk lines, in the headline level's unit.
-import type { Band } from '../domain/model.ts';
+import { unitSign } from '../domain/format.ts';
+import type { Band, LevelUnit } from '../domain/model.ts';
 import { Amount } from './Figures.tsx';
 import { BAND_WORDS } from './words.ts';
 
 /** Compact list of thresholds for a card. */
-export function ThresholdList({ bands }: { bands: readonly Band[] }) {
+export function ThresholdList({ bands, unit }: { bands: readonly Band[]; unit: LevelUnit | null }) {
   if (bands.length === 0) return <p className="muted small">No thresholds known</p>;
   return (
     <dl className="pairs pairs--inline" data-testid="thresholds">
@@ -13,6 +14,7 @@ export function ThresholdList({ bands }: { bands: readonly Band[] }) {
           <dt>{BAND_WORDS[band.kind]}</dt>
           <dd>
             <Amount value={band.threshold} />
+            {unitSign(unit)}
             {band.source === 'config' && <span className="tag">config</span>}
           </dd>
         </div>
@@ -22,7 +24,7 @@ export function ThresholdList({ bands }: { bands: readonly Band[] }) {
 }
 
 /** Full table of thresholds with the exchange's name for each line and where it came from. */
-export function ThresholdTable({ bands }: { bands: readonly Band[] }) {
+export function ThresholdTable({ bands, unit }: { bands: readonly Band[]; unit: LevelUnit | null }) {
   if (bands.length === 0) {
     return <p className="muted">No thresholds known: the exchange sends none and the config sets none.</p>;
   }
@@ -45,6 +47,7 @@ export function ThresholdTable({ bands }: { bands: readonly Band[] }) {
               <th scope="row">{BAND_WORDS[band.kind]}</th>
               <td className="right">
                 <Amount value={band.threshold} />
+                {unitSign(unit)}
               </td>
               <td>
                 <code>{band.label}</code>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dec } from './decimal.ts';
-import { formatDecimal, formatLevel, formatPercent } from './format.ts';
+import { formatDecimal, formatInUnit, formatLevel, formatPercent, levelText } from './format.ts';
 
 describe('formatDecimal', () => {
   it('groups with the locale and keeps every digit', () => {
@@ -35,14 +35,42 @@ describe('formatPercent and formatLevel', () => {
     expect(formatPercent(dec('-0.1'), 1, 'en-US')).toBe('-10.0%');
   });
   it('prints the level with the decimals the exchange wrote', () => {
-    expect(formatLevel({ kind: 'value', value: dec('55.70'), text: '55.70' }, 'en-US')).toBe('55.70');
-    expect(formatLevel({ kind: 'value', value: dec('4969.3905'), text: '4969.3905' }, 'en-US')).toBe(
-      '4,969.3905',
+    expect(formatLevel({ kind: 'value', value: dec('55.70'), text: '55.70' }, { locale: 'en-US' })).toBe(
+      '55.70',
     );
-    expect(formatLevel({ kind: 'no-debt', text: '' }, 'en-US')).toBe('no debt');
+    expect(
+      formatLevel({ kind: 'value', value: dec('4969.3905'), text: '4969.3905' }, { locale: 'en-US' }),
+    ).toBe('4,969.3905');
+    expect(formatLevel({ kind: 'no-debt', text: '' }, { locale: 'en-US' })).toBe('no debt');
     // The exchange truncated 4969.39059…; its text is shown, not the value rounded to its decimals.
-    expect(formatLevel({ kind: 'value', value: dec('4969.3905969'), text: '4969.3905' }, 'en-US')).toBe(
-      '4,969.3905',
-    );
+    expect(
+      formatLevel({ kind: 'value', value: dec('4969.3905969'), text: '4969.3905' }, { locale: 'en-US' }),
+    ).toBe('4,969.3905');
+  });
+});
+
+describe('levels and thresholds in percent', () => {
+  const percent = { name: 'Margin level', kind: 'percent' } as const;
+  const ratio = { name: 'AD ratio', kind: 'ratio' } as const;
+  const level = { kind: 'value', value: dec('496939.0596'), text: '496939.05' } as const;
+  it('appends " %" to a percent level, grouped, with the exchange\'s digits', () => {
+    expect(formatLevel(level, { locale: 'en-US', unit: percent })).toBe('496,939.05 %');
+    expect(formatLevel(level, { locale: 'de-DE', unit: percent })).toBe('496.939,05 %');
+    expect(formatLevel({ kind: 'no-debt', text: 'no margin in use' }, { unit: percent })).toBe('no debt');
+  });
+  it('leaves ratios and fractions bare', () => {
+    expect(
+      formatLevel({ kind: 'value', value: dec('1.5'), text: '1.50' }, { locale: 'en-US', unit: ratio }),
+    ).toBe('1.50');
+    expect(formatInUnit(dec('1.5'), ratio, 'en-US')).toBe('1.5');
+  });
+  it('formats thresholds in the unit', () => {
+    expect(formatInUnit(dec('100'), percent, 'en-US')).toBe('100 %');
+    expect(formatInUnit(dec('1250.5'), percent, 'en-US')).toBe('1,250.5 %');
+  });
+  it('writes plain level text for messages', () => {
+    expect(levelText(level, percent)).toBe('496939.05 %');
+    expect(levelText({ kind: 'value', value: dec('1.52'), text: '1.52' }, ratio)).toBe('1.52');
+    expect(levelText({ kind: 'no-debt', text: 'no margin in use' }, percent)).toBe('no margin in use');
   });
 });

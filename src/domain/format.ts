@@ -1,5 +1,5 @@
 import { parseDecimal, writtenDecimals, type Dec } from './decimal.ts';
-import type { Level } from './model.ts';
+import type { Level, LevelUnit } from './model.ts';
 
 export interface FormatOptions {
   /** Exactly this many decimal places (rounded half-even). Without it, all the digits the value has. */
@@ -48,12 +48,43 @@ export function formatPercent(fraction: Dec, decimals = 1, locale?: string): str
   return `${formatDecimal(fraction.times(100), { decimals, locale })}%`;
 }
 
-/** The headline level exactly as the exchange stated it, grouped for reading. */
-export function formatLevel(level: Level, locale?: string): string {
+/** What follows a figure in a level's unit: " %" for percent levels, nothing for ratios and fractions. */
+export function unitSign(unit: Pick<LevelUnit, 'kind'> | null | undefined): string {
+  return unit?.kind === 'percent' ? ' %' : '';
+}
+
+/** A figure in a level's unit (a threshold), grouped, with the unit's sign: "100 %", "1.5". */
+export function formatInUnit(
+  value: Dec,
+  unit: Pick<LevelUnit, 'kind'> | null | undefined,
+  locale?: string,
+): string {
+  return formatDecimal(value, { locale }) + unitSign(unit);
+}
+
+export interface LevelFormatOptions {
+  locale?: string;
+  /** The level's unit; a percent level gets " %". */
+  unit?: Pick<LevelUnit, 'kind'> | null;
+}
+
+/** The headline level exactly as the exchange stated it, grouped for reading, with its unit's sign. */
+export function formatLevel(level: Level, { locale, unit }: LevelFormatOptions = {}): string {
   if (level.kind === 'no-debt') return 'no debt';
   // The text, not the value: the value may be computed to more digits than the exchange printed (B2Prime
   // truncates equity / used margin), and rounding it would change the exchange's last digit.
   const text = parseDecimal(level.text);
-  if (text === null) return formatDecimal(level.value, { locale });
-  return formatDecimal(text, { decimals: writtenDecimals(level.text.trim()), locale });
+  const digits =
+    text === null
+      ? formatDecimal(level.value, { locale })
+      : formatDecimal(text, { decimals: writtenDecimals(level.text.trim()), locale });
+  return digits + unitSign(unit);
+}
+
+/**
+ * A level as plain text for messages, alerts and files: the exchange's text, ungrouped, with the unit's sign
+ * ("496939.05 %", "1.52"); a level with nothing borrowed keeps its words ("no margin in use").
+ */
+export function levelText(level: Level, unit: Pick<LevelUnit, 'kind'> | null | undefined): string {
+  return level.kind === 'no-debt' ? level.text : level.text + unitSign(unit);
 }

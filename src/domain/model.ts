@@ -27,11 +27,21 @@ export interface ThresholdOverrides {
   takeover?: Dec;
 }
 
+/**
+ * How a headline figure reads: a plain ratio (assets/debt, equity/margin), a fraction, or a percentage
+ * (equity/margin × 100, shown with " %"). Thresholds, history and alerts are in the same unit.
+ */
+export const LEVEL_UNIT_KINDS = ['ratio', 'fraction', 'percent'] as const;
+export type LevelUnitKind = (typeof LEVEL_UNIT_KINDS)[number];
+
+export function isLevelUnitKind(value: unknown): value is LevelUnitKind {
+  return (LEVEL_UNIT_KINDS as readonly unknown[]).includes(value);
+}
+
 export interface LevelUnit {
   /** The exchange's name for the headline figure, e.g. "AD ratio", "Margin fraction". */
   name: string;
-  /** How the figure reads: a plain ratio (assets/debt, equity/margin) or a fraction. */
-  kind: 'ratio' | 'fraction';
+  kind: LevelUnitKind;
 }
 
 /** The headline level: a number, or the account has nothing borrowed / no margin in use. */

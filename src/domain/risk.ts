@@ -55,17 +55,24 @@ export function cushionOf(level: Level | null, bands: readonly Band[]): Dec | nu
   return ONE.minus(liquidation.threshold.div(level.value));
 }
 
-/** Merges exchange bands with config overrides: config supplies missing bands and overrides sent ones. */
+/** The exchange's own names for config lines, by config key (e.g. B2Prime's "stop-out" for `liquidation`). */
+export type ThresholdLabels = Partial<Record<keyof ThresholdOverrides, string>>;
+
+/**
+ * Merges exchange bands with config overrides: config supplies missing bands and overrides sent ones. A config
+ * line is labelled with the exchange's name for it when `labels` gives one, else with its config key.
+ */
 export function resolveBands(
   fromExchange: readonly Band[],
   overrides: ThresholdOverrides | undefined,
+  labels: ThresholdLabels = {},
 ): Band[] {
   const result = new Map<BandKind, Band>(fromExchange.map((b) => [b.kind, b]));
   if (overrides) {
     const entries: [BandKind, Dec | undefined, string][] = [
-      ['caution', overrides.marginCall, 'marginCall'],
-      ['liquidation', overrides.liquidation, 'liquidation'],
-      ['takeover', overrides.takeover, 'takeover'],
+      ['caution', overrides.marginCall, labels.marginCall ?? 'marginCall'],
+      ['liquidation', overrides.liquidation, labels.liquidation ?? 'liquidation'],
+      ['takeover', overrides.takeover, labels.takeover ?? 'takeover'],
     ];
     for (const [kind, threshold, label] of entries) {
       if (threshold !== undefined) result.set(kind, { kind, threshold, label, source: 'config' });

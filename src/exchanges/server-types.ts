@@ -152,6 +152,15 @@ export interface DemoAccountSpec {
   pollSeconds?: number;
 }
 
+/** Config thresholds as written in the file, by key. */
+export type ThresholdTexts = Partial<Record<keyof ThresholdOverrides, string>>;
+
+/** A config threshold the exchange's own rules refuse; `message` says what to write instead. */
+export interface ThresholdProblem {
+  key: keyof ThresholdOverrides;
+  message: string;
+}
+
 export interface ExchangeServerModule {
   id: string;
   defaultEndpoints: Endpoints;
@@ -159,6 +168,11 @@ export interface ExchangeServerModule {
   credentials: z.ZodType<Record<string, string>>;
   /** Extra account keys this exchange accepts beside the common ones (strict shape). */
   accountOptions: z.ZodRawShape;
+  /**
+   * Exchange-specific checks of the account's config thresholds, as written (each already a positive decimal):
+   * e.g. B2Prime's levels are in percent, so a ratio-like `1.0` is refused. Each problem fails startup.
+   */
+  checkThresholds?(thresholds: ThresholdTexts): ThresholdProblem[];
   /** The exchange's limits on private requests, for exchanges with polls (see src/proxy/request-budget.ts). */
   requestBudget?: RequestBudget;
   /** Signs a read-only REST request; returns the headers to send. */

@@ -461,7 +461,7 @@ describe('parseConfig with the four real exchanges', () => {
               ws: 'wss://b2prime.example/frontoffice/ws/v3/account',
             },
             credentials: { accessToken: '${B2PRIME_ACCESS_TOKEN}' },
-            thresholds: { marginCall: '1.0', liquidation: '0.5' },
+            thresholds: { marginCall: '100', liquidation: '50' },
           },
           {
             id: 'valr-margin',
@@ -484,7 +484,7 @@ describe('parseConfig with the four real exchanges', () => {
     expect(config.accounts[1]?.pollSeconds).toBe(5);
     expect(config.accounts[2]?.endpoints.rest).toBe('https://b2prime.example');
     expect(config.accounts[2]?.options).toEqual({ accountId: '67d0456f8c7b1108e4cf5d46' });
-    expect(config.accounts[2]?.thresholds?.liquidation?.toFixed()).toBe('0.5');
+    expect(config.accounts[2]?.thresholds?.liquidation?.toFixed()).toBe('50');
     expect(config.accounts[0]?.endpoints.rest).toBe(real.get('bitopro')?.server.defaultEndpoints.rest);
     expect(config.accounts[3]?.options).toEqual({ subaccountId: '' });
     const secrets = secretValues(config.accounts, real, [config.server.accessToken]);
@@ -492,5 +492,69 @@ describe('parseConfig with the four real exchanges', () => {
     expect(secrets).toContain('demo-valr-secret-not-real');
     expect(secrets).toContain('demo-b2prime-token-not-real');
     expect(secrets).toContain('token-for-tests-only-123');
+  });
+
+  it('refuses B2Prime thresholds written as ratios, naming the unit and the percent value', async () => {
+    const real = await loadExchangeCatalog();
+    const b2prime = (thresholds: Record<string, string>) => ({
+      id: 'b2prime-main',
+      exchange: 'b2prime',
+      accountId: '67d0456f8c7b1108e4cf5d46',
+      endpoints: { rest: 'https://b2prime.example' },
+      credentials: { accessToken: 'demo-b2prime-token-not-real' },
+      thresholds,
+    });
+    const fakeAccount = account();
+    const raw = {
+      accounts: [
+        fakeAccount,
+        { ...fakeAccount, id: 'fake-2' },
+        b2prime({ marginCall: '1.0', liquidation: '0.5' }),
+      ],
+    };
+    const withReal = new Map([...real, ...catalog]);
+    let problems: readonly ConfigProblem[] = [];
+    try {
+      parseConfig(raw, { source: 'mw.json', env, catalog: withReal });
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems = err.problems;
+      expect(err.message).toContain(
+        'accounts[2].thresholds.marginCall: B2Prime levels are in percent; 1.0 looks like a ratio — did you mean 100?',
+      );
+    }
+    expect(problems).toEqual([
+      {
+        path: 'accounts[2].thresholds.marginCall',
+        message: 'B2Prime levels are in percent; 1.0 looks like a ratio — did you mean 100?',
+      },
+      {
+        path: 'accounts[2].thresholds.liquidation',
+        message: 'B2Prime levels are in percent; 0.5 looks like a ratio — did you mean 50?',
+      },
+    ]);
+    const ok = parseConfig(
+      { accounts: [b2prime({ marginCall: '100', liquidation: '50' })] },
+      { source: 'mw.json', env, catalog: real },
+    );
+    expect(ok.accounts[0]?.thresholds?.marginCall?.toFixed()).toBe('100');
+  });
+
+  it('keeps ratio thresholds for exchanges whose levels are ratios', async () => {
+    const real = await loadExchangeCatalog();
+    const config = parseConfig(
+      {
+        accounts: [
+          {
+            id: 'bitopro-main',
+            exchange: 'bitopro',
+            credentials: { apiKey: 'k', apiSecret: 's', identity: 'demo@example.com' },
+            thresholds: { marginCall: '1.5', liquidation: '1.1' },
+          },
+        ],
+      },
+      { source: 'mw.json', env, catalog: real },
+    );
+    expect(config.accounts[0]?.thresholds?.liquidation?.toFixed()).toBe('1.1');
   });
 });

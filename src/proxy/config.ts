@@ -321,6 +321,9 @@ function parseAccount(
   const thresholds = toOverrides(data.thresholds);
   const order = orderProblem(thresholds);
   if (order) problems.push({ path: at('thresholds'), message: order });
+  for (const problem of data.thresholds ? (entry.server.checkThresholds?.(data.thresholds) ?? []) : []) {
+    problems.push({ path: at('thresholds', problem.key), message: problem.message });
+  }
 
   const options: Record<string, unknown> = {};
   for (const key of Object.keys(entry.server.accountOptions)) {

@@ -8,12 +8,14 @@ import marginDataFixture from './fixtures/margin-data-message.json' with { type:
 import { b2prime } from './index.ts';
 import { interpretMarginLevel, normalizeB2prime } from './normalize.ts';
 
-const DEMO_THRESHOLDS: ThresholdOverrides = { marginCall: dec('1.0'), liquidation: dec('0.5') };
+const DEMO_THRESHOLDS: ThresholdOverrides = { marginCall: dec('100'), liquidation: dec('50') };
 const ctx: NormalizeContext = { accountId: 'b2prime-main', receivedAt: 1_763_700_000_000 };
 const demoCtx: NormalizeContext = { ...ctx, thresholds: DEMO_THRESHOLDS };
 
 /** The seed's equity / used margin, 64 significant digits. */
 const SEED_RATIO = '4969.390596925534038730285486124975044919145538031543222200039928';
+/** The same × 100: the margin level in percent, as B2Trader's terminal shows it. */
+const SEED_PERCENT = '496939.0596925534038730285486124975044919145538031543222200039928';
 
 function update(outcome: ParseOutcome): AccountUpdate {
   if (outcome.kind !== 'update') throw new Error(`expected an update, got ${JSON.stringify(outcome)}`);
@@ -49,11 +51,12 @@ function balanceMessage(rows: unknown): Record<string, unknown> {
 describe('b2prime MarginData fixture (doc example)', () => {
   const result = update(normalizeB2prime('MarginData', marginDataFixture, demoCtx));
 
-  it('keeps the exchange text and computes equity / used margin exactly', () => {
-    expect(result.risk?.level).toEqual({ kind: 'value', value: dec(SEED_RATIO), text: '4969.3905' });
+  it('reads the ×1 example in percent with its own digits and computes equity / used margin × 100 exactly', () => {
+    expect(result.risk?.level).toEqual({ kind: 'value', value: dec(SEED_PERCENT), text: '496939.05' });
     if (result.risk?.level.kind !== 'value') throw new Error('level');
-    expect(result.risk.level.value.toFixed()).toBe(SEED_RATIO);
-    expect(result.risk.unit).toEqual({ name: 'Margin level', kind: 'ratio' });
+    expect(result.risk.level.value.toFixed()).toBe(SEED_PERCENT);
+    expect(result.risk.level.value.div(100).toFixed()).toBe(SEED_RATIO);
+    expect(result.risk.unit).toEqual({ name: 'Margin level', kind: 'percent' });
     expect(result.warnings).toBeUndefined();
   });
 
@@ -65,11 +68,11 @@ describe('b2prime MarginData fixture (doc example)', () => {
     expect(result.balances).toBeUndefined();
   });
 
-  it('takes bands only from config', () => {
+  it('takes bands only from config, in percent, named as B2Prime names them', () => {
     const bands = result.risk?.bands ?? [];
-    expect(bands.map((b) => [b.kind, b.threshold.toFixed(1), b.label, b.source])).toEqual([
-      ['caution', '1.0', 'marginCall', 'config'],
-      ['liquidation', '0.5', 'liquidation', 'config'],
+    expect(bands.map((b) => [b.kind, b.threshold.toFixed(), b.label, b.source])).toEqual([
+      ['caution', '100', 'margin call', 'config'],
+      ['liquidation', '50', 'stop-out', 'config'],
     ]);
     const bare = update(normalizeB2prime('MarginData', marginDataFixture, ctx));
     expect(bare.risk?.bands).toEqual([]);
@@ -78,7 +81,7 @@ describe('b2prime MarginData fixture (doc example)', () => {
     expect(snapshot.cushion).toBeNull();
   });
 
-  it('is safe with the demo thresholds, with the exact cushion', () => {
+  it('is safe with the demo thresholds, with the exact cushion (a pure fraction)', () => {
     const snapshot = applyUpdate(undefined, result);
     expect(snapshot.zone).toBe('safe');
     expect(snapshot.cushion?.toFixed()).toBe(
@@ -131,60 +134,90 @@ describe('b2prime FullBalance fixture (doc example)', () => {
   });
 });
 
-describe('b2prime margin level unit detection', () => {
+describe('b2prime margin level unit detection (always shown in percent)', () => {
   const equity = dec('497833.55');
   const used = dec('100.18');
+  const mismatch = (wire: string): string =>
+    `marginLevel ${wire} disagrees with equity/used margin: neither 4969.3905 (×1) nor 496939.05 % (×100)`;
   it.each([
-    ['exact ratio truncated to 4 dp', '4969.3905', '4969.3905', []],
-    ['ratio rounded up (within one unit)', '4969.3906', '4969.3906', []],
-    ['ratio to 2 dp', '4969.39', '4969.39', []],
-    [
-      'percent, 2 dp',
-      '496939.05',
-      '4969.39',
-      ['marginLevel 496939.05 was sent in percent (equity/used margin × 100); shown as the ratio 4969.39'],
-    ],
-    [
-      'percent, 4 dp',
-      '496939.0596',
-      '4969.3905',
-      [
-        'marginLevel 496939.0596 was sent in percent (equity/used margin × 100); shown as the ratio 4969.3905',
-      ],
-    ],
-    ['neither', '123', '4969.3905', ['marginLevel 123 disagrees with equity/used margin 4969.3905']],
-    [
-      'two units off',
-      '4969.3907',
-      '4969.3905',
-      ['marginLevel 4969.3907 disagrees with equity/used margin 4969.3905'],
-    ],
+    ['×1, truncated to 4 dp (the example)', '4969.3905', '496939.05', []],
+    ['×1, rounded up (within one unit)', '4969.3906', '496939.06', []],
+    ['×1 to 2 dp', '4969.39', '496939', []],
+    ['×1 to 6 dp', '4969.390596', '496939.0596', []],
+    ['×100 to 2 dp (the terminal)', '496939.05', '496939.05', []],
+    ['×100 to 4 dp', '496939.0596', '496939.0596', []],
+    ['×100 rounded up (within one unit)', '496939.06', '496939.06', []],
+    ['neither', '123', '496939.05', [mismatch('123')]],
+    ['×1, two units off', '4969.3907', '496939.05', [mismatch('4969.3907')]],
+    ['×100, two units off', '496939.07', '496939.05', [mismatch('496939.07')]],
   ] as const)('%s', (_name, wire, text, warnings) => {
     const read = interpretMarginLevel(equity, used, wire);
-    expect(read.level).toEqual({ kind: 'value', value: dec(SEED_RATIO), text });
+    expect(read.level).toEqual({ kind: 'value', value: dec(SEED_PERCENT), text });
     expect(read.warnings).toEqual(warnings);
   });
 
   it('never picks silently when both readings fit a tiny level', () => {
     const read = interpretMarginLevel(dec('1'), dec('100'), '1');
-    expect(read.level).toEqual({ kind: 'value', value: dec('0.01'), text: '0.0100' });
+    expect(read.level).toEqual({ kind: 'value', value: dec('1'), text: '1.00' });
     expect(read.warnings).toEqual([
-      'marginLevel 1 fits both equity/used margin 0.0100 and that × 100; showing equity/used margin',
+      'marginLevel 1 fits both equity/used margin (0.0100) and that × 100 (1.00 %); showing 1.00 %',
     ]);
   });
 
-  it('the percent reading flows through normalize as a warning', () => {
-    const result = update(normalizeB2prime('MarginData', withItem({ marginLevel: '496939.05' }), demoCtx));
-    expect(result.risk?.level).toEqual({ kind: 'value', value: dec(SEED_RATIO), text: '4969.39' });
-    expect(result.warnings).toEqual([
-      'marginLevel 496939.05 was sent in percent (equity/used margin × 100); shown as the ratio 4969.39',
-    ]);
+  it('a missing level is computed in percent, with a warning', () => {
+    const read = interpretMarginLevel(equity, used, null);
+    expect(read.level).toEqual({ kind: 'value', value: dec(SEED_PERCENT), text: '496939.05' });
+    expect(read.warnings).toEqual(['marginLevel missing; showing equity/used margin × 100 = 496939.05 %']);
+  });
+
+  it.each([
+    ['×1', '4969.3905'],
+    ['×100', '496939.05'],
+  ])('the %s wire reads the same through normalize, with no warning', (_name, wire) => {
+    const result = update(normalizeB2prime('MarginData', withItem({ marginLevel: wire }), demoCtx));
+    expect(result.risk?.level).toEqual({ kind: 'value', value: dec(SEED_PERCENT), text: '496939.05' });
+    expect(result.risk?.unit.kind).toBe('percent');
+    expect(result.warnings).toBeUndefined();
+    expect(applyUpdate(undefined, result).zone).toBe('safe');
   });
 
   it('a disagreeing level flows through normalize as a warning', () => {
     const result = update(normalizeB2prime('MarginData', withItem({ marginLevel: '123' }), demoCtx));
-    expect(result.risk?.level).toEqual({ kind: 'value', value: dec(SEED_RATIO), text: '4969.3905' });
-    expect(result.warnings).toEqual(['marginLevel 123 disagrees with equity/used margin 4969.3905']);
+    expect(result.risk?.level).toEqual({ kind: 'value', value: dec(SEED_PERCENT), text: '496939.05' });
+    expect(result.warnings).toEqual([mismatch('123')]);
+  });
+
+  it('percent thresholds put a level near the lines in the right zone', () => {
+    const at = (equityText: string) =>
+      applyUpdate(
+        undefined,
+        update(
+          normalizeB2prime(
+            'MarginData',
+            marginData({
+              marginBalanceInRAT: equityText,
+              unrealizedPnlInRAT: '0',
+              equityInRAT: equityText,
+              usedMarginInRAT: '1000',
+              freeMarginInRAT: dec(equityText).minus(1000).toFixed(),
+              marginLevel: dec(equityText).div(1000).toFixed(4),
+            }),
+            demoCtx,
+          ),
+        ),
+      );
+    expect([at('1200').zone, at('1000').zone, at('700').zone, at('499').zone]).toEqual([
+      'safe',
+      'caution',
+      'caution',
+      'liquidation',
+    ]);
+    expect(at('1000').level).toEqual({ kind: 'value', value: dec('100'), text: '100.00' });
+    expect(at('700').cushion?.toFixed()).toBe(
+      dec('1')
+        .minus(dec('50').div(dec('70')))
+        .toFixed(),
+    );
   });
 });
 
@@ -281,7 +314,7 @@ describe('b2prime exact figures', () => {
       ),
     );
     expect(result.warnings).toBeUndefined();
-    expect(result.risk?.level).toEqual({ kind: 'value', value: dec('2'), text: '2.0000' });
+    expect(result.risk?.level).toEqual({ kind: 'value', value: dec('200'), text: '200.00' });
     expect(result.risk?.totals?.equity?.toFixed(2)).toBe('123456789012345678901234567890.10');
     expect(result.risk?.totals?.assets?.toFixed(2)).toBe('123456789012345678901234567890.12');
     const used = result.details?.find((d) => d.key === 'usedMargin')?.value;
@@ -327,7 +360,7 @@ describe('b2prime exact figures', () => {
       ),
     );
     expect(result.warnings).toBeUndefined();
-    expect(result.risk?.level).toEqual({ kind: 'value', value: dec('-2'), text: '-2.0000' });
+    expect(result.risk?.level).toEqual({ kind: 'value', value: dec('-200'), text: '-200.00' });
     expect(result.risk?.totals?.equity?.toFixed(1)).toBe('-50.5');
     const snapshot = applyUpdate(undefined, result);
     expect(snapshot.zone).toBe('liquidation');
@@ -573,7 +606,7 @@ describe('b2prime module', () => {
   it('describes the streams and the read-only REST paths', () => {
     expect(b2prime.id).toBe('b2prime');
     expect(b2prime.name).toBe('B2Prime');
-    expect(b2prime.unit).toEqual({ name: 'Margin level', kind: 'ratio' });
+    expect(b2prime.unit).toEqual({ name: 'Margin level', kind: 'percent' });
     expect(b2prime.channels.map((c) => [c.id, c.cadence])).toEqual([
       ['MarginData', 10_000],
       ['FullBalance', 10_000],

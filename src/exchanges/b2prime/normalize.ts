@@ -1,7 +1,7 @@
 // B2Prime stream items → AccountUpdate. Browser-safe: used by the proxy's recorder and by the browser alike.
 import { Dec, writtenDecimals } from '../../domain/decimal.ts';
 import type { AccountUpdate, CurrencyBalance, Detail, Level, LevelUnit } from '../../domain/model.ts';
-import { resolveBands } from '../../domain/risk.ts';
+import { resolveBands, type ThresholdLabels } from '../../domain/risk.ts';
 import type { NormalizeContext, ParseOutcome } from '../types.ts';
 import { decimalOf, guard, parseWire, withinLastDigit } from '../wire-kit.ts';
 import {
@@ -21,8 +21,14 @@ export const FULL_BALANCE = 'FullBalance';
 /** Figures are in RAT, the deployment's root ("reference") asset, e.g. USD or EUR. */
 export const REFERENCE_ASSET = 'RAT';
 
-/** Headline figure: equity / used margin as a plain ratio (×1). */
-export const LEVEL_UNIT: LevelUnit = { name: 'Margin level', kind: 'ratio' };
+/**
+ * Headline figure: equity / used margin × 100, in percent, as B2Trader's terminal shows it. Config thresholds
+ * (B2Prime's margin-call and stop-out levels) are in percent too.
+ */
+export const LEVEL_UNIT: LevelUnit = { name: 'Margin level', kind: 'percent' };
+
+/** B2Prime's names for the lines its back office sets (config `marginCall` and `liquidation`). */
+export const THRESHOLD_LABELS: ThresholdLabels = { marginCall: 'margin call', liquidation: 'stop-out' };
 
 /** Level text when no margin is in use (used margin zero): the account cannot be liquidated. */
 export const NO_MARGIN_IN_USE = 'no margin in use';
@@ -30,22 +36,28 @@ export const NO_MARGIN_IN_USE = 'no margin in use';
 /** B2Prime sends no risk lines; bands come only from the account's config thresholds. */
 const EXCHANGE_BANDS = [] as const;
 
-/** Decimal places of the level text when the exchange's own figure cannot be used. */
-const COMPUTED_LEVEL_DECIMALS = 4;
+/** Decimal places of the percent text when the exchange's own figure cannot be used (the terminal shows 2). */
+const COMPUTED_LEVEL_DECIMALS = 2;
 
 /** True when `wire` is `exact` as the exchange would write it: truncated to the wire's decimals, ±1 unit. */
 function writtenAs(wire: Dec, exact: Dec, decimals: number): boolean {
   return withinLastDigit(wire, exact.toDecimalPlaces(decimals, Dec.ROUND_DOWN), decimals);
 }
 
+/** A ×1 wire figure in percent with the same digits: the point moves two places ("4969.3905" → "496939.05"). */
+function percentText(ratioText: string, decimals: number): string {
+  return new Dec(ratioText).times(100).toFixed(Math.max(decimals - 2, 0));
+}
+
 /**
- * Reads the margin level. The value is always equity / used margin computed exactly; the exchange's
- * `marginLevel` decides the text. B2Prime documents it as "equity / used margin × 100 %" while its own example
- * is the plain ratio truncated to 4 dp (UNCONFIRMED), so both readings are recognised and never silently
- * chosen:
- * - the wire equals the ratio (truncated to its decimals, ±1 unit): ×1, the text is the exchange's;
- * - the wire equals the ratio × 100 likewise: percent, the text is the ratio to the wire's decimals, warned;
- * - neither (or, for tiny levels, both): the computed ratio to 4 dp, with a warning naming both figures.
+ * Reads the margin level, in percent. The value is always equity / used margin × 100 computed exactly; the
+ * exchange's `marginLevel` decides the text. B2Prime documents it as "equity / used margin × 100 %" while its
+ * own example is the plain ratio truncated to 4 dp (UNCONFIRMED which one the server sends), so both are
+ * recognised:
+ * - the wire equals the percentage (truncated to its decimals, ±1 unit): the text is the exchange's;
+ * - the wire equals the ratio likewise: the text is the exchange's digits with the point moved two places
+ *   (the example's "4969.3905" reads "496939.05", as the terminal shows it);
+ * - neither (or, for tiny levels, both): the computed percentage to 2 dp, with a warning naming the figures.
  * Zero used margin is `no-debt`, whatever the wire says.
  */
 export function interpretMarginLevel(
@@ -55,31 +67,29 @@ export function interpretMarginLevel(
 ): { level: Level; warnings: string[] } {
   if (usedMargin.isZero()) return { level: { kind: 'no-debt', text: NO_MARGIN_IN_USE }, warnings: [] };
   const ratio = equity.div(usedMargin);
-  const computedText = ratio.toFixed(COMPUTED_LEVEL_DECIMALS, Dec.ROUND_DOWN);
+  const percent = ratio.times(100);
+  const computedText = percent.toFixed(COMPUTED_LEVEL_DECIMALS, Dec.ROUND_DOWN);
+  const computed: Level = { kind: 'value', value: percent, text: computedText };
   if (wireText === null) {
     return {
-      level: { kind: 'value', value: ratio, text: computedText },
-      warnings: [`marginLevel missing; showing equity/used margin ${computedText}`],
+      level: computed,
+      warnings: [`marginLevel missing; showing equity/used margin × 100 = ${computedText} %`],
     };
   }
   const wire = new Dec(wireText);
   const decimals = writtenDecimals(wireText);
+  const asPercent = writtenAs(wire, percent, decimals);
   const asRatio = writtenAs(wire, ratio, decimals);
-  const asPercent = writtenAs(wire, ratio.times(100), decimals);
-  if (asRatio && !asPercent) return { level: { kind: 'value', value: ratio, text: wireText }, warnings: [] };
-  if (asPercent && !asRatio) {
-    const text = ratio.toFixed(decimals, Dec.ROUND_DOWN);
-    return {
-      level: { kind: 'value', value: ratio, text },
-      warnings: [
-        `marginLevel ${wireText} was sent in percent (equity/used margin × 100); shown as the ratio ${text}`,
-      ],
-    };
+  if (asPercent && !asRatio)
+    return { level: { kind: 'value', value: percent, text: wireText }, warnings: [] };
+  if (asRatio && !asPercent) {
+    return { level: { kind: 'value', value: percent, text: percentText(wireText, decimals) }, warnings: [] };
   }
+  const ratioText = ratio.toFixed(COMPUTED_LEVEL_DECIMALS + 2, Dec.ROUND_DOWN);
   const why = asRatio
-    ? `marginLevel ${wireText} fits both equity/used margin ${computedText} and that × 100; showing equity/used margin`
-    : `marginLevel ${wireText} disagrees with equity/used margin ${computedText}`;
-  return { level: { kind: 'value', value: ratio, text: computedText }, warnings: [why] };
+    ? `marginLevel ${wireText} fits both equity/used margin (${ratioText}) and that × 100 (${computedText} %); showing ${computedText} %`
+    : `marginLevel ${wireText} disagrees with equity/used margin: neither ${ratioText} (×1) nor ${computedText} % (×100)`;
+  return { level: computed, warnings: [why] };
 }
 
 /** Checks the documented identities; the tolerance is one unit in the finest place any operand was written to. */
@@ -140,7 +150,7 @@ function marginDataUpdate(item: MarginDataItem, ctx: NormalizeContext): ParseOut
     risk: {
       level,
       unit: LEVEL_UNIT,
-      bands: resolveBands(EXCHANGE_BANDS, ctx.thresholds),
+      bands: resolveBands(EXCHANGE_BANDS, ctx.thresholds, THRESHOLD_LABELS),
       totals: {
         currency: REFERENCE_ASSET,
         equity: equity.value,

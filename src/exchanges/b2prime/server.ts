@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ExchangeServerModule } from '../server-types.ts';
 import { bearerHeaders, credentialsSchema } from './sign.ts';
 import { startB2primeSimulator } from './simulator.ts';
+import { checkB2primeThresholds } from './thresholds.ts';
 import { createB2primeUpstream } from './upstream.ts';
 
 /** The account id B2Prime's streams take as `arguments[0]`: 24 hex digits (GET /frontoffice/api/v3/accounts). */
@@ -24,6 +25,7 @@ export const server: ExchangeServerModule = {
   defaultEndpoints: PLACEHOLDER_ENDPOINTS,
   credentials: credentialsSchema,
   accountOptions: { accountId: accountIdSchema },
+  checkThresholds: checkB2primeThresholds,
   signRest(_req, account) {
     return bearerHeaders(account.credentials.accessToken ?? '');
   },
@@ -34,7 +36,7 @@ export const server: ExchangeServerModule = {
     id: 'b2prime-demo',
     label: 'B2Prime (demo)',
     credentials: { accessToken: 'demo-b2prime-token-not-real' },
-    thresholds: { marginCall: '1.0', liquidation: '0.5' },
+    thresholds: { marginCall: '100', liquidation: '50' },
     options: { accountId: '67d0456f8c7b1108e4cf5d46' },
   },
 };

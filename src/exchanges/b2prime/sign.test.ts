@@ -143,7 +143,7 @@ describe('b2prime credentials', () => {
 
   it('demo credentials are obviously fake', () => {
     expect(server.demoAccount.credentials).toEqual({ accessToken: 'demo-b2prime-token-not-real' });
-    expect(server.demoAccount.thresholds).toEqual({ marginCall: '1.0', liquidation: '0.5' });
+    expect(server.demoAccount.thresholds).toEqual({ marginCall: '100', liquidation: '50' });
   });
 });
 

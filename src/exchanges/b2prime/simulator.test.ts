@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as signalR from '@microsoft/signalr';
 import WebSocket from 'ws';
-import { dec } from '../../domain/decimal.ts';
+import { Dec, dec } from '../../domain/decimal.ts';
 import type { RiskZone } from '../../domain/model.ts';
 import { applyUpdate } from '../../domain/risk.ts';
 import { pause as sleep, until } from '../../proxy/testing/session-harness.ts';
@@ -17,7 +17,7 @@ const ACCOUNT = '67d0456f8c7b1108e4cf5d46';
 const RS = '\u001e';
 /** 15 s ping → 300 ms, 30 s client timeout → 600 ms, 2 s push → 40 ms. */
 const TIME_SCALE = 0.02;
-const thresholds = { marginCall: dec('1.0'), liquidation: dec('0.5') };
+const thresholds = { marginCall: dec('100'), liquidation: dec('50') };
 
 const options: SimulatorOptions = {
   seed: 7,
@@ -504,18 +504,18 @@ describe('b2prime simulator: faults', () => {
     await until(() => client.closed);
   });
 
-  it('set-level pins marginLevel; resume-walk returns to the path', async () => {
+  it('set-level pins marginLevel in percent; resume-walk returns to the path', async () => {
     const client = await subscribed();
-    sim.control({ kind: 'set-level', level: '0.4567' });
+    sim.control({ kind: 'set-level', level: '45.67' });
     const pinned = await client.waitFor(
-      (r) => r.invocationId === '1' && (r.item as { marginLevel?: string }).marginLevel === '0.4567',
+      (r) => r.invocationId === '1' && (r.item as { marginLevel?: string }).marginLevel === '45.67',
     );
     expect(pinned.item).toMatchObject({ usedMarginInRAT: '40000', equityInRAT: '18268' });
     sim.control({ kind: 'resume-walk' });
     const before = client.items('1').length;
     await until(() => client.items('1').length > before + 1);
     const last = client.items('1').at(-1)?.item as { marginLevel: string };
-    expect(last.marginLevel).not.toBe('0.4567');
+    expect(last.marginLevel).not.toBe('45.67');
   });
 
   it('set-level and resume-walk push at once, not at the next tick', async () => {
@@ -525,9 +525,9 @@ describe('b2prime simulator: faults', () => {
     const client = await HubClient.ready(streamUrl(), false);
     client.subscribe('1', 'MarginData');
     await until(() => client.items('1').length >= 1);
-    sim.control({ kind: 'set-level', level: '0.6123' });
+    sim.control({ kind: 'set-level', level: '61.23' });
     await client.waitFor(
-      (r) => (r.item as { marginLevel?: string } | undefined)?.marginLevel === '0.6123',
+      (r) => (r.item as { marginLevel?: string } | undefined)?.marginLevel === '61.23',
       1_500,
     );
     const before = client.items('1').length;
@@ -569,6 +569,17 @@ describe('b2prime simulated account', () => {
     expect(zones.indexOf('caution')).toBeGreaterThan(0);
     expect(firstLiquidation).toBeGreaterThan(zones.indexOf('caution'));
     expect(zones.slice(firstLiquidation).includes('safe')).toBe(true);
+  });
+
+  it('sends marginLevel in percent (equity / used margin × 100), truncated to 2 dp', () => {
+    const start = 1_763_700_000_000;
+    const account = new SimB2primeAccount(7, 'steady', start);
+    for (const s of [0, 30, 90]) {
+      const figures = account.figures(start + s * 1000);
+      const percent = dec(figures.equityInRAT).div(dec(figures.usedMarginInRAT)).times(100);
+      expect(figures.marginLevel).toBe(percent.toFixed(2, Dec.ROUND_DOWN));
+      expect(figures.marginLevel).toMatch(/^\d{3,}\.\d{2}$/);
+    }
   });
 
   it('steady stays safe', () => {

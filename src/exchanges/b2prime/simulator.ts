@@ -47,7 +47,8 @@ export const SIM_PUSH_MS = 2_000;
 
 const STREAM_TARGETS: readonly string[] = [FULL_BALANCE, MARGIN_DATA];
 const DEFAULT_ACCOUNT_ID = '67d0456f8c7b1108e4cf5d46';
-const LEVEL_DECIMALS = 4;
+/** `marginLevel` is sent in percent (equity / used margin × 100 %, as documented), truncated to 2 dp. */
+const LEVEL_DECIMALS = 2;
 const MONEY_DECIMALS = 2;
 /** Used margin while a test pins the level: a round figure, so equity = level × used margin is exact. */
 const PINNED_USED_MARGIN = new Dec('40000');
@@ -133,7 +134,8 @@ export const DEMO_LEVELS: DemoLevels = { high: 4, low: 0.35, marginCall: 1, liqu
  * The simulated margin account. The level follows a LevelPath (or a pinned value); used margin and asset
  * rates swing gently; unrealized PnL is what makes equity = level × used margin; swap accrues on the USD
  * balance. Every identity the exchange documents holds exactly: equity = margin balance + unrealized PnL,
- * free = equity − used, available = total − locked, and marginLevel = equity / used, truncated to 4 dp.
+ * free = equity − used, available = total − locked, and marginLevel = equity / used × 100 (percent), truncated
+ * to 2 dp. The path moves the plain ratio; the wire and `set-level` speak percent.
  */
 export class SimB2primeAccount {
   private readonly path: LevelPath;
@@ -157,9 +159,9 @@ export class SimB2primeAccount {
     });
   }
 
-  /** Pins the level (ratio, ×1) or, with null, resumes the path. */
-  pin(level: Dec | null): void {
-    this.pinned = level;
+  /** Pins the level (in percent, as `set-level` gives it) or, with null, resumes the path. */
+  pin(percent: Dec | null): void {
+    this.pinned = percent === null ? null : percent.div(100);
   }
 
   figures(t: number): SimFigures {
@@ -195,7 +197,7 @@ export class SimB2primeAccount {
       equityInRAT: equity.toFixed(),
       usedMarginInRAT: used.toFixed(),
       freeMarginInRAT: equity.minus(used).toFixed(),
-      marginLevel: equity.div(used).toDecimalPlaces(LEVEL_DECIMALS, Dec.ROUND_DOWN).toFixed(),
+      marginLevel: equity.div(used).times(100).toFixed(LEVEL_DECIMALS, Dec.ROUND_DOWN),
       totalBalanceInRAT: money(totalBalance),
       balances,
     };

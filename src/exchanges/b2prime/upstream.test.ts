@@ -36,7 +36,7 @@ const UPSTREAM_SCALE = 0.02;
 /** For every test not about silence: never stale or replaced on a loaded machine. */
 const PATIENT: B2primeUpstreamOptions = { staleAfterMs: 20_000, deadAfterMs: 40_000 };
 const BACKOFF = { baseMs: 20, maxMs: 100, authRetryMs: 300, authRetryMaxMs: 600, random: () => 0.5 };
-const thresholds = { marginCall: dec('1.0'), liquidation: dec('0.5') };
+const thresholds = { marginCall: dec('100'), liquidation: dec('50') };
 const NO_NONCES: NonceSource = {
   next: () => {
     throw new Error('B2Prime needs no nonce');

@@ -1,7 +1,14 @@
 // Encodings shared by the history writer, the migrations and the query: how a level, a zone and a set of
 // bands are stored in SQLite. Changing any of these changes the file format: add a migration.
 import type { Dec } from '../../domain/decimal.ts';
-import type { Band, Level, LevelUnit, RiskZone, Totals } from '../../domain/model.ts';
+import {
+  isLevelUnitKind,
+  type Band,
+  type Level,
+  type LevelUnit,
+  type RiskZone,
+  type Totals,
+} from '../../domain/model.ts';
 
 /**
  * Stored zone codes, ordered by severity so that `MAX(zone)` is the worst zone of a bucket. Fixed here,
@@ -118,9 +125,7 @@ export function parseProfileBody(body: string): Profile {
   if (!isRecord(raw)) return { unit: null, bands: [], currency: null };
   const unitRaw = raw.unit;
   const unit: LevelUnit | null =
-    isRecord(unitRaw) &&
-    typeof unitRaw.name === 'string' &&
-    (unitRaw.kind === 'ratio' || unitRaw.kind === 'fraction')
+    isRecord(unitRaw) && typeof unitRaw.name === 'string' && isLevelUnitKind(unitRaw.kind)
       ? { name: unitRaw.name, kind: unitRaw.kind }
       : null;
   const bands: StoredBand[] = [];
