@@ -1,7 +1,8 @@
 // One VALR account's session (proxy only): the account WebSocket, authenticated on the handshake with a fresh
 // timestamp and signature per attempt, subscribed to MARGIN_INFO once VALR confirms the authentication
 // (`{"type":"AUTHENTICATED"}`), watched against MARGIN_INFO's 5 s cadence and kept alive with PING; beside it a poll of
-// GET /v1/account/balances that publishes on the `balances` channel without driving the account's status.
+// GET /v1/margin/account/status and GET /v1/account/balances that publishes on the `account-status` and
+// `balances` channels without driving the account's status.
 import { httpGet } from '../../proxy/http-client.ts';
 import {
   classifyRefusal,
@@ -193,7 +194,7 @@ async function pollPath(
   );
   const result = await httpGet(url, headers, { signal });
   if (result.status === 200) {
-    deps.publish(BALANCES_CHANNEL, result.json === undefined ? result.text : result.json, Date.now());
+    deps.publish(channel, result.json === undefined ? result.text : result.json, Date.now());
     return { kind: 'ok' };
   }
   return describeRefusal(result, 'endpoints.rest');
