@@ -58,7 +58,7 @@ describe('HistoryChart', () => {
       ...container.querySelectorAll('.recharts-reference-area path, .recharts-reference-area rect'),
     ].map((el) => el.getAttribute('fill'));
     expect(fills).toEqual(['var(--safe)', 'var(--caution)', 'var(--liquidation)', 'var(--takeover)']);
-    for (const label of ['marginCall 1.5', 'maintenance 1.1', 'autoClose 1.05']) {
+    for (const label of ['Margin call 1.5', 'Liquidation 1.1', 'Takeover 1.05']) {
       expect(within(container).getByText(label)).toBeInTheDocument();
     }
     expect(screen.getByTestId('history-summary')).toHaveTextContent(

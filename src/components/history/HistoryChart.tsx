@@ -26,6 +26,7 @@ import { csvFileName, historyCsv } from './csv.ts';
 import {
   PRESET_SPAN_MS,
   RANGE_PRESETS,
+  fittingPreset,
   SERIES_LIMIT,
   decOf,
   levelOfDto,
@@ -36,14 +37,17 @@ import {
   type ProfileDto,
   type RangePreset,
 } from './model.ts';
-import { chartModel, type ChartPoint } from './series.ts';
+import { chartModel, lineLabelPositions, type ChartPoint } from './series.ts';
 import './history-chart.css';
 
 export interface HistoryChartProps {
   accountId: string;
   /** The account's latest snapshot from the stream: appended to the chart as it changes (preset ranges). */
   live?: MarginSnapshot | null;
-  /** Range shown first. Default 24 h. */
+  /**
+   * The longest range shown first (default 24 h): the chart opens on the smallest preset up to it that holds
+   * everything recorded, so a fresh install's few minutes fill the plot instead of a sliver at its edge.
+   */
   initialRange?: RangePreset;
   /** Chart height in px. Default 320. */
   height?: number;
@@ -58,6 +62,9 @@ const PRESET_LABELS: Record<RangePreset, string> = {
   '30d': '30 d',
   all: 'All',
 };
+/** The chart's margins and the x axis's height, in px: what is left of `height` is the plot. */
+const CHART_MARGIN = { top: 8, right: 16, bottom: 8, left: 8 } as const;
+const X_AXIS_HEIGHT = 30;
 /** A drag shorter than this is a click, not a zoom; the zoom buttons stop there too. */
 const MIN_ZOOM_MS = 5_000;
 
@@ -185,6 +192,8 @@ export default function HistoryChart({
   width,
 }: HistoryChartProps) {
   const [range, setRange] = useState<HistoryRange>({ kind: 'preset', preset: initialRange });
+  /** The preset the chart opened on, once the history of `initialRange` showed which one holds the data. */
+  const [opening, setOpening] = useState<RangePreset | null>(null);
   const [drag, setDrag] = useState<{ from: number; to: number } | null>(null);
   const presetButtons = useRef(new Map<RangePreset, HTMLButtonElement>());
   const query = useHistory(accountId, range, { maxPoints: SERIES_LIMIT });
@@ -212,6 +221,12 @@ export default function HistoryChart({
     { key: range.kind === 'preset' ? range.preset : `${range.from}-${range.to}`, from: xFrom },
     { from: xFrom, to: xTo },
   );
+  if (opening === null && data && !query.isPlaceholderData && range.kind === 'preset') {
+    // First answer for the initial range: open on the smallest preset that holds it all.
+    const preset = fittingPreset(data, proxyNow, initialRange);
+    setOpening(preset);
+    if (preset !== range.preset) setRange({ kind: 'preset', preset });
+  }
   const lastSampleAt = data?.buckets[data.buckets.length - 1]?.lastAt;
   const silentFor =
     range.kind === 'preset' && data && lastSampleAt !== undefined && proxyNow - lastSampleAt > data.gapMs
@@ -219,6 +234,7 @@ export default function HistoryChart({
       : null;
 
   const showPreset = (preset: RangePreset) => {
+    setOpening((current) => current ?? preset);
     setRange({ kind: 'preset', preset });
     // "Reset zoom" disappears with the zoom: keep the keyboard on the range now shown.
     presetButtons.current.get(preset)?.focus();
@@ -291,7 +307,11 @@ export default function HistoryChart({
           →
         </button>
         {range.kind === 'window' && (
-          <button type="button" className="button button--quiet" onClick={() => showPreset(initialRange)}>
+          <button
+            type="button"
+            className="button button--quiet"
+            onClick={() => showPreset(opening ?? initialRange)}
+          >
             Reset zoom
           </button>
         )}
@@ -319,7 +339,7 @@ export default function HistoryChart({
       </Frame>
     );
   }
-  if (!data || !model) {
+  if (!data || !model || (opening === null && range.kind === 'preset')) {
     return (
       <Frame toolbar={toolbar}>
         <p className="muted" role="status">
@@ -342,6 +362,14 @@ export default function HistoryChart({
   const [yLow, yHigh] = model.domain;
   const lowest = model.lowest;
   const unitName = data.profiles[data.buckets[data.buckets.length - 1]?.profile ?? 0]?.unit?.name ?? 'Level';
+  const labelPositions = lineLabelPositions(
+    model.lines,
+    model.domain,
+    height - CHART_MARGIN.top - CHART_MARGIN.bottom - X_AXIS_HEIGHT,
+    model.lowestPoint && xTo > xFrom
+      ? { x: (model.lowestPoint.t - xFrom) / (xTo - xFrom), y: model.lowestPoint.y }
+      : null,
+  );
   return (
     <Frame toolbar={toolbar}>
       <p className="history__summary" data-testid="history-summary">
@@ -371,7 +399,7 @@ export default function HistoryChart({
         <ComposedChart
           data={model.points}
           {...(width === undefined ? { responsive: true, width: '100%', height } : { width, height })}
-          margin={{ top: 8, right: 16, bottom: 8, left: 8 }}
+          margin={CHART_MARGIN}
           onMouseDown={(e) => {
             const t = pointTime(e);
             if (t !== null) setDrag({ from: t, to: t });
@@ -403,6 +431,7 @@ export default function HistoryChart({
             tickFormatter={formatTick}
             stroke="var(--muted)"
             minTickGap={24}
+            height={X_AXIS_HEIGHT}
           />
           <YAxis
             type="number"
@@ -424,17 +453,17 @@ export default function HistoryChart({
               className={`history-band history-band--${area.zone}`}
             />
           ))}
-          {model.lines.map((line) => (
+          {model.lines.map((line, index) => (
             <ReferenceLine
               key={line.kind}
               y={line.y}
               ifOverflow="extendDomain"
               stroke={`var(--${line.kind})`}
               strokeDasharray="6 3"
+              className={`history-line history-line--${line.kind}`}
               label={{
-                value: `${line.label} ${line.threshold}`,
-                // Takeover is the lowest line: its label goes under it, the others above theirs.
-                position: line.kind === 'takeover' ? 'insideTopRight' : 'insideBottomRight',
+                value: `${BAND_WORDS[line.kind]} ${line.threshold}`,
+                position: labelPositions[index] ?? 'insideBottomRight',
                 fill: `var(--${line.kind})`,
                 fontSize: 11,
               }}

@@ -23,6 +23,21 @@ export const PRESET_SPAN_MS: Readonly<Record<RangePreset, number | null>> = {
   all: null,
 };
 
+/**
+ * The range a chart opens on: the smallest preset, up to `upTo`, that holds every sample of `data` (the history
+ * of `upTo`) at `now`. A fresh install with minutes of data opens on 1 h rather than a sliver of 24 h.
+ */
+export function fittingPreset(data: HistoryData, now: number, upTo: RangePreset): RangePreset {
+  const first = data.buckets[0]?.firstAt;
+  if (first === undefined) return upTo;
+  for (const preset of RANGE_PRESETS) {
+    const span = PRESET_SPAN_MS[preset];
+    if (preset === upTo || span === null) break;
+    if (now - first <= span) return preset;
+  }
+  return upTo;
+}
+
 /** A preset ending now (it follows live samples), or a fixed window chosen by zooming. */
 export type HistoryRange =
   { kind: 'preset'; preset: RangePreset } | { kind: 'window'; from: number; to: number };

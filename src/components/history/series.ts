@@ -110,8 +110,9 @@ export interface BandArea {
 export interface ThresholdLine {
   kind: BandKind;
   y: number;
-  /** The exchange's (or the config's) name for the line and its exact value. */
+  /** The exchange's (or the config's) name for the line, e.g. `initialMarginFraction` (the tooltip shows it). */
   label: string;
+  /** The line's exact value. */
   threshold: string;
 }
 
@@ -153,6 +154,58 @@ export function thresholdLines(bands: readonly BandDto[]): ThresholdLine[] {
     label: band.label,
     threshold: band.threshold,
   }));
+}
+
+/** Where a threshold line's label sits: above or below its line, at the right or the left end. */
+export type LineLabelPosition = 'insideBottomRight' | 'insideTopRight' | 'insideBottomLeft' | 'insideTopLeft';
+
+/** Height a label takes (11 px text and its padding), in px. */
+export const LABEL_HEIGHT_PX = 14;
+
+/**
+ * Where each threshold line's label goes so that no two labels overlap and none covers the "lowest" mark's label
+ * (drawn under the lowest point): above its line at the right end when there is room, else below it, else the
+ * same at the left end. `lowest` is the lowest point's place: `x` from 0 (left) to 1 (right), `y` a level.
+ * Positions are in the order of `lines` (highest first).
+ */
+export function lineLabelPositions(
+  lines: readonly ThresholdLine[],
+  domain: [number, number],
+  plotHeightPx: number,
+  lowest: { x: number; y: number } | null,
+): LineLabelPosition[] {
+  const [low, high] = domain;
+  const px = (y: number): number => (high > low ? ((high - y) / (high - low)) * plotHeightPx : 0);
+  type Box = { right: boolean; top: number; bottom: number };
+  const taken: Box[] = [];
+  if (lowest) {
+    const top = px(lowest.y) + 4;
+    taken.push({ right: lowest.x >= 0.5, top, bottom: top + LABEL_HEIGHT_PX });
+  }
+  const clear = (box: Box): boolean =>
+    box.top >= 0 &&
+    box.bottom <= plotHeightPx &&
+    taken.every((t) => t.right !== box.right || box.bottom <= t.top || box.top >= t.bottom);
+  const lineBoxes = lines.map((line) => px(line.y));
+  return lines.map((line) => {
+    const y = px(line.y);
+    const candidates: [LineLabelPosition, Box][] = [true, false].flatMap(
+      (right): [LineLabelPosition, Box][] => [
+        [right ? 'insideBottomRight' : 'insideBottomLeft', { right, top: y - LABEL_HEIGHT_PX, bottom: y }],
+        [right ? 'insideTopRight' : 'insideTopLeft', { right, top: y, bottom: y + LABEL_HEIGHT_PX }],
+      ],
+    );
+    // A label must not be crossed by another line either.
+    const uncrossed = ([, box]: [LineLabelPosition, Box]): boolean =>
+      lineBoxes.every((other) => other === y || other <= box.top || other >= box.bottom);
+    const chosen =
+      candidates.find((c) => clear(c[1]) && uncrossed(c)) ??
+      candidates.find((c) => clear(c[1])) ??
+      candidates[0];
+    if (!chosen) return 'insideBottomRight';
+    taken.push(chosen[1]);
+    return chosen[0];
+  });
 }
 
 export interface ChartModel {
