@@ -1,7 +1,8 @@
 // Building blocks for the built-in exchange simulators: deterministic randomness, margin-level paths (a calm
-// drift, a slow approach to the margin-call line, a sweep through every band), fault injection, nonce/timestamp guards, and a loopback HTTP + WebSocket
-// server with the `POST /__sim/control` route tests use to inject faults. The control route takes only JSON
-// sent to a loopback name, so no web page (a form, or a DNS-rebound name) can drive a simulator.
+// drift, a slow approach to the margin-call line, a sweep through every band), fault injection, nonce/timestamp
+// guards, and a loopback HTTP + WebSocket server with the `POST /__sim/control` route tests use to inject
+// faults. The control route takes only JSON sent to a loopback name, so no web page (a form, or a DNS-rebound
+// name) can drive a simulator.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';

@@ -147,9 +147,9 @@ export interface SimAccountOptions {
 
 /**
  * The simulated margin account. Its figures are a pure function of the seed, the start time and the time asked
- * for (plus a pinned level, if any): the AD ratio follows a LevelPath (demo: from about 3.0 down below 1.1 and
- * back within 150 s), the BTC mark price is solved so that assets / debt lands on that level, ETH drifts on its
- * own, and interest accrues on the loans at the rates /margin/provisioning/borrow reports.
+ * for (plus a pinned level, if any): the AD ratio follows a LevelPath (see SimScenario and DEMO_LEVELS), the
+ * BTC mark price is solved so that assets / debt lands on that level, ETH drifts on its own, and interest
+ * accrues on the loans at the rates /margin/provisioning/borrow reports.
  */
 export class BitoproSimAccount {
   private readonly path: LevelPath;

@@ -203,7 +203,7 @@ interface Client {
 
 type Verdict = { ok: true } | { ok: false; error: SimError };
 
-/** Starts a VALR simulator. Scenario `demo` crosses every band within ~3 minutes; `steady` stays safe. */
+/** Starts a VALR simulator; its level moves as `options.scenario` says (see SimScenario). */
 export async function startValrSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   const timeScale = options.timeScale ?? 1;
   const apiKey = options.account.credentials.apiKey ?? '';
