@@ -50,6 +50,8 @@ async function start(
     pollSeconds?: number;
     keepAliveMs?: number;
     endpoints?: (sim: RunningSimulator) => Endpoints;
+    /** The exchange is silent from the start: the handshake succeeds, nothing is pushed. */
+    silent?: boolean;
   } = {},
 ): Promise<SimRun> {
   const sim = closeAfterTest(
@@ -60,6 +62,7 @@ async function start(
       account: { credentials },
     }),
   );
+  if (options.silent) sim.control({ kind: 'silence', on: true });
   const account: AccountConfig = testAccount('bitopro', {
     credentials,
     endpoints: options.endpoints?.(sim) ?? sim.endpoints,
@@ -118,6 +121,16 @@ describe('BitoPro upstream against the simulator', () => {
     await until(() => h.on('balances').length >= 10, 'more polls');
     expect(h.logText().filter((l) => l.includes('409'))).toEqual([]);
     expect(h.states.some(([, d]) => (d ?? '').includes('409'))).toBe(false);
+  });
+
+  it('is not live on a successful handshake alone: only once the stream delivers data', async () => {
+    const h = await start({ silent: true });
+    await until(() => h.logs.some((l) => l.msg === 'bitopro stream open'), 'the stream open');
+    await pause(300);
+    expect(h.states).toEqual([['connecting', undefined]]);
+    h.sim.control({ kind: 'silence', on: false });
+    await until(() => h.lastState() === 'live', 'live once data arrives');
+    expect(h.on('account-info').length).toBeGreaterThan(0);
   });
 
   it('reconnects after a drop with a fresh nonce', async () => {
