@@ -181,6 +181,32 @@ describe('batching', () => {
     expect(count()).toBe(1);
   });
 
+  it('on a full database: keeps the samples, checkpoints the WAL, and writes them all once there is room', () => {
+    const log = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+    const rec = recorder({ log });
+    rec.recordSnapshot(snapshotAt('a', T0, levelOf('1.7')), T0);
+    rec.flush();
+    const pragma = vi.spyOn(history.sqlite, 'pragma');
+    const pages = Number(history.sqlite.pragma('page_count', { simple: true }));
+    history.sqlite.pragma(`max_page_count = ${pages}`);
+    for (let i = 1; i <= 300; i += 1) {
+      rec.recordSnapshot(snapshotAt(`acct-${i}`, T0 + i, levelOf(`1.${i}`)), T0 + i);
+    }
+    expect(rec.flush()).toBe(0);
+    expect(pragma).toHaveBeenCalledWith('wal_checkpoint(TRUNCATE)');
+    expect(log.error).toHaveBeenCalledExactlyOnceWith(
+      'history: writing samples failed; keeping them and retrying',
+      {
+        reason: 'database or disk is full (SQLITE_FULL)',
+        pending: 300,
+        retryInMs: 1_000,
+      },
+    );
+    history.sqlite.pragma(`max_page_count = ${pages * 100}`);
+    expect(rec.flush()).toBe(300);
+    expect(count()).toBe(301);
+  });
+
   it('after a failed write, the later state of a queued instant still replaces it', () => {
     const rec = recorder();
     rec.recordSnapshot(snapshotAt('a', T0, levelOf('1.7')), T0);

@@ -13,7 +13,7 @@ import type { Band, MarginSnapshot } from '../../domain/model.ts';
 import { exchangeById } from '../../exchanges/registry.ts';
 import type { Logger } from '../../exchanges/server-types.ts';
 import type { MessageReading } from '../accounts.ts';
-import { BASE_RETRY_PAUSE_MS, createWriteQueue } from '../write-queue.ts';
+import { createWriteQueue } from '../write-queue.ts';
 import type { HistoryDb } from './db.ts';
 import { ROLLUP_PERIODS } from './schema.ts';
 import { createWriter, type SampleInput } from './writer.ts';
@@ -21,7 +21,7 @@ import { createWriter, type SampleInput } from './writer.ts';
 export const HEARTBEAT_MS = 30_000;
 export const DEFAULT_GAP_MS = 90_000;
 export const BATCH_SIZE = 500;
-export const FLUSH_MS = BASE_RETRY_PAUSE_MS;
+export const FLUSH_MS = 1_000;
 export const PRUNE_EVERY_MS = 3_600_000;
 /** At most one log line per this period about samples the database already had. */
 const SKIPPED_LOG_EVERY_MS = 60_000;
