@@ -8,6 +8,7 @@
 // appears in logs or status, which name only its scheme and host.
 import type { Logger } from '../../exchanges/server-types.ts';
 import { retryAfterMs } from '../http-client.ts';
+import { backoffWithJitter, RETRY_AFTER_JITTER } from '../upstream-kit.ts';
 import type { AlertEvent, AlertRuleId } from './engine.ts';
 
 export type WebhookFormat = 'generic' | 'slack' | 'telegram';
@@ -358,8 +359,15 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
           return;
         }
         s.state = 'retrying';
-        const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** (n - 1) * (0.5 + random()));
-        const wait = Math.min(maxDelayMs, Math.max(backoff, failure.retryAfterMs ?? 0));
+        const backoff = backoffWithJitter(
+          { baseMs: baseDelayMs, attempt: n - 1, maxMs: maxDelayMs, below: 0.5, above: 0.5 },
+          random,
+        );
+        const retryAfter =
+          failure.retryAfterMs === null
+            ? 0
+            : backoffWithJitter({ baseMs: failure.retryAfterMs, above: RETRY_AFTER_JITTER }, random);
+        const wait = Math.min(maxDelayMs, Math.max(backoff, retryAfter));
         await sleep(wait);
       }
     }
