@@ -1,6 +1,8 @@
 // Connection life-cycle shared by every exchange upstream: reconnect with exponential backoff and full
-// jitter, a watchdog that tells a silent connection from a live one, slow retries after an auth failure,
-// and status reporting on every change. Exchange folders supply only "one session" or "one poll".
+// jitter, `live` only once a session delivers data, a watchdog that tells a silent connection from a live one
+// and watches each data channel against its own cadence, slow retries after an auth failure, polls within the
+// API key's request budget, jitter on every wait, and status reporting on every change. Exchange folders supply
+// only "one session" or "one poll".
 import type { IncomingMessage } from 'node:http';
 import WebSocket, { type RawData } from 'ws';
 import type { AccountConfig, Upstream, UpstreamDeps, UpstreamState } from '../exchanges/server-types.ts';
