@@ -205,7 +205,8 @@ export default function HistoryChart({
   // A preset ends at the proxy's now, not at the last sample: when the level stops arriving, the line stops
   // and the empty stretch up to now shows it.
   const span = range.kind === 'preset' ? PRESET_SPAN_MS[range.preset] : range.to - range.from;
-  const proxyNow = useProxyNow(edgeStepMs(span ?? (data ? data.to - data.from : 0)));
+  const edgeStep = edgeStepMs(span ?? (data ? data.to - data.from : 0));
+  const proxyNow = useProxyNow(edgeStep);
   let xFrom: number;
   let xTo: number;
   if (range.kind === 'window') {
@@ -222,8 +223,9 @@ export default function HistoryChart({
     { from: xFrom, to: xTo },
   );
   if (opening === null && data && !query.isPlaceholderData && range.kind === 'preset') {
-    // First answer for the initial range: open on the smallest preset that holds it all.
-    const preset = fittingPreset(data, proxyNow, initialRange);
+    // First answer for the initial range: open on the smallest preset that holds it all. proxyNow is rounded
+    // down by up to a step; a step later is at or after the proxy's now, so no sample is left out.
+    const preset = fittingPreset(data, proxyNow + edgeStep, initialRange);
     setOpening(preset);
     if (preset !== range.preset) setRange({ kind: 'preset', preset });
   }
