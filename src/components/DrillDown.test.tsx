@@ -5,7 +5,10 @@ import { accountInfo, fakeModule, messageFrame, riskFrame } from '../app/testing
 import { renderWithStores, stubApi } from '../app/testing/render.tsx';
 import type { AccountInfo } from '../app/transport/protocol.ts';
 import { dec } from '../domain/decimal.ts';
+import push from '../exchanges/bitopro/fixtures/ws-margin-account-info.json';
+import { bitopro } from '../exchanges/bitopro/index.ts';
 import { DrillDown } from './DrillDown.tsx';
+import { formatUtc } from './words.ts';
 
 const account: AccountInfo = {
   ...accountInfo('acc-1', 'fakex', 'Main account'),
@@ -23,6 +26,22 @@ async function setup(rest: unknown) {
 }
 
 describe('DrillDown', () => {
+  it('says "As of" the time the proxy received the figures, not the time the exchange wrote in them', async () => {
+    const bitoproAccount = accountInfo('bp-1', 'bitopro', 'BitoPro account');
+    stubApi({ accounts: [bitoproAccount], rest: {} });
+    const h = renderWithStores(<DrillDown id="bp-1" />, {
+      modules: [bitopro],
+      accounts: [bitoproAccount],
+    });
+    await screen.findByTestId('drill-down');
+    const receivedAt = Date.now() - 5_000;
+    h.send(messageFrame('bp-1', 'account-info', push, receivedAt));
+    const asOf = within(screen.getByTestId('headline')).getByText(/As of/);
+    // The fixture's push says 2024-07-19 09:28:16 UTC; the proxy heard it 5 s ago.
+    expect(asOf.querySelector('time')).toHaveAttribute('title', formatUtc(receivedAt));
+    expect(screen.getByTestId('details')).toHaveTextContent(/Pushed by BitoPro at\s*2024-07-19 09:28:16 UTC/);
+  });
+
   it('shows every headline figure, thresholds with their source, exchange figures and raw messages', async () => {
     const { h } = await setup({ rows: [] });
     h.send(

@@ -96,7 +96,10 @@ export interface AccountUpdate {
   accountId: string;
   exchange: ExchangeId;
   channel: string;
-  /** Exchange time when the message carries one, else when the proxy received it (ms epoch). */
+  /**
+   * When the proxy received the message (ms epoch): every time and age on screen is on the proxy's clock. An
+   * exchange's own timestamp, where it sends one, is shown as a detail instead.
+   */
   time: number;
   risk?: {
     level: Level;

@@ -96,11 +96,16 @@ describe('bitopro module', () => {
 describe('fixture: WS MARGIN_BALANCE_INFO (doc example)', () => {
   const u = update(ws(wsFixture()));
 
-  it('is an update for the account on the account-info channel at the event time', () => {
+  it('is an update for the account on the account-info channel, timed by when the proxy received it', () => {
     expect(u.accountId).toBe('bitopro-main');
     expect(u.exchange).toBe('bitopro');
     expect(u.channel).toBe('account-info');
-    expect(u.time).toBe(1721381296166);
+    // Not the push's own timestamp (1721381296166): "As of" and every age are on the proxy's clock.
+    expect(u.time).toBe(RECEIVED_AT);
+    expect(u.details?.find((d) => d.key === 'pushedAt')?.value).toEqual({
+      kind: 'text',
+      value: '2024-07-19 09:28:16 UTC',
+    });
   });
 
   it('level is adRatio as sent', () => {
@@ -149,6 +154,7 @@ describe('fixture: WS MARGIN_BALANCE_INFO (doc example)', () => {
       marginStatus: 'Margin status: 1',
       calculateUnit: 'Calculation unit: USDT',
       action: 'Last push action: MARGIN_INIT',
+      pushedAt: 'Pushed by BitoPro at: 2024-07-19 09:28:16 UTC',
     });
   });
 
@@ -374,6 +380,7 @@ describe('extra unknown fields are accepted and not passed on', () => {
       'marginStatus',
       'calculateUnit',
       'action',
+      'pushedAt',
     ]);
     expect(rows(u.balances).BTC).toEqual({ decimals: 8, borrowed: '2.00008624', interest: '0.00242282' });
     expect(JSON.stringify(u)).not.toContain('newField');

@@ -85,6 +85,13 @@ function text(key: string, label: string, value: string): Detail {
   return { key, label, value: { kind: 'text', value } };
 }
 
+/** An exchange timestamp (ms epoch) in UTC, or the number as sent when it is not a valid time. */
+function exchangeTime(ms: number): string {
+  const date = new Date(ms);
+  if (Number.isNaN(date.getTime())) return String(ms);
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
 /** The account-level figures that are not the headline: label, ids and statuses (meanings undocumented). */
 function accountDetails(fields: AccountFields): Detail[] {
   return [
@@ -169,11 +176,14 @@ function normalizeAccountInfo(payload: unknown, channel: string, ctx: NormalizeC
   const details = accountDetails(data);
   // Replaced on every push, so a later push without an action does not keep showing an old one.
   details.push(text('action', 'Last push action', data.action ?? 'none stated'));
+  // The update is timed by when the proxy received it, like every figure on screen; BitoPro's own time of the
+  // push is shown beside the other figures.
+  details.push(text('pushedAt', 'Pushed by BitoPro at', exchangeTime(parsed.data.timestamp)));
   const update: AccountUpdate = {
     accountId: ctx.accountId,
     exchange: BITOPRO,
     channel,
-    time: parsed.data.timestamp,
+    time: ctx.receivedAt,
     risk: risk.risk,
     balances,
     balancesMode: 'merge',
