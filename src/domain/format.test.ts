@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dec } from './decimal.ts';
-import { formatDecimal, formatInUnit, formatLevel, formatPercent, levelText } from './format.ts';
+import { formatDecimal, formatInUnit, formatLevel, formatPercent, levelText, unitLabel } from './format.ts';
 
 describe('formatDecimal', () => {
   it('groups with the locale and keeps every digit', () => {
@@ -67,6 +67,10 @@ describe('levels and thresholds in percent', () => {
   it('formats thresholds in the unit', () => {
     expect(formatInUnit(dec('100'), percent, 'en-US')).toBe('100 %');
     expect(formatInUnit(dec('1250.5'), percent, 'en-US')).toBe('1,250.5 %');
+  });
+  it('labels a percent unit with (%)', () => {
+    expect(unitLabel(percent)).toBe('Margin level (%)');
+    expect(unitLabel(ratio)).toBe('AD ratio');
   });
   it('writes plain level text for messages', () => {
     expect(levelText(level, percent)).toBe('496939.05 %');

@@ -62,6 +62,11 @@ export function formatInUnit(
   return formatDecimal(value, { locale }) + unitSign(unit);
 }
 
+/** A unit's name with its sign, for column headings and files: "Margin level (%)", "AD ratio". */
+export function unitLabel(unit: LevelUnit): string {
+  return unit.kind === 'percent' ? `${unit.name} (%)` : unit.name;
+}
+
 export interface LevelFormatOptions {
   locale?: string;
   /** The level's unit; a percent level gets " %". */

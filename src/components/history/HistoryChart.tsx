@@ -16,7 +16,7 @@ import {
   YAxis,
   type MouseHandlerDataParam,
 } from 'recharts';
-import { formatLevel, formatPercent } from '../../domain/format.ts';
+import { formatLevel, formatPercent, unitSign } from '../../domain/format.ts';
 import type { MarginSnapshot } from '../../domain/model.ts';
 import { useAlertMarkers } from '../../hooks/useAlerts.ts';
 import { useHistory, useLiveHistory } from '../../hooks/useHistory.ts';
@@ -73,8 +73,8 @@ function edgeStepMs(spanMs: number): number {
   return Math.min(600_000, Math.max(5_000, Math.floor(spanMs / 200)));
 }
 
-function levelWords(level: LevelDto): string {
-  return formatLevel(levelOfDto(level));
+function levelWords(level: LevelDto, unit: ProfileDto['unit'] | undefined): string {
+  return formatLevel(levelOfDto(level), { unit });
 }
 
 function cushionWords(text: string | null): string {
@@ -101,6 +101,7 @@ function isChartPoint(value: unknown): value is ChartPoint {
 export function BucketDetails({ bucket, profile }: { bucket: BucketDto; profile: ProfileDto | undefined }) {
   const single = bucket.count === 1;
   const unit = profile?.unit?.name ?? 'Level';
+  const sign = unitSign(profile?.unit);
   return (
     <div className="history-tooltip" data-testid="history-tooltip">
       <p className="history-tooltip__time">
@@ -109,13 +110,13 @@ export function BucketDetails({ bucket, profile }: { bucket: BucketDto; profile:
       </p>
       <dl>
         <dt>{unit}</dt>
-        <dd data-testid="tooltip-last">{levelWords(bucket.last)}</dd>
+        <dd data-testid="tooltip-last">{levelWords(bucket.last, profile?.unit)}</dd>
         {!single && (
           <>
             <dt>Lowest</dt>
-            <dd data-testid="tooltip-min">{levelWords(bucket.min)}</dd>
+            <dd data-testid="tooltip-min">{levelWords(bucket.min, profile?.unit)}</dd>
             <dt>Highest</dt>
-            <dd>{levelWords(bucket.max)}</dd>
+            <dd>{levelWords(bucket.max, profile?.unit)}</dd>
           </>
         )}
         <dt>Zone</dt>
@@ -129,7 +130,8 @@ export function BucketDetails({ bucket, profile }: { bucket: BucketDto; profile:
           <div key={band.kind} className="history-tooltip__band">
             <dt>{BAND_WORDS[band.kind]}</dt>
             <dd>
-              {band.threshold} <span className="muted">({band.label})</span>
+              {band.threshold}
+              {sign} <span className="muted">({band.label})</span>
             </dd>
           </div>
         ))}
@@ -363,7 +365,8 @@ export default function HistoryChart({
 
   const [yLow, yHigh] = model.domain;
   const lowest = model.lowest;
-  const unitName = data.profiles[data.buckets[data.buckets.length - 1]?.profile ?? 0]?.unit?.name ?? 'Level';
+  const lastUnit = data.profiles[data.buckets[data.buckets.length - 1]?.profile ?? 0]?.unit ?? null;
+  const unitName = lastUnit?.name ?? 'Level';
   const labelPositions = lineLabelPositions(
     model.lines,
     model.domain,
@@ -377,7 +380,7 @@ export default function HistoryChart({
       <p className="history__summary" data-testid="history-summary">
         {lowest ? (
           <>
-            Lowest {unitName.toLowerCase()} in view: <strong>{levelWords(lowest.min)}</strong> (
+            Lowest {unitName.toLowerCase()} in view: <strong>{levelWords(lowest.min, lastUnit)}</strong> (
             {ZONE_WORDS[lowest.worstZone].name}) between {formatUtc(lowest.firstAt)} and{' '}
             {formatUtc(lowest.lastAt)}.
           </>
@@ -464,7 +467,7 @@ export default function HistoryChart({
               strokeDasharray="6 3"
               className={`history-line history-line--${line.kind}`}
               label={{
-                value: `${BAND_WORDS[line.kind]} ${line.threshold}`,
+                value: `${BAND_WORDS[line.kind]} ${line.threshold}${unitSign(lastUnit)}`,
                 position: labelPositions[index] ?? 'insideBottomRight',
                 fill: `var(--${line.kind})`,
                 fontSize: 11,

@@ -94,6 +94,30 @@ describe('historyCsv', () => {
   });
 });
 
+describe('a level in percent (B2Prime)', () => {
+  it('names the unit with (%) and writes the level and the lines in percent; the cushion stays a fraction', () => {
+    const percent = history([bucket(T0, '45.50', { min: value('45.50'), cushion: '-0.09890110' })], {
+      profiles: [
+        {
+          unit: { name: 'Margin level', kind: 'percent' },
+          bands: [
+            { kind: 'caution', threshold: '100', label: 'margin call', source: 'config' },
+            { kind: 'liquidation', threshold: '50', label: 'stop-out', source: 'config' },
+          ],
+          currency: 'RAT',
+        },
+      ],
+    });
+    const row = historyCsv(percent).split('\r\n')[1]?.split(',') ?? [];
+    const cell = (name: string) => row[HEADER.split(',').indexOf(name)];
+    expect(cell('level_last')).toBe('45.50');
+    expect(cell('level_unit')).toBe('Margin level (%)');
+    expect(cell('caution_threshold')).toBe('100');
+    expect(cell('liquidation_threshold')).toBe('50');
+    expect(cell('cushion_last')).toBe('-0.09890110');
+  });
+});
+
 describe('column documentation', () => {
   it('documents every column in a Markdown table', () => {
     const doc = csvColumnsMarkdown().split('\n');

@@ -1,5 +1,6 @@
 // CSV export of the history in view: one row per bucket shown on the chart, exact decimals as recorded.
 import { isDecimalText } from '../../domain/decimal.ts';
+import { unitLabel } from '../../domain/format.ts';
 import { ZONE_WORDS } from '../words.ts';
 import type { BucketDto, HistoryData, LevelDto, ProfileDto } from './model.ts';
 
@@ -63,8 +64,9 @@ export const HISTORY_CSV_COLUMNS: readonly CsvColumn[] = [
   },
   {
     name: 'level_unit',
-    description: "The exchange's name for the level (e.g. `Margin fraction`, `AD ratio`)",
-    value: (_, p) => p?.unit?.name ?? '',
+    description:
+      "The exchange's name for the level, with `(%)` when it is in percent (e.g. `Margin fraction`, `AD ratio`, `Margin level (%)`)",
+    value: (_, p) => (p?.unit ? unitLabel(p.unit) : ''),
   },
   {
     name: 'zone_last',
@@ -84,7 +86,8 @@ export const HISTORY_CSV_COLUMNS: readonly CsvColumn[] = [
   },
   {
     name: 'caution_threshold',
-    description: 'Margin-call line in force at the last sample, in the level unit; empty when not known',
+    description:
+      'Margin-call line in force at the last sample, in the level unit (percent when the level is); empty when not known',
     value: (_, p) => threshold(p, 'caution'),
   },
   {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { dec } from '../../domain/decimal.ts';
+import type { Band, MarginSnapshot } from '../../domain/model.ts';
 import { createAlertEngine, type AlertEvent, type AlertRuleId } from './engine.ts';
 import { resolveSettings, type AlertRulesConfig, type RuleSettingsPatch } from './rules.ts';
 import { ACCOUNTS, BANDS, MINUTE, ManualClock, SECOND, liquidatingSnap, snap } from './testkit.ts';
+import { webhookRequest } from './webhooks.ts';
 
 const A = 'bitso-demo';
 
@@ -503,5 +506,57 @@ describe('open()', () => {
     h.clock.advance(SECOND);
     h.status('auth_failed');
     expect(h.engine.open().map((e) => e.rule)).toEqual(['auth-failure', 'zone-worse']);
+  });
+});
+
+describe('levels in percent (B2Prime)', () => {
+  const PERCENT_BANDS = [
+    { kind: 'caution', threshold: dec('100'), label: 'margin call', source: 'config' },
+    { kind: 'liquidation', threshold: dec('50'), label: 'stop-out', source: 'config' },
+  ] satisfies Band[];
+  const account = { id: 'b2prime-demo', exchange: 'b2prime', label: 'B2Prime (demo)' };
+
+  function percentSnap(text: string): MarginSnapshot {
+    const base = snap(account.id, text, PERCENT_BANDS);
+    return { ...base, unit: { name: 'Margin level', kind: 'percent' } };
+  }
+
+  function percentEngine() {
+    const clock = new ManualClock();
+    const config: AlertRulesConfig = { defaults: ZONE_ONLY, accounts: {} };
+    const engine = createAlertEngine({
+      accounts: [account],
+      settingsFor: (id) => resolveSettings(id, config, undefined),
+      now: clock.now,
+    });
+    return { clock, engine };
+  }
+
+  it('alerts and webhooks carry the level and the lines in percent; the cushion stays a fraction', () => {
+    const { clock, engine } = percentEngine();
+    expect(engine.snapshot(account.id, percentSnap('496939.05'))).toEqual([]);
+    clock.advance(SECOND);
+    const [fired] = engine.snapshot(account.id, percentSnap('45.50'));
+    expect(fired).toMatchObject({
+      level: '45.50 %',
+      zone: 'liquidation',
+      cushion: '-0.0989011',
+      message: 'B2Prime (demo): entered Liquidation — level 45.50 %, below the liquidation line 50 %',
+    });
+    if (!fired) throw new Error('no alert');
+    const generic: unknown = JSON.parse(
+      webhookRequest({ url: 'http://127.0.0.1:9/h', format: 'generic' }, fired).body,
+    );
+    expect(generic).toMatchObject({ level: '45.50 %', cushion: '-0.0989011' });
+    const slack = webhookRequest(
+      { url: 'https://hooks.slack.com/services/T/B/x', format: 'slack' },
+      fired,
+    ).body;
+    expect(slack).toContain('Level: 45.50 %');
+    clock.advance(SECOND);
+    const [recovered] = engine.snapshot(account.id, percentSnap('120.00'));
+    expect(recovered?.message).toBe(
+      'B2Prime (demo): back to Safe — level 120.00 % (recovered past the lines by 2 %)',
+    );
   });
 });

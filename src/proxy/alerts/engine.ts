@@ -22,6 +22,7 @@
 // back within the cooldown after its last 'fired' is not announced; if it is still there when the cooldown
 // ends, it is announced then (so nothing stays silent for good). Level comparisons use decimals only.
 import { Dec, ONE } from '../../domain/decimal.ts';
+import { levelText, unitSign } from '../../domain/format.ts';
 import type { BandKind, MarginSnapshot, RiskZone } from '../../domain/model.ts';
 import type { UpstreamState } from '../../exchanges/server-types.ts';
 import { defaultStaleSeconds, type RuleSettings } from './rules.ts';
@@ -39,7 +40,7 @@ export interface AlertEvent {
   exchange: string;
   rule: AlertRuleId;
   kind: AlertKind;
-  /** The headline level as the exchange wrote it, when one is known. */
+  /** The headline level as the exchange wrote it, with its unit's sign ("45.12 %" for percent), when known. */
   level: string | null;
   zone: RiskZone;
   /** The cushion as a fraction (0.25 = 25 %), 8 decimal places, when known. */
@@ -238,7 +239,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       exchange: st.account.exchange,
       rule,
       kind,
-      level: level ? level.text : null,
+      level: level ? levelText(level, snap?.unit) : null,
       zone: zone ?? snap?.zone ?? 'unknown',
       cushion: snap?.cushion ? snap.cushion.toDecimalPlaces(8, Dec.ROUND_HALF_EVEN).toFixed() : null,
       message: `${st.account.label}: ${message}`,
@@ -351,24 +352,30 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     return out;
   }
 
+  /** The level as people read it, in its unit ("45.12 %", "1.52"). */
+  function shownLevel(snap: MarginSnapshot | null): string {
+    return snap?.level ? levelText(snap.level, snap.unit) : 'unknown';
+  }
+
   function firedZoneMessage(snap: MarginSnapshot, zone: AlertZone): string {
     const line = lineOf(snap, zone);
-    const level = snap.level?.text ?? 'unknown';
+    const level = shownLevel(snap);
+    const lineText = line ? `${line.toFixed()}${unitSign(snap.unit)}` : '';
     if (snap.venueStatus && snap.zone === zone && !belowLine(snap, zone)) {
       // The venue's own word set the zone, not the level.
       return `${snap.venueStatus.text}: entered ${ZONE_NAMES[zone]} — level ${level}`;
     }
     if (snap.zone !== zone) {
       // Announced late (after a cooldown): the level is back above the line but not yet past the margin.
-      const near = line ? ` ${LINE_NAMES[zone]} ${line.toFixed()}` : ` ${ZONE_NAMES[zone]} zone`;
+      const near = line ? ` ${LINE_NAMES[zone]} ${lineText}` : ` ${ZONE_NAMES[zone]} zone`;
       return `hovering just above the${near} after entering ${ZONE_NAMES[zone]} — level ${level}`;
     }
-    const where = line ? `, below the ${LINE_NAMES[zone]} ${line.toFixed()}` : '';
+    const where = line ? `, below the ${LINE_NAMES[zone]} ${lineText}` : '';
     return `entered ${ZONE_NAMES[zone]} — level ${level}${where}`;
   }
 
   function recoveredZoneMessage(snap: MarginSnapshot, settings: RuleSettings): string {
-    const level = snap.level?.text ?? 'unknown';
+    const level = shownLevel(snap);
     return `back to ${ZONE_NAMES[snap.zone]} — level ${level} (recovered past the lines by ${settings.hysteresisPercent} %)`;
   }
 
@@ -389,7 +396,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       if (!rule.enabled) return 'cushion alert cleared: the rule was turned off';
       const shown = cushion === null ? 'unknown' : `${percentOf(cushion)} %`;
       return kind === 'fired'
-        ? `cushion ${shown} is below ${rule.percent} % — level ${st.last?.level?.text ?? 'unknown'}`
+        ? `cushion ${shown} is below ${rule.percent} % — level ${shownLevel(st.last)}`
         : `cushion back to ${shown} (alert below ${rule.percent} %)`;
     });
   }
@@ -405,7 +412,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     }
     if (value === null || snap?.level?.kind !== 'value') return;
     while (st.peaks.length > 0 && (st.peaks[st.peaks.length - 1]?.value.lte(value) ?? false)) st.peaks.pop();
-    st.peaks.push({ t: at, value, text: snap.level.text });
+    st.peaks.push({ t: at, value, text: levelText(snap.level, snap.unit) });
   }
 
   function prunePeaks(st: AccountState, windowMs: number): void {
@@ -429,7 +436,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     }
     return step(st, 'fast-fall', decision, settings, (kind) => {
       if (!rule.enabled) return 'fast-fall alert cleared: the rule was turned off';
-      const text = st.last?.level?.text ?? 'unknown';
+      const text = shownLevel(st.last);
       if (kind === 'recovered') return `level no longer falling fast — level ${text}`;
       const fell =
         peak && value !== null && peak.value.gt(0) ? percentOf(peak.value.minus(value).div(peak.value)) : '?';
