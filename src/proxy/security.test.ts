@@ -2,12 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ConfigError } from './config.ts';
 import {
+  bearerToken,
+  ConnectionLimit,
   constantTimeEqual,
   contentSecurityPolicy,
-  cookieValue,
+  cookieValues,
   RequestGuard,
+  SECURE_SESSION_COOKIE,
   SESSION_COOKIE,
   SESSION_MAX_AGE_SECONDS,
+  SessionStore,
   unsafePathReason,
 } from './security.ts';
 import { apiRequest, rawRequest, startHarness, type Harness } from './testing/harness.ts';
@@ -106,48 +110,85 @@ describe('RequestGuard', () => {
     expect(early.originAllowed('http://127.0.0.1:5178')).toBe(false);
   });
 
-  it('checks the token from a Bearer header or the session cookie, never from elsewhere', () => {
+  it('issues random session ids, never the token, as a plain cookie over HTTP and a __Host- one over HTTPS', () => {
     const g = new RequestGuard({ host: '127.0.0.1', allowedOrigins: [], accessToken: TOKEN });
-    const cookie = g.sessionCookie().split(';')[0] ?? '';
-    expect(g.tokenPresent(undefined, `Bearer ${TOKEN}`)).toBe(true);
-    expect(g.tokenPresent(undefined, `Bearer ${TOKEN}x`)).toBe(false);
-    expect(g.tokenPresent(`a=b; ${cookie}`, undefined)).toBe(true);
-    expect(g.tokenPresent(`${SESSION_COOKIE}=${TOKEN}`, undefined)).toBe(false);
-    expect(g.tokenPresent(undefined, undefined)).toBe(false);
-    expect(cookie).not.toContain(TOKEN);
-    expect(g.sessionCookie()).toMatch(/; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    const plain = g.sessionCookie(false);
+    expect(plain).toMatch(
+      new RegExp(`^${SESSION_COOKIE}=[A-Za-z0-9_-]{43}; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000$`),
+    );
+    expect(g.sessionCookie(true)).toMatch(
+      new RegExp(`^${SECURE_SESSION_COOKIE}=[A-Za-z0-9_-]{43}; Path=/; Secure; HttpOnly; SameSite=Strict;`),
+    );
+    expect(plain).not.toContain(TOKEN);
+    expect(g.sessionCookie(false)).not.toBe(plain);
+    expect(g.sessionPresent(plain.split(';')[0])).toBe(true);
+    expect(g.sessionPresent(`${SESSION_COOKIE}=${TOKEN}`)).toBe(false);
+    expect(g.sessionPresent(undefined)).toBe(false);
   });
 
-  it('signs the session cookie with its issue time, and refuses it after 30 days or when altered', () => {
+  it('accepts the session when any cookie of its name is valid, whatever comes first', () => {
+    const g = new RequestGuard({ host: '127.0.0.1', allowedOrigins: [], accessToken: TOKEN });
+    const real = g.sessionCookie(false).split(';')[0] ?? '';
+    const secure = g.sessionCookie(true).split(';')[0] ?? '';
+    expect(g.sessionPresent(`${SESSION_COOKIE}=planted; other=1; ${real}`)).toBe(true);
+    expect(g.sessionPresent(`${SESSION_COOKIE}=planted; ${secure}`)).toBe(true);
+    expect(g.sessionPresent(`${SESSION_COOKIE}=planted; ${SESSION_COOKIE}=x`)).toBe(false);
+  });
+
+  it('keeps sessions for 30 days, in memory only: another guard (a restart) or a revocation ends them', () => {
     let now = Date.UTC(2026, 0, 1);
     const g = new RequestGuard({ host: '127.0.0.1', allowedOrigins: [], accessToken: TOKEN, now: () => now });
-    const cookie = g.sessionCookie().split(';')[0] ?? '';
-    const value = cookie.slice(SESSION_COOKIE.length + 1);
-    expect(value).toMatch(/^\d+\.[0-9a-f]{64}$/);
-    expect(value.split('.')[0]).toBe(String(now / 1000));
+    const cookie = g.sessionCookie(false).split(';')[0] ?? '';
     now += SESSION_MAX_AGE_SECONDS * 1000;
-    expect(g.tokenPresent(cookie, undefined)).toBe(true);
-    now += 1000;
-    expect(g.tokenPresent(cookie, undefined)).toBe(false);
-    expect(g.tokenPresent(undefined, `Bearer ${TOKEN}`)).toBe(true);
+    expect(g.sessionPresent(cookie)).toBe(true);
+    now += 1;
+    expect(g.sessionPresent(cookie)).toBe(false);
 
-    now = Date.UTC(2026, 0, 1);
-    const [issued, mac] = value.split('.');
-    const later = `${SESSION_COOKIE}=${Number(issued) + 86_400}.${mac ?? ''}`;
-    expect(g.tokenPresent(later, undefined)).toBe(false);
-    const otherToken = new RequestGuard({
-      host: '127.0.0.1',
-      allowedOrigins: [],
-      accessToken: `${TOKEN}-new`,
-    });
-    expect(otherToken.tokenPresent(cookie, undefined)).toBe(false);
+    const fresh = g.sessionCookie(false).split(';')[0] ?? '';
+    const restarted = new RequestGuard({ host: '127.0.0.1', allowedOrigins: [], accessToken: TOKEN });
+    expect(restarted.sessionPresent(fresh)).toBe(false);
+    expect(g.sessionPresent(fresh)).toBe(true);
+    g.sessions.revokeAll();
+    expect(g.sessionPresent(fresh)).toBe(false);
+  });
+
+  it('keeps at most so many sessions, dropping the oldest', () => {
+    const store = new SessionStore(Date.now, 2);
+    const [a, b, c] = [store.issue(), store.issue(), store.issue()];
+    expect([store.valid(a), store.valid(b), store.valid(c), store.size]).toEqual([false, true, true, 2]);
+  });
+
+  it('knows a request is served over HTTPS from a TLS socket or an https:// allowed origin', () => {
+    const g = new RequestGuard({ host: '127.0.0.1', allowedOrigins: ['https://dash.example.com'] });
+    g.setPort(5178);
+    expect(g.servedOverHttps('dash.example.com', 'http')).toBe(true);
+    expect(g.servedOverHttps('dash.example.com:443', 'http')).toBe(true);
+    expect(g.servedOverHttps('127.0.0.1:5178', 'http')).toBe(false);
+    expect(g.servedOverHttps('127.0.0.1:5178', 'https')).toBe(true);
+    expect(g.servedOverHttps(undefined, 'http')).toBe(false);
+  });
+
+  it('counts open connections per client up to a cap', () => {
+    const limit = new ConnectionLimit(2);
+    const first = limit.acquire('a');
+    expect(limit.acquire('a')).not.toBeNull();
+    expect(limit.acquire('a')).toBeNull();
+    expect(limit.full('a')).toBe(true);
+    expect(limit.acquire('b')).not.toBeNull();
+    first?.();
+    first?.();
+    expect(limit.full('a')).toBe(false);
+    expect(limit.acquire('a')).not.toBeNull();
+    expect(limit.acquire('a')).toBeNull();
   });
 
   it('helpers', () => {
     expect(constantTimeEqual('abc', 'abc')).toBe(true);
     expect(constantTimeEqual('abc', 'abcd')).toBe(false);
-    expect(cookieValue('a=1; b = 2', 'b')).toBe('2');
-    expect(cookieValue(undefined, 'b')).toBeUndefined();
+    expect(cookieValues('a=1; b = 2; b=3', 'b')).toEqual(['2', '3']);
+    expect(cookieValues(undefined, 'b')).toEqual([]);
+    expect(bearerToken('Bearer  abc ')).toBe('abc');
+    expect(bearerToken('Basic abc')).toBeUndefined();
     expect(contentSecurityPolicy('127.0.0.1:5178')).toContain(
       "connect-src 'self' ws://127.0.0.1:5178 wss://127.0.0.1:5178",
     );
@@ -291,8 +332,154 @@ describe('access token', () => {
     expect(await upgrade(h.port, { origin, cookie })).toBe(101);
   });
 
+  it('lets the browser in when a page on another port of this host planted its own mw_session first', async () => {
+    const res = await rawRequest(h.port, 'GET', `/?token=${TOKEN}`);
+    const cookie = String(res.headers['set-cookie']).split(';')[0] ?? '';
+    const planted = `${SESSION_COOKIE}=planted-by-another-service`;
+    const both = { origin, cookie: `${planted}; ${cookie}` };
+    expect((await apiRequest(h.port, 'GET', '/api/accounts', both)).status).toBe(200);
+    expect(await upgrade(h.port, both)).toBe(101);
+    expect((await apiRequest(h.port, 'GET', '/api/accounts', { origin, cookie: planted })).status).toBe(401);
+  });
+
   it('never logs the token', () => {
     expect(h.logs.join('\n')).not.toContain(TOKEN);
+  });
+});
+
+describe('access token behind an HTTPS reverse proxy', () => {
+  let h: Harness;
+  const origin = 'https://dash.example.com';
+  beforeAll(async () => {
+    h = await startHarness({ accessToken: TOKEN, allowedOrigins: [origin] });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('issues a __Host- session cookie marked Secure, and accepts it', async () => {
+    const res = await rawRequest(h.port, 'GET', `/?token=${TOKEN}`, { host: 'dash.example.com' });
+    expect(res.status).toBe(303);
+    const setCookie = String(res.headers['set-cookie']);
+    expect(setCookie).toMatch(
+      new RegExp(`^${SECURE_SESSION_COOKIE}=[A-Za-z0-9_-]{43}; Path=/; Secure; HttpOnly`),
+    );
+    const cookie = setCookie.split(';')[0] ?? '';
+    const headers = { host: 'dash.example.com', origin, cookie };
+    expect((await apiRequest(h.port, 'GET', '/api/accounts', headers)).status).toBe(200);
+  });
+
+  it('issues a plain cookie to the loopback address, which is plain HTTP', async () => {
+    const res = await rawRequest(h.port, 'GET', `/?token=${TOKEN}`);
+    expect(String(res.headers['set-cookie'])).toMatch(new RegExp(`^${SESSION_COOKIE}=`));
+    expect(String(res.headers['set-cookie'])).not.toMatch(/Secure/);
+  });
+});
+
+describe('wrong access tokens', () => {
+  let h: Harness;
+  let origin = '';
+  const limit = { max: 3, windowMs: 10 * 60_000 };
+  beforeAll(async () => {
+    h = await startHarness({ accessToken: TOKEN, failedTokenLimit: limit });
+    origin = `http://127.0.0.1:${h.port}`;
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('are limited per client: once spent, even the right token is refused without being compared', async () => {
+    const session = await rawRequest(h.port, 'GET', `/?token=${TOKEN}`);
+    const cookie = String(session.headers['set-cookie']).split(';')[0] ?? '';
+    const guess = (n: number) =>
+      apiRequest(h.port, 'GET', '/api/accounts', { origin, authorization: `Bearer guess-${n}-0123456789` });
+    // Sent at once: each is compared and counted before the next, so exactly `max` of them are compared.
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, n) => guess(n)));
+    expect(answers.filter((a) => a.status === 401)).toHaveLength(limit.max);
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(12 - limit.max);
+
+    const right = await apiRequest(h.port, 'GET', '/api/accounts', {
+      origin,
+      authorization: `Bearer ${TOKEN}`,
+    });
+    expect(right.status).toBe(429);
+    expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
+    expect(JSON.parse(right.body)).toEqual({
+      error: expect.stringMatching(
+        /^too many wrong access tokens from this address: try again in \d+ s$/,
+      ) as string,
+    });
+    expect((await rawRequest(h.port, 'GET', `/?token=${TOKEN}`)).status).toBe(429);
+    // A browser that already has its session is not locked out by someone guessing from the same address.
+    expect((await apiRequest(h.port, 'GET', '/api/accounts', { origin, cookie })).status).toBe(200);
+  });
+
+  it('are logged with the client address, never with the token tried', () => {
+    const refused = h.logs.filter((line) => line.includes('access token refused'));
+    expect(refused).toHaveLength(limit.max);
+    expect(refused.at(-1)).toContain('further attempts refused');
+    expect(JSON.parse(refused[0] ?? '{}')).toMatchObject({
+      level: 'warn',
+      client: '127.0.0.1',
+      via: 'Authorization header',
+      failures: 1,
+      limit: limit.max,
+    });
+    expect(h.logs.join('\n')).not.toMatch(/guess-\d+/);
+    expect(h.logs.join('\n')).not.toContain(TOKEN);
+  });
+});
+
+describe('wrong tokens on /?token=', () => {
+  it('count against the same limit, and are logged without the token', async () => {
+    const h = await startHarness({ accessToken: TOKEN, failedTokenLimit: { max: 2, windowMs: 10 * 60_000 } });
+    try {
+      expect((await rawRequest(h.port, 'GET', '/?token=typo-1')).status).toBe(403);
+      expect((await rawRequest(h.port, 'GET', '/?token=typo-2')).status).toBe(403);
+      expect((await rawRequest(h.port, 'GET', `/?token=${TOKEN}`)).status).toBe(429);
+      expect(h.logs.join('\n')).toContain('"via":"/?token="');
+      expect(h.logs.join('\n')).not.toContain('typo-');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('streams per client', () => {
+  it('are capped, with a clear refusal, and free again once one closes', async () => {
+    const h = await startHarness({ maxStreamsPerClient: 2 });
+    const origin = `http://127.0.0.1:${h.port}`;
+    const open = () => new WebSocket(`ws://127.0.0.1:${h.port}/api/stream`, { headers: { origin } });
+    const opened = (ws: WebSocket) => new Promise((resolve) => ws.once('open', resolve));
+    try {
+      const first = open();
+      const second = open();
+      await Promise.all([opened(first), opened(second)]);
+      const refused = await rawRequest(h.port, 'GET', '/api/stream', {
+        origin,
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      });
+      expect(refused.status).toBe(429);
+      expect(JSON.parse(refused.body)).toEqual({
+        error: 'too many open streams from this address (at most 2): close another dashboard tab',
+      });
+      const closed = new Promise((resolve) => first.once('close', resolve));
+      first.close();
+      await closed;
+      // The server counts the stream as closed once it has seen the close; ask until it has.
+      let status = 0;
+      for (let i = 0; i < 50 && status !== 101; i++) {
+        status = await upgrade(h.port, { origin });
+        if (status !== 101) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(status).toBe(101);
+      second.terminate();
+    } finally {
+      await h.close();
+    }
   });
 });
 

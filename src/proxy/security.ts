@@ -1,16 +1,24 @@
 // Request gatekeeping for every HTTP request and WebSocket upgrade: Host and Origin checks (DNS rebinding and
-// cross-site requests), GET-only API, path tricks, the optional access token, and security headers.
-import { createHmac, createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+// cross-site requests), GET-only API, path tricks, the optional access token and its sessions, a limit on failed
+// token attempts, and security headers.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isWildcardHost } from './config.ts';
+import type { ProxyLogger } from './log.ts';
 import { sendError } from './shared.ts';
 
-/** Name of the cookie a browser gets after opening `/?token=…`. */
+/** Name of the session cookie a browser gets after opening `/?token=…` over plain HTTP. */
 export const SESSION_COOKIE = 'mw_session';
-/** How long a session cookie is valid, counted from when it was issued (checked by the proxy, not only the browser). */
+/**
+ * Name of the session cookie over HTTPS: the `__Host-` prefix makes the browser refuse it unless it is `Secure`,
+ * set by this host itself (not a parent domain) and for the whole path, so a neighbour cannot plant or shadow it.
+ */
+export const SECURE_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`;
+/** How long a session is valid, counted from when it was issued (checked by the proxy, not only the browser). */
 export const SESSION_MAX_AGE_SECONDS = 30 * 24 * 3600;
-/** A session cookie issued up to this far in the future is accepted (clock adjustments). */
-const SESSION_CLOCK_SKEW_SECONDS = 300;
+/** Sessions kept at most; the oldest goes first (each needs the access token to create). */
+const MAX_SESSIONS = 1000;
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 
 /**
@@ -30,7 +38,7 @@ export interface GuardOptions {
   /** Further trusted origins (the Vite dev server in `--dev`). */
   extraOrigins?: readonly string[];
   accessToken?: string;
-  /** Clock for session cookies (ms epoch); default Date.now. */
+  /** Clock for sessions (ms epoch); default Date.now. */
   now?: () => number;
 }
 
@@ -70,48 +78,96 @@ export function constantTimeEqual(a: string, b: string): boolean {
   return timingSafeEqual(sha256(a), sha256(b));
 }
 
-/** Value of one cookie from a Cookie header. */
-export function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
+/**
+ * Every value of the cookies named `name` in a Cookie header. A browser sends several cookies of one name when
+ * they differ in path or domain, e.g. one planted by a page on another port of the same host (cookies ignore
+ * ports), and their order says nothing about which is genuine.
+ */
+export function cookieValues(header: string | undefined, name: string): string[] {
+  const values: string[] = [];
+  for (const part of (header ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+    if (eq > 0 && part.slice(0, eq).trim() === name) values.push(part.slice(eq + 1).trim());
   }
-  return undefined;
+  return values;
+}
+
+/**
+ * The sessions the proxy has issued, in memory: random ids, each valid for 30 days. Only a SHA-256 of each id is
+ * kept, so a lookup reveals nothing about valid ids through its timing. A restart signs every browser out (as
+ * does a new access token, which takes a restart).
+ */
+export class SessionStore {
+  /** SHA-256 (hex) of the id → when it expires (ms epoch), oldest first. */
+  private readonly sessions = new Map<string, number>();
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly max = MAX_SESSIONS,
+  ) {}
+
+  /** A new session id (43 URL-safe characters, 256 random bits). */
+  issue(): string {
+    const id = randomBytes(32).toString('base64url');
+    const now = this.now();
+    for (const [key, expires] of this.sessions) if (expires < now) this.sessions.delete(key);
+    while (this.sessions.size >= this.max) {
+      const oldest = this.sessions.keys().next();
+      if (oldest.done) break;
+      this.sessions.delete(oldest.value);
+    }
+    this.sessions.set(sha256(id).toString('hex'), now + SESSION_MAX_AGE_SECONDS * 1000);
+    return id;
+  }
+
+  /** True for an id this store issued that has not expired. */
+  valid(id: string): boolean {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return false;
+    const key = sha256(id).toString('hex');
+    const expires = this.sessions.get(key);
+    if (expires === undefined) return false;
+    if (this.now() > expires) {
+      this.sessions.delete(key);
+      return false;
+    }
+    return true;
+  }
+
+  /** Ends every session. */
+  revokeAll(): void {
+    this.sessions.clear();
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+}
+
+/** The token of an `Authorization: Bearer …` header, if any. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1]?.trim();
 }
 
 /** The Host/Origin/token policy of one server. The served port is known only after listening. */
 export class RequestGuard {
   private port = 0;
   private hosts = new Set<string>();
+  /** Host authorities of the configured https:// origins: requests for them are served over HTTPS. */
+  private httpsHosts = new Set<string>();
   private origins = new Set<string>();
   private extra: readonly string[];
-  private readonly now: () => number;
+  /** The browser sessions opened with the access token. */
+  readonly sessions: SessionStore;
 
   constructor(private readonly options: GuardOptions) {
     this.extra = options.extraOrigins ?? [];
-    this.now = options.now ?? Date.now;
+    this.sessions = new SessionStore(options.now ?? Date.now);
     this.rebuild();
   }
 
   /** Whether API requests need the access token. */
   get tokenRequired(): boolean {
     return this.options.accessToken !== undefined;
-  }
-
-  /** The signature of a session issued at `issued` (seconds since 1970): an HMAC keyed with the access token. */
-  private sessionMac(token: string, issued: string): string {
-    return createHmac('sha256', token).update(`margin-watch-session\u0000${issued}`).digest('hex');
-  }
-
-  /** True for a session cookie value this proxy issued, signed with the current token, at most 30 days ago. */
-  sessionValid(value: string): boolean {
-    const token = this.options.accessToken;
-    const match = /^(\d{1,12})\.([0-9a-f]{64})$/.exec(value);
-    if (!token || !match?.[1] || !match[2]) return false;
-    if (!constantTimeEqual(match[2], this.sessionMac(token, match[1]))) return false;
-    const age = Math.floor(this.now() / 1000) - Number(match[1]);
-    return age >= -SESSION_CLOCK_SKEW_SECONDS && age <= SESSION_MAX_AGE_SECONDS;
   }
 
   /** Trusts more origins (and their hosts) from now on, e.g. a dev server started after the proxy. */
@@ -134,6 +190,7 @@ export class RequestGuard {
       configured.includes(':') && !configured.startsWith('[') ? `[${configured}]` : configured;
     if (!wildcard && !names.includes(bracketed)) names.push(bracketed);
     const hosts = new Set<string>();
+    const httpsHosts = new Set<string>();
     const origins = new Set<string>();
     for (const name of names) {
       for (const a of authorities(`${name}:${this.port}`)) hosts.add(a);
@@ -143,10 +200,14 @@ export class RequestGuard {
     for (const origin of [...this.options.allowedOrigins, ...this.extra]) {
       const url = new URL(origin);
       const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-      for (const a of authorities(`${url.hostname}:${port}`)) hosts.add(a);
+      for (const a of authorities(`${url.hostname}:${port}`)) {
+        hosts.add(a);
+        if (url.protocol === 'https:') httpsHosts.add(a);
+      }
       origins.add(url.origin);
     }
     this.hosts = hosts;
+    this.httpsHosts = httpsHosts;
     this.origins = origins;
   }
 
@@ -161,13 +222,22 @@ export class RequestGuard {
     return this.origins.has(origin.toLowerCase());
   }
 
-  /** True when the request carries the access token (session cookie or `Authorization: Bearer`). */
-  tokenPresent(cookieHeader: string | undefined, authorization: string | undefined): boolean {
-    if (!this.options.accessToken) return true;
-    const bearer = /^Bearer\s+(.+)$/i.exec(authorization ?? '')?.[1]?.trim();
-    if (bearer !== undefined && constantTimeEqual(bearer, this.options.accessToken)) return true;
-    const cookie = cookieValue(cookieHeader, SESSION_COOKIE);
-    return cookie !== undefined && this.sessionValid(cookie);
+  /**
+   * True when the Cookie header holds a valid session: any cookie of either session name counts, so a cookie
+   * planted beside the real one (by a page on another port of this host) cannot lock the user out.
+   */
+  sessionPresent(cookieHeader: string | undefined): boolean {
+    const ids = [SECURE_SESSION_COOKIE, SESSION_COOKIE].flatMap((name) => cookieValues(cookieHeader, name));
+    return ids.some((id) => this.sessions.valid(id));
+  }
+
+  /**
+   * Whether a request reached the proxy over HTTPS: on a TLS socket, or addressed (Host) to an `https://` origin
+   * of `allowedOrigins`, the usual TLS-terminating reverse proxy in front of it.
+   */
+  servedOverHttps(host: string | undefined, protocol: string): boolean {
+    if (protocol === 'https') return true;
+    return authorities(host ?? '').some((a) => this.httpsHosts.has(a));
   }
 
   /** True when `token` is the access token. */
@@ -176,14 +246,14 @@ export class RequestGuard {
   }
 
   /**
-   * The Set-Cookie value that lets a browser in after `/?token=…`: `<issued>.<HMAC>`, the issue time (seconds)
-   * signed with the access token, so the proxy itself refuses it after 30 days and after the token changes.
+   * The Set-Cookie value that lets a browser in after `/?token=…`: a new random session id, valid for 30 days in
+   * this proxy's memory. Over HTTPS it is the `__Host-` cookie, `Secure`.
    */
-  sessionCookie(): string {
-    const token = this.options.accessToken ?? '';
-    const issued = String(Math.floor(this.now() / 1000));
-    const value = `${issued}.${this.sessionMac(token, issued)}`;
-    return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_MAX_AGE_SECONDS}`;
+  sessionCookie(secure: boolean): string {
+    const id = this.sessions.issue();
+    const name = secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
+    const flags = secure ? '; Secure' : '';
+    return `${name}=${id}; Path=/${flags}; HttpOnly; SameSite=Strict; Max-Age=${SESSION_MAX_AGE_SECONDS}`;
   }
 }
 
@@ -224,26 +294,184 @@ function settingsWrite(method: string, rawUrl: string): boolean {
   return method === 'PUT' && rawUrl.split('?')[0] === '/api/alerts/rules';
 }
 
+/** Failed access-token attempts allowed per client address (an IPv6 address by its /64) and window. */
+export const FAILED_TOKEN_LIMIT = { max: 10, windowMs: 60_000 };
+/** Open streams (`WS /api/stream`) allowed per client address: one per dashboard tab. */
+export const MAX_STREAMS_PER_CLIENT = 32;
+
+/** The client a request comes from, for per-client limits: its address, an IPv6 address by its /64. */
+export function clientKey(request: FastifyRequest): string {
+  return normalizeIP(request.ip || 'unknown');
+}
+
+/** Open connections per client, each client capped at `max`. */
+export class ConnectionLimit {
+  private readonly open = new Map<string, number>();
+
+  constructor(readonly max: number) {}
+
+  /** True when `key` has `max` connections open. */
+  full(key: string): boolean {
+    return (this.open.get(key) ?? 0) >= this.max;
+  }
+
+  /** Counts one more connection of `key`, unless it is full; returns the function that ends it, or null. */
+  acquire(key: string): (() => void) | null {
+    if (this.full(key)) return null;
+    this.open.set(key, (this.open.get(key) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.open.get(key) ?? 1) - 1;
+      if (left > 0) this.open.set(key, left);
+      else this.open.delete(key);
+    };
+  }
+}
+
+/** The first refusal by Host and Origin alone (they apply to every request, routed or not), or null. */
+function hostOrOriginRefusal(guard: RequestGuard, request: FastifyRequest): string | null {
+  const headers = request.headers;
+  if (!guard.hostAllowed(headers.host)) return 'Host header not allowed';
+  const upgrade = (headers.upgrade ?? '').toLowerCase() === 'websocket';
+  const origin = headers.origin;
+  if (upgrade && (origin === undefined || origin === 'null')) return 'WebSocket upgrade without an Origin';
+  if (origin !== undefined && !guard.originAllowed(origin)) return 'Origin not allowed';
+  return null;
+}
+
+/** Sets the headers every answer carries (CSP for the request's own host, no referrer, no framing, …). */
+function setSecurityHeaders(guard: RequestGuard, request: FastifyRequest, reply: FastifyReply): void {
+  const host = request.headers.host;
+  reply.header(
+    'content-security-policy',
+    contentSecurityPolicy(host && guard.hostAllowed(host) ? host : null),
+  );
+  reply.header('referrer-policy', 'no-referrer');
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('x-frame-options', 'DENY');
+  reply.header('cross-origin-opener-policy', 'same-origin');
+  reply.header('cross-origin-resource-policy', 'same-origin');
+  if (isApiRequest(request)) reply.header('cache-control', 'no-store');
+}
+
+/** What a framework error found before routing means, in words that never repeat the request. */
+function frameworkErrorAnswer(code: string | undefined): { status: number; message: string } {
+  if (code === 'FST_ERR_BAD_URL') return { status: 400, message: 'malformed URL (invalid percent-encoding)' };
+  if (code === 'FST_ERR_MAX_PARAM_LENGTH') return { status: 414, message: 'URL too long' };
+  return { status: 500, message: 'internal error' };
+}
+
+/**
+ * Fastify's `frameworkErrors`: a request refused before routing (malformed percent-encoding, an over-long URL
+ * parameter) goes through the same Host and Origin checks and gets the API's `{ "error": … }` shape and the
+ * security headers; the URL is never echoed. (Hooks do not run for such requests.)
+ */
+export function frameworkErrorHandler(
+  guard: RequestGuard,
+): (error: { code?: string }, request: FastifyRequest, reply: FastifyReply) => void {
+  return (error, request, reply) => {
+    // A refused WebSocket upgrade has no HTTP connection to return to: close its socket once answered.
+    if ((request.headers.upgrade ?? '').toLowerCase() === 'websocket') {
+      reply.raw.once('finish', () => request.raw.socket.destroy());
+    }
+    setSecurityHeaders(guard, request, reply);
+    reply.header('cache-control', 'no-store');
+    const refusal = hostOrOriginRefusal(guard, request);
+    if (refusal) {
+      void sendError(reply, 403, refusal);
+      return;
+    }
+    const { status, message } = frameworkErrorAnswer(error.code);
+    void sendError(reply, status, message);
+  };
+}
+
+/** Serializes async work per key: the check and the count of one token attempt happen before the next starts. */
+function perKeyQueue(): <T>(key: string, work: () => Promise<T>) => Promise<T> {
+  const tails = new Map<string, Promise<unknown>>();
+  return (key, work) => {
+    const result = (tails.get(key) ?? Promise.resolve()).then(work);
+    const tail = result.catch(() => undefined);
+    tails.set(key, tail);
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return result;
+  };
+}
+
+export interface SecurityOptions {
+  log: ProxyLogger;
+  /** Failed access-token attempts allowed per client and window; default FAILED_TOKEN_LIMIT. */
+  failedTokenLimit?: { max: number; windowMs: number };
+}
+
 /**
  * Installs the guard on every request and upgrade, in this order: Host (403), Origin (403; a missing or `null`
  * Origin is refused on WebSocket upgrades), API requests without Origin that the browser marks cross-site or
  * same-site in `Sec-Fetch-Site` (403), non-GET on the API (405), a settings write without Origin (403), path
  * tricks on the API (403), access token on the API (401), and the `X-Margin-Watch: 1` header on every API
  * request but the health check and the stream (403). `GET /?token=…` trades a valid token for an HttpOnly
- * SameSite=Strict session cookie and redirects to `/`.
+ * SameSite=Strict session cookie and redirects to `/`. A client with too many wrong tokens (in `Authorization:
+ * Bearer` or `/?token=`) in a window is refused (429) before its next token is even compared; each wrong token
+ * is logged with the client's address, never the token.
  */
-export function registerSecurity(app: FastifyInstance, guard: RequestGuard): void {
+export async function registerSecurity(
+  app: FastifyInstance,
+  guard: RequestGuard,
+  options: SecurityOptions,
+): Promise<void> {
+  const log = options.log;
+  const limit = options.failedTokenLimit ?? FAILED_TOKEN_LIMIT;
+  await app.register(fastifyRateLimit, { global: false });
+  const failures = app.createRateLimit({ max: limit.max, timeWindow: limit.windowMs });
+  const serially = perKeyQueue();
+
+  /**
+   * Checks a presented access token under the client's failure budget: null when it is right; otherwise the
+   * refusal sent (429 when the budget is spent, without comparing; else `wrong`, and the failure is counted).
+   */
+  const attempt = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    via: string,
+    right: () => boolean,
+    wrong: () => FastifyReply,
+  ): Promise<FastifyReply | null> =>
+    serially(clientKey(request), async () => {
+      const before = await failures(request, { increment: false });
+      if (!before.isAllowed && before.remaining === 0) {
+        return sendError(
+          reply.header('retry-after', String(before.ttlInSeconds)),
+          429,
+          `too many wrong access tokens from this address: try again in ${before.ttlInSeconds} s`,
+        );
+      }
+      if (right()) return null;
+      const after = await failures(request);
+      if (!after.isAllowed) {
+        const spent = after.remaining === 0;
+        log.warn(
+          spent ? 'access token refused; further attempts refused for a while' : 'access token refused',
+          {
+            client: after.key,
+            via,
+            failures: after.max - after.remaining,
+            limit: after.max,
+            ...(spent ? { refusedForSeconds: after.ttlInSeconds } : {}),
+          },
+        );
+      }
+      return wrong();
+    });
+
   app.addHook('onRequest', async (request, reply) => {
     const headers = request.headers;
-    if (!guard.hostAllowed(headers.host)) return sendError(reply, 403, 'Host header not allowed');
-
-    const upgrade = (headers.upgrade ?? '').toLowerCase() === 'websocket';
+    const refusal = hostOrOriginRefusal(guard, request);
+    if (refusal) return sendError(reply, 403, refusal);
     const origin = headers.origin;
-    if (upgrade && (origin === undefined || origin === 'null')) {
-      return sendError(reply, 403, 'WebSocket upgrade without an Origin');
-    }
-    if (origin !== undefined && !guard.originAllowed(origin))
-      return sendError(reply, 403, 'Origin not allowed');
 
     const api = isApiRequest(request);
     if (api) {
@@ -259,12 +487,23 @@ export function registerSecurity(app: FastifyInstance, guard: RequestGuard): voi
       }
       const unsafe = unsafePathReason(request.raw.url ?? '');
       if (unsafe) return sendError(reply, 403, unsafe);
-      if (!guard.tokenPresent(headers.cookie, headers.authorization)) {
-        return sendError(
+      if (guard.tokenRequired && !guard.sessionPresent(headers.cookie)) {
+        const bearer = bearerToken(headers.authorization);
+        if (bearer === undefined) {
+          return sendError(
+            reply,
+            401,
+            'access token required: open /?token=… once, or send Authorization: Bearer …',
+          );
+        }
+        const refused = await attempt(
+          request,
           reply,
-          401,
-          'access token required: open /?token=… once, or send Authorization: Bearer …',
+          'Authorization header',
+          () => guard.tokenMatches(bearer),
+          () => sendError(reply, 401, 'wrong access token'),
         );
+        if (refused) return refused;
       }
       const path = (request.raw.url ?? '').split('?')[0] ?? '';
       if (!WITHOUT_API_HEADER.has(path) && headers[API_HEADER] !== '1') {
@@ -277,24 +516,26 @@ export function registerSecurity(app: FastifyInstance, guard: RequestGuard): voi
       const query = request.query as Record<string, unknown> | undefined;
       const token = query?.token;
       if (typeof token === 'string' && (request.raw.url ?? '').split('?')[0] === '/') {
-        if (!guard.tokenMatches(token)) return sendError(reply, 403, 'wrong access token');
-        return reply.code(303).header('set-cookie', guard.sessionCookie()).header('location', '/').send();
+        const refused = await attempt(
+          request,
+          reply,
+          '/?token=',
+          () => guard.tokenMatches(token),
+          () => sendError(reply, 403, 'wrong access token'),
+        );
+        if (refused) return refused;
+        const secure = guard.servedOverHttps(headers.host, request.protocol);
+        return reply
+          .code(303)
+          .header('set-cookie', guard.sessionCookie(secure))
+          .header('location', '/')
+          .send();
       }
     }
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
-    const host = request.headers.host;
-    reply.header(
-      'content-security-policy',
-      contentSecurityPolicy(host && guard.hostAllowed(host) ? host : null),
-    );
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('cross-origin-opener-policy', 'same-origin');
-    reply.header('cross-origin-resource-policy', 'same-origin');
-    if (isApiRequest(request)) reply.header('cache-control', 'no-store');
+    setSecurityHeaders(guard, request, reply);
     return payload;
   });
 }

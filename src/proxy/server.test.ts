@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +76,55 @@ describe('API', () => {
     expect(asset.body).toBe('console.log(1)');
     expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     expect(asset.headers['content-security-policy']).toContain("script-src 'self'");
+  });
+
+  // The router refuses these before any hook runs: they must still pass the Host and Origin checks, carry the
+  // security headers and the API's error shape, and never repeat the URL.
+  it.each(['/%zz', '/assets/%E0%A4%A', '/api/accounts/%zz/history', '/api/accounts/fake-a/rest/%zz'])(
+    'answers the malformed URL %s like any other refusal',
+    async (target) => {
+      const foreign = await rawRequest(h.port, 'GET', target, { host: 'evil.example' });
+      expect(foreign.status).toBe(403);
+      expect(JSON.parse(foreign.body)).toEqual({ error: 'Host header not allowed' });
+      expect(foreign.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(foreign.headers['x-content-type-options']).toBe('nosniff');
+
+      const crossOrigin = await rawRequest(h.port, 'GET', target, { origin: 'http://evil.example' });
+      expect(crossOrigin.status).toBe(403);
+      expect(JSON.parse(crossOrigin.body)).toEqual({ error: 'Origin not allowed' });
+
+      const own = await apiRequest(h.port, 'GET', target, { origin });
+      expect(own.status).toBe(400);
+      expect(JSON.parse(own.body)).toEqual({ error: 'malformed URL (invalid percent-encoding)' });
+      expect(own.headers['content-type']).toMatch(/^application\/json/);
+      expect(own.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(own.headers['cache-control']).toBe('no-store');
+      for (const answer of [foreign, crossOrigin, own]) expect(answer.body).not.toMatch(/%zz|%E0|%A4/i);
+      expect(h.hits()).toEqual([]);
+    },
+  );
+
+  it('answers a WebSocket upgrade to a malformed URL and closes its socket', async () => {
+    const socket = connect(h.port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.write(
+      [
+        'GET /%zz HTTP/1.1',
+        `Host: 127.0.0.1:${h.port}`,
+        `Origin: ${origin}`,
+        'Connection: Upgrade',
+        'Upgrade: websocket',
+        'Sec-WebSocket-Version: 13',
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('{"error":"malformed URL (invalid percent-encoding)"}');
   });
 
   it('streams: replays on connect, relays new frames, ignores what the browser sends', async () => {

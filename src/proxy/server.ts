@@ -12,7 +12,15 @@ import type { HttpGetOptions } from './http-client.ts';
 import { attachWebSocket, type StreamHub } from './hub.ts';
 import type { ProxyLogger } from './log.ts';
 import { registerRelay } from './relay.ts';
-import { isApiRequest, registerSecurity, RequestGuard } from './security.ts';
+import {
+  clientKey,
+  ConnectionLimit,
+  frameworkErrorHandler,
+  isApiRequest,
+  MAX_STREAMS_PER_CLIENT,
+  registerSecurity,
+  RequestGuard,
+} from './security.ts';
 import { sendError } from './shared.ts';
 
 export type RunMode = 'demo' | 'live';
@@ -37,6 +45,10 @@ export interface ServerOptions {
   http?: Pick<HttpGetOptions, 'timeoutMs' | 'maxBytes'>;
   /** Registers further read-only routes (history, alerts) before listening; the same guard applies to them. */
   extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
+  /** Wrong access tokens allowed per client address and window; default FAILED_TOKEN_LIMIT. */
+  failedTokenLimit?: { max: number; windowMs: number };
+  /** Open streams allowed per client address; default MAX_STREAMS_PER_CLIENT. */
+  maxStreamsPerClient?: number;
 }
 
 export interface RunningServer {
@@ -51,6 +63,8 @@ export interface RunningServer {
 
 /** Browser → proxy WebSocket frames are ignored; this caps what one may cost. */
 const MAX_INBOUND_FRAME = 4 * 1024;
+/** WebSocket close code for a stream over its client's limit ("try again later"). */
+const CLOSE_TRY_LATER = 1013;
 
 function urlHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
@@ -61,24 +75,29 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   const exposure = exposureProblem(options.host, options.accessToken);
   if (exposure) throw new ConfigError('server options', [exposure]);
   const log = options.log.child({ component: 'server' });
-  const app = Fastify({
-    logger: false,
-    trustProxy: false,
-    bodyLimit: 16 * 1024,
-    return503OnClosing: true,
-    forceCloseConnections: true,
-  });
   const guard = new RequestGuard({
     host: options.host,
     allowedOrigins: options.allowedOrigins ?? [],
     extraOrigins: options.extraOrigins ?? [],
     ...(options.accessToken ? { accessToken: options.accessToken } : {}),
   });
+  const app = Fastify({
+    logger: false,
+    trustProxy: false,
+    bodyLimit: 16 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+    // Requests the router refuses before any hook runs (bad percent-encoding) get the guard's answer too.
+    frameworkErrors: frameworkErrorHandler(guard),
+  });
 
   // The WebSocket plugin's own hooks must run first: they mark upgrade requests so that a refused upgrade's
   // socket is closed once the refusal is sent.
   await app.register(fastifyWebsocket, { options: { maxPayload: MAX_INBOUND_FRAME } });
-  registerSecurity(app, guard);
+  await registerSecurity(app, guard, {
+    log: options.log.child({ component: 'security' }),
+    ...(options.failedTokenLimit ? { failedTokenLimit: options.failedTokenLimit } : {}),
+  });
 
   app.setErrorHandler((error, request, reply) => {
     const code = (error as { statusCode?: unknown }).statusCode;
@@ -123,7 +142,24 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     accounts: options.accounts.list().length,
   }));
   app.get('/api/accounts', async () => options.accounts.summaries());
-  app.get('/api/stream', { websocket: true }, (socket) => attachWebSocket(options.hub, socket));
+  const streams = new ConnectionLimit(options.maxStreamsPerClient ?? MAX_STREAMS_PER_CLIENT);
+  const tooManyStreams = `too many open streams from this address (at most ${streams.max}): close another dashboard tab`;
+  app.get(
+    '/api/stream',
+    {
+      websocket: true,
+      // Refused before the upgrade when possible; the handler enforces the limit for upgrades racing this check.
+      preValidation: async (request, reply) => {
+        if (streams.full(clientKey(request))) return sendError(reply, 429, tooManyStreams);
+      },
+    },
+    (socket, request) => {
+      const release = streams.acquire(clientKey(request));
+      if (!release) return socket.close(CLOSE_TRY_LATER, 'too many open streams from this address');
+      socket.once('close', release);
+      attachWebSocket(options.hub, socket);
+    },
+  );
   registerRelay(app, {
     accounts: options.accounts,
     catalog: options.catalog,
