@@ -1,8 +1,9 @@
 // B2Prime's proxy-only half: credentials, account options, REST authentication, upstream and simulator.
 import { z } from 'zod';
+import { Dec } from '../../domain/decimal.ts';
 import type { ExchangeServerModule } from '../server-types.ts';
 import { bearerHeaders, credentialsSchema } from './sign.ts';
-import { startB2primeSimulator } from './simulator.ts';
+import { DEMO_LEVELS, startB2primeSimulator } from './simulator.ts';
 import { checkB2primeThresholds } from './thresholds.ts';
 import { createB2primeUpstream } from './upstream.ts';
 
@@ -20,6 +21,11 @@ export const PLACEHOLDER_ENDPOINTS = {
   ws: 'wss://your-b2prime-host.invalid/frontoffice/ws/v3/account',
 } as const;
 
+/** A simulator ratio as B2Prime writes a line: in percent ("1" → "100"). */
+function percentOf(ratio: number): string {
+  return new Dec(ratio).times(100).toFixed();
+}
+
 export const server: ExchangeServerModule = {
   id: 'b2prime',
   defaultEndpoints: PLACEHOLDER_ENDPOINTS,
@@ -36,7 +42,10 @@ export const server: ExchangeServerModule = {
     id: 'b2prime-demo',
     label: 'B2Prime (demo)',
     credentials: { accessToken: 'demo-b2prime-token-not-real' },
-    thresholds: { marginCall: '100', liquidation: '50' },
+    thresholds: {
+      marginCall: percentOf(DEMO_LEVELS.marginCall),
+      liquidation: percentOf(DEMO_LEVELS.liquidation),
+    },
     options: { accountId: '67d0456f8c7b1108e4cf5d46' },
   },
 };

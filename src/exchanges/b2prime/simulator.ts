@@ -125,8 +125,9 @@ function decOf(value: number, places = 8): Dec {
 }
 
 /**
- * The demo's levels (ratio, ×1): a calm account drifts around 4; the approaching one sinks through the demo's
- * margin-call line (1.0, server.ts) towards its stop-out line (0.5).
+ * The demo's levels as plain ratios (×1; the wire and the config say ×100, in percent): a calm account drifts
+ * around 400 %; the approaching one sinks through the demo's margin-call line (100 %) towards its stop-out line
+ * (50 %). server.ts derives the demo thresholds from these.
  */
 export const DEMO_LEVELS: DemoLevels = { high: 4, low: 0.35, marginCall: 1, liquidation: 0.5 };
 
