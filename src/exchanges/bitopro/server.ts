@@ -46,7 +46,8 @@ export const server: ExchangeServerModule = {
       apiSecret: 'demo-bitopro-secret-not-real',
       identity: 'demo@bitopro.invalid',
     },
-    // BitoPro sends no numeric thresholds; these demo lines are the config example's.
+    // BitoPro publishes no numeric margin-call or liquidation level and sends none: these demo lines are
+    // placeholders (the config example's), not BitoPro's levels.
     thresholds: {
       marginCall: String(DEMO_LEVELS.marginCall),
       liquidation: String(DEMO_LEVELS.liquidation),
