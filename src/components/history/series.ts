@@ -179,7 +179,8 @@ export function lineLabelPositions(
   type Box = { right: boolean; top: number; bottom: number };
   const taken: Box[] = [];
   if (lowest) {
-    const top = px(lowest.y) + 4;
+    // Under the point: its 4 px radius and the label offset.
+    const top = px(lowest.y) + 6;
     taken.push({ right: lowest.x >= 0.5, top, bottom: top + LABEL_HEIGHT_PX });
   }
   const clear = (box: Box): boolean =>
