@@ -98,37 +98,26 @@ interface Movement {
   shockRecovery: number;
 }
 
+/** The sweep's walk (and the steady one's): fast and wide, shocks of 6–12 % that stay until the walk reverts. */
+const SWEEP: Movement = {
+  reversion: 0.08,
+  volatility: 0.012,
+  shock: { chance: 0.004, min: 0.06, max: 0.12 },
+  shockRecovery: 0,
+};
+
+/**
+ * The demo desk's walk: about 1 % moves over minutes, held within ±3 %, and shocks that wear off within a minute
+ * or two. A calm account's shocks (2–4 %, about every 20 minutes) and its noise together stay under a 10 % fall,
+ * so it never sets off a fast-fall alert; the approaching account's are rarer and larger (4–8 %).
+ */
+const DESK = { reversion: 0.004, volatility: 0.0013, bound: 0.03, shockRecovery: 0.008 } as const;
+
 const MOVEMENT: Record<SimScenario, Movement> = {
-  // Fast and wide: every band within a cycle, shocks of 6–12 %.
-  demo: {
-    reversion: 0.08,
-    volatility: 0.012,
-    shock: { chance: 0.004, min: 0.06, max: 0.12 },
-    shockRecovery: 0,
-  },
-  steady: {
-    reversion: 0.08,
-    volatility: 0.012,
-    shock: { chance: 0.004, min: 0.06, max: 0.12 },
-    shockRecovery: 0,
-  },
-  // A calm account: about 1 % moves over minutes, a 2–4 % shock about every 20 minutes that wears off within
-  // a minute or two. Noise (±3 %) and a shock together stay under a 10 % fall, so it never sets off a fast-fall alert.
-  drift: {
-    reversion: 0.004,
-    volatility: 0.0013,
-    bound: 0.03,
-    shock: { chance: 0.0004, min: 0.02, max: 0.04 },
-    shockRecovery: 0.008,
-  },
-  // The approaching account: the same noise, and rarer but larger shocks (4–8 %).
-  approach: {
-    reversion: 0.004,
-    volatility: 0.0013,
-    bound: 0.03,
-    shock: { chance: 0.0003, min: 0.04, max: 0.08 },
-    shockRecovery: 0.008,
-  },
+  demo: SWEEP,
+  steady: SWEEP,
+  drift: { ...DESK, shock: { chance: 0.0004, min: 0.02, max: 0.04 } },
+  approach: { ...DESK, shock: { chance: 0.0003, min: 0.04, max: 0.08 } },
 };
 
 /**
