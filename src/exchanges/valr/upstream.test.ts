@@ -237,6 +237,20 @@ describe('valr upstream against the simulator', () => {
     expect(h.states.map(([s]) => s)).toEqual(['connecting', 'live']);
   });
 
+  it('a refused account-status request does not hold back the balances of the same poll', async () => {
+    // The first REST request of the first poll (the account status) fails; its balances still arrive.
+    const h = await start({
+      pollSeconds: 60,
+      beforeStart: (sim) => sim.control({ kind: 'http-error', status: 500, count: 1 }),
+    });
+    await until(() => h.on('balances').length >= 1, 'the balances of the first poll');
+    expect(h.published.filter((p) => p.channel !== 'account')[0]?.channel).toBe('balances');
+    await until(
+      () => h.logText().some((l) => l.includes('poll failed') && l.includes('HTTP 500')),
+      'the refused status logged',
+    );
+  });
+
   it('a rate-limited balances poll does not change the account status', async () => {
     const h = await start({ pollSeconds: 0.1 });
     await until(() => h.lastState() === 'live' && h.on('balances').length >= 1, 'live with balances');

@@ -202,12 +202,13 @@ async function pollPath(
 
 /**
  * One poll: GET /v1/margin/account/status (whether VALR is liquidating the account) on the `account-status`
- * channel, then GET /v1/account/balances on the `balances` channel. The first refusal ends the poll.
+ * channel, then GET /v1/account/balances on the `balances` channel. A refusal of one does not hold back the
+ * other; the poll reports the first refusal.
  */
 async function pollAccount(deps: UpstreamDeps, signal: AbortSignal): Promise<PollResult> {
   const status = await pollPath(deps, VALR_ACCOUNT_STATUS_PATH, ACCOUNT_STATUS_CHANNEL, signal);
-  if (status.kind !== 'ok') return status;
-  return pollPath(deps, VALR_BALANCES_PATH, BALANCES_CHANNEL, signal);
+  const balances = await pollPath(deps, VALR_BALANCES_PATH, BALANCES_CHANNEL, signal);
+  return status.kind === 'ok' ? balances : status;
 }
 
 /** The account WebSocket (drives the status) combined with the balances poll (secondary). */
