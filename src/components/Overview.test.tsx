@@ -2,7 +2,7 @@
 import { fireEvent, screen, within } from '@testing-library/react';
 import { memo, Profiler } from 'react';
 import { describe, expect, it, vi } from 'vitest';
-import { accountInfo, riskFrame } from '../app/testing/fake-exchange.ts';
+import { accountInfo, messageFrame, riskFrame } from '../app/testing/fake-exchange.ts';
 import { renderWithStores, stubApi } from '../app/testing/render.tsx';
 import type { AccountInfo } from '../app/transport/protocol.ts';
 import type * as CardModule from './AccountCard.tsx';
@@ -180,6 +180,24 @@ describe('Overview', () => {
     expect(within(summary).getByTestId('summary-worst')).toHaveAttribute('data-account-id', 'alpha');
     expect(within(summary).getByTestId('zone-count-liquidation')).toHaveTextContent('Liquidation 1');
     expect(within(summary).getByTestId('zone-count-safe')).toHaveTextContent('Safe 1');
+  });
+
+  it('ranks an account its venue is liquidating first, whatever its cushion', async () => {
+    const h = await setup();
+    h.send(
+      messageFrame(
+        'charlie',
+        'risk',
+        { level: '3.0', liquidation: '1.1', liquidatingBy: 'FakeX' },
+        Date.now() + 5,
+      ),
+    );
+    const summary = screen.getByTestId('summary');
+    expect(within(summary).getByTestId('summary-worst')).toHaveAttribute('data-account-id', 'charlie');
+    expect(within(summary).getByTestId('summary-worst')).toHaveTextContent(
+      /Liquidation · being liquidated by FakeX/,
+    );
+    expect(within(summary).getByTestId('zone-count-liquidation')).toHaveTextContent('Liquidation 1');
   });
 
   it('never shows the worst account’s figures as current when they are not, nor counts them in a zone', async () => {

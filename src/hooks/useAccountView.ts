@@ -111,9 +111,19 @@ function compareCushion(a: RankRow, b: RankRow): number {
   return zoneSeverity(zb) - zoneSeverity(za);
 }
 
-/** Accounts without current figures first (so they never sink below Safe ones), then by cushion. */
+/** True when the venue itself reports the account as being liquidated: its word outranks any cushion. */
+function venueLiquidating(row: RankRow): boolean {
+  return row.state?.snapshot?.venueStatus?.kind === 'liquidating';
+}
+
+/**
+ * Accounts without current figures first (so they never sink below Safe ones), then those the venue reports as
+ * being liquidated, then by cushion.
+ */
 function compareRisk(a: RankRow, b: RankRow): number {
   if (a.attention !== b.attention) return a.attention ? -1 : 1;
+  const va = venueLiquidating(a);
+  if (va !== venueLiquidating(b)) return va ? -1 : 1;
   return compareCushion(a, b);
 }
 
@@ -125,8 +135,9 @@ const comparators: Record<SortKey, (a: RankRow, b: RankRow) => number> = {
 };
 
 /**
- * Orders accounts: `risk` = accounts without current figures first (stale, failing, none yet), then smallest
- * cushion first (unknown cushions last); else label, exchange, oldest update.
+ * Orders accounts: `risk` = accounts without current figures first (stale, failing, none yet), then those the
+ * venue reports as being liquidated, then smallest cushion first (unknown cushions last); else label, exchange,
+ * oldest update.
  */
 export function sortRows(rows: readonly RankRow[], key: SortKey): RankRow[] {
   return [...rows].sort(
