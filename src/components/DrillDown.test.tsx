@@ -26,6 +26,16 @@ async function setup(rest: unknown) {
 }
 
 describe('DrillDown', () => {
+  it("names the venue's word as the reason for the zone when the venue set it", async () => {
+    const { h } = await setup({ rows: [] });
+    h.send(
+      messageFrame('acc-1', 'risk', { level: '2.0', liquidation: '1.1', liquidatingBy: 'FakeX' }, Date.now()),
+    );
+    const headline = screen.getByTestId('headline');
+    expect(headline).toHaveTextContent('Zone: Liquidation (being liquidated by FakeX)');
+    expect(screen.getByTestId('zone')).toHaveTextContent('Liquidation · being liquidated by FakeX');
+  });
+
   it('says "As of" the time the proxy received the figures, not the time the exchange wrote in them', async () => {
     const bitoproAccount = accountInfo('bp-1', 'bitopro', 'BitoPro account');
     stubApi({ accounts: [bitoproAccount], rest: {} });

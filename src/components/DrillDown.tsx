@@ -107,7 +107,7 @@ function AccountDetail({ account }: { account: AccountInfo }) {
           <Headline level={snapshot?.level ?? null} unit={snapshot?.unit ?? module?.unit ?? null} />
           <p>
             Zone: <strong>{ZONE_WORDS[zone].name}</strong>{' '}
-            <span className="muted">({ZONE_WORDS[zone].meaning})</span>
+            <span className="muted">({snapshot?.venueStatus?.text ?? ZONE_WORDS[zone].meaning})</span>
           </p>
           <CushionBar cushion={snapshot?.cushion ?? null} zone={zone} />
           <TotalsList totals={snapshot?.totals ?? null} />
