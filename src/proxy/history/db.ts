@@ -23,6 +23,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { percentHistoryMigration } from '../../exchanges/b2prime/history-migration.ts';
 import { alertsMigration } from '../alerts/store.ts';
 import { reasonOf } from '../write-queue.ts';
 import { rebuildRollups } from './rollup.ts';
@@ -105,6 +106,7 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   alertsMigration,
+  percentHistoryMigration,
 ];
 
 /** The schema version this build writes. */

@@ -112,4 +112,45 @@ describe('rebuildRollups', () => {
     ).toEqual({ w: ZONE_CODES.takeover });
     history.close();
   });
+
+  it('rebuilds only the accounts it is given, leaving every other row as it is', () => {
+    const history = openHistory(':memory:');
+    const db = history.sqlite;
+    const writer = createWriter(history);
+    const start = Date.UTC(2026, 0, 1);
+    const samples = ['1.2000', '1.0400', '1.3000', '1.0900'].flatMap((text, i) =>
+      ['a', 'b'].map((accountId) => {
+        const level = levelOf(text);
+        return {
+          accountId,
+          exchange: 'valr',
+          t: start + i * 40_000,
+          level,
+          unit: TEST_UNIT,
+          bands: TEST_BANDS,
+          zone: zoneOf(level, TEST_BANDS),
+          cushion: cushionOf(level, TEST_BANDS),
+          totals: null,
+          gapBefore: false,
+        };
+      }),
+    );
+    writer.write(samples);
+    const idOf = (name: string): number =>
+      db.prepare<[string], { id: number }>('SELECT id FROM accounts WHERE name = ?').get(name)?.id ?? -1;
+    const rowsOf = (id: number): unknown[] =>
+      db.prepare('SELECT * FROM rollups WHERE account_id = ? ORDER BY period, start').all(id);
+    const [a, b] = [idOf('a'), idOf('b')];
+    const liveB = rowsOf(b);
+    expect(liveB).toHaveLength(3 + 1 + 1); // minutes 0, 1 and 2; one 15 min and one 4 h period
+    // Account a's rollups say something its samples do not: a rebuild of b alone must keep it.
+    db.prepare("UPDATE rollups SET min_text = 'kept' WHERE account_id = ?").run(a);
+    db.prepare('DELETE FROM rollups WHERE account_id = ?').run(b);
+    const before = rowsOf(a);
+
+    rebuildRollups(db, [b]);
+    expect(rowsOf(b)).toEqual(liveB);
+    expect(rowsOf(a)).toEqual(before);
+    history.close();
+  });
 });

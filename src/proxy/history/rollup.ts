@@ -277,15 +277,32 @@ function rollupInsert(period: number, s: SourceColumns, where: string): string {
 }
 
 /**
- * Recomputes every rollup from the raw samples (a migration step, and a repair tool), set-based in SQL:
- * the finest period from the samples, each coarser one from the finest. Levels equal as doubles (beyond ~15
- * significant digits) may yield either exact text here, where live recording compares them exactly.
+ * Recomputes the rollups from the raw samples (a migration step, and a repair tool), set-based in SQL: the
+ * finest period from the samples, each coarser one from the finest. With `accountIds`, only those accounts'
+ * rollups are rebuilt and every other row is left as it is. Levels equal as doubles (beyond ~15 significant
+ * digits) may yield either exact text here, where live recording compares them exactly.
  */
-export function rebuildRollups(db: Database): void {
-  db.prepare('DELETE FROM rollups').run();
+export function rebuildRollups(db: Database, accountIds?: readonly number[]): void {
   const [finest, ...coarser] = ROLLUP_PERIODS;
-  db.prepare(rollupInsert(finest, SAMPLE_SOURCE, '')).run();
-  for (const period of coarser) {
-    db.prepare(rollupInsert(period, ROLLUP_SOURCE, `WHERE period = ${finest}`)).run();
+  if (accountIds === undefined) {
+    db.prepare('DELETE FROM rollups').run();
+    db.prepare(rollupInsert(finest, SAMPLE_SOURCE, '')).run();
+    for (const period of coarser) {
+      db.prepare(rollupInsert(period, ROLLUP_SOURCE, `WHERE period = ${finest}`)).run();
+    }
+    return;
+  }
+  const remove = db.prepare<{ account: number }>('DELETE FROM rollups WHERE account_id = @account');
+  const steps = [
+    db.prepare<{ account: number }>(rollupInsert(finest, SAMPLE_SOURCE, 'WHERE account_id = @account')),
+    ...coarser.map((period) =>
+      db.prepare<{ account: number }>(
+        rollupInsert(period, ROLLUP_SOURCE, `WHERE period = ${finest} AND account_id = @account`),
+      ),
+    ),
+  ];
+  for (const account of accountIds) {
+    remove.run({ account });
+    for (const step of steps) step.run({ account });
   }
 }
