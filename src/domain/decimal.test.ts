@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dec, isDecimalText, parseDecimal, writtenDecimals } from './decimal.ts';
+import { dec, isDecimalText, movePoint, parseDecimal, writtenDecimals } from './decimal.ts';
 
 describe('parseDecimal', () => {
   it.each([
@@ -35,5 +35,26 @@ describe('parseDecimal', () => {
   it('counts written decimals', () => {
     expect(writtenDecimals('9.99990000')).toBe(8);
     expect(writtenDecimals('12')).toBe(0);
+  });
+});
+
+describe('movePoint', () => {
+  it.each([
+    ['4969.3905', '496939.05'],
+    ['1.5', '150'],
+    ['0.5', '50'],
+    ['2', '200'],
+    ['1.500', '150.0'],
+    ['0.0012', '0.12'],
+    ['0.00001', '0.001'],
+    ['-0.25', '-25'],
+    ['12345678901234567890.123456789', '1234567890123456789012.3456789'],
+  ])('%s → %s (two places: the digits written are kept)', (text, moved) => {
+    expect(movePoint(text, 2)).toBe(moved);
+  });
+
+  it('leaves a text that is not a plain decimal as it is', () => {
+    for (const text of ['no margin in use', '', '1e3', 'NaN', 'Infinity'])
+      expect(movePoint(text, 2)).toBe(text);
   });
 });

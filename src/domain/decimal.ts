@@ -40,6 +40,17 @@ export function writtenDecimals(text: string): number {
   return dot < 0 ? 0 : text.length - dot - 1;
 }
 
+/**
+ * A decimal text with its point moved `places` to the right, keeping the digits written: "4969.3905" →
+ * "496939.05", "1.5" → "150", "0.5" → "50" (places 2). A text that is not a plain decimal is returned unchanged.
+ */
+export function movePoint(text: string, places: number): string {
+  const value = parseDecimal(text);
+  if (value === null) return text;
+  const decimals = writtenDecimals(text.trim());
+  return value.times(new Dec(10).pow(places)).toFixed(Math.max(decimals - places, 0));
+}
+
 export const ZERO = new Dec(0);
 export const ONE = new Dec(1);
 

@@ -1,5 +1,5 @@
 // B2Prime stream items → AccountUpdate. Browser-safe: used by the proxy's recorder and by the browser alike.
-import { Dec, writtenDecimals } from '../../domain/decimal.ts';
+import { Dec, movePoint, writtenDecimals } from '../../domain/decimal.ts';
 import type { AccountUpdate, CurrencyBalance, Detail, Level, LevelUnit } from '../../domain/model.ts';
 import { resolveBands, type ThresholdLabels } from '../../domain/risk.ts';
 import type { NormalizeContext, ParseOutcome } from '../types.ts';
@@ -44,11 +44,6 @@ function writtenAs(wire: Dec, exact: Dec, decimals: number): boolean {
   return withinLastDigit(wire, exact.toDecimalPlaces(decimals, Dec.ROUND_DOWN), decimals);
 }
 
-/** A ×1 wire figure in percent with the same digits: the point moves two places ("4969.3905" → "496939.05"). */
-function percentText(ratioText: string, decimals: number): string {
-  return new Dec(ratioText).times(100).toFixed(Math.max(decimals - 2, 0));
-}
-
 /**
  * Reads the margin level, in percent. The value is always equity / used margin × 100 computed exactly; the
  * exchange's `marginLevel` decides the text. B2Prime documents it as "equity / used margin × 100 %" while its
@@ -83,7 +78,7 @@ export function interpretMarginLevel(
   if (asPercent && !asRatio)
     return { level: { kind: 'value', value: percent, text: wireText }, warnings: [] };
   if (asRatio && !asPercent) {
-    return { level: { kind: 'value', value: percent, text: percentText(wireText, decimals) }, warnings: [] };
+    return { level: { kind: 'value', value: percent, text: movePoint(wireText, 2) }, warnings: [] };
   }
   const ratioText = ratio.toFixed(COMPUTED_LEVEL_DECIMALS + 2, Dec.ROUND_DOWN);
   const why = asRatio

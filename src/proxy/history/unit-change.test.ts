@@ -2,28 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openHistory } from './db.ts';
 import { rebuildRollups } from './rollup.ts';
 import { NO_DEBT_KEY, ZONE_CODES, parseProfileBody, profileBody, type Profile } from './schema.ts';
-import { changeLevelUnit, movePoint, scaleKey, type UnitChange } from './unit-change.ts';
-
-describe('movePoint', () => {
-  it.each([
-    ['4969.3905', '496939.05'],
-    ['1.5', '150'],
-    ['0.5', '50'],
-    ['2', '200'],
-    ['1.500', '150.0'],
-    ['0.0012', '0.12'],
-    ['0.00001', '0.001'],
-    ['-0.25', '-25'],
-    ['12345678901234567890.123456789', '1234567890123456789012.3456789'],
-  ])('%s → %s (two places: the digits written are kept)', (text, moved) => {
-    expect(movePoint(text, 2)).toBe(moved);
-  });
-
-  it('leaves a text that is not a plain decimal as it is', () => {
-    for (const text of ['no margin in use', '', '1e3', 'NaN', 'Infinity'])
-      expect(movePoint(text, 2)).toBe(text);
-  });
-});
+import { changeLevelUnit, scaleKey, type UnitChange } from './unit-change.ts';
 
 describe('scaleKey', () => {
   it('scales a finite key, keeps no debt, clamps to the largest double', () => {

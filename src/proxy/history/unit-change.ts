@@ -3,7 +3,7 @@
 // profiles recorded in the old unit so one account's history reads as one series in the new unit, and rebuilds
 // those accounts' rollups from them. Zones and cushions do not change: level and lines scale together.
 import type { Database } from 'better-sqlite3';
-import { Dec, parseDecimal, writtenDecimals } from '../../domain/decimal.ts';
+import { movePoint } from '../../domain/decimal.ts';
 import type { LevelUnit } from '../../domain/model.ts';
 import { rebuildRollups } from './rollup.ts';
 import { parseProfileBody, profileBody, type Profile } from './schema.ts';
@@ -25,17 +25,6 @@ export interface UnitChangeResult {
   /** Row ids of the accounts whose samples were converted (their rollups were rebuilt). */
   accounts: number[];
   samples: number;
-}
-
-/**
- * A decimal text with its point moved `places` to the right, keeping the digits written: "4969.3905" →
- * "496939.05", "1.5" → "150", "0.5" → "50" (places 2). A text that is not a plain decimal is returned unchanged.
- */
-export function movePoint(text: string, places: number): string {
-  const value = parseDecimal(text);
-  if (value === null) return text;
-  const decimals = writtenDecimals(text.trim());
-  return value.times(new Dec(10).pow(places)).toFixed(Math.max(decimals - places, 0));
 }
 
 /**
