@@ -13,7 +13,7 @@ import {
 import { Dec } from '../src/domain/decimal.ts';
 import { exchangeById } from '../src/exchanges/registry.ts';
 import { MessageReader } from '../src/proxy/accounts.ts';
-import { openTemporaryHistory, type HistoryDb } from '../src/proxy/history/db.ts';
+import { openTemporaryHistory, type HistoryDb } from '../src/proxy/db/open.ts';
 import { createReader } from '../src/proxy/history/query.ts';
 import { createRecorder, intervalsFor } from '../src/proxy/history/recorder.ts';
 import { levelOf, snapshotAt } from '../src/proxy/history/testkit.ts';

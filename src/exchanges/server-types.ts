@@ -1,6 +1,6 @@
 // Proxy-only contract every exchange folder implements in its server.ts. Never imported by browser code.
 import type { z } from 'zod';
-import type { ThresholdOverrides } from '../domain/model.ts';
+import type { LevelUnit, ThresholdOverrides } from '../domain/model.ts';
 
 export interface Endpoints {
   /** REST base URL, e.g. https://api.bitopro.com/v3 (no trailing slash). */
@@ -159,6 +159,25 @@ export type ThresholdTexts = Partial<Record<keyof ThresholdOverrides, string>>;
 export interface ThresholdProblem {
   key: keyof ThresholdOverrides;
   message: string;
+}
+
+/**
+ * A change of the unit an exchange's headline figure is recorded in, by a power of ten (a ratio shown as percent
+ * from then on: × 100). The exchange folder states it; the proxy's database runs it as one migration step
+ * (src/proxy/db/migrations.ts), converting the history recorded in `from`. Frozen once released.
+ */
+export interface HistoryUnitChange {
+  /** What the step does, in words (the migration's description). */
+  description: string;
+  /** `accounts.exchange` of the accounts concerned. */
+  exchange: string;
+  /** The unit exactly as it was recorded (name and kind): only history in this unit is converted. */
+  from: LevelUnit;
+  to: LevelUnit;
+  /** Places the decimal point moves to the right (2: a ratio becomes a percentage). */
+  places: number;
+  /** New labels of config lines, by the label they were recorded with (e.g. "liquidation" → "stop-out"). */
+  configLabels: Readonly<Record<string, string>>;
 }
 
 export interface ExchangeServerModule {

@@ -9,7 +9,7 @@ import { startDemo, type Demo } from './demo.ts';
 import { loadExchangeCatalog, type ExchangeCatalog } from './exchanges.ts';
 import { StreamHub } from './hub.ts';
 import { createLogger, Redactor, type ProxyLogger } from './log.ts';
-import { HistoryOpenError, openHistory, type HistoryDb } from './history/db.ts';
+import { HistoryOpenError, openHistory, type HistoryDb } from './db/open.ts';
 import { createRecorder, intervalsFor, type Recorder } from './history/recorder.ts';
 import { registerHistoryRoutes } from './history/routes.ts';
 import { FileNonceSource } from './nonce.ts';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../log.ts';
 import { parseAlertQuery, registerAlertRoutes } from './routes.ts';
 import { createAlertService, type AlertService, type RulesView } from './service.ts';
-import { alertsMigration } from './store.ts';
+import { alertsMigration } from '../db/migrations.ts';
 import { snap } from './testkit.ts';
 
 let app: FastifyInstance;

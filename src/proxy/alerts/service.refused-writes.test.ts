@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../log.ts';
 import type { AlertEvent } from './engine.ts';
 import { createAlertService, type AlertService } from './service.ts';
-import { alertsMigration } from './store.ts';
+import { alertsMigration } from '../db/migrations.ts';
 import { MINUTE, SECOND, snap } from './testkit.ts';
 
 const ACCOUNTS = [

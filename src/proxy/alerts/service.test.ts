@@ -8,7 +8,7 @@ import {
   type AlertService,
   type AlertServiceConfig,
 } from './service.ts';
-import { alertsMigration } from './store.ts';
+import { alertsMigration } from '../db/migrations.ts';
 import { MINUTE, SECOND, liquidatingSnap, snap } from './testkit.ts';
 
 /** Demo-style accounts with their fake credentials: none of these may ever leave in an alert. */

@@ -19,7 +19,7 @@ import {
   type RuleSettings,
   type RulesOverrides,
 } from './rules.ts';
-import { createWriteQueue } from '../write-queue.ts';
+import { createWriteQueue } from '../db/write-queue.ts';
 import { createAlertStore, type AlertPage, type AlertQuery } from './store.ts';
 import {
   createWebhookDispatcher,

@@ -1,45 +1,11 @@
 // Alert persistence in the proxy's SQLite database: the alert history (every 'fired' and 'recovered') and the
-// rule settings edited in the UI. The schema is one migration step (`alertsMigration`), appended by the
-// database owner to MIGRATIONS in ../history/db.ts.
+// rule settings edited in the UI. The tables are created by the database's migrations (../db/migrations.ts,
+// `alertsMigration`).
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
 import { ZONES } from '../../domain/model.ts';
-import type { Migration } from '../history/db.ts';
 import { ALERT_RULES, type AlertEvent } from './engine.ts';
 import { alertRulesConfigSchema, type RulesOverrides } from './rules.ts';
-
-/**
- * The schema of the alert tables. `version` is the next free schema version when this step was written;
- * if another step took it first, append this one with the next number (`{ ...alertsMigration, version: n }`).
- */
-export const alertsMigration: Migration = {
-  version: 3,
-  description: 'alert history and alert rule settings edited in the UI',
-  up(db) {
-    db.exec(`
-      CREATE TABLE alert_events (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        id TEXT NOT NULL UNIQUE,
-        account TEXT NOT NULL,
-        exchange TEXT NOT NULL,
-        rule TEXT NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN ('fired', 'recovered')),
-        level TEXT,
-        zone TEXT NOT NULL,
-        cushion TEXT,
-        message TEXT NOT NULL,
-        at INTEGER NOT NULL
-      );
-      CREATE INDEX alert_events_at ON alert_events (at, seq);
-      CREATE INDEX alert_events_account_rule ON alert_events (account, rule, seq);
-      CREATE TABLE alert_settings (
-        key TEXT PRIMARY KEY,
-        body TEXT NOT NULL,
-        updated_at INTEGER NOT NULL
-      );
-    `);
-  },
-};
 
 export interface AlertQuery {
   /** At most this many events (1–500; default 100), newest first. */

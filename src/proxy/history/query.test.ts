@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dec, dec } from '../../domain/decimal.ts';
 import type { Band, Level, RiskZone } from '../../domain/model.ts';
 import { cushionOf, zoneOf, zoneSeverity } from '../../domain/risk.ts';
-import { openHistory, type HistoryDb } from './db.ts';
+import { openHistory, type HistoryDb } from '../db/open.ts';
 import { createReader, planBuckets, type BucketDto, type HistoryResult } from './query.ts';
 import { rebuildRollups } from './rollup.ts';
 import { ROLLUP_PERIODS, ZONE_CODES } from './schema.ts';

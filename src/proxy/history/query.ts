@@ -12,7 +12,7 @@
 // levels that differ only beyond ~15 significant digits compare equal there and either text may be returned.
 import type { Database, Statement } from 'better-sqlite3';
 import type { RiskZone } from '../../domain/model.ts';
-import type { HistoryDb } from './db.ts';
+import type { HistoryDb } from '../db/open.ts';
 import { ROLLUP_SOURCE, SAMPLE_SOURCE, type SourceColumns } from './rollup.ts';
 import { ROLLUP_PERIODS, parseProfileBody, zoneFromCode, type Profile } from './schema.ts';
 

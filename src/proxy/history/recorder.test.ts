@@ -4,7 +4,7 @@ import { dec } from '../../domain/decimal.ts';
 import type { Band } from '../../domain/model.ts';
 import { exchangeById } from '../../exchanges/registry.ts';
 import { MessageReader, type ReadAccount } from '../accounts.ts';
-import { openHistory, type HistoryDb } from './db.ts';
+import { openHistory, type HistoryDb } from '../db/open.ts';
 import {
   DEFAULT_GAP_MS,
   HEARTBEAT_MS,

@@ -8,13 +8,13 @@
 // The gap threshold is max(90 s, 3 × the account's fastest channel cadence or poll interval).
 // Samples are queued and written in batches (BATCH_SIZE samples, or every FLUSH_MS), one transaction each,
 // so a crash loses at most the batch being collected. While the database refuses writes, the queue is kept and
-// retried with a growing pause (see ../write-queue.ts, shared with the alerts). Retention pruning runs hourly.
+// retried with a growing pause (see ../db/write-queue.ts, shared with the alerts). Retention pruning runs hourly.
 import type { Band, MarginSnapshot } from '../../domain/model.ts';
 import { exchangeById } from '../../exchanges/registry.ts';
 import type { Logger } from '../../exchanges/server-types.ts';
 import type { MessageReading } from '../accounts.ts';
-import { createWriteQueue } from '../write-queue.ts';
-import type { HistoryDb } from './db.ts';
+import { createWriteQueue } from '../db/write-queue.ts';
+import type { HistoryDb } from '../db/open.ts';
 import { ROLLUP_PERIODS } from './schema.ts';
 import { createWriter, type SampleInput } from './writer.ts';
 

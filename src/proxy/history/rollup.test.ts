@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dec } from '../../domain/decimal.ts';
 import { cushionOf, zoneOf } from '../../domain/risk.ts';
-import { openHistory } from './db.ts';
+import { openHistory } from '../db/open.ts';
 import { compareLevels, mergeSample, rebuildRollups, rollupOf, type SampleRow } from './rollup.ts';
 import { NO_DEBT_KEY, ZONE_CODES } from './schema.ts';
 import { NO_DEBT, TEST_BANDS, TEST_UNIT, levelOf } from './testkit.ts';

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHistoryResponse } from '../../components/history/model.ts';
-import { openHistory, type HistoryDb } from './db.ts';
+import { openHistory, type HistoryDb } from '../db/open.ts';
 import { createRecorder, type Recorder } from './recorder.ts';
 import { registerHistoryRoutes, parseHistoryParams, type HistoryResponse } from './routes.ts';
 import { NO_DEBT, levelOf, snapshotAt } from './testkit.ts';

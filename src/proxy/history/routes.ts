@@ -5,7 +5,7 @@
 // is a 400 whose body `{ "error": … }` says what was wrong; an account that is not configured is a 404.
 import type { FastifyInstance } from 'fastify';
 import { MAX_TIME, sendError } from '../shared.ts';
-import type { HistoryDb } from './db.ts';
+import type { HistoryDb } from '../db/open.ts';
 import { DEFAULT_GAP_MS } from './recorder.ts';
 import {
   MAX_POINTS_LIMIT,

@@ -49,7 +49,7 @@ export const NO_DEBT_KEY = Number.POSITIVE_INFINITY;
  */
 export function levelKey(level: Level): number {
   if (level.kind === 'no-debt') return NO_DEBT_KEY;
-  // The single place a level becomes a double: a sort key, documented in the module header of db.ts.
+  // The single place a level becomes a double: a sort key, documented in the module header of ../db/open.ts.
   const key = level.value.toNumber();
   if (key === Number.POSITIVE_INFINITY) return Number.MAX_VALUE;
   if (key === Number.NEGATIVE_INFINITY) return -Number.MAX_VALUE;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openHistory } from './db.ts';
+import { openHistory } from '../db/open.ts';
 import { rebuildRollups } from './rollup.ts';
 import { NO_DEBT_KEY, ZONE_CODES, parseProfileBody, profileBody, type Profile } from './schema.ts';
 import { changeLevelUnit, scaleKey, type UnitChange } from './unit-change.ts';
@@ -14,6 +14,7 @@ describe('scaleKey', () => {
 });
 
 const CHANGE: UnitChange = {
+  description: 'kite levels recorded as ratios, in percent',
   exchange: 'kite',
   from: { name: 'Level', kind: 'ratio' },
   to: { name: 'Level', kind: 'percent' },

@@ -1,25 +1,15 @@
 // Converting recorded history when an exchange's headline figure changes unit by a power of ten (a ratio shown
-// as percent from then on: × 100). A migration step describes the change; this rewrites the samples and
-// profiles recorded in the old unit so one account's history reads as one series in the new unit, and rebuilds
-// those accounts' rollups from them. Zones and cushions do not change: level and lines scale together.
+// as percent from then on: × 100). The exchange folder describes the change and a migration step runs it: this
+// rewrites the samples and profiles recorded in the old unit so one account's history reads as one series in the
+// new unit, and rebuilds those accounts' rollups from them. Zones and cushions do not change: level and lines scale together.
 import type { Database } from 'better-sqlite3';
 import { movePoint } from '../../domain/decimal.ts';
-import type { LevelUnit } from '../../domain/model.ts';
+import type { HistoryUnitChange } from '../../exchanges/server-types.ts';
 import { rebuildRollups } from './rollup.ts';
 import { parseProfileBody, profileBody, type Profile } from './schema.ts';
 
-/** One exchange's change of unit, as the migration step that makes it states it (frozen in that step). */
-export interface UnitChange {
-  /** `accounts.exchange` of the accounts concerned. */
-  exchange: string;
-  /** The unit exactly as it was recorded (name and kind): only profiles with this unit are converted. */
-  from: LevelUnit;
-  to: LevelUnit;
-  /** Places the decimal point moves to the right (2: a ratio becomes a percentage). */
-  places: number;
-  /** New labels of config lines, by the label they were recorded with (e.g. "liquidation" → "stop-out"). */
-  configLabels: Readonly<Record<string, string>>;
-}
+/** One exchange's change of unit, as the exchange folder states it (frozen in the migration step that runs it). */
+export type UnitChange = HistoryUnitChange;
 
 export interface UnitChangeResult {
   /** Row ids of the accounts whose samples were converted (their rollups were rebuilt). */

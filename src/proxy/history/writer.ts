@@ -3,7 +3,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Dec } from '../../domain/decimal.ts';
 import type { Band, Level, LevelUnit, RiskZone, Totals } from '../../domain/model.ts';
-import type { HistoryDb } from './db.ts';
+import type { HistoryDb } from '../db/open.ts';
 import { RollupKeeper, type SampleRow } from './rollup.ts';
 import { ZONE_CODES, cushionText, levelKey, profileBody, profileOf } from './schema.ts';
 

@@ -3,20 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  HistoryOpenError,
-  MIGRATIONS,
-  SCHEMA_VERSION,
-  openFailureReason,
-  openHistory,
-  openTemporaryHistory,
-  schemaVersion,
-} from './db.ts';
-import { percentHistoryMigration } from '../../exchanges/b2prime/history-migration.ts';
-import { createReader } from './query.ts';
-import { rebuildRollups } from './rollup.ts';
-import { NO_DEBT_KEY, ZONE_CODES, profileBody, profileOf, type Profile } from './schema.ts';
-import { TEST_BANDS, TEST_UNIT } from './testkit.ts';
+import { percentHistoryChange } from '../../exchanges/b2prime/history-migration.ts';
+import { createReader } from '../history/query.ts';
+import { rebuildRollups } from '../history/rollup.ts';
+import { NO_DEBT_KEY, ZONE_CODES, profileBody, profileOf, type Profile } from '../history/schema.ts';
+import { TEST_BANDS, TEST_UNIT } from '../history/testkit.ts';
+import { changeLevelUnit } from '../history/unit-change.ts';
+import { MIGRATIONS, SCHEMA_VERSION, schemaVersion } from './migrations.ts';
+import { HistoryOpenError, openFailureReason, openHistory, openTemporaryHistory } from './open.ts';
 
 const dirs: string[] = [];
 function tempFile(): string {
@@ -346,7 +340,7 @@ describe('openHistory', () => {
         sqlite.prepare(`SELECT * FROM ${table}`).all(),
       );
     const once = dump();
-    sqlite.transaction(() => percentHistoryMigration.up(sqlite))();
+    sqlite.transaction(() => changeLevelUnit(sqlite, percentHistoryChange))();
     expect(dump()).toEqual(once);
     v4.close();
   });

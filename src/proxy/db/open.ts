@@ -1,6 +1,7 @@
-// The margin history database: one SQLite file (better-sqlite3) in WAL mode, with versioned migrations.
+// The proxy's database: one SQLite file (better-sqlite3) in WAL mode, at the config's `history.path`, holding the
+// margin history and the alerts. Opening it runs the versioned migrations of ./migrations.ts.
 //
-// Storage choices:
+// Storage choices of the history tables (../history):
 // - Every sample keeps the level exactly as the exchange wrote it, as TEXT (`level_text`). Beside it,
 //   `level_key` is a REAL copy used only as a sort key, so SQLite can pick each bucket's minimum and maximum
 //   (MIN/MAX); the value returned is always the exact text of the chosen row, never the REAL. A level with no
@@ -10,7 +11,7 @@
 //   referenced. Thresholds and totals are exact decimal strings; the cushion, derived from level and bands,
 //   is stored rounded to 8 decimal places.
 // - `rollups` keep, per account and period (1 min, 15 min, 4 h), count, exact min/max/last and the worst zone,
-//   so long ranges are bucketed from a few thousand rows (see rollup.ts).
+//   so long ranges are bucketed from a few thousand rows (see ../history/rollup.ts).
 //
 // Durability: WAL with synchronous=NORMAL. A committed transaction survives the process being killed at any
 // moment (SIGKILL included): it is in the WAL, which SQLite replays on the next open. An operating-system
@@ -18,136 +19,26 @@
 //
 // Space: the WAL is checkpointed every WAL_AUTOCHECKPOINT_PAGES pages and truncated to at most
 // WAL_SIZE_LIMIT_BYTES after a checkpoint, so it never keeps more than a few MiB of a small volume; a write refused
-// for lack of space checkpoints it with TRUNCATE (../write-queue.ts), giving back all of its space at once.
+// for lack of space checkpoints it with TRUNCATE (./write-queue.ts), giving back all of its space at once.
 import { mkdirSync, mkdtempSync, rmSync, statSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { percentHistoryMigration } from '../../exchanges/b2prime/history-migration.ts';
-import { alertsMigration } from '../alerts/store.ts';
-import { reasonOf } from '../write-queue.ts';
-import { rebuildRollups } from './rollup.ts';
+import { migrate } from './migrations.ts';
+import { reasonOf } from './write-queue.ts';
 
 /** Bytes the WAL file keeps after a checkpoint (`journal_size_limit`). */
 export const WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
 /** The WAL is checkpointed once it holds this many pages (`wal_autocheckpoint`; 2 MiB with 4 KiB pages). */
 export const WAL_AUTOCHECKPOINT_PAGES = 500;
 
-/** One schema step. `up` runs inside a transaction together with the version bump. */
-export interface Migration {
-  version: number;
-  description: string;
-  up(db: Database.Database): void;
-}
-
-/** Every schema version, in order. Never edit a released step: add a new one. */
-export const MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    description: 'accounts, profiles and raw samples',
-    up(db) {
-      db.exec(`
-        CREATE TABLE accounts (
-          id INTEGER PRIMARY KEY,
-          name TEXT NOT NULL UNIQUE,
-          exchange TEXT NOT NULL
-        );
-        CREATE TABLE profiles (
-          id INTEGER PRIMARY KEY,
-          body TEXT NOT NULL UNIQUE
-        );
-        CREATE TABLE samples (
-          account_id INTEGER NOT NULL,
-          t INTEGER NOT NULL,
-          level_text TEXT NOT NULL,
-          level_key REAL NOT NULL,
-          zone INTEGER NOT NULL,
-          cushion TEXT,
-          profile_id INTEGER NOT NULL,
-          assets TEXT,
-          liabilities TEXT,
-          equity TEXT,
-          gap_before INTEGER NOT NULL DEFAULT 0,
-          PRIMARY KEY (account_id, t)
-        ) WITHOUT ROWID;
-      `);
-    },
-  },
-  {
-    version: 2,
-    description: 'rollups per 1 min, 15 min and 4 h for fast bucketing, built from the existing samples',
-    up(db) {
-      db.exec(`
-        CREATE TABLE rollups (
-          account_id INTEGER NOT NULL,
-          period INTEGER NOT NULL,
-          start INTEGER NOT NULL,
-          n INTEGER NOT NULL,
-          first_t INTEGER NOT NULL,
-          last_t INTEGER NOT NULL,
-          min_text TEXT NOT NULL,
-          min_key REAL NOT NULL,
-          max_text TEXT NOT NULL,
-          max_key REAL NOT NULL,
-          last_text TEXT NOT NULL,
-          last_key REAL NOT NULL,
-          last_zone INTEGER NOT NULL,
-          worst_zone INTEGER NOT NULL,
-          last_cushion TEXT,
-          last_profile INTEGER NOT NULL,
-          last_assets TEXT,
-          last_liabilities TEXT,
-          last_equity TEXT,
-          gap INTEGER NOT NULL DEFAULT 0,
-          PRIMARY KEY (account_id, period, start)
-        ) WITHOUT ROWID;
-      `);
-      rebuildRollups(db);
-    },
-  },
-  alertsMigration,
-  percentHistoryMigration,
-];
-
-/** The schema version this build writes. */
-export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
-
-/** An open history database. */
+/** The open database (history and alerts). */
 export interface HistoryDb {
   readonly sqlite: Database.Database;
   /** File path (':memory:' for an in-memory database). */
   readonly path: string;
   /** Closes the connection (checkpointing the WAL). Idempotent. */
   close(): void;
-}
-
-/** The schema version stored in the file (0 for a new file). */
-export function schemaVersion(db: Database.Database): number {
-  return Number(db.pragma('user_version', { simple: true }));
-}
-
-/**
- * Brings the schema up to `target` (default: the latest), one transaction per step. Refuses a file written
- * by a newer version. Returns the versions applied.
- */
-export function migrate(db: Database.Database, target = SCHEMA_VERSION): number[] {
-  const current = schemaVersion(db);
-  if (current > SCHEMA_VERSION) {
-    throw new Error(
-      `history database schema v${current} is newer than this Margin Watch understands (v${SCHEMA_VERSION}); ` +
-        'upgrade Margin Watch or point history.path at another file',
-    );
-  }
-  const applied: number[] = [];
-  for (const step of MIGRATIONS) {
-    if (step.version <= current || step.version > target) continue;
-    db.transaction(() => {
-      step.up(db);
-      db.pragma(`user_version = ${step.version}`);
-    })();
-    applied.push(step.version);
-  }
-  return applied;
 }
 
 /**

@@ -7,7 +7,7 @@
 // per change of state: when writing starts failing (again only if the reason changes), when the queue first has to
 // drop items, and when writing works again. A write refused for lack of space checkpoints the WAL (TRUNCATE) so
 // the space it holds is given back and writing can resume as soon as a little room is free.
-import type { Logger } from '../exchanges/server-types.ts';
+import type { Logger } from '../../exchanges/server-types.ts';
 
 /** Items kept in memory while the database refuses writes; the oldest are dropped beyond. */
 export const MAX_PENDING = 100_000;
