@@ -27,7 +27,7 @@ import {
   type RulesPatch,
   type RulesView,
   type WebhookStatus,
-} from '../components/alerts/protocol.ts';
+} from '../contract/alerts.ts';
 import { API_HEADERS } from './queries.ts';
 
 /** Query keys of everything alert-related; invalidate `alertKeys.all` to refresh it all. */

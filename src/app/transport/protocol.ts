@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { parseDecimal } from '../../domain/decimal.ts';
 import type { ThresholdOverrides } from '../../domain/model.ts';
-import { alertFrameSchema, type AlertFrame } from '../../components/alerts/protocol.ts';
+import { alertFrameSchema, type AlertFrame } from '../../contract/alerts.ts';
 import { decimalString } from '../../exchanges/wire-kit.ts';
 
 /** Upstream session states the proxy reports per account. */

@@ -10,7 +10,7 @@ import {
   receiveAlertFrame,
 } from '../../hooks/useAlerts.ts';
 import { AlertCenter } from './AlertCenter.tsx';
-import type { Alert } from './protocol.ts';
+import type { Alert } from '../../contract/alerts.ts';
 import { makeAlert } from './testkit.ts';
 
 function stubAlerts(open: Alert[]) {

@@ -12,7 +12,7 @@ import { formatLocalTime, formatUtc } from '../words.ts';
 import './alerts.css';
 import { bannerAlerts } from './model.ts';
 import { showAlertNotification } from './notify.ts';
-import { RULE_WORDS, type Alert } from './protocol.ts';
+import { RULE_WORDS, type Alert } from '../../contract/alerts.ts';
 import { beep } from './sound.ts';
 
 /** How many alerts the banner lists before pointing to the alerts page. */

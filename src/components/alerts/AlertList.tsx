@@ -4,7 +4,7 @@ import { useAlertHistory } from '../../hooks/useAlerts.ts';
 import { QueryProblem } from '../QueryProblem.tsx';
 import { ZoneBadge } from '../ZoneBadge.tsx';
 import { formatLocalTime, formatUtc } from '../words.ts';
-import { RULE_WORDS } from './protocol.ts';
+import { RULE_WORDS } from '../../contract/alerts.ts';
 
 /** The alert history table with a "Load older" button. */
 export function AlertList({ accountId }: { accountId?: string }) {

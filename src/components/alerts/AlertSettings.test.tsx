@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderWithStores } from '../../app/testing/render.tsx';
 import { alertPrefs } from '../../hooks/useAlerts.ts';
 import { NotificationToggles, RulesSettings, WebhookList } from './AlertSettings.tsx';
-import type { RuleSettings, RulesView, WebhookStatus } from './protocol.ts';
+import type { RuleSettings, RulesView, WebhookStatus } from '../../contract/alerts.ts';
 
 const DEFAULTS: RuleSettings = {
   zoneWorse: { enabled: true },

@@ -11,7 +11,7 @@ import {
 import { QueryProblem } from '../QueryProblem.tsx';
 import { formatLocalTime } from '../words.ts';
 import { askNotificationPermission, notificationPermission } from './notify.ts';
-import type { RuleSettings, RulesPatch, WebhookStatus } from './protocol.ts';
+import type { RuleSettings, RulesPatch, WebhookStatus } from '../../contract/alerts.ts';
 import { fromForm, toForm, type FormValues } from './rules-form.ts';
 import { beep } from './sound.ts';
 

@@ -1,6 +1,6 @@
 // Alert markers for the history chart: where on the time axis each alert happened, with a short label.
 import { ZONE_WORDS } from '../words.ts';
-import { RULE_WORDS, type Alert, type AlertRuleId } from './protocol.ts';
+import { RULE_WORDS, type Alert, type AlertRuleId } from '../../contract/alerts.ts';
 
 /** One marker: `t` is the alert's time (ms epoch, the chart's x coordinate). */
 export interface AlertMarker {

@@ -1,5 +1,5 @@
 // What the alert banner shows, derived from the proxy's open alerts and the alerts that arrived live.
-import type { Alert } from './protocol.ts';
+import type { Alert } from '../../contract/alerts.ts';
 
 function keyOf(alert: Alert): string {
   return `${alert.accountId}\u0000${alert.rule}`;

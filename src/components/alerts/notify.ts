@@ -1,6 +1,6 @@
 // Browser notifications for alerts. Permission is asked only from `askNotificationPermission`, which the
 // settings call when the user turns notifications on.
-import { RULE_WORDS, type Alert } from './protocol.ts';
+import { RULE_WORDS, type Alert } from '../../contract/alerts.ts';
 
 export type NotifyPermission = NotificationPermission | 'unsupported';
 

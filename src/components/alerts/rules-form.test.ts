@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RuleSettings } from './protocol.ts';
+import type { RuleSettings } from '../../contract/alerts.ts';
 import { fromForm, toForm } from './rules-form.ts';
 
 const SETTINGS: RuleSettings = {

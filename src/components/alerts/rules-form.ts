@@ -1,6 +1,6 @@
 // The alert rules form as plain data: settings → fields and back, with the first problem found.
 import { isDecimalText } from '../../domain/decimal.ts';
-import type { RuleSettings } from './protocol.ts';
+import type { RuleSettings } from '../../contract/alerts.ts';
 
 /** The rules form's fields: checkboxes and the text of each input. */
 export interface FormValues {

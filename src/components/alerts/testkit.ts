@@ -1,5 +1,5 @@
 // Alert builders for the browser tests.
-import type { Alert } from './protocol.ts';
+import type { Alert } from '../../contract/alerts.ts';
 
 /** An alert with sensible defaults; `n` makes the id. */
 export function makeAlert(n: number, at: number, over: Partial<Alert> = {}): Alert {

@@ -1,8 +1,8 @@
 // The alert API as the browser reads it (GET/PUT /api/alerts…, `{type:"alert"}` stream frames), validated at
 // the edge. Browser-safe: no React, no proxy imports.
 import { z } from 'zod';
-import { isDecimalText } from '../../domain/decimal.ts';
-import { ZONES } from '../../domain/model.ts';
+import { isDecimalText } from '../domain/decimal.ts';
+import { ZONES } from '../domain/model.ts';
 
 export const ALERT_RULE_IDS = ['zone-worse', 'cushion-below', 'fast-fall', 'stale', 'auth-failure'] as const;
 export type AlertRuleId = (typeof ALERT_RULE_IDS)[number];
