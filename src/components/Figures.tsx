@@ -1,9 +1,9 @@
 // Small building blocks for numbers and times: exact decimals with grouping, ages, local/UTC times.
 import type { Dec } from '../domain/decimal.ts';
-import { formatDecimal } from '../domain/format.ts';
+import { formatDecimal, formatDuration } from '../domain/format.ts';
 import { useClockOffset } from '../hooks/useAccountView.ts';
 import { useNow } from '../hooks/useNow.ts';
-import { formatAge, formatLocalTime, formatUtc } from './words.ts';
+import { formatLocalTime, formatUtc } from './words.ts';
 
 /** A decimal with locale grouping at the exchange's precision; a dash (never 0) when not reported. */
 export function Amount({
@@ -47,14 +47,14 @@ export function Age({ since, prefix }: { since: number; prefix?: string }) {
       title={`${formatLocalTime(since)} local · ${formatUtc(since)}`}
     >
       {prefix ? `${prefix} ` : ''}
-      {formatAge(seconds * 1000)} ago
+      {formatDuration(seconds * 1000)} ago
     </time>
   );
 }
 
 /** Just the age ("23 s"), ticking. */
 export function AgeText({ since }: { since: number }) {
-  return <>{formatAge(useSecondsSince(since) * 1000)}</>;
+  return <>{formatDuration(useSecondsSince(since) * 1000)}</>;
 }
 
 /** A local time, UTC on hover. */

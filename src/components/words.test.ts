@@ -1,22 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatAge, formatLocalTime, formatUtc, freshnessWords } from './words.ts';
-
-describe('formatAge', () => {
-  it.each([
-    [0, '0 s'],
-    [999, '0 s'],
-    [23_400, '23 s'],
-    [59_999, '59 s'],
-    [60_000, '1 min 0 s'],
-    [125_000, '2 min 5 s'],
-    [3_600_000, '1 h 0 min'],
-    [3 * 3_600_000 + 12 * 60_000, '3 h 12 min'],
-    [52 * 3_600_000, '2 d 4 h'],
-    [-5_000, '0 s'],
-  ])('%i ms → %s', (ms, text) => {
-    expect(formatAge(ms)).toBe(text);
-  });
-});
+import { formatLocalTime, formatUtc, freshnessWords } from './words.ts';
 
 describe('formatLocalTime', () => {
   const today = new Date(2026, 10, 21, 12, 0, 0);

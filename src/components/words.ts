@@ -21,17 +21,6 @@ export const BAND_WORDS: Record<BandKind, string> = {
   takeover: 'Takeover',
 };
 
-/** "4 s", "2 min 5 s", "3 h 12 min", "2 d 4 h". */
-export function formatAge(ms: number): string {
-  const seconds = Math.max(0, Math.floor(ms / 1000));
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 24) return `${hours} h ${minutes % 60} min`;
-  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
-}
-
 // Built once: Date#toLocaleTimeString with options builds a new formatter on every call (~0.15 ms in Chromium),
 // and every "updated 3 s ago" re-renders with each message. Same fields as toLocaleTimeString/toLocaleString.
 const TIME_OPTIONS = { hour: 'numeric', minute: 'numeric', second: 'numeric', hour12: false } as const;

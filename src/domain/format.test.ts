@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { dec } from './decimal.ts';
-import { formatDecimal, formatInUnit, formatLevel, formatPercent, levelText, unitLabel } from './format.ts';
+import {
+  formatDecimal,
+  formatDuration,
+  formatInUnit,
+  formatLevel,
+  formatPercent,
+  levelText,
+  unitLabel,
+} from './format.ts';
 
 describe('formatDecimal', () => {
   it('groups with the locale and keeps every digit', () => {
@@ -76,5 +84,30 @@ describe('levels and thresholds in percent', () => {
     expect(levelText(level, percent)).toBe('496939.05 %');
     expect(levelText({ kind: 'value', value: dec('1.52'), text: '1.52' }, ratio)).toBe('1.52');
     expect(levelText({ kind: 'no-debt', text: 'no margin in use' }, percent)).toBe('no margin in use');
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [0, '0 s'],
+    [-5_000, '0 s'],
+    [Number.NaN, '0 s'],
+    [450, '450 ms'],
+    [999.4, '999 ms'],
+    [999.6, '1 s'],
+    [1_000, '1 s'],
+    [1_499, '1 s'],
+    [23_400, '23 s'],
+    [59_400, '59 s'],
+    [59_600, '1 min'],
+    [60_000, '1 min'],
+    [90_000, '1 min 30 s'],
+    [125_000, '2 min 5 s'],
+    [3_600_000, '1 h'],
+    [3 * 3_600_000 + 12 * 60_000 + 40_000, '3 h 12 min'],
+    [24 * 3_600_000, '1 d'],
+    [52 * 3_600_000, '2 d 4 h'],
+  ])('%d ms → %s', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
   });
 });

@@ -93,3 +93,23 @@ export function formatLevel(level: Level, { locale, unit }: LevelFormatOptions =
 export function levelText(level: Level, unit: Pick<LevelUnit, 'kind'> | null | undefined): string {
   return level.kind === 'no-debt' ? level.text : level.text + unitSign(unit);
 }
+
+/**
+ * A duration in words, the one way every message and view writes one: "450 ms" under a second, then whole
+ * seconds (rounded) in at most its two largest units, a zero second unit left out: "23 s", "2 min 5 s", "2 min",
+ * "3 h 12 min", "2 d 4 h". A negative duration reads as "0 s".
+ */
+export function formatDuration(ms: number): string {
+  if (!(ms > 0)) return '0 s';
+  if (Math.round(ms) < 1000) return `${Math.round(ms)} ms`;
+  const seconds = Math.round(ms / 1000);
+  const [major, majorUnit, minor, minorUnit] =
+    seconds < 60
+      ? [seconds, 's', 0, '']
+      : seconds < 3600
+        ? [Math.floor(seconds / 60), 'min', seconds % 60, 's']
+        : seconds < 86_400
+          ? [Math.floor(seconds / 3600), 'h', Math.floor(seconds / 60) % 60, 'min']
+          : [Math.floor(seconds / 86_400), 'd', Math.floor(seconds / 3600) % 24, 'h'];
+  return minor === 0 ? `${major} ${majorUnit}` : `${major} ${majorUnit} ${minor} ${minorUnit}`;
+}

@@ -16,12 +16,12 @@ import {
   YAxis,
   type MouseHandlerDataParam,
 } from 'recharts';
-import { formatLevel, formatPercent, unitSign } from '../../domain/format.ts';
+import { formatDuration, formatLevel, formatPercent, unitSign } from '../../domain/format.ts';
 import type { MarginSnapshot } from '../../domain/model.ts';
 import { useAlertMarkers } from '../../hooks/useAlerts.ts';
 import { useHistory, useLiveHistory } from '../../hooks/useHistory.ts';
 import { useProxyNow } from '../../hooks/useProxyNow.ts';
-import { BAND_WORDS, ZONE_WORDS, formatAge, formatUtc } from '../words.ts';
+import { BAND_WORDS, ZONE_WORDS, formatUtc } from '../words.ts';
 import { csvFileName, historyCsv } from './csv.ts';
 import {
   PRESET_SPAN_MS,
@@ -391,7 +391,7 @@ export default function HistoryChart({
       </p>
       {silentFor !== null && lastSampleAt !== undefined && (
         <p className="notice notice--warn" data-testid="history-silent">
-          No level received since {formatUtc(lastSampleAt)} ({formatAge(silentFor)} ago): the line stops
+          No level received since {formatUtc(lastSampleAt)} ({formatDuration(silentFor)} ago): the line stops
           there.
         </p>
       )}

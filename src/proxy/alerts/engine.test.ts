@@ -371,8 +371,8 @@ describe('stale', () => {
     expect(h.tick(60 * SECOND)).toEqual([]);
     const fired = h.tick(SECOND);
     expect(fired.map((e) => [e.accountId, e.rule, e.kind, e.message])).toEqual([
-      ['bitso-demo', 'stale', 'fired', 'Bitso (demo): no data for 61 s, more than 60 s'],
-      ['valr-demo', 'stale', 'fired', 'VALR margin (demo): no data for 61 s, more than 60 s'],
+      ['bitso-demo', 'stale', 'fired', 'Bitso (demo): no data for 1 min 1 s, more than 1 min'],
+      ['valr-demo', 'stale', 'fired', 'VALR margin (demo): no data for 1 min 1 s, more than 1 min'],
     ]);
     expect(h.tick(MINUTE)).toEqual([]);
     expect(kinds(h.level('2'))).toEqual(['stale:recovered']);
@@ -395,7 +395,7 @@ describe('stale', () => {
     expect(engine.tick()).toEqual([]);
     clock.advance(SECOND);
     expect(engine.tick().map((e) => [e.accountId, e.message])).toEqual([
-      ['slow', 'Slow: no data since start, 91 s, more than 90 s'],
+      ['slow', 'Slow: no data since start, 1 min 31 s, more than 1 min 30 s'],
     ]);
   });
 
@@ -405,7 +405,7 @@ describe('stale', () => {
     h.status('reconnecting', 'connection refused');
     const [fired] = h.tick(61 * SECOND).filter((e) => e.accountId === A);
     expect(fired?.message).toBe(
-      'Bitso (demo): no data for 61 s, more than 60 s (connection: reconnecting, connection refused)',
+      'Bitso (demo): no data for 1 min 1 s, more than 1 min (connection: reconnecting, connection refused)',
     );
 
     const g = setup();

@@ -22,7 +22,7 @@
 // back within the cooldown after its last 'fired' is not announced; if it is still there when the cooldown
 // ends, it is announced then (so nothing stays silent for good). Level comparisons use decimals only.
 import { Dec, ONE } from '../../domain/decimal.ts';
-import { levelText, unitSign } from '../../domain/format.ts';
+import { formatDuration, levelText, unitSign } from '../../domain/format.ts';
 import type { BandKind, MarginSnapshot, RiskZone } from '../../domain/model.ts';
 import type { UpstreamState } from '../../exchanges/server-types.ts';
 import { defaultStaleSeconds, type RuleSettings } from './rules.ts';
@@ -134,13 +134,6 @@ function fraction(percentText: string): Dec {
 /** "12.5" for 0.125 (two places, rounded towards zero, trailing zeros dropped). */
 function percentOf(value: Dec): string {
   return value.times(PERCENT).toDecimalPlaces(2, Dec.ROUND_DOWN).toFixed();
-}
-
-function seconds(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 120) return `${s} s`;
-  const m = Math.floor(s / 60);
-  return m < 120 ? `${m} min` : `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
 interface PeakSample {
@@ -463,9 +456,9 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
           ? ` (connection: ${st.state}${st.detail ? `, ${st.detail}` : ''})`
           : '';
       const since = st.last
-        ? `no data for ${seconds(silentMs)}`
-        : `no data since start, ${seconds(silentMs)}`;
-      return `${since}, more than ${seconds(limitMs)}${why}`;
+        ? `no data for ${formatDuration(silentMs)}`
+        : `no data since start, ${formatDuration(silentMs)}`;
+      return `${since}, more than ${formatDuration(limitMs)}${why}`;
     });
   }
 
