@@ -1,17 +1,23 @@
-// The words the dashboard uses for zones, bands, connection states and ages.
-import type { BandKind, RiskZone } from '../domain/model.ts';
+// The words the dashboard uses for zones, bands, connection states and times.
+import { ZONE_NAMES, type BandKind, type RiskZone } from '../domain/model.ts';
 import type { Freshness } from '../stores/freshness.ts';
 
-/** A zone's name and what it means, so colour is never the only signal. */
+/** A zone's name (the domain's) and what it means, so colour is never the only signal. */
 export const ZONE_WORDS: Record<RiskZone, { name: string; meaning: string }> = {
-  safe: { name: 'Safe', meaning: 'above every risk line' },
-  caution: { name: 'Caution', meaning: 'at or below the margin-call line: new positions may be refused' },
-  liquidation: { name: 'Liquidation', meaning: 'below the liquidation line: the exchange may liquidate' },
+  safe: { name: ZONE_NAMES.safe, meaning: 'above every risk line' },
+  caution: {
+    name: ZONE_NAMES.caution,
+    meaning: 'at or below the margin-call line: new positions may be refused',
+  },
+  liquidation: {
+    name: ZONE_NAMES.liquidation,
+    meaning: 'below the liquidation line: the exchange may liquidate',
+  },
   takeover: {
-    name: 'Takeover',
+    name: ZONE_NAMES.takeover,
     meaning: 'below the auto-close line: the exchange may take the account over',
   },
-  unknown: { name: 'Unknown', meaning: 'no level or no risk lines known' },
+  unknown: { name: ZONE_NAMES.unknown, meaning: 'no level or no risk lines known' },
 };
 
 /** What each kind of threshold is called on screen. */

@@ -7,6 +7,15 @@ export type ExchangeId = string;
 export const ZONES = ['safe', 'caution', 'liquidation', 'takeover', 'unknown'] as const;
 export type RiskZone = (typeof ZONES)[number];
 
+/** Each zone's name, as views and alert messages write it (its order of severity: risk.ts `zoneSeverity`). */
+export const ZONE_NAMES: Readonly<Record<RiskZone, string>> = {
+  safe: 'Safe',
+  caution: 'Caution',
+  liquidation: 'Liquidation',
+  takeover: 'Takeover',
+  unknown: 'Unknown',
+};
+
 /** What a threshold means: below `caution` no new positions / margin call; below `liquidation` the exchange liquidates; below `takeover` it takes the account over. */
 export type BandKind = 'caution' | 'liquidation' | 'takeover';
 

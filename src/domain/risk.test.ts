@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dec } from './decimal.ts';
-import type { AccountUpdate, Band, Level } from './model.ts';
-import { applyUpdate, cushionOf, resolveBands, zoneOf } from './risk.ts';
+import { ZONES, ZONE_NAMES, type AccountUpdate, type Band, type Level } from './model.ts';
+import { applyUpdate, cushionOf, resolveBands, zoneOf, zoneSeverity } from './risk.ts';
 
 const bitsoBands: Band[] = [
   { kind: 'caution', threshold: dec('1.5'), label: 'safe', source: 'exchange' },
@@ -187,5 +187,18 @@ describe('applyUpdate', () => {
     const first = applyUpdate(undefined, base);
     const next = applyUpdate(first, { ...base, balances: [{ currency: 'ETH', net: dec('1'), decimals: 0 }] });
     expect(next.balances?.map((b) => b.currency)).toEqual(['ETH']);
+  });
+});
+
+describe('zones', () => {
+  it('rank worst first as takeover, liquidation, caution, unknown, safe, each with one name', () => {
+    const worstFirst = [...ZONES].sort((a, b) => zoneSeverity(b) - zoneSeverity(a));
+    expect(worstFirst.map((zone) => ZONE_NAMES[zone])).toEqual([
+      'Takeover',
+      'Liquidation',
+      'Caution',
+      'Unknown',
+      'Safe',
+    ]);
   });
 });

@@ -23,7 +23,8 @@
 // ends, it is announced then (so nothing stays silent for good). Level comparisons use decimals only.
 import { Dec, ONE } from '../../domain/decimal.ts';
 import { formatDuration, levelText, unitSign } from '../../domain/format.ts';
-import type { BandKind, MarginSnapshot, RiskZone } from '../../domain/model.ts';
+import { ZONE_NAMES, type BandKind, type MarginSnapshot, type RiskZone } from '../../domain/model.ts';
+import { zoneSeverity } from '../../domain/risk.ts';
 import type { UpstreamState } from '../../exchanges/server-types.ts';
 import { defaultStaleSeconds, type RuleSettings } from './rules.ts';
 
@@ -96,28 +97,19 @@ export interface AlertEngine {
 type AlertZone = Exclude<RiskZone, 'safe' | 'unknown'>;
 type SimpleRule = Exclude<AlertRuleId, 'zone-worse'>;
 
-const ZONE_NAMES: Record<RiskZone, string> = {
-  safe: 'Safe',
-  caution: 'Caution',
-  liquidation: 'Liquidation',
-  takeover: 'Takeover',
-  unknown: 'Unknown',
-};
-
 const LINE_NAMES: Record<BandKind, string> = {
   caution: 'margin-call line',
   liquidation: 'liquidation line',
   takeover: 'takeover line',
 };
 
-const SEVERITY: Record<RiskZone, number> = { unknown: 0, safe: 0, caution: 1, liquidation: 2, takeover: 3 };
-
 function isAlertZone(zone: RiskZone): zone is AlertZone {
   return zone === 'caution' || zone === 'liquidation' || zone === 'takeover';
 }
 
+/** No zone alert (null) ranks below every alert zone. */
 function severity(zone: AlertZone | null): number {
-  return zone === null ? 0 : SEVERITY[zone];
+  return zone === null ? -1 : zoneSeverity(zone);
 }
 
 /** The next milder zone an alert steps back to. */
@@ -312,13 +304,13 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     if (snap === null || snap.zone === 'unknown') return [];
     const current = snap.zone;
     const margin = fraction(settings.hysteresisPercent);
-    if (isAlertZone(current) && SEVERITY[current] > severity(z.active)) {
+    if (isAlertZone(current) && zoneSeverity(current) > severity(z.active)) {
       z.active = current;
     } else {
       // Step back one zone at a time, each only past its line by the margin, never milder than the level's zone.
       while (
         z.active !== null &&
-        SEVERITY[current] < SEVERITY[z.active] &&
+        zoneSeverity(current) < zoneSeverity(z.active) &&
         pastLine(snap, z.active, margin)
       ) {
         z.active = milder(z.active);
