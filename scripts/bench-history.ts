@@ -3,20 +3,16 @@
 // about time (machines differ). Run with `npm run bench` (or `npm run bench -- history`).
 // BENCH_SAMPLES=200000 scales the large run down for a quick look.
 import { readFileSync, statSync } from 'node:fs';
-import { chartModel } from '../src/components/history/series.ts';
-import {
-  appendLive,
-  parseHistoryResponse,
-  SERIES_LIMIT,
-  type HistoryData,
-} from '../src/components/history/model.ts';
+import { historyResponseSchema } from '../src/contract/history.ts';
+import { appendLive, SERIES_LIMIT, type HistoryData } from '../src/hooks/history/model.ts';
+import { chartModel } from '../src/hooks/history/series.ts';
 import { Dec } from '../src/domain/decimal.ts';
 import { exchangeById } from '../src/exchanges/registry.ts';
 import { MessageReader } from '../src/proxy/accounts.ts';
 import { openTemporaryHistory, type HistoryDb } from '../src/proxy/db/open.ts';
 import { createReader } from '../src/proxy/history/query.ts';
 import { createRecorder, intervalsFor } from '../src/proxy/history/recorder.ts';
-import { levelOf, snapshotAt } from '../src/proxy/history/testkit.ts';
+import { levelOf, snapshotAt } from '../src/proxy/history/testing/fixtures.ts';
 
 /** What the runner needs of a bench module. */
 export const name = 'history';
@@ -196,9 +192,11 @@ export async function run(print: Print = console.log): Promise<void> {
     }
 
     // What the chart receives: the API body through the browser's parser and series builder, then an hour of live samples.
-    const data: HistoryData = parseHistoryResponse(JSON.parse(JSON.stringify({ ...result, gapMs: 90_000 })));
+    const data: HistoryData = historyResponseSchema.parse(
+      JSON.parse(JSON.stringify({ ...result, gapMs: 90_000 })),
+    );
     const points = chartModel(data).points.length;
-    let live = parseHistoryResponse(
+    let live = historyResponseSchema.parse(
       JSON.parse(
         JSON.stringify({
           ...reader.query({ accountId: 'acct', from: to - 3_600_000, to, maxPoints: 1000, now: to }),

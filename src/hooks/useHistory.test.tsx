@@ -3,13 +3,13 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { act, renderHook, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { T0, bucket, history, liveSnapshot } from '../components/history/fixtures.ts';
-import type { HistoryData } from '../components/history/model.ts';
+import { T0, bucket, history, liveSnapshot } from './history/fixtures.ts';
+import type { HistoryData } from './history/model.ts';
 import type { MarginSnapshot } from '../domain/model.ts';
 import { MarginStores } from '../stores/margin-stores.ts';
+import { ApiError } from '../transport/http.ts';
 import { MarginStoresProvider } from './stores-context.tsx';
 import {
-  HistoryHttpError,
   LIVE_APPEND_MS,
   fetchHistory,
   historyKeys,
@@ -71,16 +71,16 @@ describe('fetchHistory', () => {
       vi.fn(async () => new Response(JSON.stringify(bad), { status: 400 })),
     );
     const error = await fetchHistory('valr-1', { kind: 'preset', preset: 'all' }, 1).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(HistoryHttpError);
-    expect((error as HistoryHttpError).status).toBe(400);
-    expect((error as Error).message).toBe(`history: ${bad.error} (HTTP 400)`);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(400);
+    expect((error as Error).message).toBe(`HTTP 400: ${bad.error}`);
 
     vi.stubGlobal(
       'fetch',
       vi.fn(async () => new Response('gateway down', { status: 502 })),
     );
     await expect(fetchHistory('valr-1', { kind: 'preset', preset: 'all' }, 10)).rejects.toThrow(
-      'history: HTTP 502',
+      'HTTP 502: gateway down',
     );
 
     vi.stubGlobal(
@@ -123,7 +123,7 @@ describe('useHistory', () => {
     const { result } = renderHook(() => useHistory('x', { kind: 'preset', preset: '1h' }), { wrapper });
     await waitFor(() => expect(result.current.isError).toBe(true));
     expect(fetchMock).toHaveBeenCalledOnce();
-    expect(result.current.error?.message).toBe('history: unknown account "x" (HTTP 404)');
+    expect(result.current.error?.message).toBe('HTTP 404: unknown account "x"');
   });
 });
 

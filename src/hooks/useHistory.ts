@@ -12,13 +12,13 @@ import {
   PRESET_SPAN_MS,
   SERIES_LIMIT,
   appendLive,
-  parseHistoryResponse,
   type HistoryData,
   type HistoryRange,
   type RangePreset,
-} from '../components/history/model.ts';
+} from './history/model.ts';
+import { historyResponseSchema } from '../contract/history.ts';
 import type { MarginSnapshot } from '../domain/model.ts';
-import { API_HEADERS } from './queries.ts';
+import { ApiError, getJson } from '../transport/http.ts';
 import { useOptionalMarginStores } from './stores-context.tsx';
 
 function rangeKey(range: HistoryRange): string {
@@ -47,30 +47,6 @@ export function historyUrl(accountId: string, range: HistoryRange, maxPoints: nu
   return `/api/accounts/${encodeURIComponent(accountId)}/history?${params.toString()}`;
 }
 
-/** A history request the proxy answered with an error status; `message` carries the proxy's explanation. */
-export class HistoryHttpError extends Error {
-  constructor(
-    readonly status: number,
-    text: string,
-  ) {
-    super(HistoryHttpError.describe(status, text));
-    this.name = 'HistoryHttpError';
-  }
-
-  private static describe(status: number, text: string): string {
-    try {
-      // The proxy answers `{ "error": "<what was wrong>" }`.
-      const body = JSON.parse(text) as unknown;
-      if (typeof body === 'object' && body !== null && 'error' in body && typeof body.error === 'string') {
-        return `history: ${body.error} (HTTP ${status})`;
-      }
-    } catch {
-      // Not JSON: the status alone.
-    }
-    return `history: HTTP ${status}`;
-  }
-}
-
 /** Fetches and validates one history range. */
 export async function fetchHistory(
   accountId: string,
@@ -79,13 +55,10 @@ export async function fetchHistory(
   signal?: AbortSignal,
   now: number = Date.now(),
 ): Promise<HistoryData> {
-  const response = await fetch(historyUrl(accountId, range, maxPoints, now), {
-    headers: API_HEADERS,
-    ...(signal ? { signal } : {}),
+  return getJson(historyUrl(accountId, range, maxPoints, now), historyResponseSchema, {
+    signal,
+    what: 'history',
   });
-  const text = await response.text();
-  if (!response.ok) throw new HistoryHttpError(response.status, text);
-  return parseHistoryResponse(JSON.parse(text));
 }
 
 export interface UseHistoryOptions {
@@ -121,7 +94,7 @@ export function useHistory(
     refetchOnWindowFocus: true,
     placeholderData: keepPreviousData,
     // One retry for network trouble and 5xx; a 4xx (bad range, unknown account) will not change.
-    retry: (failures, error) => failures < 1 && !(error instanceof HistoryHttpError && error.status < 500),
+    retry: (failures, error) => failures < 1 && !(error instanceof ApiError && error.permanent),
   });
 }
 

@@ -5,7 +5,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CushionSparkline, CushionSparklineView, sparklineGeometry } from './CushionSparkline.tsx';
-import { T0, bucket, history, value } from './fixtures.ts';
+import { T0, bucket, history, value } from '../../hooks/history/fixtures.ts';
 
 afterEach(() => {
   cleanup();
@@ -110,7 +110,12 @@ describe('CushionSparkline', () => {
   it('stays light: neither it nor what it imports pulls in recharts', () => {
     // jsdom gives modules an http URL: resolve from the repository root (vitest's working directory).
     const here = resolve('src/components/history');
-    const files = ['CushionSparkline.tsx', 'model.ts', 'series.ts', '../../hooks/useHistory.ts'];
+    const files = [
+      'CushionSparkline.tsx',
+      '../../hooks/history/model.ts',
+      '../../hooks/history/series.ts',
+      '../../hooks/useHistory.ts',
+    ];
     for (const file of files) {
       const text = readFileSync(resolve(here, file), 'utf8');
       expect(text, file).not.toMatch(/from 'recharts'/);

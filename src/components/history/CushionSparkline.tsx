@@ -6,8 +6,8 @@ import { formatPercent } from '../../domain/format.ts';
 import type { MarginSnapshot, RiskZone } from '../../domain/model.ts';
 import { useCushionHistory } from '../../hooks/useHistory.ts';
 import { useProxyNow } from '../../hooks/useProxyNow.ts';
-import { DAY_MS, decOf, minCushionOf, type HistoryData } from './model.ts';
-import { withGaps } from './series.ts';
+import { DAY_MS, decOf, minCushionOf, type HistoryData } from '../../hooks/history/model.ts';
+import { withGaps } from '../../hooks/history/series.ts';
 
 export interface SparklineGeometry {
   /** SVG path data; one `M` per unbroken stretch. Empty when there is nothing to draw. */

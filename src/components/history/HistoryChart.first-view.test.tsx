@@ -7,8 +7,8 @@ import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LIVE_APPEND_MS } from '../../hooks/useHistory.ts';
 import HistoryChart from './HistoryChart.tsx';
-import { NOW, bucket, history, liveSnapshot } from './fixtures.ts';
-import type { HistoryData } from './model.ts';
+import { NOW, bucket, history, liveSnapshot } from '../../hooks/history/fixtures.ts';
+import type { HistoryData } from '../../hooks/history/model.ts';
 
 let client: QueryClient;
 let body: HistoryData;

@@ -7,8 +7,8 @@ import { dec } from '../../domain/decimal.ts';
 import type { MarginSnapshot } from '../../domain/model.ts';
 import { LIVE_APPEND_MS, historyKeys } from '../../hooks/useHistory.ts';
 import HistoryChart, { BucketDetails } from './HistoryChart.tsx';
-import { NOW, PROFILE, T0, bucket, history, liveSnapshot, value } from './fixtures.ts';
-import type { HistoryData } from './model.ts';
+import { NOW, PROFILE, T0, bucket, history, liveSnapshot, value } from '../../hooks/history/fixtures.ts';
+import type { HistoryData } from '../../hooks/history/model.ts';
 
 function data(): HistoryData {
   return history([
@@ -198,7 +198,7 @@ describe('HistoryChart', () => {
     fetchMock.mockResolvedValueOnce(new Response(JSON.stringify(message), { status: 404 }));
     render(wrap(<HistoryChart accountId="gone" width={800} height={300} />));
     expect(await screen.findByRole('alert')).toHaveTextContent(
-      'Could not load the history: history: unknown account "gone" (HTTP 404)',
+      'Could not load the history: HTTP 404: unknown account "gone"',
     );
   });
 });

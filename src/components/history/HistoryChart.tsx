@@ -36,8 +36,8 @@ import {
   type LevelDto,
   type ProfileDto,
   type RangePreset,
-} from './model.ts';
-import { chartModel, lineLabelPositions, type ChartPoint } from './series.ts';
+} from '../../hooks/history/model.ts';
+import { chartModel, lineLabelPositions, type ChartPoint } from '../../hooks/history/series.ts';
 import './history-chart.css';
 
 export interface HistoryChartProps {

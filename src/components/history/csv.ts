@@ -2,7 +2,7 @@
 import { isDecimalText } from '../../domain/decimal.ts';
 import { unitLabel } from '../../domain/format.ts';
 import { ZONE_WORDS } from '../words.ts';
-import type { BucketDto, HistoryData, LevelDto, ProfileDto } from './model.ts';
+import type { BucketDto, HistoryData, LevelDto, ProfileDto } from '../../hooks/history/model.ts';
 
 export interface CsvColumn {
   name: string;

@@ -1,10 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseHistoryResponse } from '../../components/history/model.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { historyResponseSchema } from '../../contract/history.ts';
+import { getJson } from '../../transport/http.ts';
 import { openHistory, type HistoryDb } from '../db/open.ts';
 import { createRecorder, type Recorder } from './recorder.ts';
 import { registerHistoryRoutes, parseHistoryParams, type HistoryResponse } from './routes.ts';
-import { NO_DEBT, levelOf, snapshotAt } from './testkit.ts';
+import { NO_DEBT, levelOf, snapshotAt } from './testing/fixtures.ts';
 
 const T0 = Date.UTC(2026, 10, 20, 10, 0, 0);
 const NOW = T0 + 3_600_000;
@@ -77,9 +78,32 @@ describe('GET /api/accounts/:id/history', () => {
     ]);
   });
 
-  it('is exactly what the browser accepts (the chart parses it with its own schema)', async () => {
-    const { body } = await get('/api/accounts/valr-1/history?maxPoints=7');
-    expect(parseHistoryResponse(body)).toEqual(body);
+  describe('read by the browser', () => {
+    /** The browser's HTTP client, answered by this route. */
+    function browserFetchesFromRoute(): void {
+      vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+        const res = await app.inject({ method: 'GET', url, headers: init.headers as Record<string, string> });
+        return new Response(res.body, { status: res.statusCode });
+      });
+    }
+    afterEach(() => {
+      vi.unstubAllGlobals();
+    });
+
+    it('is exactly what the browser accepts (the contract schema parses it unchanged)', async () => {
+      const { body } = await get('/api/accounts/valr-1/history?maxPoints=7');
+      browserFetchesFromRoute();
+      const read = await getJson('/api/accounts/valr-1/history?maxPoints=7', historyResponseSchema);
+      expect(read).toEqual(body);
+      expect(read.buckets.length).toBeGreaterThan(0);
+    });
+
+    it('gives the browser the route’s reason for a refusal', async () => {
+      browserFetchesFromRoute();
+      await expect(getJson('/api/accounts/gone/history', historyResponseSchema)).rejects.toThrow(
+        'HTTP 404: unknown account "gone"',
+      );
+    });
   });
 
   it('buckets a range into at most maxPoints buckets, keeping the minimum', async () => {

@@ -4,6 +4,7 @@
 // recorded sample to now); `maxPoints` 2–1000 (default 1000). An empty value counts as absent. Anything else
 // is a 400 whose body `{ "error": … }` says what was wrong; an account that is not configured is a 404.
 import type { FastifyInstance } from 'fastify';
+import type { HistoryResponseDto } from '../../contract/history.ts';
 import { MAX_TIME, sendError } from '../shared.ts';
 import type { HistoryDb } from '../db/open.ts';
 import { DEFAULT_GAP_MS } from './recorder.ts';
@@ -114,7 +115,10 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: HistoryRouteDe
       ...(from !== undefined ? { from } : {}),
       ...(to !== undefined ? { to } : {}),
     });
-    const body: HistoryResponse = { ...result, gapMs: deps.recorder?.gapMsFor(accountId) ?? DEFAULT_GAP_MS };
+    const body = {
+      ...result,
+      gapMs: deps.recorder?.gapMsFor(accountId) ?? DEFAULT_GAP_MS,
+    } satisfies HistoryResponse & HistoryResponseDto;
     return reply.header('cache-control', 'no-store').send(body);
   });
   return reader;

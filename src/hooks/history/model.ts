@@ -1,11 +1,11 @@
-// The margin history as the browser holds it: the /api/accounts/:id/history body validated at the edge (decimals
+// The margin history as the browser holds it: the /api/accounts/:id/history body (contract/history.ts; decimals
 // stay strings, as the proxy sent them), the chart's ranges, and live snapshots folded into the buckets.
-import { z } from 'zod';
 import { Dec, parseDecimal } from '../../domain/decimal.ts';
 import type { Band, Level, MarginSnapshot, RiskZone } from '../../domain/model.ts';
-import { LEVEL_UNIT_KINDS, ZONES } from '../../domain/model.ts';
 import { cushionOf, zoneSeverity } from '../../domain/risk.ts';
-import { decimalString } from '../../exchanges/wire-kit.ts';
+import type { BandDto, BucketDto, HistoryData, LevelDto, ProfileDto } from '../../contract/history.ts';
+
+export type { BandDto, BucketDto, HistoryData, LevelDto, ProfileDto };
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
@@ -44,80 +44,6 @@ export type HistoryRange =
 
 /** The most points a chart series may hold (recharts stays fast at ~1k points). */
 export const SERIES_LIMIT = 1000;
-
-const levelSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('value'), text: decimalString }),
-  z.object({ kind: z.literal('no-debt'), text: z.string() }),
-]);
-export type LevelDto = z.infer<typeof levelSchema>;
-
-const bandSchema = z.object({
-  kind: z.enum(['caution', 'liquidation', 'takeover']),
-  threshold: decimalString,
-  label: z.string(),
-  source: z.enum(['exchange', 'config']),
-});
-export type BandDto = z.infer<typeof bandSchema>;
-
-const profileSchema = z.object({
-  unit: z.object({ name: z.string(), kind: z.enum(LEVEL_UNIT_KINDS) }).nullable(),
-  bands: z.array(bandSchema),
-  currency: z.string().nullable(),
-});
-export type ProfileDto = z.infer<typeof profileSchema>;
-
-const zoneSchema = z.enum(ZONES);
-const time = z.number().int().nonnegative();
-
-const bucketSchema = z.object({
-  start: time,
-  end: time,
-  firstAt: time,
-  lastAt: time,
-  count: z.number().int().positive(),
-  min: levelSchema,
-  max: levelSchema,
-  last: levelSchema,
-  zone: zoneSchema,
-  worstZone: zoneSchema,
-  cushion: decimalString.nullable(),
-  profile: z.number().int().nonnegative(),
-  assets: decimalString.nullable(),
-  liabilities: decimalString.nullable(),
-  equity: decimalString.nullable(),
-  gapBefore: z.boolean(),
-});
-export type BucketDto = z.infer<typeof bucketSchema>;
-
-const historySchema = z
-  .object({
-    accountId: z.string(),
-    from: time,
-    to: time,
-    bucketMs: z.number().int().positive(),
-    source: z.string(),
-    gapMs: z.number().int().positive(),
-    profiles: z.array(profileSchema),
-    buckets: z.array(bucketSchema),
-  })
-  .refine((h) => h.buckets.every((b) => b.profile < h.profiles.length), {
-    message: 'a bucket refers to a profile that is not in the response',
-    path: ['buckets'],
-  });
-
-/** The history of one account over one range, as the proxy sent it (plus live samples appended since). */
-export type HistoryData = z.infer<typeof historySchema>;
-
-/** Validates a history response; throws an Error naming the first offending field. */
-export function parseHistoryResponse(json: unknown): HistoryData {
-  const result = historySchema.safeParse(json);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const where = issue?.path.map(String).join('.') ?? '';
-  throw new Error(
-    `unexpected history response${where ? ` at ${where}` : ''}: ${issue?.message ?? 'invalid'}`,
-  );
-}
 
 /** A level DTO as a domain Level (exact). */
 export function levelOfDto(level: LevelDto): Level {

@@ -2,36 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { dec } from '../../domain/decimal.ts';
 import type { MarginSnapshot } from '../../domain/model.ts';
 import { BANDS, PROFILE, T0, bucket, history, liveSnapshot, value } from './fixtures.ts';
-import { appendLive, compareLevelDto, minCushionOf, parseHistoryResponse, thinBuckets } from './model.ts';
+import { appendLive, compareLevelDto, minCushionOf, thinBuckets } from './model.ts';
 
 function snapshot(time: number, text: string | null): MarginSnapshot {
   return liveSnapshot(time, text, {
     totals: { currency: 'USDC', assets: dec('1000.50'), liabilities: dec('400'), decimals: 2 },
   });
 }
-
-describe('parseHistoryResponse', () => {
-  it('accepts what the proxy sends and keeps decimals as strings', () => {
-    const body = history([bucket(T0, '1.7000')]);
-    const parsed = parseHistoryResponse(JSON.parse(JSON.stringify(body)));
-    expect(parsed).toEqual(body);
-    expect(parsed.buckets[0]?.last).toEqual({ kind: 'value', text: '1.7000' });
-  });
-
-  const bad: [string, unknown, string][] = [
-    [
-      'a number level',
-      { ...bucket(T0, '1.7'), last: { kind: 'value', text: 1.7 } },
-      'at buckets.0.last.text',
-    ],
-    ['an exponent', { ...bucket(T0, '1.7'), min: { kind: 'value', text: '1e3' } }, 'at buckets.0.min.text'],
-    ['an unknown zone', { ...bucket(T0, '1.7'), zone: 'danger' }, 'at buckets.0.zone'],
-    ['a missing profile', { ...bucket(T0, '1.7'), profile: 3 }, 'at buckets: a bucket refers to a profile'],
-  ];
-  it.each(bad)('rejects %s, naming the field', (_, broken, message) => {
-    expect(() => parseHistoryResponse({ ...history([]), buckets: [broken] })).toThrow(message);
-  });
-});
 
 describe('compareLevelDto', () => {
   it('orders exactly, with no debt above every number', () => {
