@@ -5,7 +5,7 @@ import { createLogger } from '../log.ts';
 import { parseAlertQuery, registerAlertRoutes } from './routes.ts';
 import { createAlertService, type AlertService, type RulesView } from './service.ts';
 import { alertsMigration } from '../db/migrations.ts';
-import { snap } from './testkit.ts';
+import { snap } from './testing/fixtures.ts';
 
 let app: FastifyInstance;
 let db: Database.Database;

@@ -1,8 +1,8 @@
 // Builders for the alert tests: snapshots with fixed bands, a manual clock, demo-like accounts.
-import { dec } from '../../domain/decimal.ts';
-import type { Band, Level, MarginSnapshot } from '../../domain/model.ts';
-import { cushionOf, zoneOf } from '../../domain/risk.ts';
-import type { AlertAccount } from './engine.ts';
+import { dec } from '../../../domain/decimal.ts';
+import type { Band, Level, MarginSnapshot } from '../../../domain/model.ts';
+import { NO_DEBT, levelOf, snapshotOf } from '../../../domain/testing/fixtures.ts';
+import type { AlertAccount } from '../engine.ts';
 
 /** caution below 1.5, liquidation below 1.1, takeover below 1.05 (a ratio where higher is safer). */
 export const BANDS: Band[] = [
@@ -18,38 +18,23 @@ export const ACCOUNTS: AlertAccount[] = [
 
 /** A numeric level from its text, or no debt with `null`. */
 export function level(text: string | null): Level {
-  return text === null ? { kind: 'no-debt', text: '0' } : { kind: 'value', value: dec(text), text };
+  return text === null ? NO_DEBT : levelOf(text);
 }
 
-/** A snapshot whose zone and cushion are derived from the level as the domain does. */
+/** A snapshot of the account `<exchange>-…` at `time` (the shared builder derives zone and cushion). */
 export function snap(
   accountId: string,
   text: string | null,
   bands: Band[] = BANDS,
   time = 0,
 ): MarginSnapshot {
-  const lv = level(text);
-  return {
-    accountId,
-    exchange: accountId.split('-')[0] ?? 'x',
-    time,
-    level: lv,
-    unit: { name: 'Margin level', kind: 'ratio' },
-    bands,
-    zone: zoneOf(lv, bands),
-    cushion: cushionOf(lv, bands),
-    totals: null,
-    balances: null,
-    details: [],
-    warnings: [],
-  };
+  return snapshotOf({ accountId, exchange: accountId.split('-')[0] ?? 'x', time, level: level(text), bands });
 }
 
 /** A snapshot whose venue reports the account as being liquidated (by `venue`), whatever the level. */
 export function liquidatingSnap(accountId: string, text: string | null, venue: string): MarginSnapshot {
-  const base = snap(accountId, text);
   const venueStatus = { kind: 'liquidating', text: `being liquidated by ${venue}` } as const;
-  return { ...base, venueStatus, zone: zoneOf(base.level, base.bands, venueStatus) };
+  return snapshotOf({ ...snap(accountId, text), venueStatus });
 }
 
 /** A clock tests move by hand. */

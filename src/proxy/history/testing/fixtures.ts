@@ -1,47 +1,33 @@
 // Builders shared by the history tests and the benchmark: snapshots with VALR-like bands, bulk sample loads.
 import type { Database } from 'better-sqlite3';
-import { dec } from '../../domain/decimal.ts';
-import type { Band, Level, LevelUnit, MarginSnapshot } from '../../domain/model.ts';
-import { cushionOf, zoneOf } from '../../domain/risk.ts';
-import { ZONE_CODES, profileBody, profileOf } from './schema.ts';
+import { dec } from '../../../domain/decimal.ts';
+import type { Band, Level, LevelUnit, MarginSnapshot } from '../../../domain/model.ts';
+import { NO_DEBT, RATIO_BANDS, levelOf, snapshotOf } from '../../../domain/testing/fixtures.ts';
+import { ZONE_CODES, profileBody, profileOf } from '../schema.ts';
+
+export { NO_DEBT, levelOf };
 
 export const TEST_UNIT: LevelUnit = { name: 'Margin fraction', kind: 'fraction' };
 
 /** caution below 1.5, liquidation below 1.1, takeover below 1.05. */
-export const TEST_BANDS: Band[] = [
-  { kind: 'caution', threshold: dec('1.5'), label: 'marginCall', source: 'config' },
-  { kind: 'liquidation', threshold: dec('1.1'), label: 'maintenance', source: 'exchange' },
-  { kind: 'takeover', threshold: dec('1.05'), label: 'autoClose', source: 'exchange' },
-];
+export const TEST_BANDS: Band[] = RATIO_BANDS;
 
-/** A numeric level from its text. */
-export function levelOf(text: string): Level {
-  return { kind: 'value', value: dec(text), text };
-}
-
-export const NO_DEBT: Level = { kind: 'no-debt', text: '0' };
-
-/** A snapshot with the test bands, zone and cushion derived from `level` as the domain does. */
+/** A VALR-like snapshot with the test bands and totals (the shared builder derives zone and cushion). */
 export function snapshotAt(
   accountId: string,
   time: number,
   level: Level | null,
   bands: Band[] = TEST_BANDS,
 ): MarginSnapshot {
-  return {
+  return snapshotOf({
     accountId,
     exchange: 'valr',
     time,
     level,
     unit: TEST_UNIT,
     bands,
-    zone: zoneOf(level, bands),
-    cushion: cushionOf(level, bands),
     totals: { currency: 'USDC', assets: dec('1000.50'), liabilities: dec('400'), decimals: 2 },
-    balances: null,
-    details: [],
-    warnings: [],
-  };
+  });
 }
 
 /**
