@@ -176,7 +176,7 @@ describe('DrillDown', () => {
     );
     const problem = message.closest<HTMLElement>('[data-testid="query-problem"]')!;
     expect(problem).toBeInTheDocument();
-    expect(problem).toHaveTextContent('HTTP 502: {"error":"upstream said 502"}');
+    expect(problem).toHaveTextContent('HTTP 502: upstream said 502');
     expect(screen.getByText('No per-currency balances reported yet.')).toBeInTheDocument();
     const before = fetchMock.mock.calls.length;
     fireEvent.click(within(problem).getByRole('button', { name: 'Retry' }));

@@ -95,10 +95,3 @@ export const RULE_WORDS: Record<AlertRuleId, { name: string; short: string }> = 
   stale: { name: 'Stale data', short: 'Stale' },
   'auth-failure': { name: 'Authentication failure', short: 'Auth' },
 };
-
-/** A description of what was wrong with a response, for an Error message. */
-export function schemaProblem(what: string, error: z.ZodError): string {
-  const issue = error.issues[0];
-  const where = issue?.path.map(String).join('.') ?? '';
-  return `unexpected ${what} response${where ? ` at ${where}` : ''}: ${issue?.message ?? ''}`;
-}

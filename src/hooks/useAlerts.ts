@@ -14,13 +14,11 @@ import {
 import { useEffect, useMemo, useRef } from 'react';
 import { useStore } from 'zustand';
 import { createStore } from 'zustand/vanilla';
-import type { z } from 'zod';
 import { alertMarkers, type AlertMarker } from '../components/alerts/markers.ts';
 import {
   alertFrameSchema,
   alertPageSchema,
   rulesViewSchema,
-  schemaProblem,
   webhookStatusSchema,
   type Alert,
   type AlertPage,
@@ -28,7 +26,7 @@ import {
   type RulesView,
   type WebhookStatus,
 } from '../contract/alerts.ts';
-import { API_HEADERS } from './queries.ts';
+import { getJson, putJson } from '../transport/http.ts';
 
 /** Query keys of everything alert-related; invalidate `alertKeys.all` to refresh it all. */
 export const alertKeys = {
@@ -39,43 +37,6 @@ export const alertKeys = {
   rules: () => [...alertKeys.all, 'rules'] as const,
   webhooks: () => [...alertKeys.all, 'webhooks'] as const,
 };
-
-/** A failed alert API request: the status and the proxy's message. */
-export class AlertApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AlertApiError';
-  }
-}
-
-async function requestJson<T>(
-  url: string,
-  schema: z.ZodType<T>,
-  what: string,
-  init: RequestInit = {},
-): Promise<T> {
-  const response = await fetch(url, { ...init, headers: { ...API_HEADERS, ...init.headers } });
-  const text = await response.text();
-  let json: unknown = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // reported below
-  }
-  if (!response.ok) {
-    const message =
-      typeof json === 'object' && json !== null && typeof (json as { error?: unknown }).error === 'string'
-        ? (json as { error: string }).error
-        : text.trim().slice(0, 200);
-    throw new AlertApiError(response.status, `HTTP ${response.status}${message ? `: ${message}` : ''}`);
-  }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new Error(schemaProblem(what, parsed.error));
-  return parsed.data;
-}
 
 /** The alert history, newest first, a page at a time (`fetchNextPage` for older ones). */
 export function useAlertHistory(
@@ -88,7 +49,7 @@ export function useAlertHistory(
       const params = new URLSearchParams({ limit: String(pageSize) });
       if (pageParam !== null) params.set('before', String(pageParam));
       if (accountId) params.set('account', accountId);
-      return requestJson(`/api/alerts?${params.toString()}`, alertPageSchema, '/api/alerts', { signal });
+      return getJson(`/api/alerts?${params.toString()}`, alertPageSchema, { signal });
     },
     initialPageParam: null as number | null,
     getNextPageParam: (last) => last.nextBefore,
@@ -105,8 +66,7 @@ export function useOpenAlerts(): Alert[] | undefined {
 export function useAlertRules(): UseQueryResult<RulesView> {
   return useQuery({
     queryKey: alertKeys.rules(),
-    queryFn: ({ signal }) =>
-      requestJson('/api/alerts/rules', rulesViewSchema, '/api/alerts/rules', { signal }),
+    queryFn: ({ signal }) => getJson('/api/alerts/rules', rulesViewSchema, { signal }),
   });
 }
 
@@ -114,12 +74,7 @@ export function useAlertRules(): UseQueryResult<RulesView> {
 export function useUpdateAlertRules(): UseMutationResult<RulesView, Error, RulesPatch> {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (patch: RulesPatch) =>
-      requestJson('/api/alerts/rules', rulesViewSchema, '/api/alerts/rules', {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(patch),
-      }),
+    mutationFn: (patch: RulesPatch) => putJson('/api/alerts/rules', patch, rulesViewSchema),
     onSuccess: (view) => {
       client.setQueryData(alertKeys.rules(), view);
       void client.invalidateQueries({ queryKey: alertKeys.history() });
@@ -131,8 +86,7 @@ export function useUpdateAlertRules(): UseMutationResult<RulesView, Error, Rules
 export function useWebhookStatus(): UseQueryResult<WebhookStatus[]> {
   return useQuery({
     queryKey: alertKeys.webhooks(),
-    queryFn: ({ signal }) =>
-      requestJson('/api/alerts/webhooks', webhookStatusSchema.array(), '/api/alerts/webhooks', { signal }),
+    queryFn: ({ signal }) => getJson('/api/alerts/webhooks', webhookStatusSchema.array(), { signal }),
     refetchInterval: 15_000,
   });
 }
@@ -165,7 +119,7 @@ export function useAlertMarkers(
       const from = Math.max(0, Math.floor(span.from / MARKER_FROM_STEP_MS) * MARKER_FROM_STEP_MS);
       const params = new URLSearchParams({ account: accountId, from: String(from) });
       params.set('limit', '500');
-      return requestJson(`/api/alerts?${params.toString()}`, alertPageSchema, '/api/alerts', { signal });
+      return getJson(`/api/alerts?${params.toString()}`, alertPageSchema, { signal });
     },
     staleTime: 30_000,
     placeholderData: keepPreviousData,
