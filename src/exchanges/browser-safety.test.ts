@@ -1,4 +1,5 @@
-// The browser bundle must never reach signing, upstream sessions, simulators, the proxy or Node built-ins.
+// The browser bundle must never reach signing, upstream sessions, simulators, the exchange kit, the proxy or Node
+// built-ins.
 // This walks the real import graph from the app's entry and from every browser-safe exchange file.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -7,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 const root = resolve(import.meta.dirname, '../..');
 const IMPORT =
   /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
-const FORBIDDEN_FILE = /(?:^|\/)(?:sign|upstream|simulator|server|server-types)\.ts$|^src\/proxy\//;
+const FORBIDDEN_FILE =
+  /(?:^|\/)(?:sign|upstream|simulator|server|server-types|servers)\.ts$|^src\/proxy\/|^src\/exchanges\/kit\//;
 const FORBIDDEN_PACKAGE = /^(?:node:|ws$|fastify|@fastify\/|better-sqlite3|@microsoft\/signalr|tsx)/;
 const NODE_GLOBALS = /\b(?:Buffer|process\.(?:env|argv|exit)|require\()/;
 
@@ -48,7 +50,7 @@ function walk(entry: string): { files: Set<string>; problems: string[] } {
 }
 
 const exchangeDirs = readdirSync(join(root, 'src/exchanges'), { withFileTypes: true })
-  .filter((d) => d.isDirectory())
+  .filter((d) => d.isDirectory() && d.name !== 'kit')
   .map((d) => d.name);
 
 describe('browser safety', () => {

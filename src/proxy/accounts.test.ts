@@ -6,7 +6,7 @@ import { AccountManager, DEFAULT_START_PACE, type AccountMessage } from './accou
 import { catalogOf } from './exchanges.ts';
 import { StreamHub, type HubSocket } from './hub.ts';
 import { createLogger, Redactor } from './log.ts';
-import { memoryNonceSource } from './nonce.ts';
+import { memoryNonceSource } from '../exchanges/kit/signing.ts';
 import { fakeBrowser, fakeServer, FAKE_ID } from './testing/fake-exchange.ts';
 
 function account(id: string, extra: Partial<AccountConfig> = {}): AccountConfig {

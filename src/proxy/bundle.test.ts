@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './cli.ts';
-import { loadExchangeCatalog } from './exchanges.ts';
+import { exchangeCatalog } from './exchanges.ts';
 
 const dist = join(ROOT, 'dist');
 const built = existsSync(join(dist, 'index.html'));
@@ -21,7 +21,7 @@ if (!built)
 
 describe.skipIf(!built)('the built bundle (dist/)', () => {
   it('contains no demo credential of any exchange', async () => {
-    const catalog = await loadExchangeCatalog();
+    const catalog = exchangeCatalog();
     const credentials = [...catalog.values()].flatMap((e) =>
       Object.values(e.server.demoAccount.credentials).filter((v) => v.length >= 8),
     );

@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { parseDecimal } from '../domain/decimal.ts';
 import type { ThresholdOverrides } from '../domain/model.ts';
+import { isLoopbackHost } from '../exchanges/kit/hosts.ts';
 import type { AccountConfig, Endpoints } from '../exchanges/server-types.ts';
 import { alertRulesConfigSchema, unknownAccountIds, type AlertRulesConfig } from './alerts/rules.ts';
 import type { WebhookConfig } from './alerts/webhooks.ts';
@@ -120,17 +121,6 @@ export function substituteEnv(
     return out;
   }
   return value;
-}
-
-/** True for names and addresses that only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host
-    .trim()
-    .toLowerCase()
-    .replace(/^\[(.*)\]$/, '$1');
-  if (h === 'localhost' || h.endsWith('.localhost') || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
-  if (h.startsWith('::ffff:')) return isLoopbackHost(h.slice(7));
-  return /^127(?:\.\d{1,3}){3}$/.test(h);
 }
 
 /** True for a listen address meaning every interface (0.0.0.0, ::). */

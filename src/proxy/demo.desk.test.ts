@@ -8,7 +8,7 @@ import { DEMO_LEVELS as BITSO } from '../exchanges/bitso/simulator.ts';
 import { exchanges } from '../exchanges/registry.ts';
 import { DEMO_LEVELS as VALR } from '../exchanges/valr/simulator.ts';
 import { demoScenario } from './demo.ts';
-import { LevelPath, type DemoLevels } from './simkit.ts';
+import { LevelPath, type DemoLevels } from '../exchanges/kit/simkit.ts';
 
 const LEVELS: Record<string, DemoLevels> = { b2prime: B2PRIME, bitopro: BITOPRO, bitso: BITSO, valr: VALR };
 const START = 1_000_000;

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ExchangeServerModule, RunningSimulator } from '../exchanges/server-types.ts';
-import { loadExchangeCatalog, type ExchangeCatalog } from './exchanges.ts';
+import { exchangeCatalog, type ExchangeCatalog } from './exchanges.ts';
 import { startMarginWatch, type MarginWatch } from './start.ts';
 
 /** Outbound header names that carry no credential (or are random per connection). */
@@ -66,7 +66,7 @@ beforeAll(async () => {
   http.request = wrapRequest(originals.http);
   https.request = wrapRequest(originals.https);
 
-  const loaded = await loadExchangeCatalog();
+  const loaded = exchangeCatalog();
   // Record what each module's signRest returns too (relay signatures).
   catalog = new Map(
     [...loaded].map(([id, entry]) => {

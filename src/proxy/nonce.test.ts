@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../exchanges/server-types.ts';
-import { FileNonceSource, memoryNonceSource } from './nonce.ts';
+import { FileNonceSource } from './nonce.ts';
+import { memoryNonceSource } from '../exchanges/kit/signing.ts';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -124,15 +124,3 @@ export class FileNonceSource implements NonceSource {
     return nonce;
   }
 }
-
-/** An in-memory NonceSource (tests, tools): strictly increasing per key within the process. */
-export function memoryNonceSource(now: () => number = Date.now): NonceSource {
-  const last = new Map<string, number>();
-  return {
-    next(key) {
-      const nonce = Math.max(Math.floor(now()), (last.get(key) ?? 0) + 1);
-      last.set(key, nonce);
-      return nonce;
-    },
-  };
-}

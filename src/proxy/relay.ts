@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { NonceSource } from '../exchanges/server-types.ts';
 import type { AccountManager } from './accounts.ts';
 import type { ExchangeCatalog } from './exchanges.ts';
-import { DEFAULT_MAX_BYTES, httpGet, HttpError, type HttpGetOptions } from './http-client.ts';
+import { DEFAULT_MAX_BYTES, httpGet, HttpError, type HttpGetOptions } from '../exchanges/kit/http-client.ts';
 import { sentHeadersRedactor, type ProxyLogger } from './log.ts';
 import { unsafePathReason } from './security.ts';
 import { sendError } from './shared.ts';

@@ -1,9 +1,10 @@
 // Request gatekeeping for every HTTP request and WebSocket upgrade: Host and Origin checks (DNS rebinding and
 // cross-site requests), GET-only API, path tricks, the optional access token and its sessions, a limit on failed
 // token attempts, and security headers.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { constantTimeEqual } from '../exchanges/kit/signing.ts';
 import { isWildcardHost } from './config.ts';
 import type { ProxyLogger } from './log.ts';
 import { sendError } from './shared.ts';
@@ -71,11 +72,6 @@ function authorities(authority: string): string[] {
 
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text).digest();
-}
-
-/** Compares two secrets in constant time (hashing first, so lengths do not leak either). */
-export function constantTimeEqual(a: string, b: string): boolean {
-  return timingSafeEqual(sha256(a), sha256(b));
 }
 
 /**

@@ -8,7 +8,7 @@ import type { NonceSource } from '../exchanges/server-types.ts';
 import type { AccountManager } from './accounts.ts';
 import { ConfigError, exposureProblem, isWildcardHost } from './config.ts';
 import type { ExchangeCatalog } from './exchanges.ts';
-import type { HttpGetOptions } from './http-client.ts';
+import type { HttpGetOptions } from '../exchanges/kit/http-client.ts';
 import { attachWebSocket, type StreamHub } from './hub.ts';
 import type { ProxyLogger } from './log.ts';
 import { registerRelay } from './relay.ts';

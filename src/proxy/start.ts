@@ -6,7 +6,7 @@ import { registerAlertRoutes } from './alerts/routes.ts';
 import { createAlertService, type AlertService } from './alerts/service.ts';
 import { configSecrets, loadConfig, readConfigFile, type MarginWatchConfig } from './config.ts';
 import { startDemo, type Demo } from './demo.ts';
-import { loadExchangeCatalog, type ExchangeCatalog } from './exchanges.ts';
+import { exchangeCatalog, type ExchangeCatalog } from './exchanges.ts';
 import { StreamHub } from './hub.ts';
 import { createLogger, Redactor, type ProxyLogger } from './log.ts';
 import { HistoryOpenError, openHistory, type HistoryDb } from './db/open.ts';
@@ -102,7 +102,7 @@ function openConfiguredHistory(config: MarginWatchConfig): HistoryDb {
 
 /** Starts Margin Watch in live mode (configPath) or demo mode. Throws ConfigError for a bad config. */
 export async function startMarginWatch(options: StartOptions): Promise<MarginWatch> {
-  const catalog = options.catalog ?? (await loadExchangeCatalog());
+  const catalog = options.catalog ?? exchangeCatalog();
   const redactor = new Redactor();
   const log = createLogger({
     redactor,

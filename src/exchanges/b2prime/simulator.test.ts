@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import { Dec, dec } from '../../domain/decimal.ts';
 import type { RiskZone } from '../../domain/model.ts';
 import { applyUpdate } from '../../domain/risk.ts';
-import { pause as sleep, until } from '../../proxy/testing/session-harness.ts';
+import { pause as sleep, until } from '../kit/testing/session-harness.ts';
 import type { RunningSimulator, SimulatorOptions } from '../server-types.ts';
 import fullBalanceSubscribe from './fixtures/full-balance-subscribe.json' with { type: 'json' };
 import marginDataSubscribe from './fixtures/margin-data-subscribe.json' with { type: 'json' };

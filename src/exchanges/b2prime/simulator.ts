@@ -8,19 +8,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import { Dec } from '../../domain/decimal.ts';
+import { scaled } from '../kit/backoff.ts';
+import { frameText } from '../kit/frames.ts';
+import { constantTimeEqual } from '../kit/signing.ts';
 import {
   Faults,
   LevelPath,
   type DemoLevels,
-  frameText,
   header,
-  sameText,
-  scaled,
   seededRandom,
   sendJson,
   simSend,
   startSimServer,
-} from '../../proxy/simkit.ts';
+} from '../kit/simkit.ts';
 import type { RunningSimulator, SimControl, SimScenario, SimulatorOptions } from '../server-types.ts';
 import { FULL_BALANCE, MARGIN_DATA } from './normalize.ts';
 import { TOKEN_PARAM } from './sign.ts';
@@ -257,7 +257,7 @@ export async function startB2primeSimulator(options: SimulatorOptions): Promise<
   function challenge(req: IncomingMessage, url: URL): string | null {
     const presented = presentedToken(req, url);
     if (presented === null) return 'Bearer';
-    if (faults.revoked || !sameText(presented, token)) return 'Bearer error="invalid_token"';
+    if (faults.revoked || !constantTimeEqual(presented, token)) return 'Bearer error="invalid_token"';
     return null;
   }
 

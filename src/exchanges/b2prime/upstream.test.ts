@@ -15,7 +15,7 @@ import {
   runAgainst,
   type Recording,
   type SimRun,
-} from '../../proxy/testing/session-harness.ts';
+} from '../kit/testing/session-harness.ts';
 import type { Endpoints, NonceSource, RunningSimulator } from '../server-types.ts';
 import { normalizeB2prime } from './normalize.ts';
 import { startB2primeSimulator } from './simulator.ts';

@@ -13,18 +13,10 @@
 //   6. ping (type 6) every 15 s; 30 s without any message from the server ends the session (the kit's
 //      watchdog); a Completion (type 3) of a stream or a Close (type 7) ends it too.
 // Reconnecting, backoff, slow retries after auth failures and status reporting are the upstream kit's.
-import {
-  classifyRefusal,
-  reconnectingUpstream,
-  refusalEnd,
-  scaled,
-  wsSession,
-  type BackoffOptions,
-  type HttpAnswer,
-  type SessionContext,
-  type SessionEnd,
-  type WsLink,
-} from '../../proxy/upstream-kit.ts';
+import { scaled, type BackoffOptions } from '../kit/backoff.ts';
+import { reconnectingUpstream, type SessionContext, type SessionEnd } from '../kit/reconnecting.ts';
+import { classifyRefusal, refusalEnd, type HttpAnswer } from '../kit/refusal.ts';
+import { wsSession, type WsLink } from '../kit/ws-session.ts';
 import type { Endpoints, Upstream, UpstreamDeps } from '../server-types.ts';
 import { FULL_BALANCE, MARGIN_DATA } from './normalize.ts';
 import { credentialsSchema, redactSecret, streamUrlWithToken, tokenExpiry } from './sign.ts';

@@ -2,7 +2,7 @@
 // headers: the API key, a base64 JSON payload {identity, nonce}, and hex HMAC-SHA384(secret, payload text).
 // URL, query and method are not signed; replay protection rests on the nonce inside the payload.
 import { createHmac } from 'node:crypto';
-import { KeyedLock } from '../../proxy/upstream-kit.ts';
+import { KeyedLock } from '../kit/signing.ts';
 import type { NonceSource } from '../server-types.ts';
 
 export const HEADER_APIKEY = 'X-BITOPRO-APIKEY';

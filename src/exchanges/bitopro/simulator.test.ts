@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Dec, dec } from '../../domain/decimal.ts';
 import { applyUpdate } from '../../domain/risk.ts';
-import { pause as sleep, until } from '../../proxy/testing/session-harness.ts';
+import { pause as sleep, until } from '../kit/testing/session-harness.ts';
 import type { RunningSimulator } from '../server-types.ts';
 import type { ParseOutcome } from '../types.ts';
 import { bitopro } from './index.ts';

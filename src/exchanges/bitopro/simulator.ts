@@ -5,6 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { Dec, dec } from '../../domain/decimal.ts';
+import { scaled } from '../kit/backoff.ts';
+import { constantTimeEqual } from '../kit/signing.ts';
 import {
   Faults,
   LevelPath,
@@ -12,13 +14,11 @@ import {
   NonceGuard,
   gaussian,
   header,
-  sameText,
-  scaled,
   seededRandom,
   sendJson,
   simSend,
   startSimServer,
-} from '../../proxy/simkit.ts';
+} from '../kit/simkit.ts';
 import type { RunningSimulator, SimControl, SimScenario, SimulatorOptions } from '../server-types.ts';
 import { HEADER_APIKEY, HEADER_PAYLOAD, HEADER_SIGNATURE, bitoproCredentials, signPayload } from './sign.ts';
 import { MARGIN_BALANCE_INFO } from './wire.ts';
@@ -337,10 +337,11 @@ export function checkAuth(req: IncomingMessage, check: AuthCheck): { status: num
   const payload = header(req, HEADER_PAYLOAD);
   const signature = header(req, HEADER_SIGNATURE);
   if (apiKey === undefined || payload === undefined || signature === undefined) return refuse;
-  if (check.faults.revoked || !sameText(apiKey, check.credentials.apiKey)) {
+  if (check.faults.revoked || !constantTimeEqual(apiKey, check.credentials.apiKey)) {
     return { status: 401, body: UNAUTHORIZED_KEY };
   }
-  if (!sameText(signature.toLowerCase(), signPayload(check.credentials.apiSecret, payload))) return refuse;
+  if (!constantTimeEqual(signature.toLowerCase(), signPayload(check.credentials.apiSecret, payload)))
+    return refuse;
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(payload)) return refuse;
   let decoded: unknown;
   try {

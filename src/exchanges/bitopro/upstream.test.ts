@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { dec } from '../../domain/decimal.ts';
-import { memoryNonceSource } from '../../proxy/nonce.ts';
+import { memoryNonceSource } from '../kit/signing.ts';
 import {
   closeAfterTest,
   expectFatalPoll,
@@ -20,7 +20,7 @@ import {
   until,
   runAgainst,
   type SimRun,
-} from '../../proxy/testing/session-harness.ts';
+} from '../kit/testing/session-harness.ts';
 import type { AccountConfig, Endpoints, NonceSource, RunningSimulator } from '../server-types.ts';
 import { bitopro } from './index.ts';
 import { server } from './server.ts';

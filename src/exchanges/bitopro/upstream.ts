@@ -2,22 +2,14 @@
 // three X-BITOPRO-* headers on the handshake (fresh nonce per attempt), kept alive by the exchange's pings, plus a
 // secondary poll of GET /margin/balances for the full per-currency balances. Only the stream drives the status.
 // Every signed request of the key goes out in nonce order (sign.ts `signingLock`).
-import { httpGet } from '../../proxy/http-client.ts';
-import {
-  classifyRefusal,
-  combineUpstreams,
-  decodeFrame,
-  pollingUpstream,
-  reconnectingUpstream,
-  refusalEnd,
-  wsSession,
-  type BackoffOptions,
-  type HttpAnswer,
-  type PollResult,
-  type Refusal,
-  type SessionContext,
-  type SessionEnd,
-} from '../../proxy/upstream-kit.ts';
+import { httpGet } from '../kit/http-client.ts';
+import { type BackoffOptions } from '../kit/backoff.ts';
+import { decodeFrame } from '../kit/frames.ts';
+import { combineUpstreams } from '../kit/lifecycle.ts';
+import { pollingUpstream, type PollResult } from '../kit/polling.ts';
+import { reconnectingUpstream, type SessionContext, type SessionEnd } from '../kit/reconnecting.ts';
+import { classifyRefusal, refusalEnd, type HttpAnswer, type Refusal } from '../kit/refusal.ts';
+import { wsSession } from '../kit/ws-session.ts';
 import type { Upstream, UpstreamDeps } from '../server-types.ts';
 import { ACCOUNT_INFO_CHANNEL, BALANCES_CHANNEL } from './normalize.ts';
 import { bitoproCredentials, inNonceOrder, nonceKey, signedHeaders, signingLock } from './sign.ts';

@@ -2,7 +2,7 @@
 // Authorization: Bitso <key>:<nonce>:<signature>, where signature is the lowercase hex
 // HMAC-SHA256(secret, nonce + METHOD + request path with query + body).
 import { createHmac } from 'node:crypto';
-import { KeyedLock, requestPathOf, requiredCredential } from '../../proxy/upstream-kit.ts';
+import { KeyedLock, requestPathOf, requiredCredential } from '../kit/signing.ts';
 import type { AccountConfig, NonceSource, SignRequest } from '../server-types.ts';
 
 /** The exact text Bitso signs: nonce, uppercase method, path with query string, raw body (empty for GET). */

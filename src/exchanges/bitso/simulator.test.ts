@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dec, dec } from '../../domain/decimal.ts';
 import { applyUpdate } from '../../domain/risk.ts';
-import { LevelPath } from '../../proxy/simkit.ts';
-import { pause } from '../../proxy/testing/session-harness.ts';
+import { LevelPath } from '../kit/simkit.ts';
+import { pause } from '../kit/testing/session-harness.ts';
 import type { RunningSimulator } from '../server-types.ts';
 import { normalizeBitso } from './normalize.ts';
 import { bitsoSignature } from './sign.ts';

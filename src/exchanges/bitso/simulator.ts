@@ -13,17 +13,17 @@
 //   balances          = btc and eth net holdings (8 decimals), usd = −debt (2 decimals)
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Dec } from '../../domain/decimal.ts';
+import { scaled } from '../kit/backoff.ts';
+import { constantTimeEqual } from '../kit/signing.ts';
 import {
   Faults,
   LevelPath,
   type DemoLevels,
   NonceGuard,
   header,
-  sameText,
-  scaled,
   sendJson,
   startSimServer,
-} from '../../proxy/simkit.ts';
+} from '../kit/simkit.ts';
 import type { RunningSimulator, SimControl, SimulatorOptions } from '../server-types.ts';
 import { bitsoSignature } from './sign.ts';
 
@@ -285,10 +285,10 @@ export async function startBitsoSimulator(options: SimulatorOptions): Promise<Ru
     };
     const auth = parseAuthorization(header(req, 'authorization'));
     if (!auth) return refuse(AUTH_ERRORS.noAuth);
-    if (faults.revoked || !sameText(auth.key, apiKey)) return refuse(AUTH_ERRORS.invalid);
+    if (faults.revoked || !constantTimeEqual(auth.key, apiKey)) return refuse(AUTH_ERRORS.invalid);
     if (!/^\d{1,19}$/.test(auth.nonce)) return refuse(AUTH_ERRORS.nonceType);
     const expected = bitsoSignature(apiSecret, auth.nonce, req.method ?? 'GET', req.url ?? '/', body);
-    if (!sameText(auth.signature, expected)) return refuse(AUTH_ERRORS.signature);
+    if (!constantTimeEqual(auth.signature, expected)) return refuse(AUTH_ERRORS.signature);
     if (nonces.check(auth.key, auth.nonce) !== 'ok') return refuse(AUTH_ERRORS.invalid);
     const wait = limiter.take(auth.key, now);
     if (wait > 0) {

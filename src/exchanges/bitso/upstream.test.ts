@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { serverModuleProblems } from '../../proxy/exchanges.ts';
-import { memoryNonceSource } from '../../proxy/nonce.ts';
+import { serverModuleProblems } from '../servers.ts';
+import { memoryNonceSource } from '../kit/signing.ts';
 import {
   closeAfterTest,
   expectFatal,
@@ -14,7 +14,7 @@ import {
   until,
   runAgainst,
   type SimRun,
-} from '../../proxy/testing/session-harness.ts';
+} from '../kit/testing/session-harness.ts';
 import type { NonceSource, UpstreamState } from '../server-types.ts';
 import { normalizeBitso } from './normalize.ts';
 import { server } from './server.ts';

@@ -1,14 +1,9 @@
 // One Bitso account's session (proxy only): Bitso has no private margin stream, so the account summary is
 // polled with a freshly signed GET every poll interval and each body is published on the `account` channel.
-import { HttpError, httpGet, type HttpResult } from '../../proxy/http-client.ts';
-import {
-  classifyRefusal,
-  pollingUpstream,
-  type BackoffOptions,
-  type HttpAnswer,
-  type PollResult,
-  type Refusal,
-} from '../../proxy/upstream-kit.ts';
+import { HttpError, httpGet, type HttpResult } from '../kit/http-client.ts';
+import { type BackoffOptions } from '../kit/backoff.ts';
+import { pollingUpstream, type PollResult } from '../kit/polling.ts';
+import { classifyRefusal, type HttpAnswer, type Refusal } from '../kit/refusal.ts';
 import type { Upstream, UpstreamDeps, UpstreamState } from '../server-types.ts';
 import { ACCOUNT_PATH } from './index.ts';
 import { ACCOUNT_CHANNEL } from './normalize.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { requestPathOf } from '../../proxy/upstream-kit.ts';
+import { requestPathOf } from '../kit/signing.ts';
 import type { AccountConfig, NonceSource } from '../server-types.ts';
 import {
   authHeaders,

@@ -2,7 +2,7 @@
 // Headers X-VALR-API-KEY, X-VALR-SIGNATURE, X-VALR-TIMESTAMP (+ X-VALR-SUB-ACCOUNT-ID), where the signature is
 // the lowercase hex HMAC-SHA512(secret as UTF-8, timestamp + VERB + path with query + body + subaccountId).
 import { createHmac } from 'node:crypto';
-import { requestPathOf, requiredCredential } from '../../proxy/upstream-kit.ts';
+import { requestPathOf, requiredCredential } from '../kit/signing.ts';
 import type { AccountConfig, NonceSource, SignRequest } from '../server-types.ts';
 
 /** Path of the private account WebSocket; the handshake is signed as a GET of this path. */

@@ -12,19 +12,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import { z } from 'zod';
 import { Dec } from '../../domain/decimal.ts';
+import { scaled } from '../kit/backoff.ts';
+import { frameText } from '../kit/frames.ts';
+import { constantTimeEqual } from '../kit/signing.ts';
 import {
   Faults,
   LevelPath,
   type DemoLevels,
   TimestampGuard,
-  frameText,
   header,
-  sameText,
-  scaled,
   sendJson,
   simSend,
   startSimServer,
-} from '../../proxy/simkit.ts';
+} from '../kit/simkit.ts';
 import type { RunningSimulator, SimControl, SimulatorOptions } from '../server-types.ts';
 import {
   HEADER_API_KEY,
@@ -246,11 +246,11 @@ export async function startValrSimulator(options: SimulatorOptions): Promise<Run
     subaccountId: string,
   ): Verdict {
     if (!key) return { ok: false, error: SIM_ERRORS.noKey };
-    if (!sameText(key, apiKey) || faults.revoked) return { ok: false, error: SIM_ERRORS.invalidKey };
+    if (!constantTimeEqual(key, apiKey) || faults.revoked) return { ok: false, error: SIM_ERRORS.invalidKey };
     if (!timestampText || !/^\d{1,16}$/.test(timestampText))
       return { ok: false, error: SIM_ERRORS.badTimestamp };
     const expected = valrSignature(apiSecret, timestampText, verb, pathWithQuery, body, subaccountId);
-    if (!sameText(signature ?? '', expected)) return { ok: false, error: SIM_ERRORS.invalidKey };
+    if (!constantTimeEqual(signature ?? '', expected)) return { ok: false, error: SIM_ERRORS.invalidKey };
     if (subaccountId !== '' && subaccountId !== knownSubaccount)
       return { ok: false, error: SIM_ERRORS.subAccount };
     const fresh = timestamps.check(key, Number(timestampText));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WebSocketServer, type RawData } from 'ws';
 import { z } from 'zod';
-import { frameText } from '../../proxy/upstream-kit.ts';
+import { frameText } from '../kit/frames.ts';
 import {
   closeAfterTest,
   expectFatalPoll,
@@ -20,7 +20,7 @@ import {
   started,
   type Recording,
   type SimRun,
-} from '../../proxy/testing/session-harness.ts';
+} from '../kit/testing/session-harness.ts';
 import type { Endpoints, NonceSource, RunningSimulator } from '../server-types.ts';
 import { valr } from './index.ts';
 import { server } from './server.ts';

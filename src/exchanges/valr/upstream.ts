@@ -3,23 +3,14 @@
 // (`{"type":"AUTHENTICATED"}`), watched against MARGIN_INFO's 5 s cadence and kept alive with PING; beside it a poll of
 // GET /v1/margin/account/status and GET /v1/account/balances that publishes on the `account-status` and
 // `balances` channels without driving the account's status.
-import { httpGet } from '../../proxy/http-client.ts';
-import {
-  classifyRefusal,
-  combineUpstreams,
-  decodeFrame,
-  pollingUpstream,
-  reconnectingUpstream,
-  refusalEnd,
-  scaled,
-  wsSession,
-  type BackoffOptions,
-  type HttpAnswer,
-  type PollResult,
-  type Refusal,
-  type SessionContext,
-  type SessionEnd,
-} from '../../proxy/upstream-kit.ts';
+import { httpGet } from '../kit/http-client.ts';
+import { scaled, type BackoffOptions } from '../kit/backoff.ts';
+import { decodeFrame } from '../kit/frames.ts';
+import { combineUpstreams } from '../kit/lifecycle.ts';
+import { pollingUpstream, type PollResult } from '../kit/polling.ts';
+import { reconnectingUpstream, type SessionContext, type SessionEnd } from '../kit/reconnecting.ts';
+import { classifyRefusal, refusalEnd, type HttpAnswer, type Refusal } from '../kit/refusal.ts';
+import { wsSession } from '../kit/ws-session.ts';
 import type { Upstream, UpstreamDeps } from '../server-types.ts';
 import { VALR_ACCOUNT_STATUS_PATH, VALR_BALANCES_PATH } from './index.ts';
 import { ACCOUNT_CHANNEL, ACCOUNT_STATUS_CHANNEL, BALANCES_CHANNEL } from './normalize.ts';

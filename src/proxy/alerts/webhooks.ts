@@ -7,8 +7,8 @@
 // never a credential. A webhook URL may itself be a secret (Slack's path, Telegram's bot token): it never
 // appears in logs or status, which name only its scheme and host.
 import type { Logger } from '../../exchanges/server-types.ts';
-import { retryAfterMs } from '../http-client.ts';
-import { backoffWithJitter, RETRY_AFTER_JITTER } from '../upstream-kit.ts';
+import { retryAfterMs } from '../../exchanges/kit/http-client.ts';
+import { backoffWithJitter, RETRY_AFTER_JITTER } from '../../exchanges/kit/backoff.ts';
 import type { AlertEvent, AlertRuleId } from './engine.ts';
 
 export type WebhookFormat = 'generic' | 'slack' | 'telegram';

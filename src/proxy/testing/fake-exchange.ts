@@ -12,9 +12,9 @@ import type {
 } from '../../exchanges/server-types.ts';
 import type { ExchangeModule } from '../../exchanges/types.ts';
 import type { ExchangeEntry } from '../exchanges.ts';
-import { httpGet } from '../http-client.ts';
-import { sendJson, startSimServer, Faults } from '../simkit.ts';
-import { pollingUpstream } from '../upstream-kit.ts';
+import { httpGet } from '../../exchanges/kit/http-client.ts';
+import { sendJson, startSimServer, Faults } from '../../exchanges/kit/simkit.ts';
+import { pollingUpstream } from '../../exchanges/kit/polling.ts';
 
 export const FAKE_ID = 'fakex';
 export const FAKE_KEY = 'demo-fakex-key';

@@ -6,7 +6,7 @@ import { AccountManager } from '../accounts.ts';
 import { catalogOf } from '../exchanges.ts';
 import { StreamHub } from '../hub.ts';
 import { createLogger, Redactor } from '../log.ts';
-import { memoryNonceSource } from '../nonce.ts';
+import { memoryNonceSource } from '../../exchanges/kit/signing.ts';
 import { API_HEADER } from '../security.ts';
 import { createServer, type RunningServer, type ServerOptions } from '../server.ts';
 import {

@@ -8,9 +8,9 @@ import type {
   Upstream,
   UpstreamDeps,
   UpstreamState,
-} from '../../exchanges/server-types.ts';
-import { memoryNonceSource } from '../nonce.ts';
-import type { HttpAnswer } from '../upstream-kit.ts';
+} from '../../server-types.ts';
+import { memoryNonceSource } from '../signing.ts';
+import type { HttpAnswer } from '../refusal.ts';
 
 /** Default patience of `until`: generous, so a loaded 2-core machine does not fail a correct test. */
 export const UNTIL_TIMEOUT_MS = 8_000;

@@ -1,5 +1,5 @@
 // Outbound HTTP for signed exchange reads: GET only, no redirects followed, a response size cap and a timeout.
-import { sentHeadersRedactor } from './log.ts';
+import { sentHeadersRedactor } from './redact.ts';
 
 export interface HttpResult {
   status: number;

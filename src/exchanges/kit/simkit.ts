@@ -7,17 +7,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import type { SimControl, SimScenario } from '../exchanges/server-types.ts';
-import { isLoopbackHost } from './config.ts';
-
-import { scaled } from './upstream-kit.ts';
-
-export { frameText, scaled } from './upstream-kit.ts';
-/**
- * Compares two secrets-derived texts (signatures, tokens) in constant time: both are hashed first, so neither
- * their contents nor their lengths show in the timing.
- */
-export { constantTimeEqual as sameText } from './security.ts';
+import type { SimControl, SimScenario } from '../server-types.ts';
+import { scaled } from './backoff.ts';
+import { isLoopbackHost } from './hosts.ts';
 
 /** A seeded PRNG (mulberry32): the same seed gives the same sequence in [0, 1). */
 export function seededRandom(seed: number): () => number {

@@ -2,8 +2,8 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { SimControl } from '../exchanges/server-types.ts';
-import { Faults, frameText, header, sameText, startSimServer } from './simkit.ts';
+import type { SimControl } from '../server-types.ts';
+import { Faults, header, startSimServer } from './simkit.ts';
 import { until } from './testing/session-harness.ts';
 
 function request(headers: IncomingMessage['headers']): IncomingMessage {
@@ -16,25 +16,6 @@ describe('header', () => {
     expect(header(req, 'X-VALR-API-KEY')).toBe('k');
     expect(header(req, 'Set-Cookie')).toBe('a');
     expect(header(req, 'authorization')).toBeUndefined();
-  });
-});
-
-describe('sameText', () => {
-  it.each([
-    ['abc', 'abc', true],
-    ['abc', 'abd', false],
-    ['abc', 'abcd', false],
-    ['', '', true],
-    ['', 'x', false],
-    ['é', 'é', true],
-  ])('%j vs %j → %s', (a, b, same) => {
-    expect(sameText(a, b)).toBe(same);
-  });
-});
-
-describe('frameText', () => {
-  it('is the upstream kit’s frame reader, for simulators', () => {
-    expect(frameText([Buffer.from('a'), Buffer.from('b')])).toBe('ab');
   });
 });
 

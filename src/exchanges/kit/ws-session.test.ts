@@ -1,69 +1,18 @@
-// Tests of the upstream kit's session pieces: frames, HTTP refusals, the WebSocket session skeleton, the
-// per-key lock and the signing helpers.
+// Tests of the WebSocket session skeleton against loopback servers: handshake, refusals, ends, timers, redaction.
 import { createServer, type Server } from 'node:http';
-import { httpGet } from './http-client.ts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer, type WebSocket } from 'ws';
-import type { AccountConfig } from '../exchanges/server-types.ts';
-import { pause, until } from './testing/session-harness.ts';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { SessionContext, SessionEnd } from './reconnecting.ts';
 import {
-  KeyedLock,
-  MAX_REFUSAL_BYTES,
   classifyRefusal,
-  decodeFrame,
-  frameText,
-  oneLine,
-  refusalEnd,
-  requestPathOf,
-  requiredCredential,
-  scaled,
-  wsSession,
   type HttpAnswer,
+  MAX_REFUSAL_BYTES,
+  refusalEnd,
   type RefusalWords,
-  type SessionContext,
-  type SessionEnd,
-  type WsSessionSpec,
-} from './upstream-kit.ts';
-
-describe('scaled', () => {
-  it.each([
-    [20_000, 0.05, 1_000],
-    [15_000, undefined, 15_000],
-    [10, 0.01, 5],
-    [333, 0.5, 167],
-  ])('%i ms × %s = %i ms (never below 5 ms)', (ms, scale, expected) => {
-    expect(scaled(ms, scale)).toBe(expected);
-  });
-});
-
-describe('frameText and decodeFrame', () => {
-  it.each([
-    ['a string', '{"a":1}'],
-    ['a Buffer', Buffer.from('{"a":1}')],
-    ['fragments', [Buffer.from('{"a"'), Buffer.from(':1}')]],
-    ['an ArrayBuffer', new Uint8Array(Buffer.from('{"a":1}')).buffer],
-  ])('reads %s as UTF-8 text', (_name, data) => {
-    expect(frameText(data)).toBe('{"a":1}');
-  });
-
-  it('decodes JSON, and keeps anything else as the raw text', () => {
-    expect(decodeFrame('{"a":[1,"2"]}')).toEqual({ a: [1, '2'] });
-    expect(decodeFrame('{"a":')).toBe('{"a":');
-    expect(decodeFrame('')).toBe('');
-  });
-});
-
-describe('oneLine', () => {
-  it('flattens white space and caps the length', () => {
-    expect(oneLine('  a\n\t b  ')).toBe('a b');
-    expect(oneLine('x'.repeat(10), 4)).toBe('xxxx…');
-  });
-});
-
-function answer(status: number, body: unknown = '', headers: Record<string, string> = {}): HttpAnswer {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  return { status, headers: new Headers(headers), text, json: typeof body === 'string' ? undefined : body };
-}
+} from './refusal.ts';
+import { KeyedLock } from './signing.ts';
+import { pause, until } from './testing/session-harness.ts';
+import { wsSession, type WsSessionSpec } from './ws-session.ts';
 
 const words: RefusalWords = {
   exchange: 'Demo',
@@ -71,99 +20,6 @@ const words: RefusalWords = {
     typeof a.json === 'object' && a.json !== null && 'error' in a.json ? String(a.json.error) : '',
   authHint: 'check apiKey and apiSecret',
 };
-
-describe('classifyRefusal', () => {
-  it.each([
-    [
-      401,
-      { error: 'bad key' },
-      {},
-      {
-        kind: 'auth',
-        detail: 'Demo refused the credentials (HTTP 401 "bad key"): check apiKey and apiSecret',
-      },
-    ],
-    [
-      403,
-      '',
-      {},
-      { kind: 'auth', detail: 'Demo refused the credentials (HTTP 403): check apiKey and apiSecret' },
-    ],
-    [404, '<html>', {}, { kind: 'fatal', detail: "Demo answered HTTP 404: check the account's endpoints" }],
-    [409, { error: 'clock' }, {}, { kind: 'retry', detail: 'Demo answered HTTP 409 "clock"' }],
-    [
-      429,
-      '',
-      { 'retry-after': '7' },
-      { kind: 'retry', detail: 'Demo rate limit reached (HTTP 429)', retryAfterMs: 7_000 },
-    ],
-    [429, '', {}, { kind: 'retry', detail: 'Demo rate limit reached (HTTP 429)' }],
-    [
-      503,
-      '',
-      { 'retry-after': '2' },
-      { kind: 'retry', detail: 'Demo answered HTTP 503', retryAfterMs: 2_000 },
-    ],
-    [500, { error: 'a\n  b' }, {}, { kind: 'retry', detail: 'Demo answered HTTP 500 "a b"' }],
-    [302, '', {}, { kind: 'retry', detail: 'Demo answered with a redirect (HTTP 302), not followed' }],
-  ])('HTTP %i %j', (status, body, headers, expected) => {
-    expect(classifyRefusal(answer(status, body, headers), words)).toEqual(expected);
-  });
-
-  it('uses the hint for a 404, the rate-limit wait without Retry-After, and special readings first', () => {
-    const custom: RefusalWords = {
-      ...words,
-      notFoundHint: 'check endpoints.rest',
-      rateLimitWaitMs: () => 60_000,
-      special: (a, said) =>
-        a.status === 401 && said === 'stale' ? { kind: 'retry', detail: 'clock' } : undefined,
-    };
-    expect(classifyRefusal(answer(404), custom).detail).toBe('Demo answered HTTP 404: check endpoints.rest');
-    expect(classifyRefusal(answer(429), custom)).toEqual({
-      kind: 'retry',
-      detail: 'Demo rate limit reached (HTTP 429)',
-      retryAfterMs: 60_000,
-    });
-    expect(classifyRefusal(answer(401, { error: 'stale' }), custom)).toEqual({
-      kind: 'retry',
-      detail: 'clock',
-    });
-    expect(classifyRefusal(answer(401, { error: 'other' }), custom).kind).toBe('auth');
-  });
-
-  it('removes from its detail the credential headers the request sent, when the exchange echoes them', async () => {
-    const signature = 'f00dfeedcafebabe0123456789abcdef';
-    const server = createServer((req, res) => {
-      res.writeHead(401, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: `bad signature ${String(req.headers['x-sig'])} for key k-1` }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    servers.push(server);
-    const address = server.address();
-    const port = typeof address === 'object' && address !== null ? address.port : 0;
-    const result = await httpGet(new URL(`http://127.0.0.1:${port}/x`), { 'x-sig': signature });
-    const refusal = classifyRefusal(result, words);
-    expect(refusal).toEqual({
-      kind: 'auth',
-      detail:
-        'Demo refused the credentials (HTTP 401 "bad signature *** for key k-1"): check apiKey and apiSecret',
-    });
-    const special = classifyRefusal(result, {
-      ...words,
-      special: (_a, said) => ({ kind: 'fatal', detail: said }),
-    });
-    expect(special.detail).toBe('bad signature *** for key k-1');
-  });
-
-  it('refusalEnd: a retry ends a session as an error; auth and fatal stay', () => {
-    expect(refusalEnd({ kind: 'retry', detail: 'x', retryAfterMs: 5 })).toEqual({
-      kind: 'error',
-      detail: 'x',
-    });
-    expect(refusalEnd({ kind: 'fatal', detail: 'y' })).toEqual({ kind: 'fatal', detail: 'y' });
-    expect(refusalEnd({ kind: 'auth', detail: 'z' })).toEqual({ kind: 'auth', detail: 'z' });
-  });
-});
 
 interface TestServer {
   url: string;
@@ -468,85 +324,5 @@ describe('wsSession', () => {
     expect(after).toBeGreaterThan(0);
     await pause(50);
     expect(ticks).toBe(after);
-  });
-});
-
-describe('KeyedLock', () => {
-  it('grants one holder per key, in the order asked; other keys run alongside', async () => {
-    const lock = new KeyedLock();
-    const order: string[] = [];
-    const job = (key: string, name: string, ms: number) =>
-      lock.run(key, async () => {
-        order.push(`${name}+`);
-        await pause(ms);
-        order.push(`${name}-`);
-        return name;
-      });
-    const results = await Promise.all([
-      job('a', 'a1', 30),
-      job('a', 'a2', 1),
-      job('a', 'a3', 1),
-      job('b', 'b1', 1),
-    ]);
-    expect(results).toEqual(['a1', 'a2', 'a3', 'b1']);
-    expect(order.filter((e) => e.startsWith('a'))).toEqual(['a1+', 'a1-', 'a2+', 'a2-', 'a3+', 'a3-']);
-    expect(order.indexOf('b1-')).toBeLessThan(order.indexOf('a1-'));
-    expect(lock.isHeld('a')).toBe(false);
-  });
-
-  it('releases after a failing task', async () => {
-    const lock = new KeyedLock();
-    await expect(lock.run('k', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    expect(await lock.run('k', async () => 'next')).toBe('next');
-  });
-
-  it('a waiter whose signal aborts gets null and leaves the queue', async () => {
-    const lock = new KeyedLock();
-    const release = await lock.acquire('k');
-    const controller = new AbortController();
-    const waiting = lock.acquire('k', controller.signal);
-    controller.abort();
-    expect(await waiting).toBeNull();
-    await expect(lock.run('k', async () => 1, controller.signal)).rejects.toThrow('stopped');
-    release?.();
-    release?.();
-    expect(lock.isHeld('k')).toBe(false);
-    expect(await lock.run('k', async () => 'free')).toBe('free');
-  });
-});
-
-describe('signing helpers', () => {
-  it.each([
-    ['https://api.bitso.com/margin_trading/v1alpha/account', '/margin_trading/v1alpha/account'],
-    [
-      'https://api.bitso.com/margin_trading/v1alpha/movements?page_size=50&page_token=abc',
-      '/margin_trading/v1alpha/movements?page_size=50&page_token=abc',
-    ],
-    ['http://127.0.0.1:4000/margin_trading/v1alpha/loans?', '/margin_trading/v1alpha/loans'],
-    [
-      'https://api.valr.com/v1/account/balances?excludeZeroBalances=true',
-      '/v1/account/balances?excludeZeroBalances=true',
-    ],
-  ])('requestPathOf(%s) = %s', (url, path) => {
-    expect(requestPathOf(new URL(url))).toBe(path);
-  });
-
-  it('requiredCredential names a missing field, never a value', () => {
-    const account: AccountConfig = {
-      id: 'acc-1',
-      exchange: 'demo',
-      label: 'Demo',
-      credentials: { apiKey: 'k', apiSecret: '' },
-      endpoints: { rest: 'https://example.invalid' },
-      pollSeconds: 5,
-      options: {},
-    };
-    expect(requiredCredential(account, 'apiKey')).toBe('k');
-    expect(() => requiredCredential(account, 'apiSecret')).toThrow(
-      'account acc-1: credentials.apiSecret is missing',
-    );
-    expect(() => requiredCredential(account, 'identity')).toThrow(
-      'account acc-1: credentials.identity is missing',
-    );
   });
 });

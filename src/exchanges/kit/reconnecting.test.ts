@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { UpstreamState } from '../exchanges/server-types.ts';
-import {
-  authRetryDelay,
-  DEFAULT_BACKOFF,
-  fullJitterDelay,
-  MAX_RETRY_AFTER_MS,
-  pollingUpstream,
-  reconnectingUpstream,
-  sleep,
-  type PollResult,
-  type SessionContext,
-  type SessionEnd,
-} from './upstream-kit.ts';
+import type { UpstreamState } from '../server-types.ts';
+import { sleep } from './backoff.ts';
+import { reconnectingUpstream, type SessionContext, type SessionEnd } from './reconnecting.ts';
 
 const quietLog = { info: () => {}, warn: () => {}, error: () => {} };
 
@@ -30,40 +20,6 @@ async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
     await sleep(5);
   }
 }
-
-describe('sleep', () => {
-  it('waits at most as long as a timer can, and never fires a huge wait at once', async () => {
-    const aborter = new AbortController();
-    let done = false;
-    void sleep(2 ** 40, aborter.signal).then(() => (done = true));
-    await sleep(50);
-    expect(done).toBe(false);
-    aborter.abort();
-    await sleep(0);
-    expect(done).toBe(true);
-  });
-
-  it('treats a negative or unreadable wait as none', async () => {
-    await expect(sleep(-5)).resolves.toBeUndefined();
-    await expect(sleep(Number.NaN)).resolves.toBeUndefined();
-  });
-});
-
-describe('fullJitterDelay', () => {
-  it('is uniform in [0, min(max, base·2^attempt))', () => {
-    const opts = { baseMs: 1000, maxMs: 60_000 };
-    expect(fullJitterDelay(0, { ...opts, random: () => 0 })).toBe(0);
-    expect(fullJitterDelay(0, { ...opts, random: () => 0.999 })).toBe(999);
-    expect(fullJitterDelay(3, { ...opts, random: () => 0.5 })).toBe(4000);
-    expect(fullJitterDelay(20, { ...opts, random: () => 0.999 })).toBe(59_940);
-  });
-  it('auth retries are slow and grow', () => {
-    const opts = { ...DEFAULT_BACKOFF, random: () => 0 };
-    expect(authRetryDelay(0, opts)).toBe(48_000);
-    expect(authRetryDelay(1, opts)).toBe(96_000);
-    expect(authRetryDelay(50, opts)).toBe(0.8 * 15 * 60_000);
-  });
-});
 
 describe('reconnectingUpstream', () => {
   it('reconnects after a closed session, resets the attempt after live, and stops cleanly', async () => {
@@ -140,10 +96,11 @@ describe('reconnectingUpstream', () => {
 
   it('keeps a session live while it shows signs of life', async () => {
     const rec = recorder();
+    // Signs of life every 10 ms against a stale limit 100 times longer: a loaded machine never makes it stale.
     const upstream = reconnectingUpstream({
       deps: { setStatus: rec.setStatus, log: quietLog },
-      staleAfterMs: 40,
-      deadAfterMs: 80,
+      staleAfterMs: 1_000,
+      deadAfterMs: 2_000,
       watchdogMs: 10,
       session: async (ctx) => {
         ctx.data();
@@ -201,82 +158,5 @@ describe('reconnectingUpstream', () => {
     await until(() => n >= 3);
     await upstream.stop();
     expect(rec.states[1]?.[1]).toMatch(/^ECONNREFUSED; retrying/);
-  });
-});
-
-describe('pollingUpstream', () => {
-  it('polls at the interval, backs off on failures, honours Retry-After and reports auth failures', async () => {
-    const rec = recorder();
-    const script: PollResult[] = [
-      { kind: 'ok' },
-      { kind: 'retry', detail: 'HTTP 429', retryAfterMs: 60 },
-      { kind: 'ok' },
-      { kind: 'auth', detail: 'invalid_signature' },
-      { kind: 'ok' },
-    ];
-    const times: number[] = [];
-    const upstream = pollingUpstream({
-      deps: { setStatus: rec.setStatus, log: quietLog },
-      intervalMs: 10,
-      backoff: { baseMs: 1, maxMs: 1, authRetryMs: 50, authRetryMaxMs: 50, random: () => 0.5 },
-      poll: async () => {
-        times.push(Date.now());
-        return script[times.length - 1] ?? { kind: 'ok' };
-      },
-    });
-    upstream.start();
-    await until(() => times.length >= 5);
-    await upstream.stop();
-    expect(rec.states.map(([s]) => s)).toEqual([
-      'connecting',
-      'live',
-      'reconnecting',
-      'live',
-      'auth_failed',
-      'live',
-    ]);
-    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(55);
-    expect(times[4]! - times[3]!).toBeGreaterThanOrEqual(45);
-  });
-
-  it('caps Retry-After at 15 minutes: a wait too long for a timer never turns into a hot loop', async () => {
-    const rec = recorder();
-    let polls = 0;
-    const upstream = pollingUpstream({
-      deps: { setStatus: rec.setStatus, log: quietLog },
-      intervalMs: 5,
-      backoff: { baseMs: 1, maxMs: 1, random: () => 0 },
-      poll: async () => {
-        polls += 1;
-        return { kind: 'retry', detail: 'HTTP 429', retryAfterMs: 2 ** 32 * 1000 };
-      },
-    });
-    upstream.start();
-    await sleep(150);
-    await upstream.stop();
-    expect(polls).toBe(1);
-    expect(rec.states.at(-1)).toEqual([
-      'reconnecting',
-      `HTTP 429; retrying in ${MAX_RETRY_AFTER_MS / 1000} s`,
-    ]);
-  });
-
-  it('stays silent about status when secondary', async () => {
-    const rec = recorder();
-    let n = 0;
-    const upstream = pollingUpstream({
-      deps: { setStatus: rec.setStatus, log: quietLog },
-      intervalMs: 5,
-      reportStatus: false,
-      poll: async () => {
-        n += 1;
-        return n % 2 ? { kind: 'ok' } : { kind: 'retry', detail: 'HTTP 500' };
-      },
-      backoff: { baseMs: 1, maxMs: 1 },
-    });
-    upstream.start();
-    await until(() => n >= 4);
-    await upstream.stop();
-    expect(rec.states).toEqual([]);
   });
 });

@@ -1,17 +1,8 @@
 // The upstream kit's clocks, on fake timers: when a session may be called live, the per-channel data watchdog,
 // jitter on every wait and the request budget's poll plan.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { UpstreamState } from '../exchanges/server-types.ts';
-import {
-  authRetryDelay,
-  backoffWithJitter,
-  DEFAULT_BACKOFF,
-  pollingUpstream,
-  reconnectingUpstream,
-  type PollResult,
-  type SessionContext,
-  type SessionEnd,
-} from './upstream-kit.ts';
+import type { UpstreamState } from '../server-types.ts';
+import { reconnectingUpstream, type SessionContext, type SessionEnd } from './reconnecting.ts';
 
 const quietLog = { info: () => {}, warn: () => {}, error: () => {} };
 
@@ -38,22 +29,6 @@ beforeEach(() => {
 });
 afterEach(() => {
   vi.useRealTimers();
-});
-
-describe('backoffWithJitter', () => {
-  it('draws from [window·(1 − below), window·(1 + above)) of a capped exponential window', () => {
-    const wait = { baseMs: 1_000, attempt: 3, maxMs: 5_000 };
-    expect(backoffWithJitter(wait, () => 0.5)).toBe(5_000);
-    expect(backoffWithJitter({ ...wait, below: 1 }, () => 0)).toBe(0);
-    expect(backoffWithJitter({ ...wait, below: 1 }, () => 0.5)).toBe(2_500);
-    expect(backoffWithJitter({ baseMs: 60_000, above: 0.2 }, () => 0)).toBe(60_000);
-    expect(backoffWithJitter({ baseMs: 60_000, above: 0.2 }, () => 0.999)).toBe(71_988);
-    expect(backoffWithJitter({ baseMs: 100, below: 0.2, above: 0.2 }, () => 0)).toBe(80);
-  });
-
-  it('is the auth retry formula too (±20 %)', () => {
-    expect(authRetryDelay(0, { ...DEFAULT_BACKOFF, random: () => 0.999 })).toBe(71_976);
-  });
 });
 
 describe('reconnectingUpstream: live means data', () => {
@@ -214,55 +189,5 @@ describe('reconnectingUpstream: a data channel watched against its own cadence',
       /^no MARGIN_INFO for \d+ s; connection replaced/,
     );
     await upstream.stop();
-  });
-});
-
-describe('pollingUpstream: jitter and the request budget', () => {
-  /** When each poll went out (fake-clock ms from start), for `results` in turn. */
-  async function pollTimes(
-    options: {
-      random: () => number;
-      results?: PollResult[];
-      plan?: { intervalMs: number; offsetMs: number };
-    },
-    forMs: number,
-  ): Promise<number[]> {
-    const times: number[] = [];
-    const start = Date.now();
-    const upstream = pollingUpstream({
-      deps: {
-        setStatus: () => {},
-        log: quietLog,
-        ...(options.plan ? { pollPlan: options.plan } : {}),
-      },
-      intervalMs: 5_000,
-      backoff: { baseMs: 1_000, maxMs: 1_000, random: options.random },
-      poll: async () => {
-        times.push(Date.now() - start);
-        return options.results?.[times.length - 1] ?? { kind: 'ok' };
-      },
-    });
-    upstream.start();
-    await vi.advanceTimersByTimeAsync(forMs);
-    await upstream.stop();
-    return times;
-  }
-
-  it('stretches each interval by up to 10 %, never shortens it', async () => {
-    expect(await pollTimes({ random: () => 0 }, 16_000)).toEqual([0, 5_000, 10_000, 15_000]);
-    expect(await pollTimes({ random: () => 0.5 }, 16_000)).toEqual([0, 5_250, 10_500, 15_750]);
-  });
-
-  it('waits out a Retry-After with jitter, so accounts locked out together do not retry together', async () => {
-    const locked: PollResult[] = [{ kind: 'retry', detail: 'HTTP 429', retryAfterMs: 60_000 }];
-    const a = await pollTimes({ random: () => 0.1, results: locked }, 80_000);
-    const b = await pollTimes({ random: () => 0.7, results: locked }, 80_000);
-    expect(a[1]).toBe(61_200);
-    expect(b[1]).toBe(68_400);
-  });
-
-  it('follows the plan: the first poll after its offset, then the stretched interval', async () => {
-    const times = await pollTimes({ random: () => 0, plan: { intervalMs: 12_500, offsetMs: 2_500 } }, 30_000);
-    expect(times).toEqual([2_500, 15_000, 27_500]);
   });
 });
