@@ -38,6 +38,8 @@ export const alertPageSchema = z.object({
   open: z.array(alertSchema).optional(),
 });
 export type AlertPage = z.infer<typeof alertPageSchema>;
+/** GET /api/alerts, as the proxy builds it. */
+export type AlertPageDto = z.input<typeof alertPageSchema>;
 
 export const ruleSettingsSchema = z.object({
   zoneWorse: z.object({ enabled: z.boolean() }),
@@ -66,6 +68,8 @@ export const rulesViewSchema = z.object({
   overrides: z.unknown(),
 });
 export type RulesView = z.infer<typeof rulesViewSchema>;
+/** GET and PUT /api/alerts/rules, as the proxy builds it. */
+export type RulesViewDto = z.input<typeof rulesViewSchema>;
 
 export const webhookStatusSchema = z.object({
   index: z.number(),
@@ -80,6 +84,8 @@ export const webhookStatusSchema = z.object({
   queued: z.number(),
 });
 export type WebhookStatus = z.infer<typeof webhookStatusSchema>;
+/** One entry of GET /api/alerts/webhooks, as the proxy builds it. */
+export type WebhookStatusDto = z.input<typeof webhookStatusSchema>;
 
 /** A change to the UI layer of the rules (PUT /api/alerts/rules); `null` drops a layer. */
 export interface RulesPatch {

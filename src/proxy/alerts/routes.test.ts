@@ -1,11 +1,13 @@
 import Database from 'better-sqlite3';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { alertPageSchema, rulesViewSchema, webhookStatusSchema } from '../../contract/alerts.ts';
+import { ApiError, getJson, putJson } from '../../transport/http.ts';
 import { createLogger } from '../log.ts';
 import { parseAlertQuery, registerAlertRoutes } from './routes.ts';
 import { createAlertService, type AlertService, type RulesView } from './service.ts';
 import { alertsMigration } from '../db/migrations.ts';
-import { snap } from './testing/fixtures.ts';
+import { snap } from './testing/accounts.ts';
 
 let app: FastifyInstance;
 let db: Database.Database;
@@ -150,5 +152,48 @@ describe('GET /api/alerts/webhooks', () => {
     expect(res.statusCode).toBe(200);
     expect(res.body).not.toContain('fake-not-real');
     expect(res.json()).toMatchObject([{ index: 0, target: 'https://hooks.slack.com', format: 'slack' }]);
+  });
+});
+
+describe('read by the browser', () => {
+  /** The browser's HTTP client, answered by these routes. */
+  beforeEach(() => {
+    vi.stubGlobal('fetch', async (url: string, init: RequestInit = {}) => {
+      const res = await app.inject({
+        method: init.method === 'PUT' ? 'PUT' : 'GET',
+        url,
+        headers: init.headers as Record<string, string>,
+        ...(typeof init.body === 'string' ? { payload: init.body } : {}),
+      });
+      return new Response(res.body, { status: res.statusCode });
+    });
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('parses every alert answer with the contract schemas, unchanged', async () => {
+    const raw = async (url: string): Promise<unknown> => (await app.inject({ method: 'GET', url })).json();
+    const page = await getJson('/api/alerts?limit=2', alertPageSchema);
+    expect(page).toEqual(await raw('/api/alerts?limit=2'));
+    expect(page.alerts).toHaveLength(2);
+    expect(page.open?.length).toBeGreaterThan(0);
+    const rules = await getJson('/api/alerts/rules', rulesViewSchema);
+    expect(rules).toEqual(await raw('/api/alerts/rules'));
+    const hooks = await getJson('/api/alerts/webhooks', webhookStatusSchema.array());
+    expect(hooks).toEqual(await raw('/api/alerts/webhooks'));
+    expect(hooks[0]?.format).toBe('slack');
+  });
+
+  it('round-trips a rules change and gives the browser the reason for a refusal', async () => {
+    const view = await putJson('/api/alerts/rules', { defaults: { cooldownMinutes: 7 } }, rulesViewSchema);
+    expect(view.defaults.cooldownMinutes).toBe(7);
+    await putJson('/api/alerts/rules', { defaults: null }, rulesViewSchema);
+    const refused = await putJson('/api/alerts/rules', { defaults: { nope: 1 } }, rulesViewSchema).catch(
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(ApiError);
+    expect((refused as ApiError).message).toMatch(/^HTTP 400: \S/);
+    await expect(getJson('/api/alerts?limit=0', alertPageSchema)).rejects.toThrow(/^HTTP 400: \S/);
   });
 });

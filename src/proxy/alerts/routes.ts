@@ -4,8 +4,10 @@
 //   PUT /api/alerts/rules                          changes the UI layer of the rule settings
 //   GET /api/alerts/webhooks                       webhook delivery status (URLs reduced to scheme and host)
 // Bad parameters or bodies are a 400 whose body `{ "error": … }` says what was wrong, like every API error.
+// Answers are typed against the contract (contract/alerts.ts) the browser parses them with.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { AlertPageDto, RulesViewDto, WebhookStatusDto } from '../../contract/alerts.ts';
 import { ACCOUNT_ID, MAX_TIME, sendError } from '../shared.ts';
 import type { AlertService } from './service.ts';
 import { AlertRulesError } from './service.ts';
@@ -79,11 +81,11 @@ export function registerAlertRoutes(
   app.get('/api/alerts', async (request, reply) => {
     const parsed = parseAlertQuery(request.query);
     if (!parsed.ok) return sendError(reply, 400, parsed.message);
-    return reply.header('cache-control', 'no-store').send(service.list(parsed.query));
+    return reply.header('cache-control', 'no-store').send(service.list(parsed.query) satisfies AlertPageDto);
   });
 
   app.get('/api/alerts/rules', async (_request, reply) => {
-    return reply.header('cache-control', 'no-store').send(service.rules());
+    return reply.header('cache-control', 'no-store').send(service.rules() satisfies RulesViewDto);
   });
 
   app.put('/api/alerts/rules', { bodyLimit: RULES_BODY_LIMIT }, async (request, reply) => {
@@ -92,7 +94,9 @@ export function registerAlertRoutes(
       return sendError(reply, 415, 'send the rules as application/json');
     }
     try {
-      return reply.header('cache-control', 'no-store').send(service.updateRules(request.body));
+      return reply
+        .header('cache-control', 'no-store')
+        .send(service.updateRules(request.body) satisfies RulesViewDto);
     } catch (err) {
       if (err instanceof AlertRulesError) return sendError(reply, 400, err.message);
       throw err;
@@ -100,6 +104,8 @@ export function registerAlertRoutes(
   });
 
   app.get('/api/alerts/webhooks', async (_request, reply) => {
-    return reply.header('cache-control', 'no-store').send(service.webhookStatus());
+    return reply
+      .header('cache-control', 'no-store')
+      .send(service.webhookStatus() satisfies WebhookStatusDto[]);
   });
 }
