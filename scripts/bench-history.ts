@@ -12,7 +12,7 @@ import { MessageReader } from '../src/proxy/accounts.ts';
 import { openTemporaryHistory, type HistoryDb } from '../src/proxy/db/open.ts';
 import { createReader } from '../src/proxy/history/query.ts';
 import { createRecorder, intervalsFor } from '../src/proxy/history/recorder.ts';
-import { levelOf, snapshotAt } from '../src/proxy/history/testing/fixtures.ts';
+import { levelOf, snapshotAt } from '../src/proxy/history/testing/samples.ts';
 
 /** What the runner needs of a bench module. */
 export const name = 'history';

@@ -7,7 +7,7 @@ import { renderWithStores } from '../app/testing/render.tsx';
 import { connectionEvents } from '../stores/connection-store.ts';
 import { LIVE_APPEND_MS, SPARKLINE_POINTS, SPARKLINE_RANGE, historyKeys } from '../hooks/useHistory.ts';
 import { AccountCard } from './AccountCard.tsx';
-import { bucket, history } from '../hooks/history/fixtures.ts';
+import { bucket, history } from '../contract/testing/history.ts';
 import type { HistoryData } from '../hooks/history/model.ts';
 
 afterEach(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_DATE_MS, alertFrameSchema, alertSchema } from './alerts.ts';
-import { makeAlert } from '../components/alerts/testkit.ts';
+import { makeAlert } from './testing/alerts.ts';
 
 describe('alertSchema', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { T0, bucket, history } from '../hooks/history/fixtures.ts';
+import { T0, bucket, history } from './testing/history.ts';
 import { historyResponseSchema } from './history.ts';
 
 describe('historyResponseSchema', () => {

@@ -3,7 +3,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { renderHook, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { makeAlert } from '../components/alerts/testkit.ts';
+import { makeAlert } from '../contract/testing/alerts.ts';
 import { useAlertMarkers } from './useAlerts.ts';
 
 afterEach(() => {

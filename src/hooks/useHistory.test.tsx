@@ -3,7 +3,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { act, renderHook, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { T0, bucket, history, liveSnapshot } from './history/fixtures.ts';
+import { T0, bucket, history, liveSnapshot } from '../contract/testing/history.ts';
 import type { HistoryData } from './history/model.ts';
 import type { MarginSnapshot } from '../domain/model.ts';
 import { MarginStores } from '../stores/margin-stores.ts';

@@ -11,7 +11,7 @@ import {
 } from '../../hooks/useAlerts.ts';
 import { AlertCenter } from './AlertCenter.tsx';
 import type { Alert } from '../../contract/alerts.ts';
-import { makeAlert } from './testkit.ts';
+import { makeAlert } from '../../contract/testing/alerts.ts';
 
 function stubAlerts(open: Alert[]) {
   const fetchMock = vi.fn(async (input: RequestInfo | URL) => {

@@ -3,7 +3,7 @@ import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { renderWithStores } from '../../app/testing/render.tsx';
 import { AlertList } from './AlertList.tsx';
-import { makeAlert } from './testkit.ts';
+import { makeAlert } from '../../contract/testing/alerts.ts';
 
 function stubPages() {
   const urls: string[] = [];

@@ -5,7 +5,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CushionSparkline, CushionSparklineView, sparklineGeometry } from './CushionSparkline.tsx';
-import { T0, bucket, history, value } from '../../hooks/history/fixtures.ts';
+import { T0, bucket, history, value } from '../../contract/testing/history.ts';
 
 afterEach(() => {
   cleanup();

@@ -7,7 +7,7 @@ import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LIVE_APPEND_MS } from '../../hooks/useHistory.ts';
 import HistoryChart from './HistoryChart.tsx';
-import { NOW, bucket, history, liveSnapshot } from '../../hooks/history/fixtures.ts';
+import { NOW, bucket, history, liveSnapshot } from '../../contract/testing/history.ts';
 import type { HistoryData } from '../../hooks/history/model.ts';
 
 let client: QueryClient;

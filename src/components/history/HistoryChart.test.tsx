@@ -7,7 +7,7 @@ import { dec } from '../../domain/decimal.ts';
 import type { MarginSnapshot } from '../../domain/model.ts';
 import { LIVE_APPEND_MS, historyKeys } from '../../hooks/useHistory.ts';
 import HistoryChart, { BucketDetails } from './HistoryChart.tsx';
-import { NOW, PROFILE, T0, bucket, history, liveSnapshot, value } from '../../hooks/history/fixtures.ts';
+import { NOW, PROFILE, T0, bucket, history, liveSnapshot, value } from '../../contract/testing/history.ts';
 import type { HistoryData } from '../../hooks/history/model.ts';
 
 function data(): HistoryData {

@@ -2,7 +2,7 @@
 // The chart's tooltip speaks the level's unit: a level in percent (B2Prime) and its lines carry " %".
 import { cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { T0, bucket, value } from '../../hooks/history/fixtures.ts';
+import { T0, bucket, value } from '../../contract/testing/history.ts';
 import { BucketDetails } from './HistoryChart.tsx';
 import type { ProfileDto } from '../../hooks/history/model.ts';
 

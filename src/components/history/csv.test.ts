@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HISTORY_CSV_COLUMNS, csvColumnsMarkdown, csvField, csvFileName, historyCsv } from './csv.ts';
-import { PROFILE, T0, bucket, history, value } from '../../hooks/history/fixtures.ts';
+import { PROFILE, T0, bucket, history, value } from '../../contract/testing/history.ts';
 
 const HEADER =
   'bucket_start,bucket_end,first_sample,last_sample,samples,level_min,level_max,level_last,level_unit,zone_last,' +

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dec } from '../../domain/decimal.ts';
 import type { MarginSnapshot } from '../../domain/model.ts';
-import { BANDS, PROFILE, T0, bucket, history, liveSnapshot, value } from './fixtures.ts';
+import { BANDS, PROFILE, T0, bucket, history, liveSnapshot, value } from '../../contract/testing/history.ts';
 import { appendLive, compareLevelDto, minCushionOf, thinBuckets } from './model.ts';
 
 function snapshot(time: number, text: string | null): MarginSnapshot {

@@ -1,6 +1,6 @@
 // The chart's first view, as pure functions: which preset it opens on, and where the risk-line labels go.
 import { describe, expect, it } from 'vitest';
-import { bucket, history } from './fixtures.ts';
+import { bucket, history } from '../../contract/testing/history.ts';
 import { HOUR_MS, DAY_MS, fittingPreset } from './model.ts';
 import { LABEL_HEIGHT_PX, lineLabelPositions, type ThresholdLine } from './series.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PROFILE, T0, bucket, history, value } from './fixtures.ts';
+import { PROFILE, T0, bucket, history, value } from '../../contract/testing/history.ts';
 import { bandAreas, chartModel, thresholdLines, withGaps, yDomain, yTicks } from './series.ts';
 
 describe('withGaps', () => {

@@ -3,7 +3,7 @@ import { dec } from '../../domain/decimal.ts';
 import type { Band, MarginSnapshot } from '../../domain/model.ts';
 import { createAlertEngine, type AlertEvent, type AlertRuleId } from './engine.ts';
 import { resolveSettings, type AlertRulesConfig, type RuleSettingsPatch } from './rules.ts';
-import { ACCOUNTS, BANDS, MINUTE, ManualClock, SECOND, liquidatingSnap, snap } from './testing/fixtures.ts';
+import { ACCOUNTS, BANDS, MINUTE, ManualClock, SECOND, liquidatingSnap, snap } from './testing/accounts.ts';
 import { webhookRequest } from './webhooks.ts';
 
 const A = 'bitso-demo';

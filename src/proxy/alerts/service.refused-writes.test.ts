@@ -6,7 +6,7 @@ import { createLogger } from '../log.ts';
 import type { AlertEvent } from './engine.ts';
 import { createAlertService, type AlertService } from './service.ts';
 import { alertsMigration } from '../db/migrations.ts';
-import { MINUTE, SECOND, snap } from './testing/fixtures.ts';
+import { MINUTE, SECOND, snap } from './testing/accounts.ts';
 
 const ACCOUNTS = [
   { id: 'bitso-demo', exchange: 'bitso', label: 'Bitso (demo)', pollSeconds: 5 },

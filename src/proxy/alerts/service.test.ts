@@ -9,7 +9,7 @@ import {
   type AlertServiceConfig,
 } from './service.ts';
 import { alertsMigration } from '../db/migrations.ts';
-import { MINUTE, SECOND, liquidatingSnap, snap } from './testing/fixtures.ts';
+import { MINUTE, SECOND, liquidatingSnap, snap } from './testing/accounts.ts';
 
 /** Demo-style accounts with their fake credentials: none of these may ever leave in an alert. */
 const ACCOUNTS = [

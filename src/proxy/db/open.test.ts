@@ -7,7 +7,7 @@ import { percentHistoryChange } from '../../exchanges/b2prime/history-migration.
 import { createReader } from '../history/query.ts';
 import { rebuildRollups } from '../history/rollup.ts';
 import { NO_DEBT_KEY, ZONE_CODES, profileBody, profileOf, type Profile } from '../history/schema.ts';
-import { TEST_BANDS, TEST_UNIT } from '../history/testing/fixtures.ts';
+import { TEST_BANDS, TEST_UNIT } from '../history/testing/samples.ts';
 import { changeLevelUnit } from '../history/unit-change.ts';
 import { MIGRATIONS, SCHEMA_VERSION, schemaVersion } from './migrations.ts';
 import { HistoryOpenError, openFailureReason, openHistory, openTemporaryHistory } from './open.ts';

@@ -3,7 +3,7 @@
 // With argv[3] = "forever" it never stops (the test kills it); with a number it writes that many and exits.
 import { openHistory } from '../db/open.ts';
 import { createRecorder } from './recorder.ts';
-import { levelOf, snapshotAt } from './testing/fixtures.ts';
+import { levelOf, snapshotAt } from './testing/samples.ts';
 import { createWriter } from './writer.ts';
 
 const path = process.argv[2];

@@ -6,7 +6,7 @@ import { openHistory, type HistoryDb } from '../db/open.ts';
 import { createReader, planBuckets, type BucketDto, type HistoryResult } from './query.ts';
 import { rebuildRollups } from './rollup.ts';
 import { ROLLUP_PERIODS, ZONE_CODES } from './schema.ts';
-import { NO_DEBT, TEST_BANDS, TEST_UNIT, bulkLoad, levelOf } from './testing/fixtures.ts';
+import { NO_DEBT, TEST_BANDS, TEST_UNIT, bulkLoad, levelOf } from './testing/samples.ts';
 import { createWriter, type SampleInput } from './writer.ts';
 
 /** Deterministic pseudo-random numbers (mulberry32). */

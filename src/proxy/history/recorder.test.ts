@@ -12,7 +12,7 @@ import {
   intervalsFor,
   type RecorderOptions,
 } from './recorder.ts';
-import { NO_DEBT, TEST_BANDS, levelOf, snapshotAt } from './testing/fixtures.ts';
+import { NO_DEBT, TEST_BANDS, levelOf, snapshotAt } from './testing/samples.ts';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);

@@ -4,7 +4,7 @@ import { cushionOf, zoneOf } from '../../domain/risk.ts';
 import { openHistory } from '../db/open.ts';
 import { compareLevels, mergeSample, rebuildRollups, rollupOf, type SampleRow } from './rollup.ts';
 import { NO_DEBT_KEY, ZONE_CODES } from './schema.ts';
-import { NO_DEBT, TEST_BANDS, TEST_UNIT, levelOf } from './testing/fixtures.ts';
+import { NO_DEBT, TEST_BANDS, TEST_UNIT, levelOf } from './testing/samples.ts';
 import { createWriter, type SampleInput } from './writer.ts';
 
 function row(t: number, levelText: string, levelKey: number, zone = 0, gapBefore = 0): SampleRow {

@@ -5,7 +5,7 @@ import { getJson } from '../../transport/http.ts';
 import { openHistory, type HistoryDb } from '../db/open.ts';
 import { createRecorder, type Recorder } from './recorder.ts';
 import { registerHistoryRoutes, parseHistoryParams, type HistoryResponse } from './routes.ts';
-import { NO_DEBT, levelOf, snapshotAt } from './testing/fixtures.ts';
+import { NO_DEBT, levelOf, snapshotAt } from './testing/samples.ts';
 
 const T0 = Date.UTC(2026, 10, 20, 10, 0, 0);
 const NOW = T0 + 3_600_000;

@@ -1,5 +1,5 @@
-// Alert builders for the browser tests.
-import type { Alert } from '../../contract/alerts.ts';
+// Test support: alert builders (the contract's shape) for the tests of every browser layer and of the contract.
+import type { Alert } from '../alerts.ts';
 
 /** An alert with sensible defaults; `n` makes the id. */
 export function makeAlert(n: number, at: number, over: Partial<Alert> = {}): Alert {

@@ -2,7 +2,7 @@
 import type { Database } from 'better-sqlite3';
 import { dec } from '../../../domain/decimal.ts';
 import type { Band, Level, LevelUnit, MarginSnapshot } from '../../../domain/model.ts';
-import { NO_DEBT, RATIO_BANDS, levelOf, snapshotOf } from '../../../domain/testing/fixtures.ts';
+import { NO_DEBT, RATIO_BANDS, levelOf, snapshotOf } from '../../../domain/testing/snapshots.ts';
 import { ZONE_CODES, profileBody, profileOf } from '../schema.ts';
 
 export { NO_DEBT, levelOf };

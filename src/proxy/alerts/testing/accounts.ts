@@ -1,7 +1,7 @@
 // Builders for the alert tests: snapshots with fixed bands, a manual clock, demo-like accounts.
 import { dec } from '../../../domain/decimal.ts';
 import type { Band, Level, MarginSnapshot } from '../../../domain/model.ts';
-import { NO_DEBT, levelOf, snapshotOf } from '../../../domain/testing/fixtures.ts';
+import { NO_DEBT, levelOf, snapshotOf } from '../../../domain/testing/snapshots.ts';
 import type { AlertAccount } from '../engine.ts';
 
 /** caution below 1.5, liquidation below 1.1, takeover below 1.05 (a ratio where higher is safer). */

@@ -1,8 +1,9 @@
-// Builders of history responses and live snapshots for the browser-side tests.
+// Test support: builders of history responses (the contract's shapes) and of live snapshots in the same
+// profile, for the tests of every browser layer and of the contract itself.
 import { dec } from '../../domain/decimal.ts';
-import type { Band, Level, MarginSnapshot, Totals } from '../../domain/model.ts';
-import { cushionOf, zoneOf } from '../../domain/risk.ts';
-import type { BucketDto, HistoryData, LevelDto, ProfileDto } from './model.ts';
+import type { Band, MarginSnapshot, Totals } from '../../domain/model.ts';
+import { NO_DEBT, levelOf, snapshotOf } from '../../domain/testing/snapshots.ts';
+import type { BucketDto, HistoryData, LevelDto, ProfileDto } from '../history.ts';
 
 export const PROFILE: ProfileDto = {
   unit: { name: 'Margin fraction', kind: 'fraction' },
@@ -70,26 +71,19 @@ export function history(buckets: BucketDto[], extra: Partial<HistoryData> = {}):
 /** PROFILE's bands as the domain model holds them. */
 export const BANDS: Band[] = PROFILE.bands.map((b) => ({ ...b, threshold: dec(b.threshold) }));
 
-/** A live snapshot of a VALR-like account at `time` with the level `text` (null: no debt). */
+/** A live snapshot of a VALR-like account at `time` with the level `text` (null: no debt), in PROFILE. */
 export function liveSnapshot(
   time: number,
   text: string | null,
   options: { accountId?: string; totals?: Totals | null } = {},
 ): MarginSnapshot {
-  const level: Level =
-    text === null ? { kind: 'no-debt', text: '0' } : { kind: 'value', value: dec(text), text };
-  return {
+  return snapshotOf({
     accountId: options.accountId ?? 'valr-1',
     exchange: 'valr',
     time,
-    level,
+    level: text === null ? NO_DEBT : levelOf(text),
     unit: PROFILE.unit,
     bands: BANDS,
-    zone: zoneOf(level, BANDS),
-    cushion: cushionOf(level, BANDS),
     totals: options.totals ?? null,
-    balances: null,
-    details: [],
-    warnings: [],
-  };
+  });
 }
