@@ -1,6 +1,7 @@
 // Everything the views need from outside: react-query and the stores.
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
+import { AlertStoresProvider } from '../hooks/alert-stores-context.tsx';
 import { MarginStoresProvider } from '../hooks/stores-context.tsx';
 import type { MarginStores } from '../stores/margin-stores.ts';
 
@@ -25,7 +26,9 @@ export function AppProviders({
 }) {
   return (
     <QueryClientProvider client={queryClient}>
-      <MarginStoresProvider stores={stores}>{children}</MarginStoresProvider>
+      <MarginStoresProvider stores={stores}>
+        <AlertStoresProvider>{children}</AlertStoresProvider>
+      </MarginStoresProvider>
     </QueryClientProvider>
   );
 }

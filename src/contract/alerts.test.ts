@@ -24,3 +24,11 @@ describe('alertSchema', () => {
     expect(result.error?.issues[0]?.path).toEqual(['alert', 'at']);
   });
 });
+
+describe('alertFrameSchema', () => {
+  it('accepts an alert frame and refuses anything else', () => {
+    expect(alertFrameSchema.safeParse({ type: 'alert', alert: makeAlert(1, 1000) }).success).toBe(true);
+    expect(alertFrameSchema.safeParse({ type: 'alert', alert: { id: 'x' } }).success).toBe(false);
+    expect(alertFrameSchema.safeParse({ type: 'status' }).success).toBe(false);
+  });
+});

@@ -1,5 +1,5 @@
 // Alerts in the browser: server state through react-query (history, rules, webhook status; keys from one
-// factory), live alert frames in a small zustand store, and the user's notification/sound preferences.
+// factory), and the page's alert stores (the live feed, this browser's notification/sound preferences).
 import {
   keepPreviousData,
   useInfiniteQuery,
@@ -13,10 +13,8 @@ import {
 } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef } from 'react';
 import { useStore } from 'zustand';
-import { createStore } from 'zustand/vanilla';
-import { alertMarkers, type AlertMarker } from '../components/alerts/markers.ts';
+import { alertMarkers, type AlertMarker } from './alerts/markers.ts';
 import {
-  alertFrameSchema,
   alertPageSchema,
   rulesViewSchema,
   webhookStatusSchema,
@@ -26,7 +24,10 @@ import {
   type RulesView,
   type WebhookStatus,
 } from '../contract/alerts.ts';
+import type { AlertFeedState } from '../stores/alert-feed.ts';
+import type { AlertPrefs } from '../stores/alert-prefs.ts';
 import { getJson, putJson } from '../transport/http.ts';
+import { useAlertStores } from './alert-stores-context.tsx';
 
 /** Query keys of everything alert-related; invalidate `alertKeys.all` to refresh it all. */
 export const alertKeys = {
@@ -129,91 +130,17 @@ export function useAlertMarkers(
   return useMemo(() => alertMarkers(alerts ?? [], { from, to }, accountId), [alerts, from, to, accountId]);
 }
 
-// Live alerts
+// Live alerts (the page's feed, from the stream) and this browser's preferences
 
-export interface AlertFeedState {
-  /** Alerts received on the stream since the page loaded, oldest first (at most 200). */
-  live: Alert[];
-  /** Ids the user dismissed from the banner. */
-  dismissed: Record<string, true>;
-}
-
-const MAX_LIVE = 200;
-
-/** Where the banner's dismissals are kept for the browser tab's session (a reload keeps them, a new tab not). */
-export const DISMISSED_KEY = 'margin-watch.dismissed-alerts';
-/** Dismissed ids remembered at most (the oldest are forgotten first). */
-const MAX_DISMISSED = 500;
-
-function loadDismissed(): Record<string, true> {
-  try {
-    const raw = globalThis.sessionStorage?.getItem(DISMISSED_KEY);
-    const ids: unknown = raw ? JSON.parse(raw) : [];
-    const dismissed: Record<string, true> = {};
-    if (Array.isArray(ids)) for (const id of ids) if (typeof id === 'string') dismissed[id] = true;
-    return dismissed;
-  } catch {
-    return {};
-  }
-}
-
-function saveDismissed(dismissed: Readonly<Record<string, true>>): void {
-  try {
-    globalThis.sessionStorage?.setItem(
-      DISMISSED_KEY,
-      JSON.stringify(Object.keys(dismissed).slice(-MAX_DISMISSED)),
-    );
-  } catch {
-    // storage unavailable or full: dismissals last for this page only
-  }
-}
-
-/** The live alert store (one per page); dismissals come back from sessionStorage. */
-export const alertFeed = createStore<AlertFeedState>()(() => ({ live: [], dismissed: loadDismissed() }));
-
-export const alertFeedEvents = {
-  received(alert: Alert): void {
-    alertFeed.setState((s) =>
-      s.live.some((a) => a.id === alert.id) ? s : { live: [...s.live, alert].slice(-MAX_LIVE) },
-    );
-  },
-  dismiss(ids: readonly string[]): void {
-    alertFeed.setState((s) => {
-      const dismissed = { ...s.dismissed };
-      for (const id of ids) dismissed[id] = true;
-      return { dismissed };
-    });
-    saveDismissed(alertFeed.getState().dismissed);
-  },
-  /** Forgets everything, including the remembered dismissals (tests). */
-  reset(): void {
-    alertFeed.setState({ live: [], dismissed: {} });
-    try {
-      globalThis.sessionStorage?.removeItem(DISMISSED_KEY);
-    } catch {
-      // nothing remembered
-    }
-  },
-  /** Reads the remembered dismissals again (as a reload would). */
-  reloadDismissed(): void {
-    alertFeed.setState({ dismissed: loadDismissed() });
-  },
-};
-
-/**
- * For the stream hook: takes a decoded stream frame; when it is `{type:"alert", alert}`, stores the alert and
- * returns true; otherwise returns false (not an alert frame, or not a valid one).
- */
-export function receiveAlertFrame(frame: unknown): boolean {
-  const parsed = alertFrameSchema.safeParse(frame);
-  if (!parsed.success) return false;
-  alertFeedEvents.received(parsed.data.alert);
-  return true;
-}
-
-/** Reads the live alert store. */
+/** Reads the live alert feed. */
 export function useAlertFeed<T>(selector: (state: AlertFeedState) => T): T {
-  return useStore(alertFeed, selector);
+  return useStore(useAlertStores().feed.state, selector);
+}
+
+/** Hides alerts from the banner for the tab's session. */
+export function useDismissAlerts(): (ids: readonly string[]) => void {
+  const { feed } = useAlertStores();
+  return feed.dismiss;
 }
 
 /**
@@ -222,13 +149,14 @@ export function useAlertFeed<T>(selector: (state: AlertFeedState) => T): T {
  */
 export function useLiveAlerts(onAlert: (alert: Alert) => void): void {
   const client = useQueryClient();
+  const { feed } = useAlertStores();
   const handler = useRef(onAlert);
   useEffect(() => {
     handler.current = onAlert;
   }, [onAlert]);
   useEffect(
     () =>
-      alertFeed.subscribe((state, previous) => {
+      feed.state.subscribe((state, previous) => {
         if (state.live === previous.live) return;
         const known = new Set(previous.live.map((a) => a.id));
         const fresh = state.live.filter((a) => !known.has(a.id));
@@ -236,46 +164,16 @@ export function useLiveAlerts(onAlert: (alert: Alert) => void): void {
         void client.invalidateQueries({ queryKey: alertKeys.all });
         for (const alert of fresh) handler.current(alert);
       }),
-    [client],
+    [client, feed],
   );
 }
 
-// Preferences
-
-export interface AlertPrefs {
-  /** Show browser notifications (permission is asked when this is turned on). */
-  notifications: boolean;
-  /** Beep on new alerts (off by default). */
-  sound: boolean;
-}
-
-const PREFS_KEY = 'margin-watch.alert-prefs';
-const DEFAULT_PREFS: AlertPrefs = { notifications: false, sound: false };
-
-function loadPrefs(): AlertPrefs {
-  try {
-    const raw = globalThis.localStorage?.getItem(PREFS_KEY);
-    if (!raw) return DEFAULT_PREFS;
-    const value = JSON.parse(raw) as Partial<Record<keyof AlertPrefs, unknown>>;
-    return { notifications: value.notifications === true, sound: value.sound === true };
-  } catch {
-    return DEFAULT_PREFS;
-  }
-}
-
-/** The user's alert preferences, kept in localStorage. */
-export const alertPrefs = createStore<AlertPrefs>()(() => loadPrefs());
-
-/** Changes preferences and remembers them. */
-export function setAlertPrefs(change: Partial<AlertPrefs>): void {
-  alertPrefs.setState(change);
-  try {
-    globalThis.localStorage?.setItem(PREFS_KEY, JSON.stringify(alertPrefs.getState()));
-  } catch {
-    // private mode or storage full: the preference lasts for this page only
-  }
-}
-
+/** This browser's alert preferences. */
 export function useAlertPrefs(): AlertPrefs {
-  return useStore(alertPrefs);
+  return useStore(useAlertStores().prefs.state);
+}
+
+/** Changes this browser's alert preferences and remembers them. */
+export function useSetAlertPrefs(): (change: Partial<AlertPrefs>) => void {
+  return useAlertStores().prefs.set;
 }

@@ -5,7 +5,8 @@ import { useEffect } from 'react';
 import { StreamSocket, streamUrl, type StreamSocketOptions } from '../app/transport/stream-socket.ts';
 import { connectionEvents } from '../stores/connection-store.ts';
 import { useAccounts, useRefetchAccounts } from './queries.ts';
-import { alertKeys, receiveAlertFrame } from './useAlerts.ts';
+import { useAlertStores } from './alert-stores-context.tsx';
+import { alertKeys } from './useAlerts.ts';
 import { useMarginStores } from './stores-context.tsx';
 
 /** Test seams for the socket (fake WebSocket, deterministic jitter, shorter timeouts). */
@@ -17,6 +18,7 @@ export type StreamTuning = Pick<
 /** Keeps one stream connection open while mounted (mount it once, near the root). */
 export function useMarginStream(url?: string, tuning?: StreamTuning): void {
   const stores = useMarginStores();
+  const alerts = useAlertStores();
   const refetchAccounts = useRefetchAccounts();
   const queryClient = useQueryClient();
   const accounts = useAccounts().data;
@@ -30,7 +32,7 @@ export function useMarginStream(url?: string, tuning?: StreamTuning): void {
       ...tuning,
       url: url ?? streamUrl(window.location),
       onFrame: (frame) => {
-        if (frame.type === 'alert') receiveAlertFrame(frame);
+        if (frame.type === 'alert') alerts.feed.received(frame.alert);
         else stores.frameReceived(frame);
       },
       onStatus: (status) => connectionEvents.socketChanged(stores.connection, status),
@@ -47,5 +49,5 @@ export function useMarginStream(url?: string, tuning?: StreamTuning): void {
       window.removeEventListener('online', online);
       socket.stop();
     };
-  }, [url, tuning, stores, refetchAccounts, queryClient]);
+  }, [url, tuning, stores, alerts, refetchAccounts, queryClient]);
 }

@@ -3,12 +3,11 @@ import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderWithStores } from '../../app/testing/render.tsx';
 import {
-  DISMISSED_KEY,
-  alertFeed,
-  alertFeedEvents,
-  alertPrefs,
-  receiveAlertFrame,
-} from '../../hooks/useAlerts.ts';
+  AlertStoresProvider,
+  createAlertStores,
+  type AlertStores,
+} from '../../hooks/alert-stores-context.tsx';
+import { DISMISSED_KEY } from '../../stores/alert-feed.ts';
 import { AlertCenter } from './AlertCenter.tsx';
 import type { Alert } from '../../contract/alerts.ts';
 import { makeAlert } from '../../contract/testing/alerts.ts';
@@ -29,15 +28,25 @@ function stubAlerts(open: Alert[]) {
   return fetchMock;
 }
 
+let alerts: AlertStores;
+
+/** An alert arriving on the stream. */
 function live(alert: Alert) {
-  act(() => {
-    expect(receiveAlertFrame({ type: 'alert', alert })).toBe(true);
-  });
+  act(() => alerts.feed.received(alert));
+}
+
+function renderCenter() {
+  return renderWithStores(
+    <AlertStoresProvider stores={alerts}>
+      <AlertCenter />
+    </AlertStoresProvider>,
+  );
 }
 
 beforeEach(() => {
-  alertFeedEvents.reset();
-  alertPrefs.setState({ notifications: false, sound: false });
+  sessionStorage.clear();
+  localStorage.clear();
+  alerts = createAlertStores();
 });
 
 describe('AlertBanner', () => {
@@ -45,7 +54,7 @@ describe('AlertBanner', () => {
     const fetchMock = stubAlerts([
       makeAlert(1, Date.now() - 5000, { message: 'Bitso (demo): entered Liquidation' }),
     ]);
-    renderWithStores(<AlertCenter />);
+    renderCenter();
     const banner = screen.getByTestId('alert-banner');
     expect(await within(banner).findByText(/entered Liquidation/)).toBeInTheDocument();
     expect(within(banner).getByText('Worse risk zone')).toBeInTheDocument();
@@ -63,7 +72,7 @@ describe('AlertBanner', () => {
 
   it('announces only the newest live alert’s words, not the banner and its buttons', async () => {
     stubAlerts([makeAlert(1, Date.now() - 5000, { message: 'Bitso (demo): entered Liquidation' })]);
-    renderWithStores(<AlertCenter />);
+    renderCenter();
     await screen.findByTestId('alert-banner-item');
     // The one live region is the announcement; the banner itself is not one.
     const region = screen.getByRole('alert');
@@ -84,15 +93,14 @@ describe('AlertBanner', () => {
 
   it('remembers dismissals for the tab’s session (a reload does not bring them back)', async () => {
     stubAlerts([makeAlert(1, 1000), makeAlert(2, 2000, { rule: 'stale' })]);
-    const { unmount } = renderWithStores(<AlertCenter />);
+    const { unmount } = renderCenter();
     await screen.findAllByTestId('alert-banner-item');
     fireEvent.click(screen.getAllByRole('button', { name: /^Dismiss: / })[0] ?? document.body);
     expect(screen.getAllByTestId('alert-banner-item')).toHaveLength(1);
     unmount();
-    // As a reload would: the store starts again from sessionStorage.
-    act(() => alertFeed.setState({ live: [], dismissed: {} }));
-    act(() => alertFeedEvents.reloadDismissed());
-    renderWithStores(<AlertCenter />);
+    // As a reload would: a new feed starts again from sessionStorage.
+    alerts = createAlertStores();
+    renderCenter();
     await screen.findAllByTestId('alert-banner-item');
     expect(screen.getAllByTestId('alert-banner-item').map((li) => li.dataset.rule)).toEqual(['zone-worse']);
     expect(JSON.parse(sessionStorage.getItem(DISMISSED_KEY) ?? '[]')).toEqual(['a2']);
@@ -100,7 +108,7 @@ describe('AlertBanner', () => {
 
   it('replaces a fired alert by its recovered, once', async () => {
     stubAlerts([makeAlert(1, 1000)]);
-    renderWithStores(<AlertCenter />);
+    renderCenter();
     await screen.findByTestId('alert-banner-item');
     live(makeAlert(2, 2000, { kind: 'recovered', zone: 'safe', message: 'Bitso (demo): back to Safe' }));
     const items = screen.getAllByTestId('alert-banner-item');
@@ -114,7 +122,7 @@ describe('AlertBanner', () => {
       makeAlert(2, 2000, { rule: 'stale' }),
       makeAlert(3, 3000, { rule: 'fast-fall' }),
     ]);
-    renderWithStores(<AlertCenter />);
+    renderCenter();
     await screen.findAllByTestId('alert-banner-item');
     const button = screen.getAllByRole('button', { name: /^Dismiss: / })[0];
     if (!button) throw new Error('no dismiss button');
@@ -141,10 +149,10 @@ describe('AlertBanner', () => {
       ),
     );
     vi.stubGlobal('AudioContext', audio);
-    renderWithStores(<AlertCenter />);
+    renderCenter();
     live(makeAlert(1, 1000));
     expect(shown).toEqual([]);
-    act(() => alertPrefs.setState({ notifications: true }));
+    act(() => alerts.prefs.state.setState({ notifications: true }));
     live(makeAlert(2, 2000, { rule: 'cushion-below', message: 'Bitso (demo): cushion 12 % is below 20 %' }));
     expect(shown).toEqual([
       ['Margin Watch: Low cushion', { body: 'Bitso (demo): cushion 12 % is below 20 %', tag: 'a2' }],
@@ -177,16 +185,11 @@ describe('AlertBanner', () => {
       }
     }
     vi.stubGlobal('AudioContext', FakeAudioContext);
-    alertPrefs.setState({ sound: true });
-    renderWithStores(<AlertCenter />);
+    alerts.prefs.state.setState({ sound: true });
+    renderCenter();
     live(makeAlert(1, 1000, { kind: 'recovered' }));
     expect(started).toEqual([]);
     live(makeAlert(2, 2000));
     expect(started).toEqual([0, 0.22]);
-  });
-
-  it('ignores frames that are not valid alert frames', () => {
-    expect(receiveAlertFrame({ type: 'alert', alert: { id: 'x' } })).toBe(false);
-    expect(receiveAlertFrame({ type: 'status' })).toBe(false);
   });
 });

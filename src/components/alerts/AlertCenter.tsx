@@ -2,18 +2,18 @@
 import { useCallback, useRef, type KeyboardEvent } from 'react';
 import { Link } from 'wouter';
 import {
-  alertFeedEvents,
   useAlertFeed,
   useAlertPrefs,
+  useDismissAlerts,
   useLiveAlerts,
   useOpenAlerts,
 } from '../../hooks/useAlerts.ts';
 import { formatLocalTime, formatUtc } from '../words.ts';
 import './alerts.css';
-import { bannerAlerts } from './model.ts';
-import { showAlertNotification } from './notify.ts';
+import { bannerAlerts } from '../../hooks/alerts/banner.ts';
+import { showAlertNotification } from '../../hooks/alerts/notify.ts';
 import { RULE_WORDS, type Alert } from '../../contract/alerts.ts';
-import { beep } from './sound.ts';
+import { beep } from '../../hooks/alerts/sound.ts';
 
 /** How many alerts the banner lists before pointing to the alerts page. */
 const SHOWN = 3;
@@ -60,9 +60,10 @@ export function AlertBanner() {
   const items = bannerAlerts(open, live, dismissed);
   const shown = items.slice(0, SHOWN);
   const listRef = useRef<HTMLUListElement>(null);
+  const dismissAlerts = useDismissAlerts();
 
   const dismiss = (ids: string[], index: number) => {
-    alertFeedEvents.dismiss(ids);
+    dismissAlerts(ids);
     // Keep keyboard focus in a sensible place once the focused button is gone.
     requestAnimationFrame(() => {
       const buttons = listRef.current?.querySelectorAll<HTMLButtonElement>('button[data-dismiss]');

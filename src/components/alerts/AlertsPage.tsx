@@ -1,7 +1,9 @@
 // The alerts page (/alerts): history, rules, this browser's notification settings and the webhooks.
 import './alerts.css';
 import { AlertList } from './AlertList.tsx';
-import { NotificationToggles, RulesSettings, WebhookList } from './AlertSettings.tsx';
+import { NotificationToggles } from './NotificationToggles.tsx';
+import { RulesSettings } from './RulesSettings.tsx';
+import { WebhookList } from './WebhookList.tsx';
 
 export function AlertsPage() {
   return (

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertMarkers } from './markers.ts';
-import { makeAlert } from './testkit.ts';
+import { makeAlert } from '../../contract/testing/alerts.ts';
 
 describe('alertMarkers', () => {
   const alerts = [

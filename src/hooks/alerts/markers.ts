@@ -1,5 +1,5 @@
 // Alert markers for the history chart: where on the time axis each alert happened, with a short label.
-import { ZONE_WORDS } from '../words.ts';
+import { ZONE_NAMES } from '../../domain/model.ts';
 import { RULE_WORDS, type Alert, type AlertRuleId } from '../../contract/alerts.ts';
 
 /** One marker: `t` is the alert's time (ms epoch, the chart's x coordinate). */
@@ -15,7 +15,7 @@ export interface AlertMarker {
 function labelOf(alert: Alert): string {
   const short = RULE_WORDS[alert.rule].short;
   if (alert.kind === 'recovered') return `${short} cleared`;
-  if (alert.rule === 'zone-worse') return `${short}: ${ZONE_WORDS[alert.zone].name}`;
+  if (alert.rule === 'zone-worse') return `${short}: ${ZONE_NAMES[alert.zone]}`;
   return short;
 }
 

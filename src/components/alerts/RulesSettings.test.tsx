@@ -1,10 +1,9 @@
 // @vitest-environment jsdom
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
 import { renderWithStores } from '../../app/testing/render.tsx';
-import { alertPrefs } from '../../hooks/useAlerts.ts';
-import { NotificationToggles, RulesSettings, WebhookList } from './AlertSettings.tsx';
-import type { RuleSettings, RulesView, WebhookStatus } from '../../contract/alerts.ts';
+import type { RuleSettings, RulesView } from '../../contract/alerts.ts';
+import { RulesSettings } from './RulesSettings.tsx';
 
 const DEFAULTS: RuleSettings = {
   zoneWorse: { enabled: true },
@@ -38,7 +37,7 @@ interface Sent {
   body: unknown;
 }
 
-function stubApi(options: { putStatus?: number; webhooks?: WebhookStatus[] } = {}) {
+function stubApi(options: { putStatus?: number } = {}) {
   const sent: Sent[] = [];
   const fetchMock = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(
@@ -60,64 +59,11 @@ function stubApi(options: { putStatus?: number; webhooks?: WebhookStatus[] } = {
       }
       return json(200, VIEW);
     }
-    if (url.pathname === '/api/alerts/webhooks') return json(200, options.webhooks ?? []);
     return json(404, {});
   });
   vi.stubGlobal('fetch', fetchMock);
   return sent;
 }
-
-beforeEach(() => {
-  alertPrefs.setState({ notifications: false, sound: false });
-  localStorage.clear();
-});
-
-describe('NotificationToggles', () => {
-  function stubNotification(answer: NotificationPermission) {
-    const initial: { permission: NotificationPermission } = { permission: 'default' };
-    const api = Object.assign(function Notification() {}, { ...initial, requestPermission: vi.fn() });
-    api.requestPermission.mockImplementation(async () => {
-      api.permission = answer;
-      return answer;
-    });
-    vi.stubGlobal('Notification', api);
-    return api;
-  }
-
-  it('asks for permission only when the user turns notifications on', async () => {
-    const api = stubNotification('granted');
-    renderWithStores(<NotificationToggles />);
-    expect(api.requestPermission).not.toHaveBeenCalled();
-    const box = screen.getByTestId('toggle-notifications');
-    expect(box).not.toBeChecked();
-    fireEvent.click(box);
-    await waitFor(() => expect(box).toBeChecked());
-    expect(api.requestPermission).toHaveBeenCalledTimes(1);
-    expect(JSON.parse(localStorage.getItem('margin-watch.alert-prefs') ?? '{}')).toEqual({
-      notifications: true,
-      sound: false,
-    });
-  });
-
-  it('explains a refusal and leaves notifications off', async () => {
-    stubNotification('denied');
-    renderWithStores(<NotificationToggles />);
-    fireEvent.click(screen.getByTestId('toggle-notifications'));
-    expect(await screen.findByRole('status')).toHaveTextContent(/blocked for this site/);
-    expect(screen.getByTestId('toggle-notifications')).not.toBeChecked();
-    expect(alertPrefs.getState().notifications).toBe(false);
-  });
-
-  it('keeps sound off until turned on', () => {
-    vi.stubGlobal('AudioContext', undefined);
-    renderWithStores(<NotificationToggles />);
-    const sound = screen.getByTestId('toggle-sound');
-    expect(sound).not.toBeChecked();
-    fireEvent.click(sound);
-    expect(alertPrefs.getState().sound).toBe(true);
-    expect(screen.getByRole('status')).toHaveTextContent('This browser cannot play sounds.');
-  });
-});
 
 describe('RulesSettings', () => {
   it('saves the defaults as a PUT of the whole settings', async () => {
@@ -188,38 +134,5 @@ describe('RulesSettings', () => {
     fireEvent.change(minutes, { target: { value: '5' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save rules' }));
     expect(await screen.findByText('Not saved: HTTP 400: defaults.x: nope')).toBeInTheDocument();
-  });
-});
-
-describe('WebhookList', () => {
-  it('shows each webhook by scheme and host with its state and last error', async () => {
-    stubApi({
-      webhooks: [
-        {
-          index: 0,
-          target: 'https://hooks.slack.com',
-          format: 'slack',
-          state: 'failing',
-          lastError: 'HTTP 404',
-          lastAttemptAt: 1,
-          lastSuccessAt: null,
-          delivered: 0,
-          failed: 2,
-          queued: 0,
-        },
-      ],
-    });
-    renderWithStores(<WebhookList />);
-    const item = await screen.findByTestId('webhook');
-    expect(item).toHaveAttribute('data-state', 'failing');
-    expect(within(item).getByText('Failing')).toBeInTheDocument();
-    expect(within(item).getByText('https://hooks.slack.com')).toBeInTheDocument();
-    expect(within(item).getByText('HTTP 404')).toBeInTheDocument();
-  });
-
-  it('says how to add webhooks when there are none', async () => {
-    stubApi();
-    renderWithStores(<WebhookList />);
-    expect(await screen.findByText(/No webhooks/)).toBeInTheDocument();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bannerAlerts } from './model.ts';
-import { makeAlert } from './testkit.ts';
+import { bannerAlerts } from './banner.ts';
+import { makeAlert } from '../../contract/testing/alerts.ts';
 
 describe('bannerAlerts', () => {
   it('shows open alerts newest first', () => {
