@@ -4,9 +4,6 @@ import { dec } from '../../domain/decimal.ts';
 import {
   closeAfterTest,
   expectFatal,
-  expectNothingSecret,
-  expectRevokeCycle,
-  expectSilenceCycle,
   pause,
   recordingDeps,
   started,
@@ -16,6 +13,7 @@ import {
   type Recording,
   type SimRun,
 } from '../kit/testing/session-harness.ts';
+import { describeUpstreamScenarios, type ScenarioStart } from '../kit/testing/upstream-scenarios.ts';
 import type { Endpoints, NonceSource, RunningSimulator } from '../server-types.ts';
 import { normalizeB2prime } from './normalize.ts';
 import { startB2primeSimulator } from './simulator.ts';
@@ -44,7 +42,7 @@ const NO_NONCES: NonceSource = {
 };
 
 async function run(
-  overrides: {
+  overrides: ScenarioStart & {
     credentials?: Record<string, string>;
     endpoints?: (sim: RunningSimulator) => Endpoints;
     accountId?: string;
@@ -72,10 +70,32 @@ async function run(
       timeScale: UPSTREAM_SCALE,
       backoff: BACKOFF,
       ...PATIENT,
+      ...(overrides.impatient ? { staleAfterMs: 400, deadAfterMs: 800 } : {}),
       ...overrides.upstream,
     }),
   );
 }
+
+describeUpstreamScenarios({
+  exchange: 'B2Prime',
+  transport: 'stream',
+  start: run,
+  read: (channel, payload) =>
+    normalizeB2prime(channel, payload, { accountId: 'a', receivedAt: 0, thresholds }),
+  revoke: {
+    // Auth retries wait 300 ms, then 600 ms (scaled-down test settings): a few in 1 s at most.
+    detail:
+      'B2Prime refused the access token (HTTP 401): check credentials.accessToken (expired or revoked?)',
+    quietMs: 1_000,
+    maxAttempts: 3,
+    attempts: (h) => h.logs.filter((l) => l.msg === 'upstream auth failed').length,
+  },
+  wrongStreamPath: {
+    endpoints: (sim) => ({ rest: sim.url, ws: (sim.endpoints.ws ?? '').replace('/ws/v3/', '/ws/v9/') }),
+    detail: 'B2Prime answered HTTP 404: check endpoints.ws (the stream is at /frontoffice/ws/v3/account)',
+  },
+  secrets: [TOKEN, 'access_token'],
+});
 
 const count = (h: Recording, channel: string): number => h.on(channel).length;
 
@@ -116,24 +136,6 @@ describe('b2prime upstream against the simulator', () => {
     );
   });
 
-  it('marks a silent connection stale, replaces it, and is live again when data returns', async () => {
-    const h = await run({ upstream: { staleAfterMs: 400, deadAfterMs: 800 } });
-    await until(() => count(h, 'MarginData') >= 1, 'an item');
-    await expectSilenceCycle(h);
-  });
-
-  it('revoke ⇒ auth_failed with a readable reason, slow retries; restore ⇒ live', async () => {
-    const h = await run();
-    // Auth retries wait 300 ms, then 600 ms (scaled-down test settings): a few in 1 s at most.
-    await expectRevokeCycle(h, {
-      detail:
-        'B2Prime refused the access token (HTTP 401): check credentials.accessToken (expired or revoked?)',
-      quietMs: 1_000,
-      maxAttempts: 3,
-      attempts: () => h.logs.filter((l) => l.msg === 'upstream auth failed').length,
-    });
-  });
-
   it('explains an expired JWT', async () => {
     const part = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
     const expired = `${part({ alg: 'HS256' })}.${part({ exp: 1_700_000_000 })}.bm90LXJlYWw`;
@@ -155,44 +157,19 @@ describe('b2prime upstream against the simulator', () => {
     expect(h.published).toEqual([]);
   });
 
-  it('a wrong stream path is an error reconnecting will not fix', async () => {
-    const h = await run({
-      endpoints: (sim) => ({
-        rest: sim.url,
-        ws: (sim.endpoints.ws ?? '').replace('/ws/v3/', '/ws/v9/'),
-      }),
-    });
-    await expectFatal(
-      h,
-      'B2Prime answered HTTP 404: check endpoints.ws (the stream is at /frontoffice/ws/v3/account)',
-    );
-  });
-
-  it('publishes malformed and mis-shaped messages so the parser reports them, and carries on', async () => {
+  it('publishes a mis-shaped message so the parser reports its field, and carries on', async () => {
     const h = await run();
     await until(() => h.lastState() === 'live', 'live');
-    h.sim.control({ kind: 'malformed' });
     h.sim.control({ kind: 'bad-schema' });
     const fieldsInError = (): string[] =>
       h.published
         .map((p) => normalizeB2prime(p.channel, p.payload, { accountId: 'a', receivedAt: 0 }))
         .flatMap((o) => (o.kind === 'error' && o.error.channel === 'MarginData' ? [o.error.field] : []));
-    await until(() => fieldsInError().length >= 2, 'two bad messages');
-    expect(fieldsInError()).toEqual(['(message)', 'item.equityInRAT']);
-    expect(h.published.find((p) => typeof p.payload === 'string')?.channel).toBe('MarginData');
+    await until(() => fieldsInError().length >= 1, 'the bad message');
+    expect(fieldsInError()).toEqual(['item.equityInRAT']);
     const before = h.published.length;
     await until(() => h.published.length > before + 4, 'items afterwards');
     expect(h.lastState()).toBe('live');
-  });
-
-  it('never shows the token in a status or a log line', async () => {
-    const h = await run();
-    await until(() => h.lastState() === 'live', 'live');
-    h.sim.control({ kind: 'drop' });
-    await until(() => h.states.filter(([s]) => s === 'live').length >= 2, 'live again');
-    h.sim.control({ kind: 'revoke' });
-    await until(() => h.lastState() === 'auth_failed', 'auth_failed');
-    expectNothingSecret(h, [TOKEN, 'access_token']);
   });
 });
 

@@ -6,11 +6,7 @@ import { memoryNonceSource } from '../kit/signing.ts';
 import {
   closeAfterTest,
   expectFatalPoll,
-  expectFatal,
   expectNothingSecret,
-  expectQuietAfterStop,
-  expectRevokeCycle,
-  expectSilenceCycle,
   httpAnswer,
   pause,
   recordingDeps,
@@ -21,6 +17,7 @@ import {
   runAgainst,
   type SimRun,
 } from '../kit/testing/session-harness.ts';
+import { describeUpstreamScenarios, type ScenarioStart } from '../kit/testing/upstream-scenarios.ts';
 import type { AccountConfig, Endpoints, NonceSource, RunningSimulator } from '../server-types.ts';
 import { bitopro } from './index.ts';
 import { server } from './server.ts';
@@ -45,7 +42,7 @@ const ctx = {
 };
 
 async function start(
-  options: {
+  options: ScenarioStart & {
     nonces?: NonceSource;
     pollSeconds?: number;
     keepAliveMs?: number;
@@ -73,12 +70,36 @@ async function start(
     sim,
     recording,
     createBitoproUpstream(recording.deps, {
-      keepAliveMs: options.keepAliveMs ?? LONG_KEEP_ALIVE_MS,
+      keepAliveMs: options.keepAliveMs ?? (options.impatient ? SHORT_KEEP_ALIVE_MS : LONG_KEEP_ALIVE_MS),
       backoff: { baseMs: 20, maxMs: 100, authRetryMs: 400, authRetryMaxMs: 800 },
       timeoutMs: 5_000,
     }),
   );
 }
+
+describeUpstreamScenarios({
+  exchange: 'BitoPro',
+  transport: 'stream',
+  start,
+  read: (channel, payload) => bitopro.normalize(channel, payload, ctx),
+  revoke: {
+    // 400–800 ms between auth retries (with jitter): a handful of attempts in 1.5 s at most.
+    detail:
+      'BitoPro refused the credentials (HTTP 401 "Unauthorized api key"): check apiKey, apiSecret and identity ' +
+      '(the account e-mail), and that the key is active',
+    quietMs: 1_500,
+    maxAttempts: 4,
+  },
+  wrongStreamPath: {
+    endpoints: (sim) => ({
+      ...sim.endpoints,
+      ws: (sim.endpoints.ws ?? '').replace('account-info', 'orders'),
+    }),
+    detail: 'BitoPro answered HTTP 404 "Not Found": check endpoints.ws',
+  },
+  secrets: Object.values(credentials),
+  secretPatterns: [/[0-9a-f]{96}/i, /X-BITOPRO/i],
+});
 
 const inits = (h: SimRun): number =>
   h.on('account-info').filter((p) => (p as { data?: { action?: string } }).data?.action === 'MARGIN_INIT')
@@ -133,36 +154,6 @@ describe('BitoPro upstream against the simulator', () => {
     expect(h.on('account-info').length).toBeGreaterThan(0);
   });
 
-  it('reconnects after a drop with a fresh nonce', async () => {
-    const h = await start();
-    await until(() => inits(h) === 1, 'first MARGIN_INIT');
-    const noncesBefore = h.nonces.length;
-    h.sim.control({ kind: 'drop' });
-    await until(() => inits(h) === 2, 'MARGIN_INIT after the drop');
-    expect(h.states.some(([s, d]) => s === 'reconnecting' && (d ?? '').includes('stream closed'))).toBe(true);
-    await until(() => h.lastState() === 'live', 'live again');
-    expect(h.nonces.length).toBeGreaterThan(noncesBefore);
-    expect(strictlyIncreasing(h.nonces.map((n) => n.value))).toBe(true);
-  });
-
-  it('detects silence as stale, replaces the connection, and is live again when data returns', async () => {
-    const h = await start({ keepAliveMs: SHORT_KEEP_ALIVE_MS });
-    await expectSilenceCycle(h);
-    expect(inits(h)).toBeGreaterThanOrEqual(2);
-  });
-
-  it('revoke ⇒ auth_failed with a readable reason and slow retries; restore ⇒ live again', async () => {
-    const h = await start();
-    // 400–800 ms between auth retries (with jitter): a handful of attempts in 1.5 s at most.
-    await expectRevokeCycle(h, {
-      detail:
-        'BitoPro refused the credentials (HTTP 401 "Unauthorized api key"): check apiKey, apiSecret and identity ' +
-        '(the account e-mail), and that the key is active',
-      quietMs: 1_500,
-      maxAttempts: 4,
-    });
-  });
-
   it('a nonce the exchange refuses (409) is a nonce/clock problem, not an auth failure, and is retried', async () => {
     let last = Date.now();
     let repeatNext = false;
@@ -205,16 +196,6 @@ describe('BitoPro upstream against the simulator', () => {
     await expectFatalPoll(h, 'BitoPro answered HTTP 404 "Not Found": check endpoints.rest');
   });
 
-  it('a wrong stream path is an error that reconnecting will not fix', async () => {
-    const h = await start({
-      endpoints: (sim) => ({
-        ...sim.endpoints,
-        ws: (sim.endpoints.ws ?? '').replace('account-info', 'orders'),
-      }),
-    });
-    await expectFatal(h, 'BitoPro answered HTTP 404 "Not Found": check endpoints.ws');
-  });
-
   it('never shows a credential, the identity or a signature in a status or a log line', async () => {
     const h = await start({ pollSeconds: 0.2 });
     await until(() => h.lastState() === 'live', 'live');
@@ -224,12 +205,6 @@ describe('BitoPro upstream against the simulator', () => {
     h.sim.control({ kind: 'drop' });
     await until(() => h.logs.some((l) => l.msg === 'poll auth failed'), 'a refused poll');
     expectNothingSecret(h, Object.values(credentials), [/[0-9a-f]{96}/i, /X-BITOPRO/i]);
-  });
-
-  it('stop() ends the session and nothing is published afterwards', async () => {
-    const h = await start({ pollSeconds: 0.2 });
-    await until(() => h.lastState() === 'live', 'live');
-    await expectQuietAfterStop(h, h.stop);
   });
 });
 

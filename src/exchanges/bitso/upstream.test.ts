@@ -5,8 +5,6 @@ import {
   closeAfterTest,
   expectFatal,
   expectNothingSecret,
-  expectQuietAfterStop,
-  expectRevokeCycle,
   pause,
   recordingDeps,
   started,
@@ -15,6 +13,7 @@ import {
   runAgainst,
   type SimRun,
 } from '../kit/testing/session-harness.ts';
+import { describeUpstreamScenarios, type ScenarioStart } from '../kit/testing/upstream-scenarios.ts';
 import type { NonceSource, UpstreamState } from '../server-types.ts';
 import { normalizeBitso } from './normalize.ts';
 import { server } from './server.ts';
@@ -33,7 +32,7 @@ const KEY = 'demo-bitso-key';
 const SECRET = 'demo-bitso-secret-not-real';
 
 async function harness(
-  opts: {
+  opts: ScenarioStart & {
     secret?: string;
     nonces?: NonceSource;
     pollSeconds?: number;
@@ -72,6 +71,21 @@ const REJECTED_0201 =
   'key, secret or nonce rejected repeatedly — check apiKey and apiSecret, that the key is active, and that no other program uses it';
 const ctx = { accountId: 'bitso-test', receivedAt: 0 };
 
+describeUpstreamScenarios({
+  exchange: 'Bitso',
+  transport: 'poll',
+  start: harness,
+  read: (channel, payload) => normalizeBitso(channel, payload, ctx),
+  revoke: {
+    // Polling every 50 ms would make ~20 requests in 1 s; auth retries wait 300 ms, then 600 ms.
+    detail: `${REJECTED_0201} (Bitso: 0201: Invalid Nonce or Invalid Credentials)`,
+    quietMs: 1_000,
+    maxAttempts: 4,
+  },
+  secrets: [KEY, SECRET],
+  secretPatterns: [/[0-9a-f]{64}/],
+});
+
 describe('polling the simulator', () => {
   it('publishes account bodies that normalize, with a fresh increasing nonce per request', async () => {
     const h = await harness();
@@ -90,15 +104,6 @@ describe('polling the simulator', () => {
     const values = h.nonces.map((n) => n.value);
     expect(new Set(values).size).toBe(values.length);
     expect(values).toEqual([...values].sort((a, b) => a - b));
-  });
-
-  it('keeps polling after drop (a new connection) and stays or returns live', async () => {
-    const h = await harness();
-    await until(() => h.published.length >= 2, 'first publishes');
-    h.sim.control({ kind: 'drop' });
-    const count = h.published.length;
-    await until(() => h.published.length >= count + 3, 'publishes after drop');
-    expect(lastState(h)).toBe('live');
   });
 
   it('silence: a hanging request turns stale, times out, and polling recovers when the exchange answers', async () => {
@@ -128,14 +133,11 @@ describe('polling the simulator', () => {
     expect(kinds.slice(kinds.lastIndexOf('stale'))).toEqual(['stale', 'live']);
   });
 
-  it('revoke ⇒ auth_failed with a readable reason and slow retries; restore ⇒ live again', async () => {
+  it("a revoked key: Bitso's 0201 is first retried as a nonce hiccup, then reported once", async () => {
     const h = await harness();
-    // Polling every 50 ms would make ~20 requests in 1 s; auth retries wait 300 ms, then 600 ms.
-    await expectRevokeCycle(h, {
-      detail: `${REJECTED_0201} (Bitso: 0201: Invalid Nonce or Invalid Credentials)`,
-      quietMs: 1_000,
-      maxAttempts: 4,
-    });
+    await until(() => lastState(h) === 'live', 'live');
+    h.sim.control({ kind: 'revoke' });
+    await until(() => lastState(h) === 'auth_failed', 'auth_failed');
     expect(h.states.filter(([s]) => s === 'auth_failed')).toHaveLength(1);
     // Bitso's 0201 may be only a nonce hiccup: retried a few times before it is reported.
     const retried = h.logs.filter(
@@ -180,22 +182,6 @@ describe('polling the simulator', () => {
     await until(() => lastState(h) === 'live', 'live again');
     const nextAt = h.nonces.find((n) => n.at > limitedAt)!.at;
     expect(nextAt - limitedAt).toBeGreaterThanOrEqual(950);
-  });
-
-  it('malformed ⇒ the raw text is published (normalize reports it) and polling goes on', async () => {
-    const h = await harness();
-    await until(() => h.published.length >= 1, 'first publish');
-    h.sim.control({ kind: 'malformed' });
-    await until(() => h.published.some((p) => typeof p.payload === 'string'), 'raw text');
-    const raw = h.published.find((p) => typeof p.payload === 'string')!;
-    const outcome = normalizeBitso('account', raw.payload, ctx);
-    expect(outcome.kind === 'error' && [outcome.error.exchange, outcome.error.field]).toEqual([
-      'bitso',
-      '(message)',
-    ]);
-    const count = h.published.length;
-    await until(() => h.published.length > count, 'publishes after malformed');
-    expect(lastState(h)).toBe('live');
   });
 
   it('bad-schema ⇒ published as JSON and rejected by normalize on margin_levels', async () => {
@@ -262,12 +248,6 @@ describe('polling the simulator', () => {
     await pause(200);
     // Slow retries: not one request per poll interval (50 ms).
     expect(recording.nonces.length - attempts).toBeLessThanOrEqual(1);
-  });
-
-  it('stop() ends polling', async () => {
-    const h = await harness();
-    await until(() => h.published.length >= 1, 'first publish');
-    await expectQuietAfterStop(h, h.stop);
   });
 });
 

@@ -5,15 +5,10 @@ import { frameText } from '../kit/frames.ts';
 import {
   closeAfterTest,
   expectFatalPoll,
-  expectFatal,
   expectNothingSecret,
-  expectQuietAfterStop,
-  expectRevokeCycle,
-  expectSilenceCycle,
   httpAnswer,
   pause,
   recordingDeps,
-  strictlyIncreasing,
   testAccount,
   until,
   runAgainst,
@@ -21,6 +16,7 @@ import {
   type Recording,
   type SimRun,
 } from '../kit/testing/session-harness.ts';
+import { describeUpstreamScenarios, type ScenarioStart } from '../kit/testing/upstream-scenarios.ts';
 import type { Endpoints, NonceSource, RunningSimulator } from '../server-types.ts';
 import { valr } from './index.ts';
 import { server } from './server.ts';
@@ -57,7 +53,7 @@ function clockNonces(): NonceSource {
 }
 
 async function start(
-  options: {
+  options: ScenarioStart & {
     pollSeconds?: number;
     upstream?: ValrUpstreamOptions;
     apiSecret?: string;
@@ -90,10 +86,35 @@ async function start(
       timeScale: SIM_SCALE,
       backoff: { baseMs: 20, maxMs: 100, authRetryMs: 250, authRetryMaxMs: 500 },
       ...PATIENT,
+      ...(options.impatient ? { staleAfterMs: 750, deadAfterMs: 1_500 } : {}),
       ...options.upstream,
     }),
   );
 }
+
+describeUpstreamScenarios({
+  exchange: 'VALR',
+  transport: 'stream',
+  start,
+  read: (channel, payload) => valr.normalize(channel, payload, ctx),
+  revoke: {
+    // Auth retries wait 250–500 ms (±20 %) here: a few attempts in 1 s at most.
+    detail:
+      'VALR refused the credentials (HTTP 401 "API Key or Secret is invalid (code -11252)"): check apiKey and ' +
+      'apiSecret, and that the key is active and may read the account',
+    quietMs: 1_000,
+    maxAttempts: 5,
+  },
+  wrongStreamPath: {
+    endpoints: (sim) => ({
+      ...sim.endpoints,
+      ws: (sim.endpoints.ws ?? '').replace('/ws/account', '/ws/trade'),
+    }),
+    detail: 'VALR answered HTTP 404 "Not Found (code -404)": check endpoints.ws',
+  },
+  secrets: [KEY, SECRET],
+  secretPatterns: [/[0-9a-f]{128}/],
+});
 
 function marginUpdates(h: SimRun): number {
   return h.on('account').filter((p) => valr.normalize('account', p, ctx).kind === 'update').length;
@@ -139,41 +160,6 @@ describe('valr upstream against the simulator', () => {
     expect(h.states.map(([s]) => s)).toEqual(['connecting', 'live']);
   });
 
-  it('reconnects after a drop, with a fresh timestamp for every attempt', async () => {
-    const h = await start();
-    await until(() => h.lastState() === 'live', 'live');
-    const before = h.nonces.length;
-    h.sim.control({ kind: 'drop' });
-    await until(() => h.states.some(([s]) => s === 'reconnecting'), 'reconnecting');
-    await until(() => h.lastState() === 'live', 'live again');
-    expect(h.nonces.length).toBeGreaterThan(before);
-    // Strictly increasing: none is reused (the simulator would refuse a reused one).
-    expect(strictlyIncreasing(h.nonces.map((n) => n.value))).toBe(true);
-    const count = marginUpdates(h);
-    await until(() => marginUpdates(h) > count, 'data after the reconnect');
-  });
-
-  it('marks a silent connection stale, replaces it with a freshly signed one, and is live again', async () => {
-    const h = await start({ upstream: { staleAfterMs: 750, deadAfterMs: 1_500 } });
-    await until(() => marginUpdates(h) >= 1, 'data');
-    const beforeSilence = h.nonces.length;
-    await expectSilenceCycle(h);
-    // The replacement was a new handshake, signed with a new timestamp.
-    expect(h.nonces.length).toBeGreaterThan(beforeSilence);
-  });
-
-  it('revoke ⇒ auth_failed with the exchange reason, slow retries; restore ⇒ live', async () => {
-    const h = await start();
-    // Auth retries wait 250–500 ms (±20 %) here: a few attempts in 1 s at most.
-    await expectRevokeCycle(h, {
-      detail:
-        'VALR refused the credentials (HTTP 401 "API Key or Secret is invalid (code -11252)"): check apiKey and ' +
-        'apiSecret, and that the key is active and may read the account',
-      quietMs: 1_000,
-      maxAttempts: 5,
-    });
-  });
-
   it('a refused timestamp is a clock problem retried with the normal backoff, not a rejected key', async () => {
     const stale: NonceSource = { next: () => Date.now() - 10 * 60_000 };
     const h = await start({ nonces: stale });
@@ -184,34 +170,12 @@ describe('valr upstream against the simulator', () => {
     expect(h.states.some(([s]) => s === 'auth_failed')).toBe(false);
   });
 
-  it('a wrong stream path is an error reconnecting will not fix', async () => {
-    const h = await start({
-      endpoints: (sim) => ({
-        ...sim.endpoints,
-        ws: (sim.endpoints.ws ?? '').replace('/ws/account', '/ws/trade'),
-      }),
-    });
-    await expectFatal(h, 'VALR answered HTTP 404 "Not Found (code -404)": check endpoints.ws');
-  });
-
   it('a 404 from the balances path is logged as a failure reconnecting will not fix', async () => {
     const h = await start({
       pollSeconds: 0.2,
       endpoints: (sim) => ({ ...sim.endpoints, rest: `${sim.url}/x` }),
     });
     await expectFatalPoll(h, 'VALR answered HTTP 404 "Not Found (code -404)": check endpoints.rest');
-  });
-
-  it('publishes a malformed frame as raw text, which normalizes to an error', async () => {
-    const h = await start();
-    await until(() => marginUpdates(h) >= 1, 'data');
-    h.sim.control({ kind: 'malformed' });
-    await until(() => h.published.some((p) => typeof p.payload === 'string'), 'a raw frame');
-    const raw = h.published.find((p) => typeof p.payload === 'string');
-    expect(raw?.channel).toBe('account');
-    const outcome = valr.normalize('account', raw?.payload, ctx);
-    expect(outcome.kind === 'error' && outcome.error.field).toBe('(message)');
-    expect(h.lastState()).toBe('live');
   });
 
   it('polls the margin account status with the balances: inLiquidation reads as being liquidated by VALR', async () => {
@@ -268,12 +232,6 @@ describe('valr upstream against the simulator', () => {
     await until(() => h.lastState() === 'auth_failed', 'auth_failed');
     await until(() => h.logs.some((l) => l.msg === 'poll auth failed'), 'a refused poll');
     expectNothingSecret(h, ['not-the-secret', SECRET, KEY], [/[0-9a-f]{128}/]);
-  });
-
-  it('stops, and publishes nothing afterwards', async () => {
-    const h = await start({ pollSeconds: 0.2 });
-    await until(() => h.lastState() === 'live', 'live');
-    await expectQuietAfterStop(h, h.stop);
   });
 });
 
