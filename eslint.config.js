@@ -3,14 +3,18 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-// Browser code must never reach signing, upstream sessions, simulators or the proxy.
+// Browser code must never reach signing, upstream sessions, simulators, the exchange kit or the proxy.
 const serverOnly = {
   patterns: [
     {
       group: ['**/sign', '**/sign.ts', '**/upstream', '**/upstream.ts', '**/simulator', '**/simulator.ts'],
       message: 'Signing, upstream and simulator code is proxy-only.',
     },
-    { group: ['**/server', '**/server.ts'], message: 'Exchange server modules are proxy-only.' },
+    {
+      group: ['**/server', '**/server.ts', '**/servers', '**/servers.ts'],
+      message: 'Exchange server modules are proxy-only.',
+    },
+    { group: ['**/kit/**'], message: 'The exchange kit (src/exchanges/kit) is Node-only.' },
     {
       group: ['**/proxy/**', 'node:*', 'better-sqlite3', 'ws', 'fastify', '@fastify/*'],
       message: 'Proxy-only.',

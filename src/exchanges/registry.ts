@@ -1,5 +1,5 @@
 // The exchanges Margin Watch knows. Adding one: a folder with index.ts (browser-safe) and server.ts
-// (proxy-only), and one line here. The proxy loads `<id>/server.ts` for each id listed.
+// (proxy-only), one line here and one in servers.ts, which lists the server modules the proxy runs.
 import { b2prime } from './b2prime/index.ts';
 import { bitopro } from './bitopro/index.ts';
 import { bitso } from './bitso/index.ts';

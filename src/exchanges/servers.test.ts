@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { exchanges } from './registry.ts';
 import { serverModuleProblems, serverModules } from './servers.ts';
@@ -15,6 +16,14 @@ describe('server modules', () => {
     }
     for (const browser of exchanges) expect(browser.restPaths.length).toBeGreaterThan(0);
   });
+
+  it.each(serverModules.map((s) => s.id))(
+    '%s runs the shared upstream scenarios against its simulator (upstream.test.ts)',
+    (id) => {
+      const test = readFileSync(new URL(`./${id}/upstream.test.ts`, import.meta.url), 'utf8');
+      expect(test).toMatch(/^describeUpstreamScenarios\(\{$/m);
+    },
+  );
 
   it.each([
     ['not an object', 'x', undefined, ['is not a server module object']],
