@@ -1,4 +1,4 @@
-// Tests of the simulator helpers added for every exchange simulator: header reading and constant-time compare.
+// Tests of the simulator helpers every exchange simulator uses: header reading and the control route.
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';

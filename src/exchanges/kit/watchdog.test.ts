@@ -1,5 +1,5 @@
-// The upstream kit's clocks, on fake timers: when a session may be called live, the per-channel data watchdog,
-// jitter on every wait and the request budget's poll plan.
+// The watchdog of a reconnecting session, on fake timers: when a session may be called live, and each data
+// channel watched against its own cadence.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { UpstreamState } from '../server-types.ts';
 import { reconnectingUpstream, type SessionContext, type SessionEnd } from './reconnecting.ts';
@@ -147,7 +147,7 @@ describe('reconnectingUpstream: a data channel watched against its own cadence',
     expect(contexts.length).toBe(2);
     expect(contexts[0]?.signal.aborted).toBe(true);
     expect(rec.states.find(([s]) => s === 'reconnecting')?.[1]).toMatch(
-      /^no MARGIN_INFO for \d+ s, also after subscribing again; connection replaced/,
+      /^no MARGIN_INFO for \d+ m?s, also after subscribing again; connection replaced/,
     );
     await upstream.stop();
   });
@@ -186,7 +186,7 @@ describe('reconnectingUpstream: a data channel watched against its own cadence',
     await run(contexts, 16_000, () => false);
     expect(contexts.length).toBe(2);
     expect(rec.states.find(([s]) => s === 'reconnecting')?.[1]).toMatch(
-      /^no MARGIN_INFO for \d+ s; connection replaced/,
+      /^no MARGIN_INFO for \d+ m?s; connection replaced/,
     );
     await upstream.stop();
   });
