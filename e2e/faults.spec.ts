@@ -129,8 +129,8 @@ test('a dropped upstream shows "reconnecting", then live again', async ({ page }
   const start = await page.evaluate(() => Date.now());
 
   const reasons: Record<'valr' | 'bitopro', RegExp> = {
-    valr: /^Reconnecting to the exchange: VALR closed the connection \(\d+[^)]*\); retrying in \d+ s/,
-    bitopro: /^Reconnecting to the exchange: stream closed by BitoPro \(code \d+[^)]*\); retrying in \d+ s/,
+    valr: /^Reconnecting to the exchange: VALR closed the connection \(\d+[^)]*\); retrying in \d+ m?s/,
+    bitopro: /^Reconnecting to the exchange: stream closed by BitoPro \(code \d+[^)]*\); retrying in \d+ m?s/,
   };
   for (const exchange of ['valr', 'bitopro'] as const) {
     const account = DEMO_ACCOUNT[exchange];

@@ -173,7 +173,7 @@ describe('BitoPro upstream against the simulator', () => {
     const refused = h.states.find(([, d]) => (d ?? '').includes('409'));
     expect(refused?.[0]).toBe('reconnecting');
     expect(refused?.[1]).toMatch(
-      /^BitoPro refused the nonce \(HTTP 409 "Local Machine Time Mismatch"\): a nonce\/clock problem — check this machine's clock and that no other program signs with this API key; retrying in \d+ s$/,
+      /^BitoPro refused the nonce \(HTTP 409 "Local Machine Time Mismatch"\): a nonce\/clock problem — check this machine's clock and that no other program signs with this API key; retrying in \d+ m?s$/,
     );
     expect(h.states.some(([s]) => s === 'auth_failed')).toBe(false);
   });

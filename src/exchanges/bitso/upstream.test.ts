@@ -113,7 +113,7 @@ describe('polling the simulator', () => {
     await until(() => h.states.some(([s]) => s === 'stale'), 'stale');
     expect(h.states.find(([s]) => s === 'stale')?.[1]).toBe('no answer from Bitso for 300 ms');
     await until(() => lastState(h) === 'reconnecting', 'reconnecting after the timeout');
-    expect(h.lastDetail()).toMatch(/^no answer from 127\.0\.0\.1:\d+ within .+; retrying in \d+ s$/);
+    expect(h.lastDetail()).toMatch(/^no answer from 127\.0\.0\.1:\d+ within .+; retrying in \d+ m?s$/);
     h.sim.control({ kind: 'silence', on: false });
     const count = h.published.length;
     await until(() => h.published.length > count && lastState(h) === 'live', 'live again');
@@ -163,7 +163,7 @@ describe('polling the simulator', () => {
     h.sim.control({ kind: 'http-error', status: 503, count: 2 });
     await until(() => lastState(h) === 'reconnecting', 'reconnecting');
     expect(h.lastDetail()).toMatch(
-      /^Bitso answered HTTP 503 "internal_error: Service temporarily unavailable"; retrying in \d+ s$/,
+      /^Bitso answered HTTP 503 "internal_error: Service temporarily unavailable"; retrying in \d+ m?s$/,
     );
     await until(() => lastState(h) === 'live', 'live again');
     const values = h.nonces.map((n) => n.value);

@@ -1,5 +1,6 @@
 // One Bitso account's session (proxy only): Bitso has no private margin stream, so the account summary is
 // polled with a freshly signed GET every poll interval and each body is published on the `account` channel.
+import { formatDuration } from '../../domain/format.ts';
 import { HttpError, httpGet, type HttpResult } from '../kit/http-client.ts';
 import { type BackoffOptions } from '../kit/backoff.ts';
 import { pollingUpstream, type PollResult } from '../kit/polling.ts';
@@ -133,10 +134,6 @@ export function classifyResponse(
   return describeRefusal(result, consecutiveNonceRejections);
 }
 
-function duration(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
-}
-
 /** Polls GET /margin_trading/v1alpha/account for one account. */
 export function createBitsoUpstream(deps: UpstreamDeps, options: BitsoUpstreamOptions = {}): Upstream {
   const intervalMs = Math.max(1, deps.account.pollSeconds * 1000);
@@ -156,7 +153,7 @@ export function createBitsoUpstream(deps: UpstreamDeps, options: BitsoUpstreamOp
 
   async function poll(signal: AbortSignal): Promise<PollResult> {
     const staleTimer = setTimeout(() => {
-      if (shown === 'live') setStatus('stale', `no answer from Bitso for ${duration(staleAfterMs)}`);
+      if (shown === 'live') setStatus('stale', `no answer from Bitso for ${formatDuration(staleAfterMs)}`);
     }, staleAfterMs);
     let result: HttpResult;
     try {

@@ -1,4 +1,5 @@
 // Outbound HTTP for signed exchange reads: GET only, no redirects followed, a response size cap and a timeout.
+import { formatDuration } from '../../domain/format.ts';
 import { sentHeadersRedactor } from './redact.ts';
 
 export interface HttpResult {
@@ -83,8 +84,7 @@ export async function httpGet(
 function classify(err: unknown, url: URL, timeoutMs: number, outer: AbortSignal | undefined): HttpError {
   if (outer?.aborted) return new HttpError('aborted', 'request aborted');
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-    const limit = timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`;
-    return new HttpError('timeout', `no answer from ${url.host} within ${limit}`);
+    return new HttpError('timeout', `no answer from ${url.host} within ${formatDuration(timeoutMs)}`);
   }
   const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
   return new HttpError('network', `cannot reach ${url.host}${cause}`);

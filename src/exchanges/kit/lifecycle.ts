@@ -15,11 +15,6 @@ export function statusReporter(
   };
 }
 
-/** A wait as a status line shows it, in whole seconds. */
-export function seconds(ms: number): string {
-  return `${Math.round(ms / 1000)} s`;
-}
-
 /** An Upstream running `run` once from start() until stop() aborts its signal; stop() waits for it to return. */
 export function loopingUpstream(run: (stopped: AbortSignal) => Promise<void>): Upstream {
   const stopper = new AbortController();

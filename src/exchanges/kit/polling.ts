@@ -1,6 +1,7 @@
 // The polling loop of exchanges without a private stream (and of secondary REST channels beside one): polls at
 // the configured interval within the API key's request budget, with jitter, backing off on failures, honouring
 // Retry-After, and slowing right down on auth failures.
+import { formatDuration } from '../../domain/format.ts';
 import type { Upstream, UpstreamDeps, UpstreamState } from '../server-types.ts';
 import {
   authRetryDelay,
@@ -13,7 +14,7 @@ import {
   sleep,
   type BackoffOptions,
 } from './backoff.ts';
-import { loopingUpstream, seconds, statusReporter } from './lifecycle.ts';
+import { loopingUpstream, statusReporter } from './lifecycle.ts';
 
 /** Outcome of one poll. `retry`: a transient failure (HTTP 429/5xx, timeout); `auth`: credentials rejected. */
 export type PollResult =
@@ -88,7 +89,7 @@ export function pollingUpstream(options: PollOptions): Upstream {
           fullJitterDelay(failures, backoff),
         );
         failures += 1;
-        report('reconnecting', `${result.detail}; retrying in ${seconds(wait)}`);
+        report('reconnecting', `${result.detail}; retrying in ${formatDuration(wait)}`);
         options.deps.log.info('poll failed', { detail: result.detail, retryInMs: wait });
       }
       await sleep(wait, stopped);

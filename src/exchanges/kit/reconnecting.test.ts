@@ -91,7 +91,7 @@ describe('reconnectingUpstream', () => {
     await upstream.stop();
     const kinds = rec.states.map(([s]) => s);
     expect(kinds.slice(0, 4)).toEqual(['connecting', 'live', 'stale', 'reconnecting']);
-    expect(rec.states[3]?.[1]).toMatch(/^no data for \d+ s; connection replaced/);
+    expect(rec.states[3]?.[1]).toMatch(/^no data for \d+ m?s; connection replaced/);
   });
 
   it('keeps a session live while it shows signs of life', async () => {

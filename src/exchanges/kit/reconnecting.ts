@@ -2,9 +2,10 @@
 // watchdog says it went silent; `live` only once a session delivers data; exponential backoff with full jitter
 // between attempts, slow retries after an auth failure, and status reporting on every change. Exchange folders
 // supply only "one session" (usually a ws-session.ts spec).
+import { formatDuration } from '../../domain/format.ts';
 import type { Upstream, UpstreamDeps } from '../server-types.ts';
 import { authRetryDelay, DEFAULT_BACKOFF, fullJitterDelay, sleep, type BackoffOptions } from './backoff.ts';
-import { loopingUpstream, seconds, statusReporter } from './lifecycle.ts';
+import { loopingUpstream, statusReporter } from './lifecycle.ts';
 import { connectionWatch } from './watchdog.ts';
 
 /**
@@ -170,7 +171,7 @@ export function reconnectingUpstream(options: ReconnectOptions): Upstream {
         retryInMs: wait,
         everLive,
       });
-      report('reconnecting', `${end.detail}; retrying in ${seconds(wait)}`);
+      report('reconnecting', `${end.detail}; retrying in ${formatDuration(wait)}`);
       await sleep(wait, stopped);
     }
   });

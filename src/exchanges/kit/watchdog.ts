@@ -1,7 +1,7 @@
 // The watchdog of one connection: tells a silent connection from a live one, watches each data channel against
 // its own cadence (asking again once before giving up on it), and says when the connection must be replaced.
+import { formatDuration } from '../../domain/format.ts';
 import type { DataChannel, ReconnectOptions } from './reconnecting.ts';
-import { seconds } from './lifecycle.ts';
 
 /** Quiet window of a watched channel (ms). */
 export function quietAfterMs(channel: DataChannel): number {
@@ -30,23 +30,23 @@ export function connectionWatch(
       const t = now();
       const silent = t - state.lastAlive;
       if (silent >= options.staleAfterMs) {
-        return { state: 'stale', detail: `no data for over ${seconds(options.staleAfterMs)}` };
+        return { state: 'stale', detail: `no data for over ${formatDuration(options.staleAfterMs)}` };
       }
       for (const channel of channels) {
         const window = quietAfterMs(channel);
         if (t - (lastData.get(channel.name) ?? state.opened) < window) continue;
         const asked = resubscribedAt.has(channel.name) ? '; subscribed again' : '';
-        return { state: 'stale', detail: `no ${channel.name} for over ${seconds(window)}${asked}` };
+        return { state: 'stale', detail: `no ${channel.name} for over ${formatDuration(window)}${asked}` };
       }
       return { state: 'live' };
     },
     check() {
       const t = now();
       const silent = t - state.lastAlive;
-      if (silent >= options.deadAfterMs) return `no data for ${seconds(silent)}; connection replaced`;
+      if (silent >= options.deadAfterMs) return `no data for ${formatDuration(silent)}; connection replaced`;
       const firstWithin = options.firstDataWithinMs;
       if (state.firstData === undefined && firstWithin !== undefined && t - state.opened >= firstWithin) {
-        return `connected, but no data for ${seconds(t - state.opened)}; connection replaced`;
+        return `connected, but no data for ${formatDuration(t - state.opened)}; connection replaced`;
       }
       for (const channel of channels) {
         const quiet = t - (lastData.get(channel.name) ?? state.opened);
@@ -64,7 +64,7 @@ export function connectionWatch(
         }
         if (askedAt === undefined || t - askedAt >= window) {
           const again = askedAt === undefined ? '' : ', also after subscribing again';
-          return `no ${channel.name} for ${seconds(quiet)}${again}; connection replaced`;
+          return `no ${channel.name} for ${formatDuration(quiet)}${again}; connection replaced`;
         }
       }
       return undefined;
