@@ -6,8 +6,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { dec } from '../../domain/decimal.ts';
 import type { MarginSnapshot } from '../../domain/model.ts';
 import { LIVE_APPEND_MS, historyKeys } from '../../hooks/useHistory.ts';
-import HistoryChart, { BucketDetails } from './HistoryChart.tsx';
-import { NOW, PROFILE, T0, bucket, history, liveSnapshot, value } from '../../contract/testing/history.ts';
+import HistoryChart from './HistoryChart.tsx';
+import { NOW, T0, bucket, history, liveSnapshot, value } from '../../contract/testing/history.ts';
 import type { HistoryData } from '../../hooks/history/model.ts';
 
 function data(): HistoryData {
@@ -200,29 +200,6 @@ describe('HistoryChart', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent(
       'Could not load the history: HTTP 404: unknown account "gone"',
     );
-  });
-});
-
-describe('BucketDetails (the tooltip)', () => {
-  it('shows the exact figures and the zone in words', () => {
-    render(
-      <BucketDetails
-        bucket={bucket(T0, '2.3000', {
-          min: value('1.0400'),
-          zone: 'safe',
-          worstZone: 'takeover',
-          cushion: '0.52173913',
-        })}
-        profile={PROFILE}
-      />,
-    );
-    const tip = screen.getByTestId('history-tooltip');
-    expect(tip).toHaveTextContent('2026-11-20 10:00:01 UTC – 2026-11-20 10:00:59 UTC · 10 samples');
-    expect(screen.getByTestId('tooltip-last')).toHaveTextContent('2.3000');
-    expect(screen.getByTestId('tooltip-min')).toHaveTextContent('1.0400');
-    expect(screen.getByTestId('tooltip-zone')).toHaveTextContent('Safe (worst: Takeover)');
-    expect(tip).toHaveTextContent('52.2%');
-    expect(tip).toHaveTextContent('Liquidation1.1 (maintenance)');
   });
 });
 

@@ -1,8 +1,8 @@
 // The drill-down's margin history: level over time with its min/max envelope, the exchange's risk bands as
-// coloured areas and labelled lines, range buttons, drag-to-zoom, an exact tooltip, outages as breaks, live
-// samples appended as they arrive, and CSV export of what is in view. Default export for React.lazy: this
-// module (and recharts) loads only when the chart is shown.
-import { useMemo, useRef, useState, type ReactNode } from 'react';
+// coloured areas and labelled lines, drag-to-zoom, an exact tooltip (BucketDetails), outages as breaks and
+// alert markers. What is shown and how it moves is useHistoryWindow's; the range, zoom and CSV buttons are
+// HistoryToolbar's. Default export for React.lazy: this module (and recharts) loads only when the chart is shown.
+import { useMemo, useState, type ReactNode } from 'react';
 import {
   Area,
   CartesianGrid,
@@ -16,28 +16,14 @@ import {
   YAxis,
   type MouseHandlerDataParam,
 } from 'recharts';
-import { formatDuration, formatLevel, formatPercent, unitSign } from '../../domain/format.ts';
+import { formatDuration, unitSign } from '../../domain/format.ts';
 import type { MarginSnapshot } from '../../domain/model.ts';
-import { useAlertMarkers } from '../../hooks/useAlerts.ts';
-import { useHistory, useLiveHistory } from '../../hooks/useHistory.ts';
-import { useProxyNow } from '../../hooks/useProxyNow.ts';
+import type { ProfileDto, RangePreset } from '../../hooks/history/model.ts';
+import { lineLabelPositions, type ChartPoint } from '../../hooks/history/series.ts';
+import { useHistoryWindow } from '../../hooks/history/useHistoryWindow.ts';
 import { BAND_WORDS, ZONE_WORDS, formatUtc } from '../words.ts';
-import { csvFileName, historyCsv } from './csv.ts';
-import {
-  PRESET_SPAN_MS,
-  RANGE_PRESETS,
-  fittingPreset,
-  SERIES_LIMIT,
-  decOf,
-  levelOfDto,
-  type BucketDto,
-  type HistoryData,
-  type HistoryRange,
-  type LevelDto,
-  type ProfileDto,
-  type RangePreset,
-} from '../../hooks/history/model.ts';
-import { chartModel, lineLabelPositions, type ChartPoint } from '../../hooks/history/series.ts';
+import { BucketDetails, levelWords } from './BucketDetails.tsx';
+import { HistoryToolbar } from './HistoryToolbar.tsx';
 import './history-chart.css';
 
 export interface HistoryChartProps {
@@ -55,33 +41,9 @@ export interface HistoryChartProps {
   width?: number;
 }
 
-const PRESET_LABELS: Record<RangePreset, string> = {
-  '1h': '1 h',
-  '24h': '24 h',
-  '7d': '7 d',
-  '30d': '30 d',
-  all: 'All',
-};
 /** The chart's margins and the x axis's height, in px: what is left of `height` is the plot. */
 const CHART_MARGIN = { top: 8, right: 16, bottom: 8, left: 8 } as const;
 const X_AXIS_HEIGHT = 30;
-/** A drag shorter than this is a click, not a zoom; the zoom buttons stop there too. */
-const MIN_ZOOM_MS = 5_000;
-
-/** How often the right edge of a preset range moves to the proxy's now: about 1/200 of the span, 5 s to 10 min. */
-function edgeStepMs(spanMs: number): number {
-  return Math.min(600_000, Math.max(5_000, Math.floor(spanMs / 200)));
-}
-
-function levelWords(level: LevelDto, unit: ProfileDto['unit'] | undefined): string {
-  return formatLevel(levelOfDto(level), { unit });
-}
-
-function cushionWords(text: string | null): string {
-  const value = decOf(text);
-  return value === null ? 'unknown' : formatPercent(value);
-}
-
 function tickFormatter(spanMs: number): (t: number) => string {
   const options: Intl.DateTimeFormatOptions =
     spanMs <= 36 * 3_600_000
@@ -97,50 +59,6 @@ function isChartPoint(value: unknown): value is ChartPoint {
   return typeof value === 'object' && value !== null && 't' in value && 'bucket' in value;
 }
 
-/** The tooltip: exact figures of the bucket under the pointer. */
-export function BucketDetails({ bucket, profile }: { bucket: BucketDto; profile: ProfileDto | undefined }) {
-  const single = bucket.count === 1;
-  const unit = profile?.unit?.name ?? 'Level';
-  const sign = unitSign(profile?.unit);
-  return (
-    <div className="history-tooltip" data-testid="history-tooltip">
-      <p className="history-tooltip__time">
-        {single ? formatUtc(bucket.lastAt) : `${formatUtc(bucket.firstAt)} – ${formatUtc(bucket.lastAt)}`}
-        {!single && <span className="muted"> · {bucket.count} samples</span>}
-      </p>
-      <dl>
-        <dt>{unit}</dt>
-        <dd data-testid="tooltip-last">{levelWords(bucket.last, profile?.unit)}</dd>
-        {!single && (
-          <>
-            <dt>Lowest</dt>
-            <dd data-testid="tooltip-min">{levelWords(bucket.min, profile?.unit)}</dd>
-            <dt>Highest</dt>
-            <dd>{levelWords(bucket.max, profile?.unit)}</dd>
-          </>
-        )}
-        <dt>Zone</dt>
-        <dd data-testid="tooltip-zone">
-          {ZONE_WORDS[bucket.zone].name}
-          {bucket.worstZone !== bucket.zone && ` (worst: ${ZONE_WORDS[bucket.worstZone].name})`}
-        </dd>
-        <dt>Cushion</dt>
-        <dd>{cushionWords(bucket.cushion)}</dd>
-        {profile?.bands.map((band) => (
-          <div key={band.kind} className="history-tooltip__band">
-            <dt>{BAND_WORDS[band.kind]}</dt>
-            <dd>
-              {band.threshold}
-              {sign} <span className="muted">({band.label})</span>
-            </dd>
-          </div>
-        ))}
-      </dl>
-      {bucket.gapBefore && <p className="muted">Follows an outage (no data before it).</p>}
-    </div>
-  );
-}
-
 function ChartTooltip({
   active,
   payload,
@@ -153,24 +71,6 @@ function ChartTooltip({
   const point = payload?.[0]?.payload;
   if (!active || !isChartPoint(point) || !point.bucket) return null;
   return <BucketDetails bucket={point.bucket} profile={profiles[point.bucket.profile]} />;
-}
-
-function downloadCsv(
-  data: HistoryData,
-  buckets: readonly BucketDto[],
-  accountId: string,
-  from: number,
-  to: number,
-): void {
-  const blob = new Blob([historyCsv(data, from, to, buckets)], { type: 'text/csv;charset=utf-8' });
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = csvFileName(accountId, from, to);
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 0);
 }
 
 function Frame({ children, toolbar }: { children: ReactNode; toolbar: ReactNode }) {
@@ -193,67 +93,11 @@ export default function HistoryChart({
   height = 320,
   width,
 }: HistoryChartProps) {
-  const [range, setRange] = useState<HistoryRange>({ kind: 'preset', preset: initialRange });
-  /** The preset the chart opened on, once the history of `initialRange` showed which one holds the data. */
-  const [opening, setOpening] = useState<RangePreset | null>(null);
+  const view = useHistoryWindow(accountId, live, initialRange);
   const [drag, setDrag] = useState<{ from: number; to: number } | null>(null);
-  const presetButtons = useRef(new Map<RangePreset, HTMLButtonElement>());
-  const query = useHistory(accountId, range, { maxPoints: SERIES_LIMIT });
-  useLiveHistory(accountId, range, SERIES_LIMIT, live);
-  const data = query.data;
-  const model = useMemo(() => (data ? chartModel(data) : null), [data]);
+  const { query, data, model, xFrom, xTo, markers, silentFor, lastSampleAt } = view;
   const profiles = data?.profiles ?? [];
-
-  // A preset ends at the proxy's now, not at the last sample: when the level stops arriving, the line stops
-  // and the empty stretch up to now shows it.
-  const span = range.kind === 'preset' ? PRESET_SPAN_MS[range.preset] : range.to - range.from;
-  const edgeStep = edgeStepMs(span ?? (data ? data.to - data.from : 0));
-  const proxyNow = useProxyNow(edgeStep);
-  let xFrom: number;
-  let xTo: number;
-  if (range.kind === 'window') {
-    xFrom = range.from;
-    xTo = range.to;
-  } else {
-    xTo = Math.max(data?.to ?? 0, proxyNow);
-    xFrom = span === null ? (data?.from ?? 0) : xTo - span;
-  }
   const formatTick = useMemo(() => tickFormatter(xTo - xFrom), [xFrom, xTo]);
-  const markers = useAlertMarkers(
-    accountId,
-    { key: range.kind === 'preset' ? range.preset : `${range.from}-${range.to}`, from: xFrom },
-    { from: xFrom, to: xTo },
-  );
-  if (opening === null && data && !query.isPlaceholderData && range.kind === 'preset') {
-    // First answer for the initial range: open on the smallest preset that holds it all. proxyNow is rounded
-    // down by up to a step; a step later is at or after the proxy's now, so no sample is left out.
-    const preset = fittingPreset(data, proxyNow + edgeStep, initialRange);
-    setOpening(preset);
-    if (preset !== range.preset) setRange({ kind: 'preset', preset });
-  }
-  const lastSampleAt = data?.buckets[data.buckets.length - 1]?.lastAt;
-  const silentFor =
-    range.kind === 'preset' && data && lastSampleAt !== undefined && proxyNow - lastSampleAt > data.gapMs
-      ? proxyNow - lastSampleAt
-      : null;
-
-  const showPreset = (preset: RangePreset) => {
-    setOpening((current) => current ?? preset);
-    setRange({ kind: 'preset', preset });
-    // "Reset zoom" disappears with the zoom: keep the keyboard on the range now shown.
-    presetButtons.current.get(preset)?.focus();
-  };
-  /**
-   * Keyboard zoom: `factor` < 1 zooms in around the middle of the view, > 1 out; `shift` pans by spans. The
-   * window never reaches past now.
-   */
-  const zoomTo = (factor: number, shift = 0) => {
-    const width = Math.round(Math.max(MIN_ZOOM_MS, (xTo - xFrom) * factor));
-    const middle = (xFrom + xTo) / 2 + shift * (xTo - xFrom);
-    const end = Math.min(Math.round(middle + width / 2), Math.max(proxyNow, data?.to ?? 0));
-    const from = Math.max(0, end - width);
-    setRange({ kind: 'window', from, to: from + width });
-  };
 
   const pointTime = (e: MouseHandlerDataParam): number | null => {
     const index = Number(e.activeTooltipIndex ?? e.activeIndex);
@@ -261,75 +105,7 @@ export default function HistoryChart({
     return point ? point.t : null;
   };
 
-  const toolbar = (
-    <div className="toolbar toolbar--small history__toolbar">
-      <div role="group" aria-label="Range">
-        {RANGE_PRESETS.map((preset) => (
-          <button
-            key={preset}
-            ref={(el) => {
-              if (el) presetButtons.current.set(preset, el);
-              else presetButtons.current.delete(preset);
-            }}
-            type="button"
-            className="button button--quiet"
-            aria-pressed={range.kind === 'preset' && range.preset === preset}
-            onClick={() => showPreset(preset)}
-          >
-            {PRESET_LABELS[preset]}
-          </button>
-        ))}
-      </div>
-      <div role="group" aria-label="Zoom">
-        <button
-          type="button"
-          className="button button--quiet"
-          disabled={!data || xTo - xFrom <= MIN_ZOOM_MS}
-          onClick={() => zoomTo(0.5)}
-        >
-          Zoom in
-        </button>
-        <button type="button" className="button button--quiet" disabled={!data} onClick={() => zoomTo(2)}>
-          Zoom out
-        </button>
-        <button
-          type="button"
-          className="button button--quiet"
-          disabled={!data}
-          aria-label="Earlier"
-          onClick={() => zoomTo(1, -0.5)}
-        >
-          ←
-        </button>
-        <button
-          type="button"
-          className="button button--quiet"
-          disabled={!data}
-          aria-label="Later"
-          onClick={() => zoomTo(1, 0.5)}
-        >
-          →
-        </button>
-        {range.kind === 'window' && (
-          <button
-            type="button"
-            className="button button--quiet"
-            onClick={() => showPreset(opening ?? initialRange)}
-          >
-            Reset zoom
-          </button>
-        )}
-      </div>
-      <button
-        type="button"
-        className="button button--quiet"
-        disabled={!data || !model || data.buckets.length === 0}
-        onClick={() => data && model && downloadCsv(data, model.buckets, accountId, xFrom, xTo)}
-      >
-        Export CSV
-      </button>
-    </div>
-  );
+  const toolbar = <HistoryToolbar view={view} accountId={accountId} />;
 
   if (query.isError && !data) {
     return (
@@ -343,7 +119,7 @@ export default function HistoryChart({
       </Frame>
     );
   }
-  if (!data || !model || (opening === null && range.kind === 'preset')) {
+  if (!data || !model || !view.opened) {
     return (
       <Frame toolbar={toolbar}>
         <p className="muted" role="status">
@@ -415,13 +191,7 @@ export default function HistoryChart({
             if (t !== null && t !== drag.to) setDrag({ from: drag.from, to: t });
           }}
           onMouseUp={() => {
-            if (drag && Math.abs(drag.to - drag.from) >= MIN_ZOOM_MS) {
-              setRange({
-                kind: 'window',
-                from: Math.min(drag.from, drag.to),
-                to: Math.max(drag.from, drag.to),
-              });
-            }
+            if (drag) view.zoomToWindow(drag.from, drag.to);
             setDrag(null);
           }}
           onMouseLeave={() => setDrag(null)}
