@@ -1,6 +1,6 @@
 // "Export CSV": the buckets drawn in the visible range, as a file the browser downloads.
 import type { BucketDto, HistoryData } from '../../hooks/history/model.ts';
-import { csvFileName, historyCsv } from './csv.ts';
+import { csvFileName, historyCsv } from '../../hooks/history/csv.ts';
 
 function downloadCsv(
   data: HistoryData,

@@ -1,8 +1,8 @@
 // CSV export of the history in view: one row per bucket shown on the chart, exact decimals as recorded.
 import { isDecimalText } from '../../domain/decimal.ts';
 import { unitLabel } from '../../domain/format.ts';
-import { ZONE_WORDS } from '../words.ts';
-import type { BucketDto, HistoryData, LevelDto, ProfileDto } from '../../hooks/history/model.ts';
+import { ZONE_NAMES } from '../../domain/model.ts';
+import type { BucketDto, HistoryData, LevelDto, ProfileDto } from './model.ts';
 
 export interface CsvColumn {
   name: string;
@@ -71,12 +71,12 @@ export const HISTORY_CSV_COLUMNS: readonly CsvColumn[] = [
   {
     name: 'zone_last',
     description: 'Risk zone of the last sample: Safe, Caution, Liquidation, Takeover or Unknown',
-    value: (b) => ZONE_WORDS[b.zone].name,
+    value: (b) => ZONE_NAMES[b.zone],
   },
   {
     name: 'zone_worst',
     description: 'Worst risk zone reached by any sample in the bucket',
-    value: (b) => ZONE_WORDS[b.worstZone].name,
+    value: (b) => ZONE_NAMES[b.worstZone],
   },
   {
     name: 'cushion_last',
