@@ -4,7 +4,7 @@ import type { Band, MarginSnapshot } from '../../domain/model.ts';
 import { createAlertEngine, type AlertEvent, type AlertRuleId } from './engine.ts';
 import { resolveSettings, type AlertRulesConfig, type RuleSettingsPatch } from './rules.ts';
 import { ACCOUNTS, BANDS, MINUTE, ManualClock, SECOND, liquidatingSnap, snap } from './testing/accounts.ts';
-import { webhookRequest } from './webhooks.ts';
+import { webhookRequest } from './webhook-formats.ts';
 
 const A = 'bitso-demo';
 

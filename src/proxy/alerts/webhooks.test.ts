@@ -1,90 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AlertEvent } from './engine.ts';
+import { EVENT, SLACK_URL, TELEGRAM_URL } from './testing/webhooks.ts';
 import {
   createWebhookDispatcher,
   redactUrl,
-  webhookRequest,
   type WebhookConfig,
   type WebhookDispatcherOptions,
 } from './webhooks.ts';
 
-const SLACK_URL = 'https://hooks.slack.com/services/T000FAKE/B000FAKE/notarealsecretatall';
-const TELEGRAM_URL = 'https://api.telegram.org/bot123456:FAKE-token-not-real/sendMessage?chat_id=-1001234';
-
-const EVENT: AlertEvent = {
-  id: 'a1',
-  accountId: 'bitso-demo',
-  exchange: 'bitso',
-  rule: 'zone-worse',
-  kind: 'fired',
-  level: '1.08',
-  zone: 'liquidation',
-  cushion: '-0.01851852',
-  message: 'Bitso (demo): entered Liquidation — level 1.08, below the liquidation line 1.1',
-  at: Date.UTC(2026, 10, 21, 5, 47, 3),
-};
-
-describe('bodies', () => {
-  it('generic: names account, exchange, rule, level, zone and time', () => {
-    const { url, body } = webhookRequest({ url: 'http://127.0.0.1:9/hook', format: 'generic' }, EVENT);
-    expect(url).toBe('http://127.0.0.1:9/hook');
-    expect(JSON.parse(body)).toEqual({
-      source: 'margin-watch',
-      type: 'alert',
-      id: 'a1',
-      kind: 'fired',
-      account: 'bitso-demo',
-      exchange: 'bitso',
-      rule: 'zone-worse',
-      level: '1.08',
-      zone: 'liquidation',
-      cushion: '-0.01851852',
-      message: EVENT.message,
-      at: EVENT.at,
-      time: '2026-11-21T05:47:03.000Z',
-    });
-  });
-
-  it('slack: text and blocks, with mrkdwn escaped', () => {
-    const { body } = webhookRequest({ url: SLACK_URL, format: 'slack' }, { ...EVENT, message: 'A <b> & c' });
-    expect(JSON.parse(body)).toEqual({
-      text: 'Alert · Risk zone: A <b> & c',
-      blocks: [
-        { type: 'section', text: { type: 'mrkdwn', text: '*Alert · Risk zone*\nA &lt;b&gt; &amp; c' } },
-        {
-          type: 'context',
-          elements: [
-            {
-              type: 'mrkdwn',
-              text:
-                'Account: bitso-demo · Exchange: bitso · Rule: zone-worse · Level: 1.08 · Zone: liquidation · ' +
-                'Cushion: -0.01851852 · Time: 2026-11-21T05:47:03.000Z',
-            },
-          ],
-        },
-      ],
-    });
-  });
-
-  it('telegram: sendMessage body, chat_id moved from the URL into the body', () => {
-    const { url, body } = webhookRequest(
-      { url: TELEGRAM_URL, format: 'telegram' },
-      { ...EVENT, kind: 'recovered' },
-    );
-    expect(url).toBe('https://api.telegram.org/bot123456:FAKE-token-not-real/sendMessage');
-    const parsed = JSON.parse(body) as { chat_id: string; text: string };
-    expect(parsed.chat_id).toBe('-1001234');
-    expect(parsed.text.split('\n\n')[0]).toBe('Recovered · Risk zone');
-    expect(parsed.text).toContain(
-      'Account: bitso-demo\nExchange: bitso\nRule: zone-worse\nLevel: 1.08\nZone: liquidation',
-    );
-    const plain = webhookRequest(
-      { url: 'https://api.telegram.org/botX/sendMessage', format: 'telegram' },
-      EVENT,
-    );
-    expect(Object.keys(JSON.parse(plain.body) as object)).toEqual(['text']);
-  });
-
+describe('status', () => {
   it('shows only scheme and host of a URL', () => {
     expect(redactUrl(TELEGRAM_URL)).toBe('https://api.telegram.org');
     expect(redactUrl('http://127.0.0.1:5301/a/b?c=d')).toBe('http://127.0.0.1:5301');

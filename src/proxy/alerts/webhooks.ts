@@ -1,22 +1,18 @@
-// Alert delivery to webhooks: one JSON POST per alert in the webhook's format (generic, Slack, Telegram), with a
+// Alert delivery to webhooks: one JSON POST per alert in the webhook's format (webhook-formats.ts), with a
 // timeout, retried with exponential backoff and jitter: 5 attempts in all by default. A webhook whose
 // delivery gives up is marked failing with the reason (shown in the UI); while failing, each new alert gets a
 // single attempt, so a dead URL is never retried forever. Deliveries to one webhook go out in order.
 //
-// Bodies are built only from the alert event (account id, exchange, rule, level, zone, cushion, message, time):
-// never a credential. A webhook URL may itself be a secret (Slack's path, Telegram's bot token): it never
+// Bodies carry no credential (webhook-formats.ts builds them from the alert event alone; `scrub` runs over each
+// before sending, as defence in depth). A webhook URL may itself be a secret (Slack's path, Telegram's bot token): it never
 // appears in logs or status, which name only its scheme and host.
 import type { Logger } from '../../exchanges/server-types.ts';
 import { retryAfterMs } from '../../exchanges/kit/http-client.ts';
 import { backoffWithJitter, RETRY_AFTER_JITTER } from '../../exchanges/kit/backoff.ts';
-import type { AlertEvent, AlertRuleId } from './engine.ts';
+import type { AlertEvent } from './engine.ts';
+import { webhookRequest, type WebhookConfig, type WebhookFormat } from './webhook-formats.ts';
 
-export type WebhookFormat = 'generic' | 'slack' | 'telegram';
-
-export interface WebhookConfig {
-  url: string;
-  format: WebhookFormat;
-}
+export type { WebhookConfig, WebhookFormat };
 
 /** What the UI sees of a webhook. */
 export interface WebhookStatus {
@@ -73,14 +69,6 @@ export const DEFAULT_BASE_DELAY_MS = 5_000;
 export const DEFAULT_MAX_DELAY_MS = 60_000;
 export const DEFAULT_MAX_QUEUE = 100;
 
-const RULE_NAMES: Record<AlertRuleId, string> = {
-  'zone-worse': 'Risk zone',
-  'cushion-below': 'Cushion',
-  'fast-fall': 'Fast fall',
-  stale: 'Stale data',
-  'auth-failure': 'Authentication',
-};
-
 /** The scheme and host of a URL: all of it that may be shown. */
 export function redactUrl(url: string): string {
   try {
@@ -88,99 +76,6 @@ export function redactUrl(url: string): string {
     return `${parsed.protocol}//${parsed.host}`;
   } catch {
     return 'invalid URL';
-  }
-}
-
-function title(event: AlertEvent): string {
-  return `${event.kind === 'fired' ? 'Alert' : 'Recovered'} · ${RULE_NAMES[event.rule]}`;
-}
-
-function facts(event: AlertEvent): [string, string][] {
-  const out: [string, string][] = [
-    ['Account', event.accountId],
-    ['Exchange', event.exchange],
-    ['Rule', event.rule],
-    ['Level', event.level ?? 'unknown'],
-    ['Zone', event.zone],
-  ];
-  if (event.cushion !== null) out.push(['Cushion', event.cushion]);
-  out.push(['Time', new Date(event.at).toISOString()]);
-  return out;
-}
-
-/** The generic body: every field of the alert, flat, plus the time as ISO text. */
-export function genericBody(event: AlertEvent): Record<string, unknown> {
-  return {
-    source: 'margin-watch',
-    type: 'alert',
-    id: event.id,
-    kind: event.kind,
-    account: event.accountId,
-    exchange: event.exchange,
-    rule: event.rule,
-    level: event.level,
-    zone: event.zone,
-    cushion: event.cushion,
-    message: event.message,
-    at: event.at,
-    time: new Date(event.at).toISOString(),
-  };
-}
-
-function slackEscape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** Slack incoming-webhook body: `text` (notifications, fallbacks) and `blocks`. */
-export function slackBody(event: AlertEvent): Record<string, unknown> {
-  const head = `${title(event)}: ${event.message}`;
-  return {
-    text: head,
-    blocks: [
-      {
-        type: 'section',
-        text: { type: 'mrkdwn', text: `*${slackEscape(title(event))}*\n${slackEscape(event.message)}` },
-      },
-      {
-        type: 'context',
-        elements: [
-          {
-            type: 'mrkdwn',
-            text: facts(event)
-              .map(([k, v]) => `${k}: ${slackEscape(v)}`)
-              .join(' · '),
-          },
-        ],
-      },
-    ],
-  };
-}
-
-/** Telegram sendMessage body (plain text); `chat_id` when the URL names one in its query. */
-export function telegramBody(event: AlertEvent, chatId: string | null): Record<string, unknown> {
-  const text = [
-    title(event),
-    event.message,
-    facts(event)
-      .map(([k, v]) => `${k}: ${v}`)
-      .join('\n'),
-  ].join('\n\n');
-  return chatId === null ? { text } : { chat_id: chatId, text };
-}
-
-/** The request for one alert to one webhook: URL (Telegram's chat_id moves from the query to the body) and JSON. */
-export function webhookRequest(webhook: WebhookConfig, event: AlertEvent): { url: string; body: string } {
-  switch (webhook.format) {
-    case 'generic':
-      return { url: webhook.url, body: JSON.stringify(genericBody(event)) };
-    case 'slack':
-      return { url: webhook.url, body: JSON.stringify(slackBody(event)) };
-    case 'telegram': {
-      const url = new URL(webhook.url);
-      const chatId = url.searchParams.get('chat_id');
-      url.searchParams.delete('chat_id');
-      return { url: url.href, body: JSON.stringify(telegramBody(event, chatId)) };
-    }
   }
 }
 
