@@ -3,9 +3,9 @@
 // delivery gives up is marked failing with the reason (shown in the UI); while failing, each new alert gets a
 // single attempt, so a dead URL is never retried forever. Deliveries to one webhook go out in order.
 //
-// Bodies carry no credential (webhook-formats.ts builds them from the alert event alone; `scrub` runs over each
-// before sending, as defence in depth). A webhook URL may itself be a secret (Slack's path, Telegram's bot token): it never
-// appears in logs or status, which name only its scheme and host.
+// Bodies carry no credential (webhook-formats.ts builds them from the alert event alone; `scrub` runs over
+// each before sending, as defence in depth). A webhook URL may itself be a secret (Slack's path, Telegram's
+// bot token): it never appears in logs or status, which name only its scheme and host.
 import type { Logger } from '../../exchanges/server-types.ts';
 import { retryAfterMs } from '../../exchanges/kit/http-client.ts';
 import { backoffWithJitter, RETRY_AFTER_JITTER } from '../../exchanges/kit/backoff.ts';
