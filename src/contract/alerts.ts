@@ -1,13 +1,11 @@
-// The alert API as the browser reads it (GET/PUT /api/alerts…, `{type:"alert"}` stream frames), validated at
-// the edge. Browser-safe: no React, no proxy imports.
+// The alert API (GET/PUT /api/alerts…, `{type:"alert"}` stream frames): the proxy types its answers with the
+// input types (…Dto), the browser validates them at the edge with the schemas. Imports only the domain.
 import { z } from 'zod';
-import { isDecimalText } from '../domain/decimal.ts';
 import { ZONES } from '../domain/model.ts';
+import { decimalText } from './snapshot.ts';
 
 export const ALERT_RULE_IDS = ['zone-worse', 'cushion-below', 'fast-fall', 'stale', 'auth-failure'] as const;
 export type AlertRuleId = (typeof ALERT_RULE_IDS)[number];
-
-const decimalText = z.string().refine(isDecimalText, { message: 'not a decimal' });
 
 /** The largest time a Date can hold (ms from the epoch, ±8.64e15): beyond it toISOString throws. */
 export const MAX_DATE_MS = 8_640_000_000_000_000;
