@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openHistory } from '../db/open.ts';
 
-const CHILD = fileURLToPath(new URL('./durability-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./testing/durability-child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BATCH = 500;
 const dir = mkdtempSync(join(tmpdir(), 'mw-durability-'));

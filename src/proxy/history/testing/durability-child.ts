@@ -1,10 +1,10 @@
-// Child process of durability.test.ts: records samples of account "acct" into the history database at argv[2]
+// Child process of ../durability.test.ts: records samples of account "acct" into the history database at argv[2]
 // as fast as it can, continuing after the newest stored sample, and prints "committed <n>" after each batch.
 // With argv[3] = "forever" it never stops (the test kills it); with a number it writes that many and exits.
-import { openHistory } from '../db/open.ts';
-import { createRecorder } from './recorder.ts';
-import { levelOf, snapshotAt } from './testing/samples.ts';
-import { createWriter } from './writer.ts';
+import { openHistory } from '../../db/open.ts';
+import { createRecorder } from '../recorder.ts';
+import { createWriter } from '../writer.ts';
+import { levelOf, snapshotAt } from './samples.ts';
 
 const path = process.argv[2];
 const limit = process.argv[3] === 'forever' ? Number.POSITIVE_INFINITY : Number(process.argv[3]);
