@@ -36,9 +36,9 @@ interface StreamWindow {
 }
 
 /**
- * Opens `url` in `page` and records, from its own stream connection, the payload of every VALR account
- * message. Returns a counter: how many arrived since `mark` (a count it returned earlier) that carry `level`
- * exactly as the simulator was pinned to it.
+ * Opens `url` in `page` and records, from its own stream connection, the level of every VALR snapshot frame
+ * that a margin push brought. Returns a counter: how many arrived since `mark` (a count it returned earlier)
+ * that carry `level` exactly as the simulator was pinned to it.
  */
 async function watchValrPushes(
   page: Page,
@@ -53,10 +53,13 @@ async function watchValrPushes(
       const frame = JSON.parse(String(event.data)) as {
         type?: string;
         accountId?: string;
-        payload?: unknown;
+        receivedAt?: number;
+        levelAt?: number | null;
+        snapshot?: { level?: { text?: string } | null } | null;
       };
-      if (frame.type === 'message' && frame.accountId === account) {
-        w.__valrPayloads?.push(JSON.stringify(frame.payload));
+      // A snapshot frame whose level came with its own message: one margin push read by the proxy.
+      if (frame.type === 'snapshot' && frame.accountId === account && frame.levelAt === frame.receivedAt) {
+        w.__valrPayloads?.push(JSON.stringify(frame.snapshot?.level?.text));
       }
     };
   }, VALR);

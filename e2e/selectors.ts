@@ -39,7 +39,7 @@
 //                [data-testid="headline"], [data-testid="threshold-table"], [data-testid="details"],
 //                [data-testid="currency-table"] (checkbox "Hide zero rows"), [data-testid="raw-messages"],
 //                [data-testid="drill-history"] (where the chart loads) > [data-testid="history"] (the lazily loaded
-//                chart), [data-testid="rest-status"] / [data-testid="query-problem"]
+//                chart), [data-testid="query-problem"] (a failed request, with "Retry")
 import type { Locator, Page } from '@playwright/test';
 
 /** One account's card on the overview. */

@@ -15,8 +15,11 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, chromiumExecutable } from './chromium.ts';
 import { WebSocket, WebSocketServer } from 'ws';
-import { parseAccounts, parseStreamFrame } from '../src/app/transport/protocol.ts';
-import { ACCOUNT_CHANNEL, VALR_ID, normalizeValr } from '../src/exchanges/valr/normalize.ts';
+import { parseAccounts } from '../src/contract/accounts.ts';
+import { parseStreamFrame } from '../src/contract/stream.ts';
+import { valr } from '../src/exchanges/valr/index.ts';
+import { ACCOUNT_CHANNEL, VALR_ID } from '../src/exchanges/valr/normalize.ts';
+import { MessageReader } from '../src/proxy/accounts.ts';
 
 /** What the runner needs of a bench module. */
 export const name = 'browser';
@@ -128,18 +131,20 @@ async function startBenchServer(distDir: string): Promise<BenchServer> {
     JSON.stringify({ type: 'status', accountId, state: 'live', at: startedAt }),
   );
 
+  // The proxy's reader turns each MARGIN_INFO message into the account's snapshot frame, as the hub sends it.
+  const reader = new MessageReader(() => valr);
   function publish(index: number): string {
     const accountId = accountIds[index] ?? '';
     const now = Date.now();
     seq += 1;
     const text = marginFractionText(index, seq, now);
-    const frame = JSON.stringify({
-      type: 'message',
-      accountId,
-      channel: ACCOUNT_CHANNEL,
-      receivedAt: now,
-      payload: marginInfo(text),
-    });
+    const { frame: reading } = reader.read(
+      { id: accountId, exchange: VALR_ID },
+      ACCOUNT_CHANNEL,
+      marginInfo(text),
+      now,
+    );
+    const frame = JSON.stringify(reading);
     latestText.set(accountId, text);
     latestFrame.set(accountId, frame);
     return frame;
@@ -230,21 +235,22 @@ async function startBenchServer(distDir: string): Promise<BenchServer> {
 function checkProtocol(): void {
   parseAccounts(JSON.parse(JSON.stringify(accountList(Date.now()))));
   const text = marginFractionText(0, 1, Date.now());
-  const frame = parseStreamFrame(
-    JSON.stringify({
-      type: 'message',
-      accountId: accountIds[0],
-      channel: ACCOUNT_CHANNEL,
-      receivedAt: 1,
-      payload: marginInfo(text),
-    }),
+  const { frame: reading } = new MessageReader(() => valr).read(
+    { id: accountIds[0] ?? 'a', exchange: VALR_ID },
+    ACCOUNT_CHANNEL,
+    marginInfo(text),
+    1,
   );
-  if (frame?.type !== 'message') throw new Error('the bench message frame does not pass protocol.ts');
-  const outcome = normalizeValr(ACCOUNT_CHANNEL, frame.payload, { accountId: 'x', receivedAt: 1 });
-  if (outcome.kind !== 'update' || outcome.update.risk?.level.text !== text) {
-    throw new Error(`the bench MARGIN_INFO payload is not read as an update: ${JSON.stringify(outcome)}`);
+  const frame = parseStreamFrame(JSON.stringify(reading));
+  if (frame?.type !== 'snapshot')
+    throw new Error('the bench snapshot frame does not pass the stream contract');
+  if (frame.snapshot?.level?.text !== text || !LEVEL_IN_FRAME.test(JSON.stringify(reading))) {
+    throw new Error(`the bench MARGIN_INFO payload is not read as a level: ${JSON.stringify(reading)}`);
   }
 }
+
+/** Where the page finds the level text in a snapshot frame (kept in step with the page script's LEVEL). */
+const LEVEL_IN_FRAME = /"level":\{"kind":"value","value":"[^"]*","text":"([^"]+)"/;
 
 // ---------------------------------------------------------------------------------------------------------------
 // In the page. Plain JavaScript in a string (it runs before the app, and a string is not rewritten by the TS
@@ -329,7 +335,7 @@ const PAGE_SCRIPT = `(() => {
     S.noLongTaskObserver = true;
   }
 
-  const LEVEL = /"marginFraction":"([^"]+)"/;
+  const LEVEL = /"level":\\{"kind":"value","value":"[^"]*","text":"([^"]+)"/;
   const NativeWebSocket = window.WebSocket;
   class TimedWebSocket extends NativeWebSocket {
     constructor(url, protocols) {

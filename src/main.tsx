@@ -4,13 +4,12 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App.tsx';
 import { AppProviders, createQueryClient } from './app/providers.tsx';
 import './app/styles.css';
-import { exchanges } from './exchanges/registry.ts';
 import { applyTheme } from './hooks/useTheme.ts';
 import { MarginStores } from './stores/margin-stores.ts';
 
 applyTheme();
 
-const stores = new MarginStores(exchanges);
+const stores = new MarginStores();
 const queryClient = createQueryClient();
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');

@@ -7,7 +7,7 @@ import type { StreamTuning } from '../hooks/useMarginStream.ts';
 import { App } from './App.tsx';
 import { accountInfo, riskFrame } from './testing/fake-exchange.ts';
 import { renderWithStores, stubApi } from './testing/render.tsx';
-import type { WebSocketLike } from './transport/stream-socket.ts';
+import type { WebSocketLike } from '../transport/stream-socket.ts';
 
 const fuse = vi.hoisted(() => ({ page: false, banner: false }));
 
@@ -73,7 +73,7 @@ describe('App', () => {
     expect(within(card).getByTestId('freshness')).toHaveTextContent(/^Connecting to Margin Watch…$/);
 
     made[0]?.open();
-    made[0]?.receive(riskFrame('a', '1.75', Date.now()));
+    made[0]?.receive(h.proxy.wire(riskFrame('a', '1.75', Date.now())));
     act(() => h.stores.flushAll());
     expect(within(card).getByTestId('level')).toHaveTextContent('1.75');
     expect(card).toHaveAttribute('data-freshness', 'starting');

@@ -29,10 +29,10 @@ describe('AccountCard', () => {
     const h = renderWithStores(
       <>
         <Profiler id="a" onRender={count('a')}>
-          <AccountCard accountId="a" exchange="fakex" label="Account A" />
+          <AccountCard accountId="a" exchange="fakex" exchangeName="FakeX" label="Account A" />
         </Profiler>
         <Profiler id="b" onRender={count('b')}>
-          <AccountCard accountId="b" exchange="fakex" label="Account B" />
+          <AccountCard accountId="b" exchange="fakex" exchangeName="FakeX" label="Account B" />
         </Profiler>
       </>,
       { accounts: [accountInfo('a'), accountInfo('b')] },
@@ -49,9 +49,12 @@ describe('AccountCard', () => {
   });
 
   it('shows the level as the exchange wrote it, the zone in words, the cushion and the thresholds', () => {
-    const h = renderWithStores(<AccountCard accountId="a" exchange="fakex" label="Account A" />, {
-      accounts: [accountInfo('a')],
-    });
+    const h = renderWithStores(
+      <AccountCard accountId="a" exchange="fakex" exchangeName="FakeX" label="Account A" />,
+      {
+        accounts: [accountInfo('a')],
+      },
+    );
     h.send(
       messageFrame(
         'a',
@@ -75,9 +78,12 @@ describe('AccountCard', () => {
   });
 
   it("shows the venue's own word: Liquidation with its words whatever the level, until the venue lifts it", () => {
-    const h = renderWithStores(<AccountCard accountId="a" exchange="fakex" label="Account A" />, {
-      accounts: [accountInfo('a')],
-    });
+    const h = renderWithStores(
+      <AccountCard accountId="a" exchange="fakex" exchangeName="FakeX" label="Account A" />,
+      {
+        accounts: [accountInfo('a')],
+      },
+    );
     const now = Date.now();
     h.send(messageFrame('a', 'risk', { level: '2.00', liquidation: '1.1', liquidatingBy: 'FakeX' }, now));
     const c = card('a');
@@ -92,9 +98,12 @@ describe('AccountCard', () => {
   it('turns stale after 3× the channel cadence and says for how long', () => {
     vi.useFakeTimers();
     vi.setSystemTime(1_800_000_000_000);
-    const h = renderWithStores(<AccountCard accountId="a" exchange="fakex" label="Account A" />, {
-      accounts: [accountInfo('a')],
-    });
+    const h = renderWithStores(
+      <AccountCard accountId="a" exchange="fakex" exchangeName="FakeX" label="Account A" />,
+      {
+        accounts: [accountInfo('a')],
+      },
+    );
     h.send(riskFrame('a', '2.00', Date.now()));
     const freshness = () => within(card('a')).getByTestId('freshness');
     expect(freshness()).toHaveTextContent('Live · updated 0 s ago');
@@ -124,9 +133,12 @@ describe('AccountCard', () => {
     ['auth_failed', 'HTTP 401 Invalid Signature', 'Authentication failed: HTTP 401 Invalid Signature'],
     ['error', 'simulator unreachable', 'Error: simulator unreachable'],
   ] as const)('says %s in words with the proxy reason, keeping the figures dated', (state, detail, words) => {
-    const h = renderWithStores(<AccountCard accountId="a" exchange="fakex" label="Account A" />, {
-      accounts: [accountInfo('a')],
-    });
+    const h = renderWithStores(
+      <AccountCard accountId="a" exchange="fakex" exchangeName="FakeX" label="Account A" />,
+      {
+        accounts: [accountInfo('a')],
+      },
+    );
     const now = Date.now();
     h.send(riskFrame('a', '2.00', now), { type: 'status', accountId: 'a', state, detail, at: now + 1 });
     expect(within(card('a')).getByTestId('freshness')).toHaveTextContent(words);
@@ -136,9 +148,12 @@ describe('AccountCard', () => {
   });
 
   it('says when the browser has no connection to the proxy', () => {
-    const h = renderWithStores(<AccountCard accountId="a" exchange="fakex" label="Account A" />, {
-      accounts: [accountInfo('a')],
-    });
+    const h = renderWithStores(
+      <AccountCard accountId="a" exchange="fakex" exchangeName="FakeX" label="Account A" />,
+      {
+        accounts: [accountInfo('a')],
+      },
+    );
     h.send(riskFrame('a', '2.00', Date.now()));
     act(() => {
       connectionEvents.socketChanged(h.stores.connection, {
@@ -156,9 +171,12 @@ describe('AccountCard', () => {
   it('shows a rejected message with the parser error, keeping the last good figures with their age', () => {
     vi.useFakeTimers();
     vi.setSystemTime(1_800_000_000_000);
-    const h = renderWithStores(<AccountCard accountId="a" exchange="fakex" label="Account A" />, {
-      accounts: [accountInfo('a')],
-    });
+    const h = renderWithStores(
+      <AccountCard accountId="a" exchange="fakex" exchangeName="FakeX" label="Account A" />,
+      {
+        accounts: [accountInfo('a')],
+      },
+    );
     const now = Date.now();
     h.send(riskFrame('a', '1.80', now - 2000));
     h.send(messageFrame('a', 'risk', { level: 1.7 }, now));
@@ -187,9 +205,12 @@ describe('AccountCard', () => {
   });
 
   it('announces zone changes politely, but not the first zone', () => {
-    const h = renderWithStores(<AccountCard accountId="a" exchange="fakex" label="Account A" />, {
-      accounts: [accountInfo('a')],
-    });
+    const h = renderWithStores(
+      <AccountCard accountId="a" exchange="fakex" exchangeName="FakeX" label="Account A" />,
+      {
+        accounts: [accountInfo('a')],
+      },
+    );
     const live = () => card('a').querySelector('[aria-live="polite"]');
     h.send(riskFrame('a', '2.00', 1));
     expect(live()).toHaveTextContent(/^$/);
@@ -200,9 +221,12 @@ describe('AccountCard', () => {
 
   it('extends its sparkline only with messages that carry the level, at their own time', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    const h = renderWithStores(<AccountCard accountId="a" exchange="fakex" label="Account A" />, {
-      accounts: [accountInfo('a')],
-    });
+    const h = renderWithStores(
+      <AccountCard accountId="a" exchange="fakex" exchangeName="FakeX" label="Account A" />,
+      {
+        accounts: [accountInfo('a')],
+      },
+    );
     const now = Date.now();
     const key = historyKeys.range('a', SPARKLINE_RANGE, SPARKLINE_POINTS);
     act(() => {
@@ -222,7 +246,7 @@ describe('AccountCard', () => {
   });
 
   it('shows a dash, never 0, for a figure not reported yet', () => {
-    renderWithStores(<AccountCard accountId="a" exchange="fakex" label="Account A" />, {
+    renderWithStores(<AccountCard accountId="a" exchange="fakex" exchangeName="FakeX" label="Account A" />, {
       accounts: [accountInfo('a')],
     });
     expect(within(card('a')).getByTestId('level')).toHaveTextContent('—');

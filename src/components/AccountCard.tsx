@@ -1,9 +1,8 @@
-// One account on the overview. Reads only its own account from its exchange's store.
-import { memo, useId, useState } from 'react';
+// One account on the overview. Reads only its own account from the snapshot store; knows no exchange.
+import { memo, useId, useMemo, useState } from 'react';
 import { Link } from 'wouter';
-import type { RiskZone } from '../domain/model.ts';
+import type { LevelUnit, LevelUnitKind, RiskZone } from '../domain/model.ts';
 import { useAccountState, useFreshness } from '../hooks/useAccountView.ts';
-import { useMarginStores } from '../hooks/stores-context.tsx';
 import { CushionBar } from './CushionBar.tsx';
 import { CushionSparkline } from './history/CushionSparkline.tsx';
 import { FreshnessLine } from './FreshnessLine.tsx';
@@ -18,7 +17,12 @@ import { ZONE_WORDS } from './words.ts';
 export interface AccountCardProps {
   accountId: string;
   exchange: string;
+  /** The exchange's display name, from /api/accounts. */
+  exchangeName: string;
   label: string;
+  /** The headline figure's name and kind before the first snapshot (from /api/accounts). */
+  unitName?: string | undefined;
+  unitKind?: LevelUnitKind | undefined;
 }
 
 /** Announces zone changes (not the first zone) to screen readers, politely. */
@@ -37,12 +41,16 @@ function ZoneAnnouncer({ label, zone }: { label: string; zone: RiskZone }) {
   );
 }
 
-function AccountCardView({ accountId, exchange, label }: AccountCardProps) {
+function AccountCardView({ accountId, exchange, exchangeName, label, unitName, unitKind }: AccountCardProps) {
   const headingId = useId();
-  const module = useMarginStores().moduleFor(exchange);
-  const state = useAccountState(exchange, accountId);
-  const freshness = useFreshness(exchange, accountId);
+  const state = useAccountState(accountId);
+  const freshness = useFreshness(accountId);
+  const listedUnit = useMemo<LevelUnit | null>(
+    () => (unitName !== undefined && unitKind !== undefined ? { name: unitName, kind: unitKind } : null),
+    [unitName, unitKind],
+  );
   const snapshot = state?.snapshot ?? null;
+  const unit = snapshot?.unit ?? listedUnit;
   const zone = snapshot?.zone ?? 'unknown';
   const dated = !freshness.live;
   return (
@@ -57,7 +65,7 @@ function AccountCardView({ accountId, exchange, label }: AccountCardProps) {
     >
       <header className="card__head">
         <div>
-          <p className="card__exchange">{module?.name ?? exchange}</p>
+          <p className="card__exchange">{exchangeName}</p>
           <h3 className="card__title" id={headingId}>
             <Link href={`/accounts/${encodeURIComponent(accountId)}`}>{label}</Link>
           </h3>
@@ -65,7 +73,6 @@ function AccountCardView({ accountId, exchange, label }: AccountCardProps) {
         <ZoneBadge zone={zone} dated={dated} venue={snapshot?.venueStatus} />
       </header>
       <ZoneAnnouncer label={label} zone={zone} />
-      {!module && <p className="notice notice--error">This build does not know the exchange “{exchange}”.</p>}
       {state?.rejection && (
         <RejectionNotice rejection={state.rejection} lastGoodAt={state.lastGood?.at ?? null} />
       )}
@@ -74,10 +81,10 @@ function AccountCardView({ accountId, exchange, label }: AccountCardProps) {
         data-testid="figures"
         data-live={freshness.live}
       >
-        <Headline level={snapshot?.level ?? null} unit={snapshot?.unit ?? module?.unit ?? null} />
+        <Headline level={snapshot?.level ?? null} unit={unit} />
         <CushionBar cushion={snapshot?.cushion ?? null} zone={zone} />
         <CushionSparkline accountId={accountId} live={state?.levelSnapshot ?? null} />
-        <ThresholdList bands={snapshot?.bands ?? []} unit={snapshot?.unit ?? module?.unit ?? null} />
+        <ThresholdList bands={snapshot?.bands ?? []} unit={unit} />
         <TotalsList totals={snapshot?.totals ?? null} />
         <Warnings warnings={snapshot?.warnings ?? []} byChannel={snapshot?.channelWarnings} />
       </div>

@@ -1,9 +1,9 @@
 // @vitest-environment jsdom
 import { act, fireEvent, screen, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import { accountInfo, fakeModule, messageFrame, riskFrame } from '../app/testing/fake-exchange.ts';
-import { renderWithStores, stubApi } from '../app/testing/render.tsx';
-import type { AccountInfo } from '../app/transport/protocol.ts';
+import { accountInfo, messageFrame, riskFrame } from '../app/testing/fake-exchange.ts';
+import { renderWithStores, stubApi, type FakeApi } from '../app/testing/render.tsx';
+import type { AccountInfo } from '../contract/accounts.ts';
 import { dec } from '../domain/decimal.ts';
 import push from '../exchanges/bitopro/fixtures/ws-margin-account-info.json';
 import { bitopro } from '../exchanges/bitopro/index.ts';
@@ -15,11 +15,11 @@ const account: AccountInfo = {
   thresholds: { marginCall: dec('1.6') },
 };
 
-const restCalls = (fetchMock: ReturnType<typeof stubApi>) =>
-  fetchMock.mock.calls.filter(([url]) => typeof url === 'string' && url.includes('/rest/')).length;
+const calls = (fetchMock: ReturnType<typeof stubApi>, part: string) =>
+  fetchMock.mock.calls.filter(([url]) => typeof url === 'string' && url.includes(part)).length;
 
-async function setup(rest: unknown) {
-  const fetchMock = stubApi({ accounts: [account], rest: { 'acc-1/balances': rest } });
+async function setup(raw: FakeApi['raw'] = {}) {
+  const fetchMock = stubApi({ accounts: [account], raw });
   const h = renderWithStores(<DrillDown id="acc-1" />, { accounts: [account] });
   await screen.findByTestId('drill-down');
   return { h, fetchMock };
@@ -27,7 +27,7 @@ async function setup(rest: unknown) {
 
 describe('DrillDown', () => {
   it("names the venue's word as the reason for the zone when the venue set it", async () => {
-    const { h } = await setup({ rows: [] });
+    const { h } = await setup();
     h.send(
       messageFrame('acc-1', 'risk', { level: '2.0', liquidation: '1.1', liquidatingBy: 'FakeX' }, Date.now()),
     );
@@ -53,7 +53,14 @@ describe('DrillDown', () => {
   });
 
   it('shows every headline figure, thresholds with their source, exchange figures and raw messages', async () => {
-    const { h } = await setup({ rows: [] });
+    const receivedAt = Date.now();
+    const payload = { level: '1.5', note: 'borrowing enabled' };
+    const { h } = await setup({
+      'acc-1': {
+        accountId: 'acc-1',
+        messages: [{ channel: 'risk', receivedAt, outcome: 'update', payload }],
+      },
+    });
     h.send(
       messageFrame(
         'acc-1',
@@ -86,9 +93,10 @@ describe('DrillDown', () => {
     ]);
     expect(screen.getByTestId('details')).toHaveTextContent(/Note\s*borrowing enabled/);
 
-    const raw = screen.getByTestId('raw-messages');
+    // Raw messages come from the proxy on demand, shown as received.
+    const raw = await screen.findByTestId('raw-messages');
     const summary = within(raw).getByText('risk').closest('summary');
-    expect(summary).toHaveTextContent(/risk · stream · accepted/);
+    expect(summary).toHaveTextContent(/risk · accepted/);
     const details = raw.querySelector('details');
     expect(details).not.toHaveAttribute('open');
     // Closed: the payload is neither serialised nor rendered.
@@ -102,85 +110,46 @@ describe('DrillDown', () => {
     expect(screen.getByRole('link', { name: '← All accounts' })).toHaveAttribute('href', '/');
   });
 
-  it('fetches REST detail through the proxy, parses it and merges it into the balances table', async () => {
-    const { h, fetchMock } = await setup({
-      rows: [
-        { currency: 'USDT', total: '1500.25', borrowed: '10.00' },
-        { currency: 'ETH', total: '0', borrowed: '0' },
-      ],
-    });
-    h.send(riskFrame('acc-1', '2', Date.now()));
-    // The REST response is merged through the store; each `send()` commits like an animation frame.
-    await vi.waitFor(() => {
-      h.send();
-      expect(within(screen.getByTestId('currency-table')).getByText('USDT')).toBeInTheDocument();
-    });
+  it('shows the balances of the snapshot, as the proxy read them', async () => {
+    const { h, fetchMock } = await setup();
+    h.send(
+      riskFrame('acc-1', '2', Date.now()),
+      messageFrame(
+        'acc-1',
+        'balances',
+        {
+          rows: [
+            { currency: 'USDT', total: '1500.25', borrowed: '10.00' },
+            { currency: 'ETH', total: '0', borrowed: '0' },
+          ],
+        },
+        Date.now(),
+      ),
+    );
     const table = screen.getByTestId('currency-table');
-    expect(fetchMock).toHaveBeenCalledWith('/api/accounts/acc-1/rest/balances', expect.anything());
     expect(within(table).getByText('1,500.25')).toBeInTheDocument();
     expect(within(table).queryByText('ETH')).toBeNull();
-    expect(screen.getByTestId('rest-status')).toHaveTextContent(/Fetched from the exchange \d+ s ago/);
-    expect(h.stores.account('fakex', 'acc-1')?.raw.balances).toMatchObject({
-      origin: 'rest',
-      outcome: 'update',
-    });
+    // The browser asks the exchange for nothing: the figures come on the stream.
+    expect(calls(fetchMock, '/rest/')).toBe(0);
   });
 
-  it('fetches a channel the proxy already streams once on opening, and again only when asked', async () => {
-    const streamed = fakeModule();
-    const quick = { ...streamed, drillDownRest: { path: 'balances', channel: 'balances', refetchMs: 40 } };
-    const fetchMock = stubApi({ accounts: [account], rest: { 'acc-1/balances': { rows: [] } } });
-    renderWithStores(<DrillDown id="acc-1" />, { accounts: [account], modules: [quick] });
-    await screen.findByTestId('rest-status');
-    await new Promise((r) => setTimeout(r, 300));
-    expect(restCalls(fetchMock)).toBe(1);
-    fireEvent.click(screen.getByRole('button', { name: 'Refresh balances' }));
-    await vi.waitFor(() => expect(restCalls(fetchMock)).toBe(2));
+  it('fetches the raw messages once on opening, and again only when asked', async () => {
+    const { fetchMock } = await setup();
+    expect(await screen.findByText('No message received yet.')).toBeInTheDocument();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(calls(fetchMock, '/raw')).toBe(1);
+    fireEvent.click(screen.getByRole('button', { name: 'Refresh raw messages' }));
+    await vi.waitFor(() => expect(calls(fetchMock, '/raw')).toBe(2));
   });
 
-  it('polls REST detail on its interval when nothing else brings that channel', async () => {
-    const restOnly = {
-      ...fakeModule(),
-      drillDownRest: { path: 'balances', channel: 'rest-only', refetchMs: 40 },
-    };
-    const fetchMock = stubApi({ accounts: [account], rest: { 'acc-1/balances': { rows: [] } } });
-    renderWithStores(<DrillDown id="acc-1" />, { accounts: [account], modules: [restOnly] });
-    await screen.findByTestId('rest-status');
-    await vi.waitFor(() => expect(restCalls(fetchMock)).toBeGreaterThanOrEqual(3));
-  });
-
-  it('stamps REST detail on the proxy clock (once known), not the browser clock', async () => {
-    const fetchMock = stubApi({ accounts: [account], rest: { 'acc-1/balances': { rows: [] } } });
-    const h = renderWithStores(<DrillDown id="acc-1" />, { accounts: [account], clockUnknown: true });
-    await screen.findByTestId('rest-status');
-    expect(restCalls(fetchMock)).toBe(1);
-    h.send();
-    expect(h.stores.account('fakex', 'acc-1')?.raw.balances).toBeUndefined();
-    const offset = 3_600_000;
-    act(() => h.stores.frameReceived({ type: 'ping', at: Date.now() + offset }));
-    await vi.waitFor(() => {
-      h.send();
-      expect(h.stores.account('fakex', 'acc-1')?.raw.balances).toBeDefined();
-    });
-    const stamped = h.stores.account('fakex', 'acc-1')?.raw.balances?.receivedAt ?? 0;
-    expect(Math.abs(stamped - (Date.now() + offset))).toBeLessThan(5_000);
-  });
-
-  it('shows a failed REST fetch in place with a retry, never a blank panel', async () => {
-    const { fetchMock } = await setup(502);
-    // One retry (after a second) before the failure is shown.
-    const message = await screen.findByText(
-      /Could not load balances from the exchange/,
-      {},
-      { timeout: 4000 },
-    );
+  it('shows a failed raw-message fetch in place with a retry, never a blank panel', async () => {
+    const { fetchMock } = await setup({ 'acc-1': 502 });
+    const message = await screen.findByText(/Could not load the latest raw messages/);
     const problem = message.closest<HTMLElement>('[data-testid="query-problem"]')!;
-    expect(problem).toBeInTheDocument();
-    expect(problem).toHaveTextContent('HTTP 502: upstream said 502');
-    expect(screen.getByText('No per-currency balances reported yet.')).toBeInTheDocument();
-    const before = fetchMock.mock.calls.length;
+    expect(problem).toHaveTextContent('HTTP 502: the proxy said 502');
+    const before = calls(fetchMock, '/raw');
     fireEvent.click(within(problem).getByRole('button', { name: 'Retry' }));
-    await vi.waitFor(() => expect(fetchMock.mock.calls.length).toBeGreaterThan(before));
+    await vi.waitFor(() => expect(calls(fetchMock, '/raw')).toBeGreaterThan(before));
   });
 
   it('says so when the account does not exist', async () => {

@@ -1,16 +1,15 @@
-// One account in full: every headline figure, balances per currency, exchange-specific figures, thresholds
-// with their source, and the latest raw messages for support.
+// One account in full: every headline figure, balances per currency, exchange-specific figures (the snapshot's
+// labelled details), thresholds with their source, and the latest raw messages for support (fetched on demand).
 import { Suspense, useEffect } from 'react';
 import { Link } from 'wouter';
-import type { AccountInfo } from '../app/transport/protocol.ts';
+import type { AccountInfo } from '../contract/accounts.ts';
 import type { Detail } from '../domain/model.ts';
-import { useAccountInfo, useRestDetail } from '../hooks/queries.ts';
-import { useAccountState, useClockOffset, useFreshness } from '../hooks/useAccountView.ts';
-import { useMarginStores } from '../hooks/stores-context.tsx';
+import { useAccountInfo } from '../hooks/queries.ts';
+import { useAccountState, useFreshness } from '../hooks/useAccountView.ts';
 import { CurrencyTable } from './CurrencyTable.tsx';
 import { CushionBar } from './CushionBar.tsx';
 import { CardErrorBoundary, ErrorBoundary } from './ErrorBoundary.tsx';
-import { Age, Amount, LocalTime } from './Figures.tsx';
+import { Amount, LocalTime } from './Figures.tsx';
 import { FreshnessLine } from './FreshnessLine.tsx';
 import { Headline } from './Headline.tsx';
 import { AlertList } from './alerts/AlertList.tsx';
@@ -29,42 +28,6 @@ function DetailValue({ detail }: { detail: Detail }) {
   return <Amount value={v.value} decimals={v.decimals} {...(v.currency ? { currency: v.currency } : {})} />;
 }
 
-function RestStatus({ account }: { account: AccountInfo }) {
-  const query = useRestDetail(account);
-  const offset = useClockOffset();
-  if (!query) return null;
-  if (query.isError) {
-    return (
-      <QueryProblem
-        what="balances from the exchange (the figures below come from the stream)"
-        error={query.error}
-        onRetry={() => void query.refetch()}
-      />
-    );
-  }
-  if (query.isPending) {
-    return (
-      <p className="muted small" role="status">
-        Loading balances from the exchange…
-      </p>
-    );
-  }
-  return (
-    <p className="muted small rest-status" data-testid="rest-status">
-      Fetched from the exchange <Age since={query.data.fetchedAt + offset} />
-      {query.isFetching ? ' · refreshing…' : ''}{' '}
-      <button
-        type="button"
-        className="button button--quiet"
-        disabled={query.isFetching}
-        onClick={() => void query.refetch()}
-      >
-        Refresh balances
-      </button>
-    </p>
-  );
-}
-
 function AccountDetail({ account }: { account: AccountInfo }) {
   useEffect(() => {
     document.title = `${account.label} · Margin Watch`;
@@ -72,10 +35,10 @@ function AccountDetail({ account }: { account: AccountInfo }) {
       document.title = 'Margin Watch';
     };
   }, [account.label]);
-  const module = useMarginStores().moduleFor(account.exchange);
-  const state = useAccountState(account.exchange, account.id);
-  const freshness = useFreshness(account.exchange, account.id);
+  const state = useAccountState(account.id);
+  const freshness = useFreshness(account.id);
   const snapshot = state?.snapshot ?? null;
+  const unit = snapshot?.unit ?? account.unit ?? null;
   const zone = snapshot?.zone ?? 'unknown';
   const dated = !freshness.live;
   return (
@@ -87,7 +50,7 @@ function AccountDetail({ account }: { account: AccountInfo }) {
     >
       <header className="drill__head">
         <div>
-          <p className="card__exchange">{module?.name ?? account.exchange}</p>
+          <p className="card__exchange">{account.exchangeName}</p>
           <h2 id="account-heading">{account.label}</h2>
         </div>
         <ZoneBadge zone={zone} dated={dated} venue={snapshot?.venueStatus} />
@@ -104,7 +67,7 @@ function AccountDetail({ account }: { account: AccountInfo }) {
           data-testid="headline"
         >
           <h3 id="headline-heading">Headline</h3>
-          <Headline level={snapshot?.level ?? null} unit={snapshot?.unit ?? module?.unit ?? null} />
+          <Headline level={snapshot?.level ?? null} unit={unit} />
           <p>
             Zone: <strong>{ZONE_WORDS[zone].name}</strong>{' '}
             <span className="muted">({snapshot?.venueStatus?.text ?? ZONE_WORDS[zone].meaning})</span>
@@ -121,11 +84,11 @@ function AccountDetail({ account }: { account: AccountInfo }) {
 
         <section aria-labelledby="thresholds-heading" className="panel">
           <h3 id="thresholds-heading">Thresholds</h3>
-          <ThresholdTable bands={snapshot?.bands ?? []} unit={snapshot?.unit ?? module?.unit ?? null} />
+          <ThresholdTable bands={snapshot?.bands ?? []} unit={unit} />
         </section>
 
         <section aria-labelledby="details-heading" className={`panel${dated ? ' is-dated' : ''}`}>
-          <h3 id="details-heading">{module?.name ?? account.exchange} figures</h3>
+          <h3 id="details-heading">{account.exchangeName} figures</h3>
           {snapshot && snapshot.details.length > 0 ? (
             <dl className="pairs" data-testid="details">
               {snapshot.details.map((d) => (
@@ -145,13 +108,6 @@ function AccountDetail({ account }: { account: AccountInfo }) {
 
       <section aria-labelledby="balances-heading" className={`panel${dated ? ' is-dated' : ''}`}>
         <h3 id="balances-heading">Balances per currency</h3>
-        <ErrorBoundary
-          fallback={(error, reset) => (
-            <QueryProblem what="balances from the exchange" error={error} onRetry={reset} />
-          )}
-        >
-          <RestStatus account={account} />
-        </ErrorBoundary>
         {snapshot?.balances ? (
           <CurrencyTable balances={snapshot.balances} />
         ) : (
@@ -173,7 +129,7 @@ function AccountDetail({ account }: { account: AccountInfo }) {
 
       <section aria-labelledby="raw-heading" className="panel">
         <h3 id="raw-heading">Latest raw messages</h3>
-        <RawMessages raw={state?.raw ?? {}} />
+        <RawMessages accountId={account.id} />
       </section>
     </article>
   );

@@ -1,6 +1,5 @@
 // Rejected messages and parser warnings, shown where the figures are.
-import { wireErrorText } from '../exchanges/types.ts';
-import type { Rejection } from '../stores/exchange-store.ts';
+import { problemText, type Problem } from '../contract/stream.ts';
 import { useClockOffset } from '../hooks/useAccountView.ts';
 import { useNow } from '../hooks/useNow.ts';
 import { Age } from './Figures.tsx';
@@ -16,7 +15,7 @@ export function RejectionNotice({
   rejection,
   lastGoodAt,
 }: {
-  rejection: Rejection;
+  rejection: Problem;
   lastGoodAt: number | null;
 }) {
   const offset = useClockOffset();
@@ -34,7 +33,7 @@ export function RejectionNotice({
         {recovered ? 'A message was rejected' : 'Message rejected'} (<Age since={rejection.at} />)
       </p>
       <p className="notice__text">
-        <code>{wireErrorText(rejection.error)}</code>
+        <code>{problemText(rejection)}</code>
       </p>
       <p className="notice__text">
         {recovered ? (

@@ -4,7 +4,7 @@ import { memo, Profiler } from 'react';
 import { describe, expect, it, vi } from 'vitest';
 import { accountInfo, messageFrame, riskFrame } from '../app/testing/fake-exchange.ts';
 import { renderWithStores, stubApi } from '../app/testing/render.tsx';
-import type { AccountInfo } from '../app/transport/protocol.ts';
+import type { AccountInfo } from '../contract/accounts.ts';
 import type * as CardModule from './AccountCard.tsx';
 import { RESORT_MS } from '../hooks/useAccountView.ts';
 import { Overview } from './Overview.tsx';
@@ -15,8 +15,8 @@ const probe = vi.hoisted(() => ({ renders: new Map<string, number>(), broken: ne
 vi.mock('./AccountCard.tsx', async (importOriginal) => {
   const real = await importOriginal<typeof CardModule>();
   const { useAccountState } = await import('../hooks/useAccountView.ts');
-  function Fuse({ accountId, exchange }: CardModule.AccountCardProps) {
-    const state = useAccountState(exchange, accountId);
+  function Fuse({ accountId }: CardModule.AccountCardProps) {
+    const state = useAccountState(accountId);
     if (probe.broken.has(accountId) && state) throw new Error(`card ${accountId} exploded`);
     return null;
   }

@@ -1,7 +1,7 @@
 // Every account at a glance, most at risk first.
 import { useMemo } from 'react';
 import { useSearchParams } from 'wouter';
-import type { AccountInfo } from '../app/transport/protocol.ts';
+import type { AccountInfo } from '../contract/accounts.ts';
 import { useAccounts } from '../hooks/queries.ts';
 import { SORT_KEYS, useSortedAccountIds, type SortKey } from '../hooks/useAccountView.ts';
 import { AccountCard } from './AccountCard.tsx';
@@ -31,7 +31,14 @@ function AccountGrid({ accounts, sort }: { accounts: readonly AccountInfo[]; sor
         return (
           <li key={id}>
             <CardErrorBoundary label={account.label}>
-              <AccountCard accountId={account.id} exchange={account.exchange} label={account.label} />
+              <AccountCard
+                accountId={account.id}
+                exchange={account.exchange}
+                exchangeName={account.exchangeName}
+                label={account.label}
+                unitName={account.unit?.name}
+                unitKind={account.unit?.kind}
+              />
             </CardErrorBoundary>
           </li>
         );

@@ -1,7 +1,10 @@
-// The latest message of each channel exactly as relayed, collapsed by default, for support.
+// The latest message of each channel exactly as the exchange sent it, for support: fetched from the proxy when
+// the drill-down opens (and on "Refresh"), collapsed by default, shown as received and never read for figures.
 import { memo, useMemo, useState } from 'react';
-import type { RawMessage } from '../stores/exchange-store.ts';
+import type { RawMessage } from '../contract/accounts.ts';
+import { useRawMessages } from '../hooks/queries.ts';
 import { LocalTime } from './Figures.tsx';
+import { QueryProblem } from './QueryProblem.tsx';
 
 const OUTCOME_WORDS: Record<RawMessage['outcome'], string> = {
   update: 'accepted',
@@ -29,32 +32,53 @@ function Payload({ message }: { message: RawMessage }) {
   );
 }
 
-/**
- * One channel's latest message. The payload is serialised and rendered only while the entry is open: closed
- * entries cost nothing when messages stream in several times a second.
- */
+/** One channel's latest message. The payload is serialised and rendered only while the entry is open. */
 const RawEntry = memo(function RawEntry({ message }: { message: RawMessage }) {
   const [open, setOpen] = useState(false);
   return (
     <details className="raw__item" onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>
-        <code>{message.channel}</code> · {message.origin === 'rest' ? 'REST' : 'stream'} ·{' '}
-        {OUTCOME_WORDS[message.outcome]} · <LocalTime at={message.receivedAt} />
+        <code>{message.channel}</code> · {OUTCOME_WORDS[message.outcome]} ·{' '}
+        <LocalTime at={message.receivedAt} />
       </summary>
       {open && <Payload message={message} />}
     </details>
   );
 });
 
-/** One collapsed entry per channel: origin, parse outcome, time, and the payload pretty-printed when opened. */
-export function RawMessages({ raw }: { raw: Readonly<Record<string, RawMessage>> }) {
-  const messages = Object.values(raw).sort((a, b) => b.receivedAt - a.receivedAt);
-  if (messages.length === 0) return <p className="muted">No message received yet.</p>;
+/** One collapsed entry per channel: parse outcome, time, and the payload pretty-printed when opened. */
+export function RawMessages({ accountId }: { accountId: string }) {
+  const query = useRawMessages(accountId);
+  if (query.isPending) {
+    return (
+      <p className="muted small" role="status">
+        Loading the latest raw messages…
+      </p>
+    );
+  }
+  if (query.isError) {
+    return (
+      <QueryProblem what="the latest raw messages" error={query.error} onRetry={() => void query.refetch()} />
+    );
+  }
+  const messages = query.data.messages;
   return (
     <div className="raw" data-testid="raw-messages">
-      {messages.map((m) => (
-        <RawEntry key={m.channel} message={m} />
-      ))}
+      {messages.length === 0 ? (
+        <p className="muted">No message received yet.</p>
+      ) : (
+        messages.map((m) => <RawEntry key={m.channel} message={m} />)
+      )}
+      <p className="muted small">
+        <button
+          type="button"
+          className="button button--quiet"
+          disabled={query.isFetching}
+          onClick={() => void query.refetch()}
+        >
+          {query.isFetching ? 'Refreshing…' : 'Refresh raw messages'}
+        </button>
+      </p>
     </div>
   );
 }

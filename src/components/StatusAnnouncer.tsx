@@ -1,8 +1,8 @@
 // Tells screen reader users, politely and not too often, when figures stop or start being current: the
 // browser's connection to Margin Watch, and each account turning stale, reconnecting, failing, or live again.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { AccountInfo } from '../app/transport/protocol.ts';
-import type { SocketStatus } from '../app/transport/stream-socket.ts';
+import type { AccountInfo } from '../contract/accounts.ts';
+import type { SocketStatus } from '../stores/connection-store.ts';
 import { useFreshnessKinds, useSocketStatus } from '../hooks/useAccountView.ts';
 import type { FreshnessKind } from '../stores/freshness.ts';
 

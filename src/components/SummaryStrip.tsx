@@ -1,6 +1,6 @@
 // The worst account, how many accounts with current figures are in each zone, and which have none.
 import { Link } from 'wouter';
-import type { AccountInfo } from '../app/transport/protocol.ts';
+import type { AccountInfo } from '../contract/accounts.ts';
 import { formatPercent } from '../domain/format.ts';
 import { ZONES } from '../domain/model.ts';
 import { useAccountState, useFreshness, useZoneSummary, type ZoneSummary } from '../hooks/useAccountView.ts';
@@ -10,8 +10,8 @@ import { FRESHNESS_SHORT, ZONE_WORDS } from './words.ts';
 
 /** The account with the least cushion; its figures are marked with their age when they are not current. */
 function Worst({ account }: { account: AccountInfo }) {
-  const state = useAccountState(account.exchange, account.id);
-  const freshness = useFreshness(account.exchange, account.id);
+  const state = useAccountState(account.id);
+  const freshness = useFreshness(account.id);
   const snapshot = state?.snapshot;
   const zone = snapshot?.zone ?? 'unknown';
   const since = freshness.since;

@@ -152,7 +152,8 @@ export function toSnapshotDto(snapshot: MarginSnapshot): SnapshotDto {
     details: snapshot.details.map(detailDto),
     warnings: [...snapshot.warnings],
   };
-  if (snapshot.venueStatus) dto.venueStatus = { kind: snapshot.venueStatus.kind, text: snapshot.venueStatus.text };
+  if (snapshot.venueStatus)
+    dto.venueStatus = { kind: snapshot.venueStatus.kind, text: snapshot.venueStatus.text };
   if (snapshot.channelWarnings) dto.channelWarnings = { ...snapshot.channelWarnings };
   return dto;
 }
@@ -210,21 +211,19 @@ export function fromSnapshotDto(dto: ParsedSnapshot): MarginSnapshot {
             }
             return balance;
           }),
-    details: dto.details.map(
-      (d): Detail => ({
-        key: d.key,
-        label: d.label,
-        value:
-          d.value.kind === 'text'
-            ? { kind: 'text', value: d.value.value }
-            : {
-                kind: 'decimal',
-                value: decimal(d.value.value),
-                decimals: d.value.decimals,
-                ...(d.value.currency !== undefined ? { currency: d.value.currency } : {}),
-              },
-      }),
-    ),
+    details: dto.details.map((d): Detail => ({
+      key: d.key,
+      label: d.label,
+      value:
+        d.value.kind === 'text'
+          ? { kind: 'text', value: d.value.value }
+          : {
+              kind: 'decimal',
+              value: decimal(d.value.value),
+              decimals: d.value.decimals,
+              ...(d.value.currency !== undefined ? { currency: d.value.currency } : {}),
+            },
+    })),
     warnings: dto.warnings,
   };
   if (dto.venueStatus) snapshot.venueStatus = dto.venueStatus;
@@ -232,7 +231,9 @@ export function fromSnapshotDto(dto: ParsedSnapshot): MarginSnapshot {
   return snapshot;
 }
 
-function withDefined<T extends Record<string, unknown>>(record: T): Partial<{ [K in keyof T]: Exclude<T[K], undefined> }> {
+function withDefined<T extends Record<string, unknown>>(
+  record: T,
+): Partial<{ [K in keyof T]: Exclude<T[K], undefined> }> {
   const out: Partial<Record<keyof T, unknown>> = {};
   for (const [key, value] of Object.entries(record)) if (value !== undefined) out[key as keyof T] = value;
   return out as Partial<{ [K in keyof T]: Exclude<T[K], undefined> }>;

@@ -1,5 +1,6 @@
 // The browser bundle must never reach signing, upstream sessions, simulators, the exchange kit, the proxy or Node
-// built-ins.
+// built-ins; and since the proxy is the only reader of exchange messages (the browser renders its snapshots), the
+// app reaches no exchange's wire schemas or parser either.
 // This walks the real import graph from the app's entry and from every browser-safe exchange file.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -10,6 +11,8 @@ const IMPORT =
   /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
 const FORBIDDEN_FILE =
   /(?:^|\/)(?:sign|upstream|simulator|server|server-types|servers)\.ts$|^src\/proxy\/|^src\/exchanges\/kit\//;
+/** What the app must not reach beyond FORBIDDEN_FILE: any exchange's wire schemas and parser, and their kit. */
+const NOT_FOR_THE_APP = /^src\/exchanges\/(?:[^/]+\/(?:wire|normalize)\.ts$|wire-kit\.ts$)/;
 const FORBIDDEN_PACKAGE = /^(?:node:|ws$|fastify|@fastify\/|better-sqlite3|@microsoft\/signalr|tsx)/;
 const NODE_GLOBALS = /\b(?:Buffer|process\.(?:env|argv|exit)|require\()/;
 
@@ -63,16 +66,20 @@ describe('browser safety', () => {
     expect(problems).toEqual([]);
   });
 
-  it('the app entry reaches nothing proxy-only', () => {
+  it('the app entry reaches nothing proxy-only, and no exchange parser', () => {
     const entry = join(root, 'src/main.tsx');
     expect(existsSync(entry), 'src/main.tsx, the browser entry, is missing').toBe(true);
     const { files, problems } = walk(entry);
     expect(files.size).toBeGreaterThan(5);
     expect(problems).toEqual([]);
+    const parsers = [...files].map((f) => relative(root, f)).filter((rel) => NOT_FOR_THE_APP.test(rel));
+    expect(parsers).toEqual([]);
   });
 
   it('notices a forbidden import (self-check)', () => {
     const { problems } = walk(join(root, 'src/exchanges/valr/upstream.ts'));
     expect(problems.length).toBeGreaterThan(0);
+    const { files } = walk(join(root, 'src/exchanges/registry.ts'));
+    expect([...files].some((f) => NOT_FOR_THE_APP.test(relative(root, f)))).toBe(true);
   });
 });

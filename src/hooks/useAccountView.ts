@@ -1,12 +1,11 @@
 // Narrow selectors over the stores: a card reads only its own account, lists read only what they order by.
 import { useCallback, useMemo, useRef, useSyncExternalStore } from 'react';
 import { useStore } from 'zustand';
-import { createStore } from 'zustand/vanilla';
-import type { AccountInfo } from '../app/transport/protocol.ts';
+import type { AccountInfo } from '../contract/accounts.ts';
 import { ZONES, type RiskZone } from '../domain/model.ts';
 import { zoneSeverity } from '../domain/risk.ts';
-import type { SocketStatus } from '../app/transport/stream-socket.ts';
-import type { AccountState, ExchangeState } from '../stores/exchange-store.ts';
+import type { AccountState } from '../stores/snapshot-store.ts';
+import type { SocketStatus } from '../transport/stream-socket.ts';
 import {
   classifyFreshness,
   figuresOld,
@@ -19,12 +18,9 @@ import type { MarginStores } from '../stores/margin-stores.ts';
 import { clockNow, subscribeToClock, useNow } from './useNow.ts';
 import { useMarginStores } from './stores-context.tsx';
 
-const noExchange = createStore<ExchangeState>()(() => ({ accounts: {} }));
-
 /** One account's state; re-renders only when that account changes. */
-export function useAccountState(exchange: string, accountId: string): AccountState | undefined {
-  const store = useMarginStores().storeFor(exchange)?.store ?? noExchange;
-  return useStore(store, (s) => s.accounts[accountId]);
+export function useAccountState(accountId: string): AccountState | undefined {
+  return useStore(useMarginStores().snapshots.store, (s) => s.accounts[accountId]);
 }
 
 /** The browser's connection to the proxy. */
@@ -43,14 +39,12 @@ export function useClockKnown(): boolean {
 }
 
 /** How trustworthy the account's figures are; re-renders when that changes (not every second). */
-export function useFreshness(exchange: string, accountId: string): Freshness {
-  const stores = useMarginStores();
-  const module = stores.moduleFor(exchange);
-  const account = useAccountState(exchange, accountId);
+export function useFreshness(accountId: string): Freshness {
+  const account = useAccountState(accountId);
   const socket = useSocketStatus();
   const offset = useClockOffset();
   const clockKnown = useClockKnown();
-  const old = useNow((now) => (module ? figuresOld(module, account, now + offset) : false));
+  const old = useNow((now) => figuresOld(account, now + offset));
   return useMemo(
     () => classifyFreshness(account, socket, old, clockKnown),
     [account, socket, old, clockKnown],
@@ -59,16 +53,13 @@ export function useFreshness(exchange: string, accountId: string): Freshness {
 
 /** An account's freshness read straight from the stores at browser time `now`. */
 export function freshnessIn(stores: MarginStores, account: AccountInfo, now: number): Freshness {
-  const state = stores.account(account.exchange, account.id);
+  const state = stores.account(account.id);
   const { socket, clockOffsetMs, clockKnown } = stores.connection.getState();
-  const module = stores.moduleFor(account.exchange);
-  return module
-    ? freshnessOf(module, state, socket, now + clockOffsetMs, clockKnown)
-    : classifyFreshness(state, socket, false, clockKnown);
+  return freshnessOf(state, socket, now + clockOffsetMs, clockKnown);
 }
 
 /**
- * Reads a string derived from every exchange store, the connection and the clock (ages change with time);
+ * Reads a string derived from the snapshot store, the connection and the clock (ages change with time);
  * re-renders only when the string changes.
  */
 function useAcrossStores(derive: (stores: MarginStores, now: number) => string): string {
@@ -195,7 +186,7 @@ function rankRows(stores: MarginStores, accounts: readonly AccountInfo[], now: n
     const freshness = freshnessIn(stores, account, now);
     return {
       account,
-      state: stores.account(account.exchange, account.id),
+      state: stores.account(account.id),
       attention: lacksCurrentFigures(freshness),
       kind: freshness.kind,
     };

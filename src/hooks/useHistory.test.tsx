@@ -97,7 +97,7 @@ describe('useHistory', () => {
   it('asks for a preset ending at the proxy’s now, not the browser’s', async () => {
     const fetchMock = vi.fn(async (_url: string) => new Response(JSON.stringify(history([]))));
     vi.stubGlobal('fetch', fetchMock);
-    const stores = new MarginStores([]);
+    const stores = new MarginStores();
     const offset = 2 * 3_600_000;
     stores.frameReceived({ type: 'ping', at: Date.now() + offset });
     const client = new QueryClient();

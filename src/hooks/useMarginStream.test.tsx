@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { App } from '../app/App.tsx';
 import { accountInfo, riskFrame } from '../app/testing/fake-exchange.ts';
 import { renderWithStores, stubApi } from '../app/testing/render.tsx';
-import type { WebSocketLike } from '../app/transport/stream-socket.ts';
+import type { WebSocketLike } from '../transport/stream-socket.ts';
 import type { StreamTuning } from './useMarginStream.ts';
 
 class FakeSocket implements WebSocketLike {
@@ -68,8 +68,8 @@ describe('useMarginStream (through the app shell)', () => {
     if (!socket) throw new Error('no socket');
     socket.open();
     expect(screen.getByTestId('stream-status')).toHaveTextContent('Stream connected');
-    // A frame that arrives before the account list is held until the list says which exchange it belongs to.
-    socket.receive(riskFrame('a', '1.75', Date.now()));
+    // A snapshot frame that arrives before the account list is kept for the account's card.
+    socket.receive(h.proxy.wire(riskFrame('a', '1.75', Date.now())));
     const card = await screen.findByTestId('account-card');
     await vi.waitFor(() => {
       act(() => h.stores.flushAll());

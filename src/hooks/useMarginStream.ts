@@ -1,8 +1,8 @@
-// The app's single WebSocket to /api/stream: frames go to the exchange stores, the connection state to the
-// connection store, and every reconnect refetches the account list.
+// The app's single WebSocket to /api/stream: snapshot and status frames go to the snapshot store, the connection
+// state to the connection store, and every reconnect refetches the account list.
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import { StreamSocket, streamUrl, type StreamSocketOptions } from '../app/transport/stream-socket.ts';
+import { StreamSocket, streamUrl, type StreamSocketOptions } from '../transport/stream-socket.ts';
 import { connectionEvents } from '../stores/connection-store.ts';
 import { useAccounts, useRefetchAccounts } from './queries.ts';
 import { useAlertStores } from './alert-stores-context.tsx';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { dec } from '../domain/decimal.ts';
 import type { AccountConfig, ExchangeServerModule, UpstreamDeps } from '../exchanges/server-types.ts';
 import type { ExchangeModule, ParseOutcome } from '../exchanges/types.ts';
-import { AccountManager, DEFAULT_START_PACE, type AccountMessage } from './accounts.ts';
+import { AccountManager, cadenceMs, DEFAULT_START_PACE, type AccountMessage } from './accounts.ts';
 import { catalogOf } from './exchanges.ts';
 import { StreamHub, type HubSocket } from './hub.ts';
 import { createLogger, Redactor } from './log.ts';
@@ -69,7 +69,7 @@ describe('AccountManager', () => {
     const { manager, hub } = setup((d) => {
       deps.set(d.account.id, d);
       return { start: () => {}, stop: async () => void (stops += 1) };
-    });
+    }, normalizeForTest);
     const seen: AccountMessage[] = [];
     const unsubscribe = manager.onMessage((m) => seen.push(m));
     manager.onMessage(() => {
@@ -79,24 +79,34 @@ describe('AccountManager', () => {
     const client = socket();
     hub.attach(client);
     deps.get('a')?.setStatus('live');
-    deps.get('a')?.publish('account', { level: '2' });
-    deps.get('b')?.publish('balances', 'text', 7);
+    deps.get('a')?.publish('risk', { level: '2' });
+    deps.get('b')?.publish('balances', { cash: '7' }, 7);
     unsubscribe();
-    deps.get('b')?.publish('balances', 'later', 8);
+    deps.get('b')?.publish('balances', { cash: '8' }, 8);
 
     expect(seen.map((m) => [m.account.id, m.channel, m.payload, m.receivedAt])).toEqual([
-      ['a', 'account', { level: '2' }, 42],
-      ['b', 'balances', 'text', 7],
+      ['a', 'risk', { level: '2' }, 42],
+      ['b', 'balances', { cash: '7' }, 7],
     ]);
     expect(client.sent.map((s) => JSON.parse(s) as unknown)).toEqual([
       { type: 'ping', at: 100 },
       { type: 'status', accountId: 'a', state: 'connecting', at: 100 },
       { type: 'status', accountId: 'b', state: 'connecting', at: 100 },
       { type: 'status', accountId: 'a', state: 'live', at: 100 },
-      { type: 'message', accountId: 'a', channel: 'account', receivedAt: 42, payload: { level: '2' } },
-      { type: 'message', accountId: 'b', channel: 'balances', receivedAt: 7, payload: 'text' },
-      { type: 'message', accountId: 'b', channel: 'balances', receivedAt: 8, payload: 'later' },
+      ...seen.map((m) => m.frame),
+      {
+        type: 'snapshot',
+        accountId: 'b',
+        channel: 'balances',
+        receivedAt: 8,
+        snapshot: expect.objectContaining({
+          balances: [{ currency: 'USD', total: '8', decimals: 2 }],
+        }) as unknown,
+        lastGood: { channel: 'balances', at: 7, staleAfterMs: 180_000 },
+        levelAt: null,
+      },
     ]);
+    expect(seen.map((m) => m.frame?.type)).toEqual(['snapshot', 'snapshot']);
 
     await manager.stop();
     expect(stops).toBe(2);
@@ -118,6 +128,8 @@ describe('AccountManager', () => {
       {
         id: 'a',
         exchange: FAKE_ID,
+        exchangeName: 'Fake',
+        unit: { name: 'Level', kind: 'ratio' },
         label: 'Label a',
         thresholds: { marginCall: '1.5', liquidation: '1.1' },
         status: { state: 'connecting', at: 100 },
@@ -126,6 +138,8 @@ describe('AccountManager', () => {
       {
         id: 'b',
         exchange: FAKE_ID,
+        exchangeName: 'Fake',
+        unit: { name: 'Level', kind: 'ratio' },
         label: 'Label b',
         status: { state: 'auth_failed', detail: 'key *** rejected', at: 100 },
         pollSeconds: 5,
@@ -176,7 +190,7 @@ function normalizeForTest(channel: string, payload: unknown, ctx: { accountId: s
 }
 
 describe('AccountManager reads each message once', () => {
-  it('hands hooks the outcome, the folded snapshot and whether a level came; replays only good updates', () => {
+  it('hands hooks the outcome, the folded snapshot and whether a level came; streams the reading, not the message', () => {
     let publish: UpstreamDeps['publish'] = () => {};
     const { manager, hub, lines } = setup((d) => {
       if (d.account.id === 'a') publish = (channel, payload) => d.publish(channel, payload);
@@ -208,17 +222,67 @@ describe('AccountManager reads each message once', () => {
     expect(seen[4]?.outcome).toMatchObject({ kind: 'error', error: { message: 'unreadable: parser bug' } });
     expect(lines.join('\n')).toContain('reading a message failed');
 
-    // A tab that connects now gets the last good message of each channel, not the rejected or ignored ones.
+    // Every message but the keep-alive gave a snapshot frame: the reading, with the last good figures kept
+    // through a rejection, which is reported with the field and marked recovered once its channel is good again.
+    expect(seen.map((m) => m.frame?.type ?? null)).toEqual([
+      'snapshot',
+      'snapshot',
+      'snapshot',
+      null,
+      'snapshot',
+    ]);
+    const rejected = seen[2]?.frame;
+    expect(rejected).toMatchObject({
+      type: 'snapshot',
+      accountId: 'a',
+      channel: 'risk',
+      receivedAt: 42,
+      snapshot: { level: { kind: 'value', value: '1.45', text: '1.45' }, balances: [{ total: '12.5' }] },
+      // A channel the module does not list: its cadence is unknown, 60 s is assumed.
+      lastGood: { channel: 'risk', at: 42, staleAfterMs: 3 * 60_000 },
+      levelAt: 42,
+      problem: { channel: 'risk', field: 'level', message: 'missing', at: 42, recoveredAt: null },
+    });
+    expect(JSON.stringify(rejected)).not.toContain('nope');
+
+    // A tab that connects now gets the account's latest reading at once (the rejection included), never a message.
     const late = socket();
     hub.attach(late);
     const replayed = late.sent
-      .map((t) => JSON.parse(t) as { type: string; channel?: string; payload?: unknown })
-      .filter((f) => f.type === 'message')
-      .map((f) => [f.channel, f.payload]);
-    expect(replayed).toEqual([
-      ['risk', { level: '1.45' }],
-      ['balances', { cash: '12.50' }],
-    ]);
+      .map((t) => JSON.parse(t) as { type: string; accountId?: string; channel?: string })
+      .filter((f) => f.type !== 'status' && f.type !== 'ping');
+    expect(replayed).toEqual([seen[4]?.frame]);
+    expect(replayed[0]).toMatchObject({
+      problem: { channel: 'balances', message: 'unreadable: parser bug' },
+    });
+
+    // For support, the latest raw message of each channel stays available, newest first (same time: first seen).
+    expect(manager.rawMessages('a')).toEqual({
+      accountId: 'a',
+      messages: [
+        { channel: 'risk', receivedAt: 42, outcome: 'ignored', payload: 'ping' },
+        { channel: 'balances', receivedAt: 42, outcome: 'error', payload: 'boom' },
+      ],
+    });
+  });
+
+  it('marks a rejection recovered when its channel delivers an accepted message again', () => {
+    let publish: UpstreamDeps['publish'] = () => {};
+    const { manager } = setup((d) => {
+      if (d.account.id === 'a') publish = (channel, payload, at) => d.publish(channel, payload, at);
+      return { start: () => {}, stop: async () => {} };
+    }, normalizeForTest);
+    const seen: AccountMessage[] = [];
+    manager.onMessage((m) => seen.push(m));
+    manager.start();
+    publish('risk', { level: '1.45' }, 10);
+    publish('risk', { nope: 1 }, 20);
+    publish('balances', { cash: '1' }, 30);
+    publish('risk', { level: '1.40' }, 40);
+    expect(seen.map((m) => m.frame?.problem?.recoveredAt)).toEqual([undefined, null, null, 40]);
+    // A balances message keeps the freshness anchored on the level's channel.
+    expect(seen.map((m) => m.frame?.lastGood?.at)).toEqual([10, 10, 10, 40]);
+    expect(seen.map((m) => m.frame?.levelAt)).toEqual([10, 10, 10, 40]);
   });
 });
 
@@ -231,7 +295,7 @@ describe('AccountManager with a payload JSON cannot encode', () => {
     });
     manager.start();
     expect(() => publish('account', { n: 1n })).not.toThrow();
-    expect(lines.join('\n')).toContain('message could not be streamed');
+    expect(lines.join('\n')).not.toContain('subscriber failed');
   });
 });
 
@@ -312,5 +376,24 @@ describe('AccountManager starts and budgets many accounts', () => {
     expect(warnings[0]).toContain('300/min per API key');
     expect(warnings[0]).toContain('each now polls every 7.5 s');
     expect(warnings[0]).not.toMatch(/"k"|apiKey/);
+  });
+});
+
+describe('cadenceMs (when figures become stale, told to the browser in each snapshot frame)', () => {
+  const module = {
+    normalize: () => ({ kind: 'ignored' as const, reason: 'not read here' }),
+    channels: [
+      { id: 'risk', description: 'pushed every second', cadence: 1000 },
+      { id: 'balances', description: 'polled', cadence: 'poll' as const },
+    ],
+    defaultPollSeconds: 5,
+  };
+  it.each([
+    ['risk', undefined, 1000],
+    ['balances', undefined, 5000],
+    ['balances', 12, 12_000],
+    ['unknown-channel', undefined, 60_000],
+  ])('%s (pollSeconds %s) → %i ms', (channel, poll, expected) => {
+    expect(cadenceMs(module, channel, poll)).toBe(expected);
   });
 });

@@ -1,6 +1,9 @@
 // One upstream session per configured account, wired to the stream hub and to any message subscribers (history
 // and alerts). Each wire message is read once here: normalized with the exchange's own parser and folded into the
-// account's snapshot, so every subscriber sees the same reading. Shared by every browser tab.
+// account's snapshot, so every subscriber (and every browser tab, through the hub's snapshot frames) sees the same
+// reading. Shared by every browser tab.
+import type { AccountDto, RawMessage, RawMessagesDto } from '../contract/accounts.ts';
+import { snapshotFrame, type LastGood, type Problem, type SnapshotFrameDto } from '../contract/stream.ts';
 import type { MarginSnapshot, ThresholdOverrides } from '../domain/model.ts';
 import { applyUpdate } from '../domain/risk.ts';
 import type {
@@ -34,6 +37,8 @@ export interface MessageReading {
    * Bitso's status): it can change the zone without a new level, so alerts and history look at it too.
    */
   carriesVenueStatus: boolean;
+  /** The snapshot frame for the browsers (null for a message that carries nothing for the margin view). */
+  frame: SnapshotFrameDto | null;
 }
 
 /** One wire message from an account's upstream, with its reading. */
@@ -52,18 +57,38 @@ export type MessageHook = (message: AccountMessage) => void;
 export type StatusHook = (accountId: string, state: UpstreamState, detail?: string) => void;
 
 /** An account as `GET /api/accounts` lists it: never a credential. */
-export interface AccountSummary {
-  id: string;
-  exchange: string;
-  label: string;
-  /** Config thresholds in the exchange's unit, as decimal strings. */
-  thresholds?: { marginCall?: string; liquidation?: string; takeover?: string };
-  status: { state: UpstreamState; detail?: string; at: number };
-  pollSeconds: number;
-}
+export type AccountSummary = AccountDto;
 
 /** What the reader needs of an account. */
-export type ReadAccount = Pick<AccountConfig, 'id' | 'exchange' | 'thresholds'>;
+export type ReadAccount = Pick<AccountConfig, 'id' | 'exchange' | 'thresholds'> &
+  Partial<Pick<AccountConfig, 'pollSeconds'>>;
+
+/** What the reader needs of an exchange module. */
+export type ReaderModule = Pick<ExchangeModule, 'normalize'> &
+  Partial<Pick<ExchangeModule, 'channels' | 'defaultPollSeconds'>>;
+
+/** Figures older than this many expected intervals of their channel are stale. */
+export const STALE_FACTOR = 3;
+/** Expected interval of a channel whose cadence is unknown. */
+export const FALLBACK_CADENCE_MS = 60_000;
+
+/** How often `channel` is expected to publish for an account polled every `pollSeconds`, in ms. */
+export function cadenceMs(module: ReaderModule, channel: string, pollSeconds: number | undefined): number {
+  const info = module.channels?.find((c) => c.id === channel);
+  if (!info) return FALLBACK_CADENCE_MS;
+  if (info.cadence !== 'poll') return info.cadence;
+  const seconds = pollSeconds ?? module.defaultPollSeconds;
+  return seconds !== undefined && seconds > 0 ? seconds * 1000 : FALLBACK_CADENCE_MS;
+}
+
+/** What the browsers are told about an account beside its snapshot (see the snapshot frame). */
+interface AccountView {
+  lastGood: LastGood | null;
+  levelAt: number | null;
+  problem: Problem | undefined;
+  /** The latest message of each channel as received, for support (`GET /api/accounts/:id/raw`). */
+  raw: Map<string, RawMessage>;
+}
 
 /**
  * Reads wire messages: normalizes each with its account's exchange module and folds updates into that account's
@@ -71,11 +96,56 @@ export type ReadAccount = Pick<AccountConfig, 'id' | 'exchange' | 'thresholds'>;
  */
 export class MessageReader {
   private readonly snapshots = new Map<string, MarginSnapshot>();
+  private readonly views = new Map<string, AccountView>();
 
   constructor(
-    private readonly moduleOf: (exchange: string) => Pick<ExchangeModule, 'normalize'> | undefined,
+    private readonly moduleOf: (exchange: string) => ReaderModule | undefined,
     private readonly log?: Logger,
   ) {}
+
+  /** The latest message of each channel of an account, newest first. */
+  raw(accountId: string): RawMessage[] {
+    const raw = this.views.get(accountId)?.raw;
+    return raw ? [...raw.values()].sort((a, b) => b.receivedAt - a.receivedAt) : [];
+  }
+
+  private viewOf(accountId: string): AccountView {
+    let view = this.views.get(accountId);
+    if (!view) {
+      view = { lastGood: null, levelAt: null, problem: undefined, raw: new Map() };
+      this.views.set(accountId, view);
+    }
+    return view;
+  }
+
+  /**
+   * Folds one outcome into what the browsers are told: which message the figures' freshness hangs on, when the
+   * level came, and the latest rejection (marked recovered once its channel delivers an accepted message).
+   */
+  private fold(
+    account: ReadAccount,
+    module: ReaderModule | undefined,
+    channel: string,
+    outcome: ParseOutcome,
+    receivedAt: number,
+  ): AccountView {
+    const view = this.viewOf(account.id);
+    if (outcome.kind === 'update') {
+      const carriesLevel = outcome.update.risk !== undefined;
+      const newer = view.lastGood === null || receivedAt >= view.lastGood.at;
+      if ((carriesLevel || view.lastGood === null) && newer) {
+        const cadence = module ? cadenceMs(module, channel, account.pollSeconds) : FALLBACK_CADENCE_MS;
+        view.lastGood = { channel, at: receivedAt, staleAfterMs: STALE_FACTOR * cadence };
+      }
+      if (carriesLevel && newer) view.levelAt = receivedAt;
+      if (view.problem?.channel === channel && view.problem.recoveredAt === null) {
+        view.problem = { ...view.problem, recoveredAt: receivedAt };
+      }
+    } else if (outcome.kind === 'error') {
+      view.problem = { ...outcome.error, at: receivedAt, recoveredAt: null };
+    }
+    return view;
+  }
 
   /** Reads one message of `account` received at `receivedAt` (ms epoch). */
   read(account: ReadAccount, channel: string, payload: unknown, receivedAt: number): MessageReading {
@@ -87,6 +157,7 @@ export class MessageReader {
         snapshot: previous,
         carriesLevel: false,
         carriesVenueStatus: false,
+        frame: null,
       };
     }
     let outcome: ParseOutcome;
@@ -108,11 +179,25 @@ export class MessageReader {
       snapshot = previous;
     }
     if (snapshot) this.snapshots.set(account.id, snapshot);
+    const view = this.fold(account, module, channel, outcome, receivedAt);
+    view.raw.set(channel, { channel, receivedAt, outcome: outcome.kind, payload });
     return {
       outcome,
       snapshot,
       carriesLevel: outcome.kind === 'update' && outcome.update.risk !== undefined,
       carriesVenueStatus: outcome.kind === 'update' && outcome.update.venueStatus !== undefined,
+      frame:
+        outcome.kind === 'ignored'
+          ? null
+          : snapshotFrame({
+              accountId: account.id,
+              channel,
+              receivedAt,
+              snapshot: snapshot ?? null,
+              lastGood: view.lastGood,
+              levelAt: view.levelAt,
+              problem: view.problem,
+            }),
     };
   }
 }
@@ -133,7 +218,7 @@ export interface AccountManagerOptions {
 
 export const DEFAULT_START_PACE = { immediate: 20, batch: 10, gapMs: 25 } as const;
 
-function thresholdStrings(overrides: ThresholdOverrides | undefined): AccountSummary['thresholds'] {
+function thresholdStrings(overrides: ThresholdOverrides | undefined): AccountDto['thresholds'] {
   if (!overrides) return undefined;
   const out: NonNullable<AccountSummary['thresholds']> = {};
   for (const key of ['marginCall', 'liquidation', 'takeover'] as const) {
@@ -262,13 +347,10 @@ export class AccountManager {
       receivedAt: at,
       ...this.reader.read(account, channel, payload, at),
     };
-    // Every message is streamed (a browser shows a rejected one as a notice), but only margin data is kept for
-    // replay: a tab that connects later gets the account's latest good figures at once, never a keep-alive or a
-    // message that failed validation in their place.
+    // The browsers get the reading, never the message: a snapshot frame after every message that says something
+    // for the margin view (a rejected one carries the problem and the last good snapshot); keep-alives send none.
     try {
-      this.options.hub.message(account.id, channel, payload, at, {
-        replay: message.outcome.kind === 'update',
-      });
+      if (message.frame) this.options.hub.snapshot(message.frame);
     } catch (err) {
       this.options.log.error('message could not be streamed', { accountId: account.id, channel, error: err });
       return;
@@ -282,17 +364,28 @@ export class AccountManager {
     }
   }
 
+  /** What `GET /api/accounts/:id/raw` returns: the latest message of each channel, as received. */
+  rawMessages(accountId: string): RawMessagesDto {
+    return { accountId, messages: this.reader.raw(accountId) };
+  }
+
   /** What `GET /api/accounts` returns. */
   summaries(): AccountSummary[] {
     const redactor = this.options.log.redactor;
     return this.list().map((account) => {
       const frame = this.options.hub.statusOf(account.id);
-      const status: AccountSummary['status'] = { state: frame?.state ?? 'connecting', at: frame?.at ?? 0 };
-      if (frame?.detail !== undefined) status.detail = redactor.text(frame.detail);
+      const status: NonNullable<AccountSummary['status']> = {
+        state: frame?.state ?? 'connecting',
+        at: frame?.at ?? 0,
+      };
+      if (frame?.detail != null) status.detail = redactor.text(frame.detail);
       const thresholds = thresholdStrings(account.thresholds);
+      const module = this.options.catalog.get(account.exchange)?.browser;
       return {
         id: account.id,
         exchange: account.exchange,
+        exchangeName: module?.name ?? account.exchange,
+        ...(module ? { unit: { name: module.unit.name, kind: module.unit.kind } } : {}),
         label: account.label,
         ...(thresholds ? { thresholds } : {}),
         status,

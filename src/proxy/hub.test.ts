@@ -2,8 +2,24 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
+import { snapshotFrame, type SnapshotFrameDto } from '../contract/stream.ts';
 import { Redactor } from './log.ts';
 import { attachWebSocket, CLOSE_TOO_SLOW, StreamHub, type HubSocket, type StreamFrame } from './hub.ts';
+
+/** A snapshot frame of `accountId` for a message on `channel` received at `receivedAt` (no figures needed here). */
+function snap(accountId: string, channel: string, receivedAt = 1): SnapshotFrameDto {
+  return snapshotFrame({ accountId, channel, receivedAt, snapshot: null, lastGood: null, levelAt: null });
+}
+
+const expectedSnap = (accountId: string, channel: string, receivedAt: number) => ({
+  type: 'snapshot',
+  accountId,
+  channel,
+  receivedAt,
+  snapshot: null,
+  lastGood: null,
+  levelAt: null,
+});
 
 /** A socket whose bufferedAmount the test controls. */
 class FakeSocket implements HubSocket {
@@ -43,45 +59,46 @@ function hubAt(time: number, options: ConstructorParameters<typeof StreamHub>[0]
 }
 
 describe('StreamHub', () => {
-  it('replays the latest status of every account and the latest message per account+channel on connect', () => {
+  it('replays the latest status and the latest snapshot of every account on connect', () => {
     const hub = hubAt(1000);
     hub.status('a', 'connecting');
     hub.status('a', 'live');
     hub.status('b', 'error', 'DNS failure');
-    hub.message('a', 'account', { v: 1 }, 10);
-    hub.message('a', 'account', { v: 2 }, 11);
-    hub.message('a', 'balances', 'raw text', 12);
-    hub.message('b', 'account', { v: 3 }, 13);
+    hub.snapshot(snap('a', 'account', 10));
+    hub.snapshot(snap('a', 'account', 11));
+    hub.snapshot(snap('a', 'balances', 12));
+    hub.snapshot(snap('b', 'account', 13));
     const socket = new FakeSocket();
     hub.attach(socket);
     expect(socket.frames()).toEqual([
       { type: 'status', accountId: 'a', state: 'live', at: 1000 },
       { type: 'status', accountId: 'b', state: 'error', detail: 'DNS failure', at: 1000 },
-      { type: 'message', accountId: 'a', channel: 'account', receivedAt: 11, payload: { v: 2 } },
-      { type: 'message', accountId: 'a', channel: 'balances', receivedAt: 12, payload: 'raw text' },
-      { type: 'message', accountId: 'b', channel: 'account', receivedAt: 13, payload: { v: 3 } },
+      expectedSnap('a', 'balances', 12),
+      expectedSnap('b', 'account', 13),
     ]);
   });
 
-  it('streams but does not replay messages marked not worth replaying, and broadcasts alerts without replay', () => {
+  it('broadcasts alerts without replaying them', () => {
     const hub = hubAt(1000);
     const early = new FakeSocket();
     hub.attach(early);
-    hub.message('v', 'account', { type: 'MARGIN_INFO', n: 1 }, 10);
-    hub.message('v', 'account', { type: 'AUTHENTICATED' }, 11, { replay: false });
-    hub.alert({ id: 'x', rule: 'zone-worse', kind: 'fired' });
-    expect(early.frames().map((f) => f.type)).toEqual(['message', 'message', 'alert']);
+    hub.snapshot(snap('v', 'account', 10));
+    hub.alert({
+      id: 'x',
+      accountId: 'v',
+      exchange: 'valr',
+      rule: 'zone-worse',
+      kind: 'fired',
+      level: '0.2',
+      zone: 'caution',
+      cushion: null,
+      message: 'VALR margin entered Caution',
+      at: 10,
+    });
+    expect(early.frames().map((f) => f.type)).toEqual(['snapshot', 'alert']);
     const late = new FakeSocket();
     hub.attach(late);
-    expect(late.frames()).toEqual([
-      {
-        type: 'message',
-        accountId: 'v',
-        channel: 'account',
-        receivedAt: 10,
-        payload: { type: 'MARGIN_INFO', n: 1 },
-      },
-    ]);
+    expect(late.frames()).toEqual([expectedSnap('v', 'account', 10)]);
   });
 
   it('greets every new client with a ping carrying the proxy clock, before any replay', () => {
@@ -104,12 +121,12 @@ describe('StreamHub', () => {
     hub.status('a', 'stale', 'no data for 30 s');
     hub.status('a', 'stale', 'no data for 30 s');
     hub.status('a', 'stale', 'no data for 45 s');
-    hub.message('a', 'c', 1, 9);
+    hub.snapshot(snap('a', 'c', 9));
     const expected = [
       { type: 'status', accountId: 'a', state: 'live', at: 5 },
       { type: 'status', accountId: 'a', state: 'stale', detail: 'no data for 30 s', at: 5 },
       { type: 'status', accountId: 'a', state: 'stale', detail: 'no data for 45 s', at: 5 },
-      { type: 'message', accountId: 'a', channel: 'c', receivedAt: 9, payload: 1 },
+      expectedSnap('a', 'c', 9),
     ];
     expect(one.frames()).toEqual(expected);
     expect(two.frames()).toEqual(expected);
@@ -123,11 +140,11 @@ describe('StreamHub', () => {
     hub.attach(slow);
     hub.attach(fast);
     slow.bufferedAmount = 950;
-    hub.message('a', 'c', 'x'.repeat(100));
+    hub.snapshot(snap('a', 'x'.repeat(100)));
     expect(slow.closed).toEqual({ code: CLOSE_TOO_SLOW, reason: 'client too slow' });
     expect(slow.sent).toHaveLength(0);
     expect(fast.sent).toHaveLength(1);
-    hub.message('a', 'c', 'y');
+    hub.snapshot(snap('a', 'y'));
     expect(slow.sent).toHaveLength(0);
     expect(fast.sent).toHaveLength(2);
     expect(hub.size).toBe(1);
@@ -137,14 +154,14 @@ describe('StreamHub', () => {
     const hub = hubAt(1, { maxBufferedBytes: 100 });
     const idle = new FakeSocket();
     hub.attach(idle);
-    hub.message('a', 'c', 'x'.repeat(500));
+    hub.snapshot(snap('a', 'x'.repeat(500)));
     expect(idle.sent).toHaveLength(1);
     expect(idle.closed).toBeNull();
   });
 
   it('drops a client whose replay does not fit', () => {
     const hub = hubAt(1, { maxBufferedBytes: 300 });
-    for (let i = 0; i < 10; i += 1) hub.message('a', `c${i}`, 'x'.repeat(20));
+    for (let i = 0; i < 10; i += 1) hub.snapshot(snap(`a${i}`, 'x'.repeat(20)));
     const socket = new FakeSocket();
     socket.send = (data) => {
       socket.sent.push(data);
@@ -179,9 +196,9 @@ describe('StreamHub', () => {
     const socket = new FakeSocket();
     hub.attach(socket);
     hub.status('a', 'auth_failed', 'key s3cr3t-value rejected');
-    hub.message('a', 'c', { echo: 's3cr3t-value' });
+    hub.snapshot(snap('a', 'echo s3cr3t-value'));
     expect(socket.sent.join('')).not.toContain('s3cr3t-value');
-    expect(socket.frames()[1]).toMatchObject({ payload: { echo: '***' } });
+    expect(socket.frames()[1]).toMatchObject({ channel: 'echo ***' });
   });
 
   it('close() closes every client with 1001', () => {
@@ -220,12 +237,12 @@ describe('attachWebSocket over a real socket', () => {
     client.send(JSON.stringify({ type: 'subscribe', op: 'order' }));
     client.send('garbage');
     await new Promise((r) => setTimeout(r, 50));
-    hub.message('a', 'account', { ok: true }, 5);
+    hub.snapshot(snap('a', 'account', 5));
     await new Promise((r) => setTimeout(r, 50));
     expect(received).toEqual([
       { type: 'ping', at: expect.any(Number) as number },
       { type: 'status', accountId: 'a', state: 'live', at: expect.any(Number) as number },
-      { type: 'message', accountId: 'a', channel: 'account', receivedAt: 5, payload: { ok: true } },
+      expectedSnap('a', 'account', 5),
     ]);
     expect(hub.size).toBe(1);
     client.close();

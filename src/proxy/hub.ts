@@ -1,42 +1,20 @@
-// The stream hub behind `WS /api/stream`: server → browser only. It keeps the latest status of every account and
-// the latest margin message of every account+channel, replays them to each new client at once, fans out new frames,
-// drops clients that cannot keep up, and ignores anything a browser sends.
+// The stream hub behind `WS /api/stream`: server → browser only. It keeps the latest status and the latest
+// snapshot frame of every account, replays them to each new client at once, fans out new frames, drops clients
+// that cannot keep up, and ignores anything a browser sends. Every frame is built from src/contract/stream.ts.
 import type { WebSocket } from 'ws';
+import {
+  alertFrame,
+  pingFrame,
+  statusFrame,
+  type AlertFrameDto,
+  type SnapshotFrameDto,
+  type StatusFrameDto,
+  type StreamFrameDto,
+} from '../contract/stream.ts';
 import type { UpstreamState } from '../exchanges/server-types.ts';
 import { Redactor } from './log.ts';
 
-export interface StatusFrame {
-  type: 'status';
-  accountId: string;
-  state: UpstreamState;
-  detail?: string;
-  /** When the state was entered (ms epoch). */
-  at: number;
-}
-
-export interface MessageFrame {
-  type: 'message';
-  accountId: string;
-  channel: string;
-  /** When the proxy received the message (ms epoch). */
-  receivedAt: number;
-  /** The JSON-decoded wire message, or its raw text when it was not JSON. */
-  payload: unknown;
-}
-
-/** Application-level heartbeat, so a browser can tell a live socket from a dead one. */
-export interface PingFrame {
-  type: 'ping';
-  at: number;
-}
-
-/** A new alert (fired or recovered) from the alert service; not replayed on connect (the alert list is). */
-export interface AlertFrame {
-  type: 'alert';
-  alert: unknown;
-}
-
-export type StreamFrame = StatusFrame | MessageFrame | PingFrame | AlertFrame;
+export type { StreamFrameDto as StreamFrame } from '../contract/stream.ts';
 
 /** WebSocket close code for a client dropped because it could not keep up ("try again later"). */
 export const CLOSE_TOO_SLOW = 1013;
@@ -82,11 +60,12 @@ interface ClientState {
 export const DEFAULT_MAX_BUFFERED = 1024 * 1024;
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 
-/** Fan-out of status and message frames to every connected browser, with replay on connect. */
+/** Fan-out of status and snapshot frames to every connected browser, with replay on connect. */
 export class StreamHub {
   private readonly clients = new Set<ClientState>();
-  private readonly statuses = new Map<string, { frame: StatusFrame; text: string }>();
-  private readonly latest = new Map<string, Map<string, string>>();
+  private readonly statuses = new Map<string, { frame: StatusFrameDto; text: string }>();
+  /** The latest snapshot frame of every account, encoded. */
+  private readonly latest = new Map<string, string>();
   private readonly maxBuffered: number;
   private readonly redactor: Redactor;
   private readonly now: () => number;
@@ -108,7 +87,7 @@ export class StreamHub {
     return this.clients.size;
   }
 
-  private encode(frame: StreamFrame): string {
+  private encode(frame: StreamFrameDto): string {
     return this.redactor.text(JSON.stringify(frame));
   }
 
@@ -116,59 +95,38 @@ export class StreamHub {
   status(accountId: string, state: UpstreamState, detail?: string): void {
     const previous = this.statuses.get(accountId)?.frame;
     if (previous && previous.state === state && previous.detail === detail) return;
-    const frame: StatusFrame = { type: 'status', accountId, state, at: this.now() };
-    if (detail !== undefined) frame.detail = detail;
+    const frame = statusFrame(accountId, state, this.now(), detail);
     const text = this.encode(frame);
     this.statuses.set(accountId, { frame, text });
     this.broadcast(text);
   }
 
   /** The latest status frame of an account, if any. */
-  statusOf(accountId: string): StatusFrame | undefined {
+  statusOf(accountId: string): StatusFrameDto | undefined {
     return this.statuses.get(accountId)?.frame;
   }
 
-  /**
-   * Broadcasts a message and keeps it as the account+channel's latest for replay (unless `replay` is false:
-   * messages that carry nothing for the margin view are not worth replaying).
-   */
-  message(
-    accountId: string,
-    channel: string,
-    payload: unknown,
-    receivedAt: number = this.now(),
-    options: { replay?: boolean } = {},
-  ): void {
-    const text = this.encode({ type: 'message', accountId, channel, receivedAt, payload });
-    if (options.replay === false) {
-      this.broadcast(text);
-      return;
-    }
-    let channels = this.latest.get(accountId);
-    if (!channels) {
-      channels = new Map();
-      this.latest.set(accountId, channels);
-    }
-    channels.set(channel, text);
+  /** Broadcasts an account's snapshot frame and keeps it as the account's latest for replay. */
+  snapshot(frame: SnapshotFrameDto): void {
+    const text = this.encode(frame);
+    this.latest.set(frame.accountId, text);
     this.broadcast(text);
   }
 
   /** Broadcasts an alert to every connected browser. */
-  alert(alert: unknown): void {
-    this.broadcast(this.encode({ type: 'alert', alert }));
+  alert(alert: AlertFrameDto['alert']): void {
+    this.broadcast(this.encode(alertFrame(alert)));
   }
 
-  /** Adds a browser: sends a ping (the proxy clock), then replays every status and the latest message of each account+channel at once. */
+  /** Adds a browser: sends a ping (the proxy clock), then replays every status and every account's latest snapshot at once. */
   attach(socket: HubSocket): HubClient {
     const client: ClientState = { socket, alive: true };
     this.clients.add(client);
     // A ping first: the browser learns the proxy's clock before it judges the age of anything replayed.
-    this.send(client, this.encode({ type: 'ping', at: this.now() }));
+    this.send(client, this.encode(pingFrame(this.now())));
     for (const { text } of this.statuses.values()) if (!this.send(client, text)) break;
     if (this.clients.has(client)) {
-      outer: for (const channels of this.latest.values()) {
-        for (const text of channels.values()) if (!this.send(client, text)) break outer;
-      }
+      for (const text of this.latest.values()) if (!this.send(client, text)) break;
     }
     return {
       detach: () => {
@@ -216,7 +174,7 @@ export class StreamHub {
    * protocol ping and an application `ping` frame.
    */
   heartbeat(): void {
-    const text = this.encode({ type: 'ping', at: this.now() });
+    const text = this.encode(pingFrame(this.now()));
     for (const client of [...this.clients]) {
       if (!client.alive) {
         this.clients.delete(client);

@@ -134,7 +134,8 @@ describe('no secret leaves the proxy (demo mode, four exchanges)', () => {
 
     const accounts = mw.config.accounts;
     const deadline = Date.now() + 20_000;
-    const hasMessage = (id: string) => frames.some((f) => f.includes(`"type":"message","accountId":"${id}"`));
+    const hasMessage = (id: string) =>
+      frames.some((f) => f.includes(`"type":"snapshot","accountId":"${id}"`));
     while (Date.now() < deadline && !accounts.every((a) => hasMessage(a.id))) {
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -146,6 +147,7 @@ describe('no secret leaves the proxy (demo mode, four exchanges)', () => {
       for (const path of catalog.get(account.exchange)?.browser.restPaths ?? []) {
         await get(`/api/accounts/${account.id}/rest/${path}`);
       }
+      await get(`/api/accounts/${account.id}/raw`);
     }
     // Faults: revoked keys and HTTP errors produce error bodies, auth_failed statuses and log lines.
     for (const s of mw.demo?.simulators ?? []) s.simulator.control({ kind: 'revoke' });
@@ -162,6 +164,7 @@ describe('no secret leaves the proxy (demo mode, four exchanges)', () => {
     for (const account of accounts) {
       const first = catalog.get(account.exchange)?.browser.restPaths[0];
       if (first) await get(`/api/accounts/${account.id}/rest/${first}`);
+      await get(`/api/accounts/${account.id}/raw`);
     }
     await get('/api/accounts');
     ws.close();
@@ -169,6 +172,7 @@ describe('no secret leaves the proxy (demo mode, four exchanges)', () => {
 
   it('found something to check (the test is not vacuous)', () => {
     expect(frames.length).toBeGreaterThan(4);
+    expect(outputs.filter((o) => o.includes('"messages":[{"channel"')).length).toBeGreaterThan(0);
     expect(logs.length).toBeGreaterThan(4);
     expect(outputs.length).toBeGreaterThan(8);
     // Signatures and tokens of the relay and of the upstream sessions were recorded.
@@ -309,7 +313,8 @@ describe('no secret leaves the proxy (live mode, access token, webhook)', () => 
     });
 
     const accounts = mw.config.accounts;
-    const hasMessage = (id: string) => frames.some((f) => f.includes(`"type":"message","accountId":"${id}"`));
+    const hasMessage = (id: string) =>
+      frames.some((f) => f.includes(`"type":"snapshot","accountId":"${id}"`));
     await waitFor(() => accounts.every((a) => hasMessage(a.id)), 25_000);
     expect(accounts.filter((a) => !hasMessage(a.id)).map((a) => a.id)).toEqual([]);
     await waitFor(() => posted.length > 0, 10_000);
@@ -329,6 +334,7 @@ describe('no secret leaves the proxy (live mode, access token, webhook)', () => 
         await call(`/api/accounts/${account.id}/rest/${path}`);
       }
       await call(`/api/accounts/${account.id}/history?from=0&to=${Date.now()}`);
+      await call(`/api/accounts/${account.id}/raw`);
       await call(`/api/alerts?account=${account.id}`);
     }
     await call('/api/alerts');
@@ -360,6 +366,7 @@ describe('no secret leaves the proxy (live mode, access token, webhook)', () => 
     for (const account of accounts) {
       const first = catalog.get(account.exchange)?.browser.restPaths[0];
       if (first) await call(`/api/accounts/${account.id}/rest/${first}`);
+      await call(`/api/accounts/${account.id}/raw`);
     }
     await call('/api/accounts');
     await call('/api/alerts');

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { parseRawMessages } from '../contract/accounts.ts';
+import { errorText } from '../contract/errors.ts';
+import { snapshotFrame } from '../contract/stream.ts';
 import type { StreamFrame } from './hub.ts';
 import { FAKE_KEY, FAKE_SECRET } from './testing/fake-exchange.ts';
 import { apiRequest, HARNESS_ACCOUNT, rawRequest, startHarness, type Harness } from './testing/harness.ts';
@@ -13,6 +16,17 @@ function collect(ws: WebSocket): StreamFrame[] {
   ws.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString('utf8')) as StreamFrame));
   return frames;
 }
+
+/** A snapshot frame of the harness account (no figures: the server only relays it). */
+const frameAt = (receivedAt: number) =>
+  snapshotFrame({
+    accountId: HARNESS_ACCOUNT,
+    channel: 'account',
+    receivedAt,
+    snapshot: null,
+    lastGood: null,
+    levelAt: null,
+  });
 
 const settle = (ms = 50) => new Promise((r) => setTimeout(r, ms));
 
@@ -45,6 +59,8 @@ describe('API', () => {
       {
         id: HARNESS_ACCOUNT,
         exchange: 'fakex',
+        exchangeName: 'Fake',
+        unit: { name: 'Level', kind: 'ratio' },
         label: 'Fake A',
         status: { state: 'connecting', at: expect.any(Number) as number },
         pollSeconds: 5,
@@ -52,6 +68,15 @@ describe('API', () => {
     ]);
     expect(res.body).not.toContain(FAKE_SECRET);
     expect(res.body).not.toContain(FAKE_KEY);
+  });
+
+  it('GET /api/accounts/:id/raw answers the latest raw messages (none yet), and 404 for an unknown account', async () => {
+    const res = await apiRequest(h.port, 'GET', `/api/accounts/${HARNESS_ACCOUNT}/raw`);
+    expect(res.status).toBe(200);
+    expect(parseRawMessages(JSON.parse(res.body))).toEqual({ accountId: HARNESS_ACCOUNT, messages: [] });
+    const unknown = await apiRequest(h.port, 'GET', '/api/accounts/nobody/raw');
+    expect(unknown.status).toBe(404);
+    expect(errorText(JSON.parse(unknown.body))).toBe('no account nobody');
   });
 
   it('unknown API paths are JSON 404s, not the SPA', async () => {
@@ -129,7 +154,7 @@ describe('API', () => {
 
   it('streams: replays on connect, relays new frames, ignores what the browser sends', async () => {
     h.hub.status(HARNESS_ACCOUNT, 'live');
-    h.hub.message(HARNESS_ACCOUNT, 'account', { level: '1.50' }, 1234);
+    h.hub.snapshot(frameAt(1234));
     const ws = new WebSocket(`ws://127.0.0.1:${h.port}/api/stream`, { headers: { origin } });
     const frames = collect(ws);
     await new Promise((r) => ws.once('open', r));
@@ -138,25 +163,13 @@ describe('API', () => {
     );
     ws.send('not json');
     await settle();
-    h.hub.message(HARNESS_ACCOUNT, 'account', { level: '1.40' }, 1235);
+    h.hub.snapshot(frameAt(1235));
     await settle();
     expect(frames).toEqual([
       { type: 'ping', at: expect.any(Number) as number },
       { type: 'status', accountId: HARNESS_ACCOUNT, state: 'live', at: expect.any(Number) as number },
-      {
-        type: 'message',
-        accountId: HARNESS_ACCOUNT,
-        channel: 'account',
-        receivedAt: 1234,
-        payload: { level: '1.50' },
-      },
-      {
-        type: 'message',
-        accountId: HARNESS_ACCOUNT,
-        channel: 'account',
-        receivedAt: 1235,
-        payload: { level: '1.40' },
-      },
+      frameAt(1234),
+      frameAt(1235),
     ]);
     expect(h.hits()).toEqual([]);
     ws.terminate();

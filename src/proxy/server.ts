@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { AccountDto, Health, RawMessagesDto } from '../contract/accounts.ts';
 import type { NonceSource } from '../exchanges/server-types.ts';
 import type { AccountManager } from './accounts.ts';
 import { ConfigError, exposureProblem, isWildcardHost } from './config.ts';
@@ -136,12 +137,27 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     });
   }
 
-  app.get('/api/health', async () => ({
-    status: 'ok',
-    mode: options.mode,
-    accounts: options.accounts.list().length,
-  }));
-  app.get('/api/accounts', async () => options.accounts.summaries());
+  app.get(
+    '/api/health',
+    async () =>
+      ({
+        status: 'ok',
+        mode: options.mode,
+        accounts: options.accounts.list().length,
+      }) satisfies Health,
+  );
+  app.get('/api/accounts', async () => options.accounts.summaries() satisfies AccountDto[]);
+  // The latest raw message of each channel, for support: shown as received, never parsed by the browser. Known
+  // secrets are scrubbed like everything else the proxy sends.
+  app.get<{ Params: { id: string } }>('/api/accounts/:id/raw', async (request, reply) => {
+    const id = request.params.id;
+    if (!options.accounts.get(id)) return sendError(reply, 404, `no account ${id}`);
+    const body: RawMessagesDto = options.accounts.rawMessages(id);
+    return reply
+      .header('content-type', 'application/json; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(options.log.redactor.text(JSON.stringify(body)));
+  });
   const streams = new ConnectionLimit(options.maxStreamsPerClient ?? MAX_STREAMS_PER_CLIENT);
   const tooManyStreams = `too many open streams from this address (at most ${streams.max}): close another dashboard tab`;
   app.get(

@@ -1,6 +1,8 @@
 // The browser's own connection to the proxy, and the proxy's clock as seen from here.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { SocketStatus } from '../app/transport/stream-socket.ts';
+import type { SocketStatus } from '../transport/stream-socket.ts';
+
+export type { SocketStatus };
 
 /** The browser's own connection to the proxy. */
 export interface ConnectionState {

@@ -1,50 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { fakeModule } from '../app/testing/fake-exchange.ts';
-import type { AccountState } from './exchange-store.ts';
-import { cadenceMs, freshnessOf, lacksCurrentFigures, staleAfterMs } from './freshness.ts';
-
-const module = fakeModule();
+import { freshnessOf, lacksCurrentFigures } from './freshness.ts';
+import type { AccountState } from './snapshot-store.ts';
 
 function account(overrides: Partial<AccountState> = {}): AccountState {
   return {
     accountId: 'a',
     snapshot: null,
-    lastGood: { channel: 'risk', at: 10_000 },
+    lastGood: { channel: 'risk', at: 10_000, staleAfterMs: 3000 },
     levelSnapshot: null,
     status: { state: 'live', at: 0 },
     rejection: null,
-    raw: {},
-    thresholds: undefined,
-    pollSeconds: undefined,
+    receivedAt: 10_000,
     ...overrides,
   };
 }
 
 const open = { phase: 'open' as const };
-
-describe('cadenceMs', () => {
-  it.each([
-    ['risk', undefined, 1000],
-    ['balances', undefined, 5000],
-    ['balances', 12, 12_000],
-    ['unknown-channel', undefined, 60_000],
-  ])('%s (pollSeconds %s) → %i ms', (channel, poll, expected) => {
-    expect(cadenceMs(module, channel, poll)).toBe(expected);
-  });
-
-  it('uses the drill-down refetch interval for a REST-only channel', () => {
-    const m = { ...module, drillDownRest: { path: 'x', channel: 'rest-only', refetchMs: 20_000 } };
-    expect(cadenceMs(m, 'rest-only', undefined)).toBe(20_000);
-  });
-
-  it('judges staleness by the channel that delivered the headline', () => {
-    expect(staleAfterMs(module, account())).toBe(3000);
-    expect(staleAfterMs(module, account({ lastGood: { channel: 'balances', at: 0 }, pollSeconds: 10 }))).toBe(
-      30_000,
-    );
-    expect(staleAfterMs(module, undefined)).toBe(3000);
-  });
-});
 
 describe('freshnessOf', () => {
   it.each([
@@ -106,7 +77,9 @@ describe('freshnessOf', () => {
           channel: 'risk',
           at: 10_500,
           recoveredAt: null,
-          error: { exchange: 'fakex', channel: 'risk', field: 'level', message: 'x' },
+          exchange: 'fakex',
+          field: 'level',
+          message: 'x',
         },
       }),
       open,
@@ -117,12 +90,14 @@ describe('freshnessOf', () => {
     [
       'a rejected message whose channel recovered',
       account({
-        lastGood: { channel: 'risk', at: 10_700 },
+        lastGood: { channel: 'risk', at: 10_700, staleAfterMs: 3000 },
         rejection: {
           channel: 'risk',
           at: 10_500,
           recoveredAt: 10_700,
-          error: { exchange: 'fakex', channel: 'risk', field: 'level', message: 'x' },
+          exchange: 'fakex',
+          field: 'level',
+          message: 'x',
         },
       }),
       open,
@@ -131,7 +106,7 @@ describe('freshnessOf', () => {
       undefined,
     ],
   ])('%s', (_name, state, socket, now, kind, reason) => {
-    const f = freshnessOf(module, state, socket, now);
+    const f = freshnessOf(state, socket, now);
     expect(f.kind).toBe(kind);
     expect(f.live).toBe(kind === 'live');
     expect(f.reason).toBe(reason);
@@ -140,27 +115,27 @@ describe('freshnessOf', () => {
 });
 
 describe('before the proxy is known', () => {
-  const fresh = account({ lastGood: { channel: 'risk', at: 10_000 } });
+  const fresh = account({ lastGood: { channel: 'risk', at: 10_000, staleAfterMs: 3000 } });
 
   it('says "starting" during the very first connection attempt, "offline" after one failed', () => {
-    expect(freshnessOf(module, fresh, { phase: 'connecting', attempt: 0 }, 10_000).kind).toBe('starting');
-    expect(freshnessOf(module, fresh, { phase: 'connecting', attempt: 1 }, 10_000).kind).toBe('offline');
-    expect(freshnessOf(module, fresh, { phase: 'waiting', attempt: 1 }, 10_000).kind).toBe('offline');
+    expect(freshnessOf(fresh, { phase: 'connecting', attempt: 0 }, 10_000).kind).toBe('starting');
+    expect(freshnessOf(fresh, { phase: 'connecting', attempt: 1 }, 10_000).kind).toBe('offline');
+    expect(freshnessOf(fresh, { phase: 'waiting', attempt: 1 }, 10_000).kind).toBe('offline');
   });
 
   it.each([
     ['recent figures', 10_500],
     ['figures that would be stale by the browser clock', 99_000],
   ])('calls %s neither live nor stale until the proxy clock is known', (_name, now) => {
-    const f = freshnessOf(module, fresh, open, now, false);
+    const f = freshnessOf(fresh, open, now, false);
     expect(f).toEqual({ kind: 'starting', live: false, since: 10_000, reason: 'checking its clock' });
-    expect(freshnessOf(module, fresh, open, now, true).kind).toBe(now === 10_500 ? 'live' : 'stale');
+    expect(freshnessOf(fresh, open, now, true).kind).toBe(now === 10_500 ? 'live' : 'stale');
   });
 
   it('still says what the proxy reports while its clock is not known', () => {
     const failing = account({ status: { state: 'auth_failed', detail: 'HTTP 401', at: 1 } });
-    expect(freshnessOf(module, failing, open, 10_000, false).kind).toBe('auth_failed');
-    expect(freshnessOf(module, account({ lastGood: null }), open, 10_000, false).kind).toBe('waiting');
+    expect(freshnessOf(failing, open, 10_000, false).kind).toBe('auth_failed');
+    expect(freshnessOf(account({ lastGood: null }), open, 10_000, false).kind).toBe('waiting');
   });
 });
 

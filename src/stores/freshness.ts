@@ -1,12 +1,6 @@
 // How trustworthy an account's figures are right now. Old numbers are never presented as live.
-import type { ExchangeModule } from '../exchanges/types.ts';
-import type { SocketStatus } from '../app/transport/stream-socket.ts';
-import type { AccountState } from './exchange-store.ts';
-
-/** Figures older than this many expected intervals are stale. */
-export const STALE_FACTOR = 3;
-/** Expected interval when a channel's cadence is unknown. */
-export const FALLBACK_CADENCE_MS = 60_000;
+import type { SocketStatus } from '../transport/stream-socket.ts';
+import type { AccountState } from './snapshot-store.ts';
 
 /** What the figures on a card are worth right now (see classifyFreshness for the order). */
 export type FreshnessKind =
@@ -33,30 +27,13 @@ export interface Freshness {
   reason?: string;
 }
 
-/** How often `channel` is expected to publish for an account, in ms. */
-export function cadenceMs(module: ExchangeModule, channel: string, pollSeconds: number | undefined): number {
-  const info = module.channels.find((c) => c.id === channel);
-  if (info) {
-    if (info.cadence !== 'poll') return info.cadence;
-    const seconds = pollSeconds ?? module.defaultPollSeconds;
-    return seconds !== undefined && seconds > 0 ? seconds * 1000 : FALLBACK_CADENCE_MS;
-  }
-  if (module.drillDownRest?.channel === channel) return module.drillDownRest.refetchMs;
-  return FALLBACK_CADENCE_MS;
-}
-
-/** Age past which the account's figures are stale, ms; based on the channel that last delivered the headline. */
-export function staleAfterMs(module: ExchangeModule, account: AccountState | undefined): number {
-  const channel = account?.lastGood?.channel;
-  if (channel !== undefined) return STALE_FACTOR * cadenceMs(module, channel, account?.pollSeconds);
-  const fastest = Math.min(...module.channels.map((c) => cadenceMs(module, c.id, account?.pollSeconds)));
-  return STALE_FACTOR * (Number.isFinite(fastest) ? fastest : FALLBACK_CADENCE_MS);
-}
-
-/** True when the account's figures are older than STALE_FACTOR × their channel's cadence at `now` (proxy clock). */
-export function figuresOld(module: ExchangeModule, account: AccountState | undefined, now: number): boolean {
-  const since = account?.lastGood?.at;
-  return since !== undefined && now - since > staleAfterMs(module, account);
+/**
+ * True when the account's figures are older than the proxy says they may be at `now` (proxy clock): 3× the
+ * expected interval of the channel that delivered them (see the snapshot frame's `lastGood`).
+ */
+export function figuresOld(account: AccountState | undefined, now: number): boolean {
+  const lastGood = account?.lastGood;
+  return lastGood != null && now - lastGood.at > lastGood.staleAfterMs;
 }
 
 /** The browser's connection as freshness needs it; `attempt` 0 while connecting means the very first attempt. */
@@ -110,13 +87,12 @@ export function classifyFreshness(
 
 /** The freshness of an account at `now` (proxy clock); `clockKnown` false: the proxy's clock is not known yet. */
 export function freshnessOf(
-  module: ExchangeModule,
   account: AccountState | undefined,
   socket: SocketView,
   now: number,
   clockKnown = true,
 ): Freshness {
-  return classifyFreshness(account, socket, figuresOld(module, account, now), clockKnown);
+  return classifyFreshness(account, socket, figuresOld(account, now), clockKnown);
 }
 
 /**

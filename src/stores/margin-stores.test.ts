@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { accountInfo, fakeModule, riskFrame } from '../app/testing/fake-exchange.ts';
+import { accountInfo, fakeModule, riskFrame, TestProxy } from '../app/testing/fake-exchange.ts';
 import type { FrameScheduler } from './frame-batcher.ts';
 import { MarginStores } from './margin-stores.ts';
 
@@ -7,27 +7,35 @@ import { MarginStores } from './margin-stores.ts';
 const never: FrameScheduler = { schedule: () => () => {} };
 
 describe('MarginStores', () => {
-  it('holds frames of an account until its exchange is known, then routes them to that store', () => {
-    const stores = new MarginStores([fakeModule('fakex'), fakeModule('fakey', 'FakeY')], never);
-    stores.frameReceived(riskFrame('y1', '2.5', 100));
+  it('files snapshot frames by account at once, whatever the exchange, before the account list arrives', () => {
+    const proxy = new TestProxy(
+      [fakeModule('fakex'), fakeModule('fakey', 'FakeY')],
+      [accountInfo('x1', 'fakex'), accountInfo('y1', 'fakey')],
+    );
+    const stores = new MarginStores(never);
+    for (const frame of proxy.frames(riskFrame('y1', '2.5', 100))) stores.frameReceived(frame);
     stores.frameReceived({ type: 'status', accountId: 'y1', state: 'live', at: 100 });
     stores.flushAll();
-    expect(stores.account('fakey', 'y1')).toBeUndefined();
+    expect(stores.account('y1')?.snapshot?.level).toMatchObject({ text: '2.5' });
+    expect(stores.account('y1')?.snapshot?.exchange).toBe('fakey');
+    expect(stores.account('y1')?.status?.state).toBe('live');
 
-    stores.accountsLoaded([accountInfo('x1', 'fakex'), accountInfo('y1', 'fakey')]);
+    stores.accountsLoaded([
+      { ...accountInfo('x1', 'fakex'), status: { state: 'connecting', at: 1 } },
+      { ...accountInfo('y1', 'fakey'), status: { state: 'connecting', at: 1 } },
+    ]);
     stores.flushAll();
-    expect(stores.account('fakey', 'y1')?.snapshot?.level).toMatchObject({ text: '2.5' });
-    expect(stores.account('fakey', 'y1')?.status?.state).toBe('live');
-    expect(stores.account('fakex', 'y1')).toBeUndefined();
-    expect(stores.account('fakex', 'x1')?.snapshot).toBeNull();
+    // The list's status is only a start: the stream's word stands.
+    expect(stores.account('y1')?.status?.state).toBe('live');
+    expect(stores.account('x1')).toMatchObject({ snapshot: null, status: { state: 'connecting' } });
 
-    stores.frameReceived(riskFrame('x1', '1.25', 200));
+    for (const frame of proxy.frames(riskFrame('x1', '1.25', 200))) stores.frameReceived(frame);
     stores.flushAll();
-    expect(stores.account('fakex', 'x1')?.snapshot?.level).toMatchObject({ text: '1.25' });
+    expect(stores.account('x1')?.snapshot?.level).toMatchObject({ text: '1.25' });
   });
 
   it('learns the proxy clock from pings, not from status times (a replayed status is old)', () => {
-    const stores = new MarginStores([fakeModule()], never);
+    const stores = new MarginStores(never);
     stores.accountsLoaded([accountInfo('a')]);
     const now = Date.now();
     stores.frameReceived({ type: 'status', accountId: 'a', state: 'live', at: now - 60_000 });
@@ -38,12 +46,12 @@ describe('MarginStores', () => {
   });
 
   it('knows the clock after the first ping even when it agrees with the browser to the millisecond', () => {
-    const stores = new MarginStores([fakeModule()], never);
+    const stores = new MarginStores(never);
     stores.frameReceived({ type: 'ping', at: Date.now() });
     expect(stores.connection.getState().clockKnown).toBe(true);
   });
 
-  it('commits a burst across exchanges in one frame callback (one React commit per frame)', () => {
+  it('commits a burst across accounts and exchanges in one frame callback (one React commit per frame)', () => {
     const runs: (() => void)[] = [];
     const scheduler: FrameScheduler = {
       schedule(run) {
@@ -51,51 +59,35 @@ describe('MarginStores', () => {
         return () => {};
       },
     };
-    const stores = new MarginStores([fakeModule('fakex'), fakeModule('fakey', 'FakeY')], scheduler);
+    const proxy = new TestProxy(
+      [fakeModule('fakex'), fakeModule('fakey', 'FakeY')],
+      [accountInfo('x1', 'fakex'), accountInfo('y1', 'fakey')],
+    );
+    const stores = new MarginStores(scheduler);
     stores.accountsLoaded([accountInfo('x1', 'fakex'), accountInfo('y1', 'fakey')]);
     runs.splice(0).forEach((run) => run());
-    const commits: string[] = [];
-    stores.storeFor('fakex')?.store.subscribe(() => commits.push('fakex'));
-    stores.storeFor('fakey')?.store.subscribe(() => commits.push('fakey'));
+    let commits = 0;
+    stores.subscribeAll(() => (commits += 1));
     for (let i = 0; i < 20; i += 1) {
-      stores.frameReceived(riskFrame('x1', `2.${i}`, 1000 + i));
-      stores.frameReceived(riskFrame('y1', `3.${i}`, 1000 + i));
+      const frames = proxy.frames(riskFrame('x1', `2.${i}`, 1000 + i), riskFrame('y1', `3.${i}`, 1000 + i));
+      for (const frame of frames) stores.frameReceived(frame);
     }
     expect(runs).toHaveLength(1);
-    expect(commits).toEqual([]);
+    expect(commits).toBe(0);
     runs[0]?.();
-    expect(commits).toEqual(['fakex', 'fakey']);
-    expect(stores.account('fakex', 'x1')?.snapshot?.level).toMatchObject({ text: '2.19' });
-    expect(stores.account('fakey', 'y1')?.snapshot?.level).toMatchObject({ text: '3.19' });
+    expect(commits).toBe(1);
+    expect(stores.account('x1')?.snapshot?.level).toMatchObject({ text: '2.19' });
+    expect(stores.account('y1')?.snapshot?.level).toMatchObject({ text: '3.19' });
     stores.dispose();
   });
 
   it('drops what is queued on dispose', () => {
     const cancel = vi.fn();
-    const stores = new MarginStores([fakeModule()], { schedule: () => cancel });
+    const stores = new MarginStores({ schedule: () => cancel });
     stores.accountsLoaded([accountInfo('a')]);
     stores.dispose();
     expect(cancel).toHaveBeenCalledOnce();
     stores.flushAll();
-    expect(stores.account('fakex', 'a')).toBeUndefined();
-  });
-
-  it('drops frames of accounts on an exchange this build does not know', () => {
-    const stores = new MarginStores([fakeModule()], never);
-    stores.accountsLoaded([accountInfo('z', 'nowhere')]);
-    stores.frameReceived(riskFrame('z', '2', 1));
-    stores.flushAll();
-    expect(stores.account('nowhere', 'z')).toBeUndefined();
-    expect(stores.account('fakex', 'z')).toBeUndefined();
-  });
-
-  it('merges REST detail like a stream message', () => {
-    const stores = new MarginStores([fakeModule()], never);
-    stores.accountsLoaded([accountInfo('a')]);
-    stores.restReceived('fakex', 'a', 'balances', { rows: [{ currency: 'USDT', total: '10.00' }] }, 50);
-    stores.flushAll();
-    const a = stores.account('fakex', 'a');
-    expect(a?.raw.balances).toMatchObject({ origin: 'rest', outcome: 'update' });
-    expect(a?.snapshot?.balances?.[0]?.total?.toFixed(2)).toBe('10.00');
+    expect(stores.account('a')).toBeUndefined();
   });
 });

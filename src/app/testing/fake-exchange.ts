@@ -1,13 +1,17 @@
-// A small fake exchange for unit tests of the stores, hooks and views (no real exchange format involved).
+// A small fake exchange for unit tests of the stores, hooks and views (no real exchange format involved), and a
+// test proxy that reads its messages with the proxy's own reader into snapshot frames, sent through JSON and the
+// browser's parser: what the views see in a test is what the proxy would send them.
 // Messages: channel `risk` {level, liquidation?, caution?, assets?, debt?, note?, liquidatingBy?} (the last: the
 // venue's name, reporting the account as being liquidated); channel `balances` {rows: [{currency, total,
 // borrowed?}]}; anything else is ignored; a non-object is a malformed frame.
+import type { AccountInfo } from '../../contract/accounts.ts';
+import { readStreamFrame, type MarginFrame, type SnapshotFrameDto } from '../../contract/stream.ts';
 import { parseDecimal, writtenDecimals } from '../../domain/decimal.ts';
 import type { Band, CurrencyBalance } from '../../domain/model.ts';
 import { resolveBands } from '../../domain/risk.ts';
 import type { ExchangeModule, ParseOutcome } from '../../exchanges/types.ts';
 import { describe, wireFailure } from '../../exchanges/wire-kit.ts';
-import type { AccountInfo, MarginFrame } from '../transport/protocol.ts';
+import { MessageReader } from '../../proxy/accounts.ts';
 
 function decimalField(
   exchange: string,
@@ -128,27 +132,86 @@ export function fakeModule(id = 'fakex', name = 'FakeX'): ExchangeModule {
   };
 }
 
-/** A stream message frame. */
+/** A message an exchange sent for an account: the test proxy turns it into the account's snapshot frame. */
+export interface ExchangeMessage {
+  type: 'exchange-message';
+  accountId: string;
+  channel: string;
+  payload: unknown;
+  receivedAt: number;
+}
+
+/** What a test hands the stores: a stream frame, or an exchange message for the test proxy to read first. */
+export type TestFrame = MarginFrame | ExchangeMessage;
+
+/** A message of the fake (or any) exchange for `accountId`. */
 export function messageFrame(
   accountId: string,
   channel: string,
   payload: unknown,
   receivedAt: number,
-): MarginFrame {
-  return { type: 'message', accountId, channel, payload, receivedAt };
+): ExchangeMessage {
+  return { type: 'exchange-message', accountId, channel, payload, receivedAt };
 }
 
-/** A `risk` frame with a level and a liquidation line. */
+/** A `risk` message with a level and a liquidation line. */
 export function riskFrame(
   accountId: string,
   level: string,
   receivedAt: number,
   liquidation = '1.1',
-): MarginFrame {
+): ExchangeMessage {
   return messageFrame(accountId, 'risk', { level, liquidation, caution: '1.5' }, receivedAt);
 }
 
+/**
+ * The proxy's reading for tests: each exchange message is read by the proxy's MessageReader with the account's
+ * exchange module (the first module for an account it was not told about), and the snapshot frame built from it
+ * goes through JSON and the browser's parser. Messages that carry nothing for the margin view give no frame.
+ */
+export class TestProxy {
+  private readonly reader: MessageReader;
+  private readonly accounts = new Map<string, AccountInfo>();
+
+  constructor(
+    private readonly modules: readonly ExchangeModule[] = [fakeModule()],
+    accounts: readonly AccountInfo[] = [],
+  ) {
+    this.reader = new MessageReader((exchange) => this.modules.find((m) => m.id === exchange));
+    for (const account of accounts) this.accounts.set(account.id, account);
+  }
+
+  /** The snapshot frame the proxy sends for an exchange message (as it goes on the wire); null for none. */
+  wire(message: ExchangeMessage): SnapshotFrameDto | null {
+    const info = this.accounts.get(message.accountId);
+    const account = {
+      id: message.accountId,
+      exchange: info?.exchange ?? this.modules[0]?.id ?? 'fakex',
+      ...(info?.thresholds ? { thresholds: info.thresholds } : {}),
+      ...(info?.pollSeconds !== undefined ? { pollSeconds: info.pollSeconds } : {}),
+    };
+    return this.reader.read(account, message.channel, message.payload, message.receivedAt).frame;
+  }
+
+  /** The frames the browser receives for `items`, in order, as its parser reads them. */
+  frames(...items: TestFrame[]): MarginFrame[] {
+    return items.flatMap((item) => {
+      if (item.type !== 'exchange-message') return [item];
+      const frame = this.wire(item);
+      if (!frame) return [];
+      const parsed = readStreamFrame(JSON.parse(JSON.stringify(frame)));
+      if (!parsed || parsed.type === 'alert') throw new Error('the browser could not read a snapshot frame');
+      return [parsed];
+    });
+  }
+}
+
 /** An account as /api/accounts would list it. */
-export function accountInfo(id: string, exchange = 'fakex', label = id): AccountInfo {
-  return { id, exchange, label };
+export function accountInfo(
+  id: string,
+  exchange = 'fakex',
+  label = id,
+  exchangeName = exchange === 'fakex' ? 'FakeX' : exchange,
+): AccountInfo {
+  return { id, exchange, exchangeName, label };
 }

@@ -1,18 +1,18 @@
-// Renders views with real stores (from fake exchange modules), a fresh query client, an in-memory router and a
-// fake fetch for the proxy's REST API. Test-only.
+// Renders views with real stores fed by a test proxy (the proxy's reader over fake exchange modules), a fresh
+// query client, an in-memory router and a fake fetch for the proxy's REST API. Test-only.
 import { QueryClient } from '@tanstack/react-query';
 import { act, cleanup, render, type RenderResult } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, vi } from 'vitest';
 import { Router } from 'wouter';
 import { memoryLocation } from 'wouter/memory-location';
+import type { AccountInfo, RawMessagesDto } from '../../contract/accounts.ts';
 import type { ExchangeModule } from '../../exchanges/types.ts';
 import { connectionEvents } from '../../stores/connection-store.ts';
 import type { FrameScheduler } from '../../stores/frame-batcher.ts';
 import { MarginStores } from '../../stores/margin-stores.ts';
 import { AppProviders } from '../providers.tsx';
-import type { AccountInfo, MarginFrame } from '../transport/protocol.ts';
-import { fakeModule } from './fake-exchange.ts';
+import { fakeModule, TestProxy, type TestFrame } from './fake-exchange.ts';
 
 // Vitest globals are off, so Testing Library cannot register its own cleanup: unmount after every test here.
 afterEach(() => {
@@ -29,6 +29,8 @@ export interface FakeApi {
   accountsStatus?: number;
   /** Bodies for /api/accounts/:id/rest/<path>, by `${id}/${path}`; a number fails with that status. */
   rest?: Record<string, unknown>;
+  /** Bodies for /api/accounts/:id/raw, by id (default: no message yet); a number fails with that status. */
+  raw?: Record<string, RawMessagesDto | number>;
 }
 
 /** Installs a fake `fetch` answering the proxy's REST routes; returns the mock to count calls. */
@@ -43,6 +45,13 @@ export function stubApi(api: FakeApi) {
       });
     if (path === '/api/accounts') return json(api.accountsStatus ?? 200, api.accounts ?? []);
     if (path === '/api/health') return json(200, { status: 'ok', mode: 'demo', accounts: 0 });
+    const raw = /^\/api\/accounts\/([^/]+)\/raw$/.exec(path);
+    if (raw) {
+      const id = decodeURIComponent(raw[1] ?? '');
+      const body = api.raw?.[id] ?? { accountId: id, messages: [] };
+      if (typeof body === 'number') return json(body, { error: `the proxy said ${body}` });
+      return json(200, body);
+    }
     const rest = /^\/api\/accounts\/([^/]+)\/rest\/(.+)$/.exec(path);
     if (rest) {
       const body = api.rest?.[`${decodeURIComponent(rest[1] ?? '')}/${rest[2] ?? ''}`];
@@ -60,8 +69,10 @@ export interface Harness extends RenderResult {
   stores: MarginStores;
   queryClient: QueryClient;
   location: ReturnType<typeof memoryLocation> & { history: string[] };
-  /** Delivers frames and commits them, as one animation frame would. */
-  send(...frames: MarginFrame[]): void;
+  /** The test proxy that reads exchange messages into snapshot frames for `send`. */
+  proxy: TestProxy;
+  /** Delivers frames (exchange messages read by the test proxy first) and commits them, as one animation frame would. */
+  send(...frames: TestFrame[]): void;
 }
 
 export interface HarnessOptions {
@@ -76,7 +87,8 @@ export interface HarnessOptions {
 }
 
 export function renderWithStores(ui: ReactNode, options: HarnessOptions = {}): Harness {
-  const stores = new MarginStores(options.modules ?? [fakeModule()], manualFrames);
+  const stores = new MarginStores(manualFrames);
+  const proxy = new TestProxy(options.modules ?? [fakeModule()], options.accounts ?? []);
   if (!options.offline) connectionEvents.socketChanged(stores.connection, { phase: 'open', attempt: 0 });
   if (!options.clockUnknown) connectionEvents.proxyTimeSeen(stores.connection, Date.now());
   if (options.accounts) {
@@ -97,9 +109,10 @@ export function renderWithStores(ui: ReactNode, options: HarnessOptions = {}): H
     stores,
     queryClient,
     location,
+    proxy,
     send(...frames) {
       act(() => {
-        for (const frame of frames) stores.frameReceived(frame);
+        for (const frame of proxy.frames(...frames)) stores.frameReceived(frame);
         stores.flushAll();
       });
     },

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { StreamFrame } from './protocol.ts';
+import type { StreamFrame } from '../contract/stream.ts';
 import {
   LIVENESS_CLOSE_CODE,
   StreamSocket,
@@ -116,20 +116,20 @@ describe('StreamSocket', () => {
     t.client.start();
     t.last().open();
     t.last().receive({ type: 'ping', at: 5 });
-    t.last().receive({
-      type: 'message',
-      accountId: 'a',
-      channel: 'risk',
-      receivedAt: 7,
-      payload: { level: '1.5' },
-    });
+    t.last().receive({ type: 'status', accountId: 'a', state: 'live', at: 6 });
     t.last().receive('not json');
     t.last().receive({ type: 'nonsense' });
+    // A raw exchange message is not a frame of the stream (the proxy sends its reading instead).
+    t.last().receive({ type: 'message', accountId: 'a', channel: 'risk', receivedAt: 7, payload: {} });
     expect(t.frames).toEqual([
       { type: 'ping', at: 5 },
-      { type: 'message', accountId: 'a', channel: 'risk', receivedAt: 7, payload: { level: '1.5' } },
+      { type: 'status', accountId: 'a', state: 'live', at: 6 },
     ]);
-    expect(t.invalid).toEqual(['not json', '{"type":"nonsense"}']);
+    expect(t.invalid).toEqual([
+      'not json',
+      '{"type":"nonsense"}',
+      '{"type":"message","accountId":"a","channel":"risk","receivedAt":7,"payload":{}}',
+    ]);
   });
 
   it('retries with growing full-jitter delays and resets them after a healthy connection', () => {

@@ -1,6 +1,6 @@
 // Framework-free client for the proxy's /api/stream: reconnects with capped exponential backoff and full
 // jitter, and treats a silent connection as dead (the proxy pings every 15 s).
-import { parseStreamFrame, type StreamFrame } from './protocol.ts';
+import { parseStreamFrame, type SocketPhase, type StreamFrame } from '../contract/stream.ts';
 
 /** The part of the browser WebSocket this client uses (so tests can pass a fake). */
 export interface WebSocketLike {
@@ -11,7 +11,7 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void;
 }
 
-export type SocketPhase = 'connecting' | 'open' | 'waiting' | 'stopped';
+export type { SocketPhase };
 
 /** What the connection is doing, for the header indicator. */
 export interface SocketStatus {

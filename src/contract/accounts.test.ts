@@ -1,25 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAccounts, parseStreamFrame } from './protocol.ts';
-
-describe('parseStreamFrame', () => {
-  it.each([
-    ['{"type":"ping","at":1}', { type: 'ping', at: 1 }],
-    [
-      '{"type":"status","accountId":"a","state":"auth_failed","detail":"HTTP 401","at":2}',
-      { type: 'status', accountId: 'a', state: 'auth_failed', detail: 'HTTP 401', at: 2 },
-    ],
-    [
-      '{"type":"message","accountId":"a","channel":"c","receivedAt":3,"payload":"raw text"}',
-      { type: 'message', accountId: 'a', channel: 'c', receivedAt: 3, payload: 'raw text' },
-    ],
-    ['{"type":"status","accountId":"a","state":"sleeping","at":2}', null],
-    ['{"type":"message","accountId":"a"}', null],
-    ['[1,2]', null],
-    ['not json', null],
-  ])('%s', (text, expected) => {
-    expect(parseStreamFrame(text)).toEqual(expected);
-  });
-});
+import { parseAccounts, parseRawMessages } from './accounts.ts';
 
 describe('parseAccounts', () => {
   it('reads thresholds as exact decimals and the status in either form', () => {
@@ -40,6 +20,27 @@ describe('parseAccounts', () => {
     expect(a?.status).toEqual({ state: 'live' });
     expect(a?.pollSeconds).toBe(5);
     expect(b?.status).toEqual({ state: 'auth_failed', detail: 'HTTP 401' });
+    // Without the exchange's display name, the id stands in for it.
+    expect([a?.exchangeName, b?.exchangeName]).toEqual(['b2prime', 'valr']);
+  });
+
+  it('takes the display name and unit the proxy gives', () => {
+    const [a] = parseAccounts([
+      {
+        id: 'b',
+        exchange: 'b2prime',
+        exchangeName: 'B2Prime',
+        unit: { name: 'Margin level', kind: 'percent' },
+        label: 'B',
+      },
+    ]);
+    expect(a).toEqual({
+      id: 'b',
+      exchange: 'b2prime',
+      exchangeName: 'B2Prime',
+      unit: { name: 'Margin level', kind: 'percent' },
+      label: 'B',
+    });
   });
 
   it('says where the response is wrong', () => {
@@ -47,5 +48,18 @@ describe('parseAccounts', () => {
       parseAccounts([{ id: 'x', exchange: 'valr', label: 'X', thresholds: { liquidation: 1.1 } }]),
     ).toThrow(/at 0\.thresholds\.liquidation/);
     expect(() => parseAccounts({})).toThrow(/unexpected \/api\/accounts response/);
+  });
+});
+
+describe('parseRawMessages', () => {
+  it('keeps each payload as received, and says where the body is wrong', () => {
+    const body = {
+      accountId: 'a',
+      messages: [{ channel: 'c', receivedAt: 3, outcome: 'error', payload: 'not { json' }],
+    };
+    expect(parseRawMessages(body)).toEqual(body);
+    expect(() => parseRawMessages({ accountId: 'a', messages: [{ channel: 'c' }] })).toThrow(
+      /at messages\.0\.receivedAt/,
+    );
   });
 });
