@@ -21,6 +21,7 @@ import type { MarginSnapshot } from '../../domain/model.ts';
 import type { ProfileDto, RangePreset } from '../../hooks/history/model.ts';
 import { lineLabelPositions, type ChartPoint } from '../../hooks/history/series.ts';
 import { useHistoryWindow } from '../../hooks/history/useHistoryWindow.ts';
+import { QueryProblem } from '../QueryProblem.tsx';
 import { BAND_WORDS, ZONE_WORDS, formatUtc } from '../words.ts';
 import { BucketDetails, levelWords } from './BucketDetails.tsx';
 import { HistoryToolbar } from './HistoryToolbar.tsx';
@@ -110,12 +111,7 @@ export default function HistoryChart({
   if (query.isError && !data) {
     return (
       <Frame toolbar={toolbar}>
-        <p className="notice notice--error" role="alert">
-          Could not load the history: {query.error.message}{' '}
-          <button type="button" className="button button--quiet" onClick={() => void query.refetch()}>
-            Retry
-          </button>
-        </p>
+        <QueryProblem what="the history" error={query.error} onRetry={() => void query.refetch()} />
       </Frame>
     );
   }
