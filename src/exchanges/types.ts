@@ -46,8 +46,6 @@ export interface ExchangeModule {
   normalize(channel: string, payload: unknown, ctx: NormalizeContext): ParseOutcome;
   /** Read-only REST paths (relative to the exchange's REST base, no leading slash) the proxy may relay. */
   restPaths: readonly string[];
-  /** REST detail the drill-down fetches through the proxy, parsed as `channel`. */
-  drillDownRest?: { path: string; channel: string; refetchMs: number };
   /** Default poll interval for polled channels, seconds (respects the exchange's rate limits). */
   defaultPollSeconds?: number;
 }

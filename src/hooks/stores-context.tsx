@@ -1,4 +1,4 @@
-// Makes the app's stores available to hooks; tests provide stores built from fake exchange modules.
+// Makes the app's stores available to hooks; tests provide their own (fed by the proxy's reader, app/testing).
 import { createContext, useContext, type ReactNode } from 'react';
 import type { MarginStores } from '../stores/margin-stores.ts';
 

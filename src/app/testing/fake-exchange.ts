@@ -39,7 +39,6 @@ export function fakeModule(id = 'fakex', name = 'FakeX'): ExchangeModule {
       { id: 'balances', description: 'polled', cadence: 'poll' },
     ],
     restPaths: ['balances'],
-    drillDownRest: { path: 'balances', channel: 'balances', refetchMs: 10_000 },
     defaultPollSeconds: 5,
     normalize(channel, payload, ctx): ParseOutcome {
       if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {

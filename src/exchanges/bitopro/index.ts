@@ -33,6 +33,5 @@ export const bitopro: ExchangeModule = {
   ],
   normalize: normalizeBitopro,
   restPaths: ['margin/balances', 'margin/mark-price', 'margin/provisioning/borrow'],
-  drillDownRest: { path: 'margin/balances', channel: BALANCES_CHANNEL, refetchMs: 15_000 },
   defaultPollSeconds: BITOPRO_DEFAULT_POLL_SECONDS,
 };

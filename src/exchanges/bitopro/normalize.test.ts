@@ -84,11 +84,6 @@ describe('bitopro module', () => {
       ['balances', 'poll'],
     ]);
     expect(bitopro.restPaths).toEqual(['margin/balances', 'margin/mark-price', 'margin/provisioning/borrow']);
-    expect(bitopro.drillDownRest).toEqual({
-      path: 'margin/balances',
-      channel: 'balances',
-      refetchMs: 15_000,
-    });
     expect(bitopro.defaultPollSeconds).toBe(15);
   });
 });

@@ -1,4 +1,4 @@
-// VALR exchange module (browser-safe): channels, units and the parser shared by proxy and browser.
+// VALR exchange module (browser-safe): channels, units and the parser the proxy reads every message with.
 import type { ExchangeModule } from '../types.ts';
 import {
   ACCOUNT_CHANNEL,
@@ -9,7 +9,7 @@ import {
   normalizeValr,
 } from './normalize.ts';
 
-/** Balances path polled by the proxy and fetched by the drill-down. */
+/** Balances path polled by the proxy. */
 export const VALR_BALANCES_PATH = 'v1/account/balances';
 /** Margin account status path (`inLiquidation`), polled by the proxy with the balances. */
 export const VALR_ACCOUNT_STATUS_PATH = 'v1/margin/account/status';
@@ -39,6 +39,5 @@ export const valr: ExchangeModule = {
   ],
   normalize: normalizeValr,
   restPaths: [VALR_BALANCES_PATH, 'v2/margin/status', VALR_ACCOUNT_STATUS_PATH],
-  drillDownRest: { path: VALR_BALANCES_PATH, channel: BALANCES_CHANNEL, refetchMs: 15_000 },
   defaultPollSeconds: 15,
 };

@@ -70,11 +70,6 @@ describe('valr module', () => {
       ['account-status', 'poll'],
     ]);
     expect(valr.restPaths).toEqual(['v1/account/balances', 'v2/margin/status', 'v1/margin/account/status']);
-    expect(valr.drillDownRest).toEqual({
-      path: 'v1/account/balances',
-      channel: 'balances',
-      refetchMs: 15000,
-    });
     expect(valr.defaultPollSeconds).toBe(15);
   });
 });
