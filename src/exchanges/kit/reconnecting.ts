@@ -6,7 +6,7 @@ import { formatDuration } from '../../domain/format.ts';
 import type { Upstream, UpstreamDeps } from '../server-types.ts';
 import { authRetryDelay, DEFAULT_BACKOFF, fullJitterDelay, sleep, type BackoffOptions } from './backoff.ts';
 import { loopingUpstream, statusReporter } from './lifecycle.ts';
-import { connectionWatch } from './watchdog.ts';
+import { connectionWatch, type DataChannel } from './watchdog.ts';
 
 /**
  * Why a session ended. `auth`: the exchange rejected the credentials (state auth_failed, slow retries).
@@ -35,15 +35,6 @@ export interface SessionContext {
   onQuiet(resubscribe: (channel: string) => void): void;
   /** Failed attempts since start or since the last session that stayed live (0 on the very first). */
   attempt: number;
-}
-
-/** A data channel the exchange pushes at a known cadence, watched on its own (keep-alives do not count). */
-export interface DataChannel {
-  name: string;
-  /** The exchange's push interval (ms). */
-  cadenceMs: number;
-  /** Pushes missed before the channel counts as quiet (default 3). */
-  missedBeats?: number;
 }
 
 export interface ReconnectOptions {

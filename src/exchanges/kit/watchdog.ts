@@ -1,7 +1,25 @@
 // The watchdog of one connection: tells a silent connection from a live one, watches each data channel against
 // its own cadence (asking again once before giving up on it), and says when the connection must be replaced.
 import { formatDuration } from '../../domain/format.ts';
-import type { DataChannel, ReconnectOptions } from './reconnecting.ts';
+import type { Logger } from '../server-types.ts';
+
+/** A data channel the exchange pushes at a known cadence, watched on its own (keep-alives do not count). */
+export interface DataChannel {
+  name: string;
+  /** The exchange's push interval (ms). */
+  cadenceMs: number;
+  /** Pushes missed before the channel counts as quiet (default 3). */
+  missedBeats?: number;
+}
+
+/** What the watchdog reads of the reconnecting loop's options (ReconnectOptions in ./reconnecting.ts). */
+export interface WatchOptions {
+  deps: { log: Pick<Logger, 'warn'> };
+  staleAfterMs: number;
+  deadAfterMs: number;
+  channels?: readonly DataChannel[];
+  firstDataWithinMs?: number;
+}
 
 /** Quiet window of a watched channel (ms). */
 export function quietAfterMs(channel: DataChannel): number {
@@ -17,7 +35,7 @@ export interface Watch {
 }
 
 export function connectionWatch(
-  options: ReconnectOptions,
+  options: WatchOptions,
   now: () => number,
   state: { opened: number; lastAlive: number; firstData?: number; resubscribe?: (channel: string) => void },
   lastData: Map<string, number>,
