@@ -10,7 +10,6 @@ function account(overrides: Partial<AccountState> = {}): AccountState {
     levelSnapshot: null,
     status: { state: 'live', at: 0 },
     rejection: null,
-    receivedAt: 10_000,
     ...overrides,
   };
 }

@@ -132,12 +132,15 @@ describe('reduceSnapshotEvents', () => {
     );
   });
 
-  it('ignores frames older than the one shown (a replay after a newer frame)', () => {
+  it('takes the newest frame to arrive as the reading, even when its message was stamped earlier', () => {
     const message = reader();
-    const old = message('a', 'risk', { level: '2' }, 10);
-    const s1 = reduceSnapshotEvents(empty, [...old, ...message('a', 'risk', { level: '2.5' }, 20)]);
-    expect(reduceSnapshotEvents(s1, old)).toBe(s1);
-    expect(s1.accounts.a?.snapshot?.level).toMatchObject({ text: '2.5' });
+    const s1 = reduceSnapshotEvents(empty, [
+      ...message('a', 'risk', { level: '2' }, 20),
+      // A poll answered late: stamped before the push, folded in after it by the proxy.
+      ...message('a', 'balances', { rows: [{ currency: 'BTC', total: '1' }] }, 10),
+    ]);
+    expect(s1.accounts.a?.snapshot?.level).toMatchObject({ text: '2' });
+    expect(s1.accounts.a?.snapshot?.balances?.[0]?.currency).toBe('BTC');
   });
 
   it('keeps the last good figures on a rejected message and marks it recovered on the next good one', () => {

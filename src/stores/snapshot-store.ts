@@ -29,8 +29,6 @@ export interface AccountState {
   status: AccountStatus | null;
   /** The latest rejected message (the figures shown are then the last good ones). */
   rejection: Problem | null;
-  /** When the message of the newest frame was received; older frames (a replay) change nothing. */
-  receivedAt: number | null;
 }
 
 /** Per-account state from /api/accounts (later updates come on the stream). */
@@ -58,7 +56,6 @@ function emptyAccount(accountId: string): AccountState {
     levelSnapshot: null,
     status: null,
     rejection: null,
-    receivedAt: null,
   };
 }
 
@@ -76,16 +73,15 @@ function reduceEvent(
   switch (event.type) {
     case 'snapshotReceived': {
       const frame = event.frame;
+      // Each frame is the proxy's whole current reading of the account (a replay too), so the newest to arrive
+      // holds, even when its message was stamped earlier than the last one (a poll answered late).
       const account = accounts[frame.accountId] ?? emptyAccount(frame.accountId);
-      // A replay after reconnecting, or a frame overtaken by a newer one, is not newer than what is shown.
-      if (account.receivedAt !== null && frame.receivedAt < account.receivedAt) return accounts;
       const next: AccountState = {
         ...account,
         snapshot: frame.snapshot,
         lastGood: frame.lastGood,
         levelSnapshot: levelSnapshotOf(account.levelSnapshot, frame),
         rejection: frame.problem ?? null,
-        receivedAt: frame.receivedAt,
       };
       return { ...accounts, [frame.accountId]: next };
     }
