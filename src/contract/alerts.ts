@@ -69,16 +69,28 @@ export type RulesView = z.infer<typeof rulesViewSchema>;
 /** GET and PUT /api/alerts/rules, as the proxy builds it. */
 export type RulesViewDto = z.input<typeof rulesViewSchema>;
 
+/** The body formats a webhook can be sent in. */
+export const WEBHOOK_FORMATS = ['generic', 'slack', 'telegram'] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
+
+/** What the UI sees of a webhook (GET /api/alerts/webhooks). */
 export const webhookStatusSchema = z.object({
+  /** Position in the config's `alerts.webhooks`. */
   index: z.number(),
+  /** Scheme and host only, e.g. "https://hooks.slack.com". */
   target: z.string(),
-  format: z.enum(['generic', 'slack', 'telegram']),
+  format: z.enum(WEBHOOK_FORMATS),
+  /**
+   * `idle`: nothing sent yet; `ok`: the last delivery arrived; `retrying`: a delivery is being retried;
+   * `failing`: a delivery gave up (see `lastError`).
+   */
   state: z.enum(['idle', 'ok', 'retrying', 'failing']),
   lastError: z.string().nullable(),
   lastAttemptAt: z.number().nullable(),
   lastSuccessAt: z.number().nullable(),
   delivered: z.number(),
   failed: z.number(),
+  /** Alerts waiting to be sent. */
   queued: z.number(),
 });
 export type WebhookStatus = z.infer<typeof webhookStatusSchema>;

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { WEBHOOK_FORMATS } from '../contract/alerts.ts';
 import { parseDecimal } from '../domain/decimal.ts';
 import type { ThresholdOverrides } from '../domain/model.ts';
 import { isLoopbackHost } from '../exchanges/kit/hosts.ts';
@@ -181,7 +182,7 @@ const historySchema = z.strictObject({
 
 const webhookSchema = z.strictObject({
   url: httpUrl(['https:', 'http:']),
-  format: z.enum(['generic', 'slack', 'telegram']).optional(),
+  format: z.enum(WEBHOOK_FORMATS).optional(),
 });
 
 const alertsSchema = z.strictObject({

@@ -1,9 +1,8 @@
 // The message bodies of an alert, one per webhook format: generic JSON, a Slack incoming webhook, a Telegram
 // sendMessage. Built only from the alert event (account id, exchange, rule, level, zone, cushion, message,
 // time): never a credential. Delivery (queue, retries, status) is webhooks.ts's.
+import type { WebhookFormat } from '../../contract/alerts.ts';
 import type { AlertEvent, AlertRuleId } from './engine.ts';
-
-export type WebhookFormat = 'generic' | 'slack' | 'telegram';
 
 export interface WebhookConfig {
   url: string;

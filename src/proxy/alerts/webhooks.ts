@@ -10,28 +10,13 @@ import type { Logger } from '../../exchanges/server-types.ts';
 import { retryAfterMs } from '../../exchanges/kit/http-client.ts';
 import { backoffWithJitter, RETRY_AFTER_JITTER } from '../../exchanges/kit/backoff.ts';
 import type { AlertEvent } from './engine.ts';
-import { webhookRequest, type WebhookConfig, type WebhookFormat } from './webhook-formats.ts';
+import type { WebhookStatusDto } from '../../contract/alerts.ts';
+import { webhookRequest, type WebhookConfig } from './webhook-formats.ts';
 
-export type { WebhookConfig, WebhookFormat };
+export type { WebhookConfig };
 
-/** What the UI sees of a webhook. */
-export interface WebhookStatus {
-  /** Position in the config's `alerts.webhooks`. */
-  index: number;
-  /** Scheme and host only, e.g. "https://hooks.slack.com". */
-  target: string;
-  format: WebhookFormat;
-  /** `idle`: nothing sent yet; `ok`: the last delivery arrived; `retrying`: a delivery is being retried;
-   * `failing`: a delivery gave up (see `lastError`). */
-  state: 'idle' | 'ok' | 'retrying' | 'failing';
-  lastError: string | null;
-  lastAttemptAt: number | null;
-  lastSuccessAt: number | null;
-  delivered: number;
-  failed: number;
-  /** Alerts waiting to be sent. */
-  queued: number;
-}
+/** What the UI sees of a webhook: the contract's shape (contract/alerts.ts). */
+export type WebhookStatus = WebhookStatusDto;
 
 export interface WebhookDispatcherOptions {
   webhooks: readonly WebhookConfig[];
