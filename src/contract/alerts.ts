@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ZONES } from '../domain/model.ts';
 import { decimalText } from './snapshot.ts';
 
+/** The alert rules, in the order the proxy evaluates and lists them. */
 export const ALERT_RULE_IDS = ['zone-worse', 'cushion-below', 'fast-fall', 'stale', 'auth-failure'] as const;
 export type AlertRuleId = (typeof ALERT_RULE_IDS)[number];
 

@@ -22,15 +22,16 @@
 // back within the cooldown after its last 'fired' is not announced; if it is still there when the cooldown
 // ends, it is announced then (so nothing stays silent for good). Level comparisons use decimals only.
 import { Dec, ONE } from '../../domain/decimal.ts';
+import { ALERT_RULE_IDS, type AlertRuleId } from '../../contract/alerts.ts';
 import { formatDuration, levelText, unitSign } from '../../domain/format.ts';
 import { ZONE_NAMES, type BandKind, type MarginSnapshot, type RiskZone } from '../../domain/model.ts';
 import { zoneSeverity } from '../../domain/risk.ts';
 import type { UpstreamState } from '../../exchanges/server-types.ts';
 import { defaultStaleSeconds, type RuleSettings } from './rules.ts';
 
-/** The rules, in the order they are evaluated and listed. */
-export const ALERT_RULES = ['zone-worse', 'cushion-below', 'fast-fall', 'stale', 'auth-failure'] as const;
-export type AlertRuleId = (typeof ALERT_RULES)[number];
+/** The rules, in the order they are evaluated and listed (named once, in the alert contract). */
+export const ALERT_RULES = ALERT_RULE_IDS;
+export type { AlertRuleId };
 
 export type AlertKind = 'fired' | 'recovered';
 
