@@ -123,6 +123,10 @@ describe('HistoryChart risk lines', () => {
     expect(boxes.map((b) => b.text).sort()).toEqual(
       ['Liquidation 1.1', 'Margin call 1.5', 'Takeover 1.05', 'lowest 1.1300'].sort(),
     );
+    for (const box of boxes) {
+      expect(box.left, `${box.text} starts left of the chart`).toBeGreaterThanOrEqual(0);
+      expect(box.right, `${box.text} runs past the chart's right edge`).toBeLessThanOrEqual(800);
+    }
     for (const [i, a] of boxes.entries()) {
       for (const b of boxes.slice(i + 1)) {
         const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;

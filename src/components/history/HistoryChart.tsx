@@ -19,7 +19,7 @@ import {
 import { formatDuration, unitSign } from '../../domain/format.ts';
 import type { MarginSnapshot } from '../../domain/model.ts';
 import type { ProfileDto, RangePreset } from '../../hooks/history/model.ts';
-import { lineLabelPositions, type ChartPoint } from '../../hooks/history/series.ts';
+import { lineLabelPositions, lowestLabelPosition, type ChartPoint } from '../../hooks/history/series.ts';
 import { useHistoryWindow } from '../../hooks/history/useHistoryWindow.ts';
 import { QueryProblem } from '../QueryProblem.tsx';
 import { BAND_WORDS, ZONE_WORDS, formatUtc } from '../words.ts';
@@ -296,8 +296,10 @@ export default function HistoryChart({
               fill={`var(--${lowest.worstZone})`}
               stroke="var(--text)"
               label={{
-                value: `lowest ${lowest.min.text}`,
-                position: 'bottom',
+                value: `lowest ${levelWords(lowest.min, lastUnit)}`,
+                position: lowestLabelPosition(
+                  xTo > xFrom ? (model.lowestPoint.t - xFrom) / (xTo - xFrom) : 0.5,
+                ),
                 fill: 'var(--text)',
                 fontSize: 11,
               }}

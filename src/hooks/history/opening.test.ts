@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { bucket, history } from '../../contract/testing/history.ts';
 import { HOUR_MS, DAY_MS, fittingPreset } from './model.ts';
-import { LABEL_HEIGHT_PX, lineLabelPositions, type ThresholdLine } from './series.ts';
+import { LABEL_HEIGHT_PX, lineLabelPositions, lowestLabelPosition, type ThresholdLine } from './series.ts';
 
 const NOW = 1_800_000_000_000;
 
@@ -60,5 +60,14 @@ describe('lineLabelPositions', () => {
     // A line at the very top has no room above it.
     expect(lineLabelPositions([line('caution', 3)], [0, 3], 260, null)).toEqual(['insideTopRight']);
     expect(LABEL_HEIGHT_PX).toBeGreaterThan(11);
+  });
+});
+
+describe('lowestLabelPosition', () => {
+  it('keeps the label inside the plot: beside the point near an edge, else under it', () => {
+    expect(lowestLabelPosition(0.99)).toBe('left');
+    expect(lowestLabelPosition(1)).toBe('left');
+    expect(lowestLabelPosition(0.5)).toBe('bottom');
+    expect(lowestLabelPosition(0.02)).toBe('right');
   });
 });

@@ -162,6 +162,19 @@ export type LineLabelPosition = 'insideBottomRight' | 'insideTopRight' | 'inside
 /** Height a label takes (11 px text and its padding), in px. */
 export const LABEL_HEIGHT_PX = 14;
 
+/** Share of the plot's width at either edge where the "lowest" label goes beside its point rather than under it. */
+const EDGE_SHARE = 0.15;
+
+/**
+ * Where the "lowest" mark's label goes so it stays inside the plot: under the point, or beside it (towards the
+ * middle) when the point is near the left or right edge. `x` runs from 0 (left) to 1 (right).
+ */
+export function lowestLabelPosition(x: number): 'bottom' | 'left' | 'right' {
+  if (x > 1 - EDGE_SHARE) return 'left';
+  if (x < EDGE_SHARE) return 'right';
+  return 'bottom';
+}
+
 /**
  * Where each threshold line's label goes so that no two labels overlap and none covers the "lowest" mark's label
  * (drawn under the lowest point): above its line at the right end when there is room, else below it, else the
@@ -179,8 +192,9 @@ export function lineLabelPositions(
   type Box = { right: boolean; top: number; bottom: number };
   const taken: Box[] = [];
   if (lowest) {
-    // Under the point: its 4 px radius and the label offset.
-    const top = px(lowest.y) + 6;
+    // Under the point (its 4 px radius and the label offset), or beside it near either edge.
+    const top =
+      lowestLabelPosition(lowest.x) === 'bottom' ? px(lowest.y) + 6 : px(lowest.y) - LABEL_HEIGHT_PX / 2;
     taken.push({ right: lowest.x >= 0.5, top, bottom: top + LABEL_HEIGHT_PX });
   }
   const clear = (box: Box): boolean =>
