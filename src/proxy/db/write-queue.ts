@@ -8,6 +8,7 @@
 // drop items, and when writing works again. A write refused for lack of space checkpoints the WAL (TRUNCATE) so
 // the space it holds is given back and writing can resume as soon as a little room is free.
 import type { Logger } from '../../exchanges/server-types.ts';
+import { backoffWithJitter } from '../../exchanges/kit/backoff.ts';
 
 /** Items kept in memory while the database refuses writes; the oldest are dropped beyond. */
 export const MAX_PENDING = 100_000;
@@ -116,7 +117,11 @@ export function createWriteQueue<T>(options: WriteQueueOptions<T>): WriteQueue<T
 
   function refused(batch: T[], err: unknown): void {
     failures += 1;
-    const pause = Math.min(maxPauseMs, basePauseMs * 2 ** Math.min(failures - 1, 16));
+    // The same doubling window as every other wait; no jitter: one process retries its own database.
+    const pause = backoffWithJitter(
+      { baseMs: basePauseMs, attempt: failures - 1, maxMs: maxPauseMs },
+      Math.random,
+    );
     retryAt = now() + pause;
     queue = batch.concat(queue);
     const excess = queue.length - maxPending;
