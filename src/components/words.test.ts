@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatLocalTime, formatUtc, freshnessWords } from './words.ts';
+import { formatLocalTime, formatUtc, freshnessWords, unitInSentence, whenWords } from './words.ts';
 
 describe('formatLocalTime', () => {
   const today = new Date(2026, 10, 21, 12, 0, 0);
@@ -37,5 +37,21 @@ describe('freshnessWords', () => {
     ],
   ] as const)('%o → %s', (f, text) => {
     expect(freshnessWords(f, '23 s')).toBe(text);
+  });
+});
+
+describe('unitInSentence', () => {
+  it('lowers a unit name for a sentence but keeps acronyms', () => {
+    expect(unitInSentence('Margin fraction')).toBe('margin fraction');
+    expect(unitInSentence('AD ratio')).toBe('AD ratio');
+    expect(unitInSentence('Margin level')).toBe('margin level');
+  });
+});
+
+describe('whenWords', () => {
+  it('says "at" for one moment and "between" for a span', () => {
+    const t = Date.UTC(2026, 10, 21, 5, 47, 3);
+    expect(whenWords(t, t + 400)).toBe('at 2026-11-21 05:47:03 UTC');
+    expect(whenWords(t, t + 60_000)).toBe('between 2026-11-21 05:47:03 UTC and 2026-11-21 05:48:03 UTC');
   });
 });

@@ -96,3 +96,21 @@ export function freshnessWords(f: Freshness, age: string | null): string {
       return 'Last message rejected';
   }
 }
+
+/**
+ * A unit's name inside a sentence: "Margin fraction" → "margin fraction", while acronyms keep their capitals
+ * ("AD ratio" stays "AD ratio").
+ */
+export function unitInSentence(name: string): string {
+  return name
+    .split(' ')
+    .map((word) => (/^[A-Z0-9]{2,}$/.test(word) ? word : word.toLowerCase()))
+    .join(' ');
+}
+
+/** When something happened over `[from, to]`: "at T" for one moment, else "between A and B". */
+export function whenWords(from: number, to: number): string {
+  const a = formatUtc(from);
+  const b = formatUtc(to);
+  return a === b ? `at ${a}` : `between ${a} and ${b}`;
+}

@@ -22,8 +22,9 @@ import type { ProfileDto, RangePreset } from '../../hooks/history/model.ts';
 import { lineLabelPositions, lowestLabelPosition, type ChartPoint } from '../../hooks/history/series.ts';
 import { useHistoryWindow } from '../../hooks/history/useHistoryWindow.ts';
 import { QueryProblem } from '../QueryProblem.tsx';
-import { BAND_WORDS, ZONE_WORDS, formatUtc } from '../words.ts';
+import { BAND_WORDS, ZONE_WORDS, formatUtc, unitInSentence, whenWords } from '../words.ts';
 import { BucketDetails, levelWords } from './BucketDetails.tsx';
+import { AlertMarkerLines } from './AlertMarkerLines.tsx';
 import { HistoryToolbar } from './HistoryToolbar.tsx';
 import './history-chart.css';
 
@@ -152,9 +153,8 @@ export default function HistoryChart({
       <p className="history__summary" data-testid="history-summary">
         {lowest ? (
           <>
-            Lowest {unitName.toLowerCase()} in view: <strong>{levelWords(lowest.min, lastUnit)}</strong> (
-            {ZONE_WORDS[lowest.worstZone].name}) between {formatUtc(lowest.firstAt)} and{' '}
-            {formatUtc(lowest.lastAt)}.
+            Lowest {unitInSentence(unitName)} in view: <strong>{levelWords(lowest.min, lastUnit)}</strong> (
+            {ZONE_WORDS[lowest.worstZone].name}) {whenWords(lowest.firstAt, lowest.lastAt)}.
           </>
         ) : (
           'No borrowing in view.'
@@ -240,22 +240,7 @@ export default function HistoryChart({
               }}
             />
           ))}
-          {markers.map((marker) => (
-            <ReferenceLine
-              key={marker.id}
-              x={marker.t}
-              ifOverflow="hidden"
-              stroke={marker.kind === 'fired' ? 'var(--liquidation)' : 'var(--safe)'}
-              strokeWidth={1.5}
-              className={`history-alert history-alert--${marker.kind}`}
-              label={{
-                value: marker.label,
-                position: 'insideTopLeft',
-                fill: marker.kind === 'fired' ? 'var(--liquidation)' : 'var(--safe)',
-                fontSize: 11,
-              }}
-            />
-          ))}
+          <AlertMarkerLines markers={markers} />
           <Area
             dataKey="envelope"
             name="Lowest–highest"
@@ -323,7 +308,7 @@ export default function HistoryChart({
         </ComposedChart>
       </div>
       <p className="history__legend muted">
-        Line: {unitName.toLowerCase()} at the end of each interval · shaded: lowest to highest within it ·
+        Line: {unitInSentence(unitName)} at the end of each interval · shaded: lowest to highest within it ·
         dotted along the top: no debt · breaks: no data (outage) · drag across the chart, or use the zoom
         buttons, to zoom.
       </p>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertMarkers } from './markers.ts';
+import { alertMarkers, markerLabelPlaces } from './markers.ts';
 import { makeAlert } from '../../contract/testing/alerts.ts';
 
 describe('alertMarkers', () => {
@@ -43,5 +43,48 @@ describe('alertMarkers', () => {
     const copy = [...alerts];
     alertMarkers(alerts, { from: 0, to: 1000 });
     expect(alerts).toEqual(copy);
+  });
+});
+
+describe('markerLabelPlaces', () => {
+  // 'Zone: Caution' is about 93 px wide, 'Fall' about 34 px, in a 700 px plot.
+  it('puts two alerts at the same moment in two rows, never on top of each other', () => {
+    const places = markerLabelPlaces(
+      [
+        { x: 0.4, label: 'Fall' },
+        { x: 0.4, label: 'Zone: Caution' },
+      ],
+      700,
+    );
+    expect(places).toEqual([
+      { position: 'insideTopLeft', offset: 5, shown: true },
+      { position: 'insideTopLeft', offset: 19, shown: true },
+    ]);
+  });
+
+  it('turns a label near the right edge to the left of its line, so it stays inside the plot', () => {
+    expect(markerLabelPlaces([{ x: 0.98, label: 'Zone: Caution' }], 700)).toEqual([
+      { position: 'insideTopRight', offset: 5, shown: true },
+    ]);
+  });
+
+  it('shares a row when labels are apart, and leaves a label out rather than overlap beyond three rows', () => {
+    const places = markerLabelPlaces(
+      [
+        { x: 0.1, label: 'Fall' },
+        { x: 0.6, label: 'Fall' },
+        { x: 0.59, label: 'Stale' },
+        { x: 0.59, label: 'Stale' },
+        { x: 0.59, label: 'Stale' },
+      ],
+      700,
+    );
+    expect(places.map((p) => [p.offset, p.shown])).toEqual([
+      [5, true],
+      [5, true],
+      [19, true],
+      [33, true],
+      [5, false],
+    ]);
   });
 });

@@ -35,3 +35,39 @@ export function alertMarkers(
     .sort((a, b) => a.at - b.at)
     .map((a) => ({ t: a.at, label: labelOf(a), kind: a.kind, rule: a.rule, id: a.id }));
 }
+
+/** How a marker's label is drawn: beside its line (to the right or, near the right edge, to the left) and in a row. */
+export interface MarkerLabelPlace {
+  position: 'insideTopLeft' | 'insideTopRight';
+  /** Distance from the top of the plot (px): one label row is 14 px. */
+  offset: number;
+  /** False when the marker is too crowded for a label of its own (its line is still drawn). */
+  shown: boolean;
+}
+
+/** Width of a label of `text` at 11 px (about 6.5 px a character) plus its padding. */
+const labelWidthPx = (text: string): number => text.length * 6.5 + 8;
+const ROW_PX = 14;
+const MAX_ROWS = 3;
+
+/**
+ * Where each marker's label goes so that labels never overlap nor run past the plot: to the right of the line,
+ * or to its left when it would run past the right edge, in the first row where it clears the labels already
+ * placed; a marker with no clear row among MAX_ROWS gets no label. `markers` oldest first, `x` from 0 to 1.
+ */
+export function markerLabelPlaces(
+  markers: readonly { x: number; label: string }[],
+  plotWidthPx: number,
+): MarkerLabelPlace[] {
+  const rows: { left: number; right: number }[][] = Array.from({ length: MAX_ROWS }, () => []);
+  return markers.map(({ x, label }) => {
+    const at = x * plotWidthPx;
+    const width = labelWidthPx(label);
+    const toLeft = at + width > plotWidthPx;
+    const box = toLeft ? { left: at - width, right: at } : { left: at, right: at + width };
+    const row = rows.findIndex((placed) => placed.every((p) => box.right <= p.left || box.left >= p.right));
+    if (row < 0 || box.left < 0) return { position: 'insideTopLeft', offset: 5, shown: false };
+    rows[row]?.push(box);
+    return { position: toLeft ? 'insideTopRight' : 'insideTopLeft', offset: 5 + row * ROW_PX, shown: true };
+  });
+}
