@@ -105,7 +105,6 @@ export default tseslint.config(
       'src/exchanges/*/normalize.ts',
       'src/exchanges/types.ts',
       'src/exchanges/wire-kit.ts',
-      'src/exchanges/registry.ts',
     ],
     // Tests and their support files (testing/) are never bundled: browser tests read frames the proxy's reader built.
     ignores: ['**/*.test.ts', '**/*.test.tsx', '**/testing/**'],

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { exchanges } from './registry.ts';
-import { serverModuleProblems, serverModules } from './servers.ts';
+import { exchanges, serverModules } from './registry.ts';
+import { serverModuleProblems } from './servers.ts';
 
 const [first] = serverModules;
 

@@ -1,14 +1,5 @@
-// The proxy-only half of every exchange in the registry (Node-only: signing, upstreams, simulators), listed
-// statically so the proxy's imports point one way: proxy → exchanges. Adding an exchange: its folder, one line in
-// registry.ts and one line here. The proxy pairs the two lists by id and refuses to start when they differ.
-import { server as b2prime } from './b2prime/server.ts';
-import { server as bitopro } from './bitopro/server.ts';
-import { server as bitso } from './bitso/server.ts';
-import type { ExchangeServerModule } from './server-types.ts';
-import { server as valr } from './valr/server.ts';
-
-export const serverModules: readonly ExchangeServerModule[] = [bitopro, bitso, b2prime, valr];
-
+// The contract checks of exchange server modules (the proxy-only half of every exchange, listed in registry.ts):
+// what the types cannot say, checked at startup so a broken module is named instead of failing later.
 /** Account keys every exchange shares; an exchange's `accountOptions` may not redefine them. */
 export const COMMON_ACCOUNT_KEYS = [
   'id',

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exchanges } from '../exchanges/registry.ts';
-import { serverModules } from '../exchanges/servers.ts';
+import { exchanges, serverModules } from '../exchanges/registry.ts';
 import { exchangeCatalog } from './exchanges.ts';
 import { fakeBrowser, fakeServer } from './testing/fake-exchange.ts';
 
@@ -20,7 +19,7 @@ describe('exchangeCatalog', () => {
 
   it('names the exchange whose server module is missing or breaks the contract', () => {
     expect(() => exchangeCatalog([fakeBrowser], [])).toThrow(
-      'exchange fakex: no server module listed in src/exchanges/servers.ts (src/exchanges/fakex/server.ts)',
+      'exchange fakex: no server module listed in src/exchanges/registry.ts (src/exchanges/fakex/server.ts)',
     );
     expect(() =>
       exchangeCatalog([fakeBrowser], [{ ...fakeServer, secretFields: 'apiKey' as never }]),

@@ -1,8 +1,8 @@
-// The exchanges the proxy runs: each registered exchange's browser-safe module paired with its proxy-only server
-// module from the static list in src/exchanges/servers.ts. The proxy imports the exchanges, never the reverse.
-import { exchanges } from '../exchanges/registry.ts';
+// The exchanges the proxy runs: each registered exchange's module paired with its proxy-only server module, both
+// from the one static list in src/exchanges/registry.ts. The proxy imports the exchanges, never the reverse.
+import { exchanges, serverModules } from '../exchanges/registry.ts';
 import type { ExchangeServerModule } from '../exchanges/server-types.ts';
-import { serverModuleProblems, serverModules } from '../exchanges/servers.ts';
+import { serverModuleProblems } from '../exchanges/servers.ts';
 import type { ExchangeModule } from '../exchanges/types.ts';
 
 /** Both halves of one exchange: the browser-safe module and its proxy-only server module. */
@@ -28,7 +28,7 @@ export function exchangeCatalog(
     const where = `src/exchanges/${browser.id}/server.ts`;
     if (server === undefined) {
       throw new Error(
-        `exchange ${browser.id}: no server module listed in src/exchanges/servers.ts (${where})`,
+        `exchange ${browser.id}: no server module listed in src/exchanges/registry.ts (${where})`,
       );
     }
     const problems = serverModuleProblems(browser.id, server);
