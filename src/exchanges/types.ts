@@ -30,7 +30,7 @@ export interface ChannelInfo {
   description: string;
   /**
    * How often a healthy account publishes on this channel, in ms; `poll` means the account's poll interval.
-   * The browser marks figures stale after 3× this.
+   * Figures are marked stale after 3× this.
    */
   cadence: number | 'poll';
 }

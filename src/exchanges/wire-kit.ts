@@ -1,4 +1,4 @@
-// Shared, browser-safe helpers for validating exchange messages at the edge.
+// Shared helpers for validating exchange messages at the edge (the proxy's reader).
 import { z } from 'zod';
 import { Dec, isDecimalText, writtenDecimals } from '../domain/decimal.ts';
 import type { ExchangeId } from '../domain/model.ts';

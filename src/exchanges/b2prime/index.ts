@@ -1,4 +1,4 @@
-// B2Prime (B2BROKER prime brokerage): browser-safe module description.
+// B2Prime (B2BROKER prime brokerage): the exchange's module description, read by the proxy.
 import type { ExchangeModule } from '../types.ts';
 import { EXCHANGE_ID, FULL_BALANCE, LEVEL_UNIT, MARGIN_DATA, normalizeB2prime } from './normalize.ts';
 

@@ -1,4 +1,4 @@
-// B2Prime stream items → AccountUpdate. Browser-safe: used by the proxy's recorder and by the browser alike.
+// B2Prime stream items → AccountUpdate. Run by the proxy's reader only (the browser gets its snapshot frames).
 import { Dec, movePoint, writtenDecimals } from '../../domain/decimal.ts';
 import type { AccountUpdate, CurrencyBalance, Detail, Level, LevelUnit } from '../../domain/model.ts';
 import { resolveBands, type ThresholdLabels } from '../../domain/risk.ts';

@@ -1,4 +1,4 @@
-// BitoPro: browser-safe description of the exchange (channels, unit, parser, read-only REST paths).
+// BitoPro: description of the exchange (channels, unit, parser, read-only REST paths).
 import type { ExchangeModule } from '../types.ts';
 import {
   ACCOUNT_INFO_CHANNEL,

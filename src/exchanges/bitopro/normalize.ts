@@ -1,4 +1,4 @@
-// BitoPro wire messages → AccountUpdate. Browser-safe; used by the proxy's recorder and the browser alike.
+// BitoPro wire messages → AccountUpdate. Run by the proxy's reader only (the browser gets its snapshot frames).
 import { Dec, isDecimalText, writtenDecimals } from '../../domain/decimal.ts';
 import type { AccountUpdate, CurrencyBalance, Detail, Level, LevelUnit, Totals } from '../../domain/model.ts';
 import { resolveBands } from '../../domain/risk.ts';

@@ -1,4 +1,4 @@
-// Bitso: browser-safe module description. The margin API has no private stream, so the proxy polls
+// Bitso: the exchange's module description. The margin API has no private stream, so the proxy polls
 // GET /margin_trading/v1alpha/account and publishes each body on the `account` channel.
 import type { ExchangeModule } from '../types.ts';
 import { ACCOUNT_CHANNEL, BITSO, BITSO_UNIT, normalizeBitso } from './normalize.ts';

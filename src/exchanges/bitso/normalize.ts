@@ -1,4 +1,4 @@
-// Bitso margin account summary → AccountUpdate. Browser-safe (used by the proxy's recorder and the browser).
+// Bitso margin account summary → AccountUpdate. Run by the proxy's reader only (the browser gets snapshots).
 import { isDecimalText, writtenDecimals } from '../../domain/decimal.ts';
 import type {
   AccountUpdate,

@@ -1,4 +1,4 @@
-// VALR exchange module (browser-safe): channels, units and the parser the proxy reads every message with.
+// VALR exchange module: channels, units and the parser the proxy reads every message with.
 import type { ExchangeModule } from '../types.ts';
 import {
   ACCOUNT_CHANNEL,

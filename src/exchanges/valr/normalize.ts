@@ -1,4 +1,4 @@
-// VALR wire messages → AccountUpdate. Browser-safe: used by the proxy recorder and the browser store alike.
+// VALR wire messages → AccountUpdate. Run by the proxy's reader only (the browser gets its snapshot frames).
 import { Dec } from '../../domain/decimal.ts';
 import type {
   AccountUpdate,
