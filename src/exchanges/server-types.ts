@@ -1,6 +1,7 @@
 // Proxy-only contract every exchange folder implements in its server.ts. Never imported by browser code.
 import type { z } from 'zod';
 import type { LevelUnit, ThresholdOverrides } from '../domain/model.ts';
+import type { Dec } from '../domain/decimal.ts';
 
 export interface Endpoints {
   /** REST base URL, e.g. https://api.bitopro.com/v3 (no trailing slash). */
@@ -101,8 +102,13 @@ export type SimControl =
   | { kind: 'restore' }
   /** Drive the account's level: a multiplier path is replaced by this target level (in the exchange's unit). */
   | { kind: 'set-level'; level: string }
-  /** Return to the seeded random walk. */
+  /** Return to the seeded random walk (and to moving prices, after set-price). */
   | { kind: 'resume-walk' }
+  /**
+   * Set one currency's price (in the account's reference currency): every price then holds still, and the level
+   * is worked out from balances and prices as the venue does. Exchanges with a public ticker.
+   */
+  | { kind: 'set-price'; currency: string; price: string }
   /**
    * The venue's own status: report the account as being liquidated (true) or not (false) whatever its level;
    * null goes back to deriving it from the level (exchanges that report such a status: Bitso, VALR).
@@ -180,6 +186,41 @@ export interface HistoryUnitChange {
   configLabels: Readonly<Record<string, string>>;
 }
 
+/** One ticker read: the last price of one unit of the currency, in the reference currency. */
+export type TickerOutcome =
+  | {
+      ok: true;
+      price: Dec;
+      /** The field the price was read from, e.g. "last", "markPrice". */ field: string;
+    }
+  /** The body did not match the ticker's schema, or the venue said the pair does not exist. */
+  | {
+      ok: false;
+      error: string;
+      /** True when the venue does not list this pair (no use asking again soon). */ unlisted?: boolean;
+    };
+
+/**
+ * The venue's public ticker (no credentials), polled by the proxy for price-move estimates through the same
+ * `endpoints.rest` base as the account's private requests.
+ */
+export interface TickerSpec {
+  /** The pair's name as the venue writes it, e.g. "btc_usd", "BTCUSDC". */
+  pair(currency: string, reference: string): string;
+  /** Path of one pair's ticker relative to `endpoints.rest` (no leading slash), query included. */
+  path(pair: string): string;
+  /** Reads one ticker answer (its HTTP status and JSON body), validated like every exchange message. */
+  parse(status: number, body: unknown): TickerOutcome;
+  /** Public requests a minute the venue allows one client; the proxy's ticker polls stay well inside it. */
+  perMinute: number;
+}
+
+/**
+ * Whether the venue's headline level can be tied to prices: `assets-over-liabilities` when it is total assets ÷
+ * total liabilities (the price-move estimate applies), else the reason in a trader's words.
+ */
+export type PriceMoveMethod = { kind: 'assets-over-liabilities' } | { kind: 'unavailable'; reason: string };
+
 export interface ExchangeServerModule {
   id: string;
   defaultEndpoints: Endpoints;
@@ -207,4 +248,8 @@ export interface ExchangeServerModule {
   startSimulator(options: SimulatorOptions): Promise<RunningSimulator>;
   /** The demo account (fake credentials, demo thresholds) that demo mode runs against this exchange's simulator. */
   demoAccount: DemoAccountSpec;
+  /** The public ticker, for exchanges whose prices the proxy reads (absent: no prices). */
+  ticker?: TickerSpec;
+  /** How the level relates to prices (absent: unavailable, for want of a method). */
+  priceMoves?: PriceMoveMethod;
 }

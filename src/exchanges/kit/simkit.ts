@@ -321,6 +321,11 @@ export const simControlSchema: z.ZodType<SimControl> = z.discriminatedUnion('kin
   z.object({ kind: z.literal('restore') }),
   z.object({ kind: z.literal('set-level'), level: z.string().regex(/^\d+(\.\d+)?$/) }),
   z.object({ kind: z.literal('resume-walk') }),
+  z.object({
+    kind: z.literal('set-price'),
+    currency: z.string().min(1).max(20),
+    price: z.string().regex(/^\d+(\.\d+)?$/),
+  }),
   z.object({ kind: z.literal('liquidating'), on: z.boolean().nullable() }),
 ]);
 
