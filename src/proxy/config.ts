@@ -47,6 +47,8 @@ export interface ServerConfig {
   allowedOrigins: string[];
   /** When set, required on every /api request and WebSocket upgrade. */
   accessToken?: string;
+  /** When set, required (as `Authorization: Bearer`) by `GET /metrics`, which then ignores the access token. */
+  metricsToken?: string;
 }
 
 export interface HistoryConfig {
@@ -170,6 +172,10 @@ const serverSchema = z.strictObject({
   port: z.number().int().min(0).max(65_535).optional(),
   allowedOrigins: z.array(originSchema).optional(),
   accessToken: z
+    .string()
+    .min(MIN_ACCESS_TOKEN_LENGTH, { message: `must be at least ${MIN_ACCESS_TOKEN_LENGTH} characters` })
+    .optional(),
+  metricsToken: z
     .string()
     .min(MIN_ACCESS_TOKEN_LENGTH, { message: `must be at least ${MIN_ACCESS_TOKEN_LENGTH} characters` })
     .optional(),
@@ -390,6 +396,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): MarginWa
       port: server.port ?? DEFAULT_PORT,
       allowedOrigins: server.allowedOrigins ?? [],
       ...(server.accessToken ? { accessToken: server.accessToken } : {}),
+      ...(server.metricsToken ? { metricsToken: server.metricsToken } : {}),
     },
     history: {
       path: resolve(baseDir, history.path ?? 'data/history.sqlite'),
@@ -456,10 +463,11 @@ export function secretValues(
   return [...out];
 }
 
-/** Every secret of a loaded config: account secrets, the access token and webhook URLs. */
+/** Every secret of a loaded config: account secrets, the access and metrics tokens and webhook URLs. */
 export function configSecrets(config: MarginWatchConfig, catalog: ExchangeCatalog): string[] {
   return secretValues(config.accounts, catalog, [
     config.server.accessToken,
+    config.server.metricsToken,
     ...config.alerts.webhooks.map((w) => w.url),
   ]);
 }
