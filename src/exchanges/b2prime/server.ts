@@ -48,4 +48,9 @@ export const server: ExchangeServerModule = {
     },
     options: { accountId: '67d0456f8c7b1108e4cf5d46' },
   },
+  priceMoves: {
+    kind: 'unavailable',
+    reason:
+      "B2Prime's account feed does not say which positions hold the margin, so Margin Watch cannot tell how a price move would change the margin level.",
+  },
 };

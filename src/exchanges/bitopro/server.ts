@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ExchangeServerModule } from '../server-types.ts';
 import { bitoproCredentials, inNonceOrder, signedHeaders } from './sign.ts';
 import { DEMO_LEVELS, startBitoproSimulator } from './simulator.ts';
+import { bitoproTicker } from './ticker.ts';
 import { DEFAULT_WS_URL, createBitoproUpstream } from './upstream.ts';
 
 const nonEmpty = (field: string) =>
@@ -53,4 +54,7 @@ export const server: ExchangeServerModule = {
       liquidation: String(DEMO_LEVELS.liquidation),
     },
   },
+  ticker: bitoproTicker,
+  // The AD ratio is totalAssetAmount ÷ totalDebtAmount (truncated to 2 decimals).
+  priceMoves: { kind: 'assets-over-liabilities' },
 };

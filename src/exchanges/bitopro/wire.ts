@@ -85,3 +85,15 @@ export type MarginAccountInfo = z.infer<typeof marginAccountInfoSchema>;
 
 /** BitoPro's error body, e.g. {"error":"Invalid Signature"}. */
 export const errorBodySchema = object({ error: z.string() });
+
+/**
+ * GET /v3/tickers/{pair} (public): one pair's ticker under `data`. Only `pair` and `lastPrice` (the last traded
+ * price, in the quote currency) are read; high24hr, low24hr, volume24hr, priceChange24hr and isBuyer are dropped.
+ */
+export const tickerSchema = object({
+  data: object({
+    pair: text,
+    lastPrice: decimalString,
+  }),
+});
+export type Ticker = z.infer<typeof tickerSchema>;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ExchangeServerModule } from '../server-types.ts';
 import { inNonceOrder, signRest } from './sign.ts';
 import { startBitsoSimulator } from './simulator.ts';
+import { bitsoTicker } from './ticker.ts';
 import { createBitsoUpstream } from './upstream.ts';
 
 /** Bitso's REST base; margin paths live under /margin_trading/v1alpha. */
@@ -32,4 +33,7 @@ export const server: ExchangeServerModule = {
     credentials: { apiKey: 'demo-bitso-key', apiSecret: 'demo-bitso-secret-not-real' },
     pollSeconds: 5,
   },
+  ticker: bitsoTicker,
+  // The margin level is total assets ÷ total liabilities.
+  priceMoves: { kind: 'assets-over-liabilities' },
 };

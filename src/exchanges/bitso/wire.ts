@@ -113,3 +113,17 @@ export const marginErrorSchema = obj({
     .min(1, { error: 'expected at least one error' }),
 });
 export type MarginError = z.infer<typeof marginErrorSchema>;
+
+/**
+ * GET /v3/ticker/?book=<major>_<minor> (public): Bitso's v3 success envelope around the book's ticker. Only
+ * `book` and `last` (the last traded price, in the minor currency) are read; the other documented fields (high,
+ * low, vwap, ask, bid, volume, change_24, rolling_average_change, created_at) are dropped.
+ */
+export const tickerSchema = obj({
+  success: z.literal(true, { error: 'expected success true' }),
+  payload: obj({
+    book: text,
+    last: decimalString,
+  }),
+});
+export type Ticker = z.infer<typeof tickerSchema>;

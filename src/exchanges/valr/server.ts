@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ExchangeServerModule } from '../server-types.ts';
 import { signRest } from './sign.ts';
 import { startValrSimulator } from './simulator.ts';
+import { valrTicker } from './ticker.ts';
 import { VALR_ACCOUNT_WS, VALR_REST, createValrUpstream } from './upstream.ts';
 
 /** VALR: API key and secret; an optional sub-account the key acts for (X-VALR-SUB-ACCOUNT-ID). */
@@ -40,5 +41,11 @@ export const server: ExchangeServerModule = {
     label: 'VALR margin (demo)',
     credentials: { apiKey: 'demo-valr-key', apiSecret: 'demo-valr-secret-not-real' },
     options: { subaccountId: '' },
+  },
+  ticker: valrTicker,
+  priceMoves: {
+    kind: 'unavailable',
+    reason:
+      'VALR does not publish how it works out the margin fraction, and its own example shows it is not simply collateral divided by exposure, so how far a price can move before a margin call or liquidation cannot be worked out honestly.',
   },
 };

@@ -77,3 +77,25 @@ export const accountStatusResponse = objectOf({
   futuresEnabled: flag.optional(),
 });
 export type AccountStatusResponse = z.infer<typeof accountStatusResponse>;
+
+/** A price that may be sent empty (VALR's `markPrice` on pairs without one). */
+const optionalPrice = z.union([z.literal(''), decimalString]).optional();
+
+/**
+ * `GET /v1/public/{currencyPair}/marketsummary` (public). Only the pair, `lastTradedPrice` and `markPrice` (on
+ * pairs that have one; absent or empty elsewhere) are read; bid, ask, volumes, high, low and the change are
+ * dropped.
+ */
+export const marketSummaryResponse = objectOf({
+  currencyPair: textString('a currency pair'),
+  lastTradedPrice: decimalString,
+  markPrice: optionalPrice,
+});
+export type MarketSummaryResponse = z.infer<typeof marketSummaryResponse>;
+
+/** VALR's error body: `{"code": <negative integer>, "message": "…"}`. */
+export const errorResponse = objectOf({
+  code: finiteNumber,
+  message: z.string(),
+});
+export type ErrorResponse = z.infer<typeof errorResponse>;
