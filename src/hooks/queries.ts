@@ -1,4 +1,5 @@
-// Server state through react-query: the account list, the proxy's health, and an account's raw messages.
+// Server state through react-query: the account list, the proxy's health, an account's raw messages and the
+// price-move estimates (every account's for the overview, one account's for its drill-down).
 // Keys come from one factory; only hooks leave this module.
 import { useQuery, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
 import { useCallback } from 'react';
@@ -10,6 +11,12 @@ import {
   type Health,
   type RawMessages,
 } from '../contract/accounts.ts';
+import {
+  riskOverviewSchema,
+  riskReportSchema,
+  type RiskOverview,
+  type RiskReport,
+} from '../contract/risk.ts';
 import { getJson } from '../transport/http.ts';
 
 const queryKeys = {
@@ -17,7 +24,13 @@ const queryKeys = {
   accountList: () => [...queryKeys.accounts, 'list'] as const,
   accountRaw: (id: string) => [...queryKeys.accounts, 'detail', id, 'raw'] as const,
   health: () => ['health'] as const,
+  risk: ['risk'] as const,
+  riskOverview: () => [...queryKeys.risk, 'overview'] as const,
+  accountRisk: (id: string) => [...queryKeys.risk, 'account', id] as const,
 };
+
+/** Estimates follow prices and balances: refetched this often while shown. */
+const RISK_REFETCH_MS = 10_000;
 
 async function fetchAccounts(signal: AbortSignal): Promise<AccountInfo[]> {
   return getJson('/api/accounts', parseAccounts, { signal });
@@ -73,5 +86,51 @@ export function useRawMessages(accountId: string): UseQueryResult<RawMessages> {
       getJson(`/api/accounts/${encodeURIComponent(accountId)}/raw`, parseRawMessages, { signal }),
     staleTime: 0,
     refetchOnWindowFocus: false,
+  });
+}
+
+async function fetchRiskOverview(signal: AbortSignal): Promise<RiskOverview> {
+  return getJson('/api/risk', riskOverviewSchema, { signal, what: 'price-move estimates' });
+}
+
+/** Every account's price-move estimate and trend (GET /api/risk), refetched every 10 s while shown. */
+export function useRiskOverview(): UseQueryResult<RiskOverview> {
+  return useQuery({
+    queryKey: queryKeys.riskOverview(),
+    queryFn: ({ signal }) => fetchRiskOverview(signal),
+    refetchInterval: RISK_REFETCH_MS,
+    staleTime: RISK_REFETCH_MS / 2,
+  });
+}
+
+/**
+ * One account's estimate out of the overview's answer (shared with every card; a card re-renders only when its
+ * own report changes). `data` is null when the answer holds no report for the account.
+ */
+export function useOverviewRisk(accountId: string): UseQueryResult<RiskReport | null> {
+  const select = useCallback(
+    (overview: RiskOverview) => overview.accounts.find((r) => r.accountId === accountId) ?? null,
+    [accountId],
+  );
+  return useQuery({
+    queryKey: queryKeys.riskOverview(),
+    queryFn: ({ signal }) => fetchRiskOverview(signal),
+    refetchInterval: RISK_REFETCH_MS,
+    staleTime: RISK_REFETCH_MS / 2,
+    select,
+  });
+}
+
+/** One account's price-move estimate and trend (GET /api/accounts/:id/risk), refetched every 10 s while shown. */
+export function useAccountRisk(accountId: string): UseQueryResult<RiskReport> {
+  return useQuery({
+    queryKey: queryKeys.accountRisk(accountId),
+    queryFn: ({ signal }) =>
+      getJson(`/api/accounts/${encodeURIComponent(accountId)}/risk`, riskReportSchema, {
+        signal,
+        what: 'price-move estimate',
+      }),
+    refetchInterval: RISK_REFETCH_MS,
+    staleTime: RISK_REFETCH_MS / 2,
   });
 }

@@ -1,0 +1,171 @@
+// The words of the price-move estimates: a move as a signed percentage, the nearest danger of an account, the
+// trend, the reconciliation gaps. Pure functions over the risk report (decimals stay decimal.js).
+import type { RiskReport, TrendDto } from '../../contract/risk.ts';
+import { Dec, ZERO, parseDecimal } from '../../domain/decimal.ts';
+import { formatDecimal, formatDuration, unitSign } from '../../domain/format.ts';
+import type { LevelUnit } from '../../domain/model.ts';
+import { nearestDanger, type LineMoves } from '../../domain/price-moves.ts';
+
+/** A line the estimate measures moves to. */
+export type Line = keyof LineMoves;
+
+/** Mildest first. */
+export const LINES: readonly Line[] = ['toMarginCall', 'toLiquidation', 'toTakeover'];
+
+/** A line's name inside a sentence. */
+export const LINE_WORDS: Readonly<Record<Line, string>> = {
+  toMarginCall: 'margin call',
+  toLiquidation: 'liquidation',
+  toTakeover: 'takeover',
+};
+
+/** A line's name as a column heading. */
+export const LINE_HEADINGS: Readonly<Record<Line, string>> = {
+  toMarginCall: 'To margin call',
+  toLiquidation: 'To liquidation',
+  toTakeover: 'To takeover',
+};
+
+const MINUS = '\u2212';
+const NBSP = '\u00a0';
+
+/** A decimal text of the report as a Dec; null stays null. */
+function decOf(text: string | null): Dec | null {
+  return text === null ? null : parseDecimal(text);
+}
+
+/**
+ * A move (a fraction, −0.234 = −23.4 %) as a signed percentage: whole percents from 10 % on, one decimal from 1 %,
+ * two below. Digits are cut toward zero, never rounded up, so the move shown is never larger than the estimate (a
+ * danger is never said to be further away than it is); a move under 0.01 % reads "<0.01 %".
+ */
+export function formatMove(move: Dec, locale?: string): string {
+  if (move.isZero()) return `0${NBSP}%`;
+  const percent = move.times(100).abs();
+  const decimals = percent.gte(10) ? 0 : percent.gte(1) ? 1 : 2;
+  const cut = percent.toDecimalPlaces(decimals, Dec.ROUND_DOWN);
+  const sign = move.isNegative() ? MINUS : '+';
+  const digits = cut.isZero() ? '<0.01' : formatDecimal(cut, { decimals, locale });
+  return `${sign}${digits}${NBSP}%`;
+}
+
+/** A gap (a fraction) as a signed percentage with one decimal: "+3.2 %", "−0.5 %". */
+export function formatGap(gap: Dec, locale?: string): string {
+  const text = formatDecimal(gap.times(100).abs(), { decimals: 1, locale });
+  const zero = /^[0.,\s]*$/.test(text);
+  return `${zero ? '' : gap.isNegative() ? MINUS : '+'}${text}${NBSP}%`;
+}
+
+/** One row's moves with decimals. */
+export function lineMovesOf(row: Record<Line, string | null>): LineMoves {
+  return {
+    toMarginCall: decOf(row.toMarginCall),
+    toLiquidation: decOf(row.toLiquidation),
+    toTakeover: decOf(row.toTakeover),
+  };
+}
+
+/** The nearest danger of an account in words, for its card. */
+export type DangerWords =
+  /** No report for the account (yet), or the venue's totals are not known yet. */
+  | { kind: 'none-yet'; text: string }
+  /** The venue's data cannot support an estimate: a short phrase, and the proxy's reason. */
+  | { kind: 'unavailable'; text: string; reason: string }
+  /** The smallest move to a line (after "Already below …" when the account is past a milder line). */
+  | { kind: 'move'; text: string; currency: string | null; line: Line; move: Dec; below: Line | null }
+  /** Already past a line, and no move reaches a worse one. */
+  | { kind: 'below'; text: string; below: Line }
+  /** No price move of any one currency (or of the market) reaches any line. */
+  | { kind: 'out-of-reach'; text: string };
+
+/** The most severe line the account is already at or below, from the moves ("0" = already there). */
+export function lineAlreadyReached(moves: readonly LineMoves[]): Line | null {
+  let reached: Line | null = null;
+  for (const line of LINES) {
+    if (moves.some((m) => m[line]?.isZero() === true)) reached = line;
+  }
+  return reached;
+}
+
+/**
+ * The card's phrase: "BTC −23 % → margin call", "Market −31 % → liquidation", "Already below margin call",
+ * "Already below margin call · BTC −8 % → liquidation", or why there is no estimate. Never a number the report
+ * does not hold.
+ */
+export function dangerWords(report: RiskReport | null | undefined, exchangeName: string): DangerWords {
+  if (!report) return { kind: 'none-yet', text: 'No price estimate yet' };
+  if (report.unavailable !== null) {
+    return { kind: 'unavailable', text: `No price estimate for ${exchangeName}`, reason: report.unavailable };
+  }
+  if (report.assets === null || report.liabilities === null || report.reference === null) {
+    return { kind: 'none-yet', text: 'No price estimate yet' };
+  }
+  const moves = report.moves.map((m) => ({ currency: m.currency, ...lineMovesOf(m) }));
+  const market = report.market ? lineMovesOf(report.market) : null;
+  const below = lineAlreadyReached(market ? [...moves, market] : moves);
+  const remaining = below === null ? LINES : LINES.slice(LINES.indexOf(below) + 1);
+  const nearest = remaining.length === 0 ? null : nearestDanger({ moves, market }, remaining);
+  const prefix = below === null ? '' : `Already below ${LINE_WORDS[below]}`;
+  if (nearest === null || nearest.move.isZero()) {
+    if (below !== null) return { kind: 'below', text: prefix, below };
+    return { kind: 'out-of-reach', text: 'No price move reaches a line' };
+  }
+  const who = nearest.currency ?? 'Market';
+  const phrase = `${who} ${formatMove(nearest.move)} → ${LINE_WORDS[nearest.line]}`;
+  return {
+    kind: 'move',
+    text: prefix === '' ? phrase : `${prefix} · ${phrase}`,
+    currency: nearest.currency,
+    line: nearest.line,
+    move: nearest.move,
+    below,
+  };
+}
+
+/** The currencies whose price is stale or missing, for a mark beside the estimate. */
+export function stalePriceCurrencies(report: RiskReport | null | undefined): string[] {
+  if (!report) return [];
+  return report.prices.filter((p) => p.stale).map((p) => p.currency);
+}
+
+/** A move in the level's unit per hour: "−0.0231 per hour". Three significant digits. */
+function paceWords(perHour: Dec, unit: Pick<LevelUnit, 'kind'> | null | undefined): string {
+  const rounded = perHour.abs().toSignificantDigits(3);
+  return `${formatDecimal(rounded)}${unitSign(unit)} per hour`;
+}
+
+/**
+ * The trend in a sentence: "At this pace, margin call in about 2 h 10 min (last 30 min)", with liquidation
+ * when it comes later; a falling level with no line ahead in time says its pace. Null when there is no trend or
+ * the level is not falling: nothing is said then.
+ */
+export function trendWords(
+  trend: TrendDto | null | undefined,
+  unit?: Pick<LevelUnit, 'kind'> | null,
+): string | null {
+  if (!trend) return null;
+  const perHour = parseDecimal(trend.perHour);
+  if (perHour === null || perHour.gte(ZERO)) return null;
+  const window = `(last ${formatDuration(trend.window)})`;
+  const ahead: string[] = [];
+  if (trend.toMarginCallMs !== null && trend.toMarginCallMs > 0) {
+    ahead.push(`margin call in about ${formatDuration(trend.toMarginCallMs)}`);
+  }
+  if (trend.toLiquidationMs !== null && trend.toLiquidationMs > 0) {
+    ahead.push(`liquidation in about ${formatDuration(trend.toLiquidationMs)}`);
+  }
+  if (ahead.length > 0) return `At this pace, ${ahead.join(', ')} ${window}`;
+  return `The level is falling by ${paceWords(perHour, unit)} ${window}`;
+}
+
+/** The reconciliation gaps in words, or null when the estimate reconciles. */
+export function gapWords(report: RiskReport): string | null {
+  if (!report.approximate) return null;
+  const assets = parseDecimal(report.approximate.assetsGap);
+  const liabilities = parseDecimal(report.approximate.liabilitiesGap);
+  const parts = [
+    assets === null ? null : `assets ${formatGap(assets)}`,
+    liabilities === null ? null : `liabilities ${formatGap(liabilities)}`,
+  ].filter((p) => p !== null);
+  return `Balances × prices differ from ${report.reference ? `the venue's totals in ${report.reference}` : "the venue's totals"}: ${parts.join(', ')}. The moves are approximate.`;
+}
