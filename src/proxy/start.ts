@@ -11,7 +11,11 @@ import { StreamHub } from './hub.ts';
 import { createLogger, Redactor, type ProxyLogger } from './log.ts';
 import { HistoryOpenError, openHistory, type HistoryDb } from './db/open.ts';
 import { createRecorder, intervalsFor, type Recorder } from './history/recorder.ts';
+import { createReader } from './history/query.ts';
 import { registerHistoryRoutes } from './history/routes.ts';
+import { PriceBook } from './risk/prices.ts';
+import { registerRiskRoutes } from './risk/routes.ts';
+import { createRiskService, levelsFromHistory, TREND_WINDOW_MS, type RiskService } from './risk/service.ts';
 import { FileNonceSource } from './nonce.ts';
 import { createServer, type RunMode, type RunningServer, type ServerOptions } from './server.ts';
 
@@ -54,6 +58,8 @@ export interface MarginWatch {
   history: HistoryDb;
   recorder: Recorder;
   alerts: AlertService;
+  /** Price-move estimates: public tickers and the reports of GET /api/risk. */
+  risk: RiskService;
   /** Demo mode only: the simulators. */
   demo?: Demo;
   /**
@@ -149,6 +155,15 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
     const nonces = new FileNonceSource({ file: join(dirname(config.history.path), 'nonces.json'), log });
     const accounts = new AccountManager({ accounts: config.accounts, catalog, hub, log, nonces });
 
+    // Price-move estimates: public tickers for the pairs the accounts hold, and the level's recorded trend.
+    const prices = new PriceBook({ catalog, log: log.child({ component: 'prices' }) });
+    const risk = createRiskService({
+      accounts,
+      catalog,
+      prices,
+      recentLevels: levelsFromHistory(createReader(history), TREND_WINDOW_MS),
+    });
+    opened.push(['prices', () => risk.stop()]);
     // History and alerts see every wire message, with or without a browser open.
     const recorder = createRecorder({
       db: history,
@@ -164,6 +179,7 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
     });
     opened.push(['alerts', () => alerts.close()]);
     accounts.onMessage((message) => {
+      risk.onMessage(message);
       recorder.record(message);
       alerts.onMessage(message);
     });
@@ -189,12 +205,14 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
           hasAccount: (id) => accounts.get(id) !== undefined,
           recorder,
         });
+        registerRiskRoutes(app, risk);
         registerAlertRoutes(app, alerts);
         await options.extraRoutes?.(app);
       },
     });
     opened.push(['server', () => server.close()]);
     alerts.start();
+    risk.start();
     accounts.start();
     log.info('margin watch started', { mode, url: server.url, accounts: config.accounts.length });
 
@@ -203,6 +221,7 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
       ['stream', () => hub.close()],
       ['server', () => server.close()],
       ['accounts', () => accounts.stop()],
+      ['prices', () => risk.stop()],
       ['alerts', () => alerts.close()],
       ['history recorder', () => recorder.close()],
       ['history database', () => history.close()],
@@ -221,6 +240,7 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
       history,
       recorder,
       alerts,
+      risk,
       ...(demo ? { demo } : {}),
       stop: () => {
         stopping ??= runAll(log, 'stopping', stopSteps).finally(() => log.info('margin watch stopped'));
