@@ -154,7 +154,7 @@ export class PriceBook {
       source: `${name} ticker ${pair}${state.field ? ` (${state.field})` : ''}`,
       at: state.unlisted ? null : state.at,
       stale: !state.unlisted && state.at !== null && this.now() - state.at > STALE_POLLS * interval,
-      problem: state.problem,
+      problem: state.asked === null ? 'not asked yet' : state.problem,
     };
   }
 
