@@ -1,6 +1,7 @@
 // One account on the overview. Reads only its own account from the snapshot store; knows no exchange.
 import { memo, useId, useMemo, useState } from 'react';
 import { Link } from 'wouter';
+import type { Dec } from '../domain/decimal.ts';
 import type { LevelUnit, LevelUnitKind, RiskZone } from '../domain/model.ts';
 import { useAccountState, useFreshness } from '../hooks/useAccountView.ts';
 import { CushionBar } from './CushionBar.tsx';
@@ -8,6 +9,7 @@ import { CushionSparkline } from './history/CushionSparkline.tsx';
 import { FreshnessLine } from './FreshnessLine.tsx';
 import { Headline } from './Headline.tsx';
 import { RejectionNotice, Warnings } from './Notices.tsx';
+import { DangerLine, WhatIfEstimate } from './risk/CardRisk.tsx';
 import { ThresholdList } from './Thresholds.tsx';
 import { TotalsList } from './Totals.tsx';
 import { ZoneBadge } from './ZoneBadge.tsx';
@@ -23,6 +25,8 @@ export interface AccountCardProps {
   /** The headline figure's name and kind before the first snapshot (from /api/accounts). */
   unitName?: string | undefined;
   unitKind?: LevelUnitKind | undefined;
+  /** The overview's what-if market move, in percent; null (or absent) for live figures only. */
+  whatIf?: Dec | null | undefined;
 }
 
 /** Announces zone changes (not the first zone) to screen readers, politely. */
@@ -41,7 +45,15 @@ function ZoneAnnouncer({ label, zone }: { label: string; zone: RiskZone }) {
   );
 }
 
-function AccountCardView({ accountId, exchange, exchangeName, label, unitName, unitKind }: AccountCardProps) {
+function AccountCardView({
+  accountId,
+  exchange,
+  exchangeName,
+  label,
+  unitName,
+  unitKind,
+  whatIf,
+}: AccountCardProps) {
   const headingId = useId();
   const state = useAccountState(accountId);
   const freshness = useFreshness(accountId);
@@ -83,11 +95,22 @@ function AccountCardView({ accountId, exchange, exchangeName, label, unitName, u
       >
         <Headline level={snapshot?.level ?? null} unit={unit} />
         <CushionBar cushion={snapshot?.cushion ?? null} zone={zone} />
+        <DangerLine accountId={accountId} exchangeName={exchangeName} />
         <CushionSparkline accountId={accountId} live={state?.levelSnapshot ?? null} />
         <ThresholdList bands={snapshot?.bands ?? []} unit={unit} />
         <TotalsList totals={snapshot?.totals ?? null} />
         <Warnings warnings={snapshot?.warnings ?? []} byChannel={snapshot?.channelWarnings} />
       </div>
+      {whatIf != null && (
+        <WhatIfEstimate
+          accountId={accountId}
+          exchangeName={exchangeName}
+          move={whatIf}
+          bands={snapshot?.bands ?? []}
+          unit={unit}
+          levelText={snapshot?.level?.text ?? null}
+        />
+      )}
       <footer className="card__foot">
         <FreshnessLine freshness={freshness} />
       </footer>

@@ -17,6 +17,7 @@ import { LazyHistoryChart } from './history/lazy.ts';
 import { RejectionNotice, Warnings } from './Notices.tsx';
 import { QueryProblem } from './QueryProblem.tsx';
 import { RawMessages } from './RawMessages.tsx';
+import { RiskPanel } from './risk/RiskPanel.tsx';
 import { ThresholdTable } from './Thresholds.tsx';
 import { TotalsList } from './Totals.tsx';
 import { ZoneBadge } from './ZoneBadge.tsx';
@@ -114,6 +115,13 @@ function AccountDetail({ account }: { account: AccountInfo }) {
           <p className="muted">No per-currency balances reported yet.</p>
         )}
       </section>
+
+      <RiskPanel
+        accountId={account.id}
+        exchangeName={account.exchangeName}
+        bands={snapshot?.bands ?? []}
+        unit={unit}
+      />
 
       <div data-testid="drill-history">
         <ErrorBoundary

@@ -1,12 +1,14 @@
 // Every account at a glance, most at risk first.
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { useSearchParams } from 'wouter';
 import type { AccountInfo } from '../contract/accounts.ts';
+import type { Dec } from '../domain/decimal.ts';
 import { useAccounts } from '../hooks/queries.ts';
 import { SORT_KEYS, useSortedAccountIds, type SortKey } from '../hooks/useAccountView.ts';
 import { AccountCard } from './AccountCard.tsx';
 import { CardErrorBoundary } from './ErrorBoundary.tsx';
 import { QueryProblem } from './QueryProblem.tsx';
+import { WhatIfControl } from './risk/WhatIfControl.tsx';
 import { SummaryStrip } from './SummaryStrip.tsx';
 
 const SORT_LABELS: Record<SortKey, string> = {
@@ -20,7 +22,15 @@ function isSortKey(value: string | null): value is SortKey {
   return value !== null && (SORT_KEYS as readonly string[]).includes(value);
 }
 
-function AccountGrid({ accounts, sort }: { accounts: readonly AccountInfo[]; sort: SortKey }) {
+function AccountGrid({
+  accounts,
+  sort,
+  whatIf,
+}: {
+  accounts: readonly AccountInfo[];
+  sort: SortKey;
+  whatIf: Dec | null;
+}) {
   const ids = useSortedAccountIds(accounts, sort);
   const byId = useMemo(() => new Map(accounts.map((a) => [a.id, a])), [accounts]);
   return (
@@ -38,6 +48,7 @@ function AccountGrid({ accounts, sort }: { accounts: readonly AccountInfo[]; sor
                 label={account.label}
                 unitName={account.unit?.name}
                 unitKind={account.unit?.kind}
+                whatIf={whatIf}
               />
             </CardErrorBoundary>
           </li>
@@ -54,6 +65,7 @@ export function Overview() {
   const requested = params.get('sort');
   const sort: SortKey = isSortKey(requested) ? requested : 'risk';
   const accounts = query.data;
+  const [whatIf, setWhatIf] = useState<Dec | null>(null);
   return (
     <section aria-labelledby="accounts-heading" className="overview">
       <div className="toolbar">
@@ -102,7 +114,8 @@ export function Overview() {
       ) : accounts ? (
         <>
           <SummaryStrip accounts={accounts} />
-          <AccountGrid accounts={accounts} sort={sort} />
+          <WhatIfControl move={whatIf} onMove={setWhatIf} />
+          <AccountGrid accounts={accounts} sort={sort} whatIf={whatIf} />
         </>
       ) : null}
     </section>

@@ -7,6 +7,7 @@ import { afterEach, vi } from 'vitest';
 import { Router } from 'wouter';
 import { memoryLocation } from 'wouter/memory-location';
 import type { AccountInfo, RawMessagesDto } from '../../contract/accounts.ts';
+import type { RiskOverviewDto, RiskReportDto } from '../../contract/risk.ts';
 import type { ExchangeModule } from '../../exchanges/types.ts';
 import { connectionEvents } from '../../stores/connection-store.ts';
 import type { FrameScheduler } from '../../stores/frame-batcher.ts';
@@ -31,6 +32,28 @@ export interface FakeApi {
   rest?: Record<string, unknown>;
   /** Bodies for /api/accounts/:id/raw, by id (default: no message yet); a number fails with that status. */
   raw?: Record<string, RawMessagesDto | number>;
+  /**
+   * Price-move estimates: /api/risk answers with these reports (default none), /api/accounts/:id/risk with the
+   * account's (default: a report without figures yet); a number fails with that status.
+   */
+  risk?: RiskReportDto[] | number;
+}
+
+/** A report with no figures to start from yet, as the proxy answers before an account's first snapshot. */
+function noFiguresYet(accountId: string): RiskReportDto {
+  return {
+    accountId,
+    at: 0,
+    reference: null,
+    assets: null,
+    liabilities: null,
+    prices: [],
+    moves: [],
+    market: null,
+    approximate: null,
+    trend: null,
+    unavailable: null,
+  };
 }
 
 /** Installs a fake `fetch` answering the proxy's REST routes; returns the mock to count calls. */
@@ -45,6 +68,16 @@ export function stubApi(api: FakeApi) {
       });
     if (path === '/api/accounts') return json(api.accountsStatus ?? 200, api.accounts ?? []);
     if (path === '/api/health') return json(200, { status: 'ok', mode: 'demo', accounts: 0 });
+    if (path === '/api/risk') {
+      if (typeof api.risk === 'number') return json(api.risk, { error: `the proxy said ${api.risk}` });
+      return json(200, { accounts: api.risk ?? [] } satisfies RiskOverviewDto);
+    }
+    const risk = /^\/api\/accounts\/([^/]+)\/risk$/.exec(path);
+    if (risk) {
+      const id = decodeURIComponent(risk[1] ?? '');
+      if (typeof api.risk === 'number') return json(api.risk, { error: `the proxy said ${api.risk}` });
+      return json(200, api.risk?.find((r) => r.accountId === id) ?? noFiguresYet(id));
+    }
     const raw = /^\/api\/accounts\/([^/]+)\/raw$/.exec(path);
     if (raw) {
       const id = decodeURIComponent(raw[1] ?? '');

@@ -1,0 +1,150 @@
+// An account card's price-move lines: the nearest danger in words, and the what-if estimate while the overview's
+// control is set. Read from the overview's estimate (one request for every card).
+import type { Dec } from '../../domain/decimal.ts';
+import { formatLevel, formatPercent } from '../../domain/format.ts';
+import type { Band, LevelUnit } from '../../domain/model.ts';
+import { useOverviewRisk } from '../../hooks/queries.ts';
+import { ZONE_WORDS } from '../words.ts';
+import { whatIfOf } from './what-if.ts';
+import { dangerWords, formatMove, stalePriceCurrencies } from './words.ts';
+
+/** "≈" for an estimate whose balances × prices do not reconcile with the venue's totals, said in words too. */
+export function Approximate() {
+  return (
+    <>
+      <span
+        className="approx"
+        aria-hidden="true"
+        title="Approximate: balances × prices differ from the venue's totals"
+      >
+        ≈{' '}
+      </span>
+      <span className="sr-only">approximately </span>
+    </>
+  );
+}
+
+/** "stale price: BTC" beside an estimate that uses a price older than three polls. */
+export function StalePrices({ currencies }: { currencies: readonly string[] }) {
+  if (currencies.length === 0) return null;
+  return (
+    <span className="tag tag--warn" data-testid="stale-prices">
+      stale price{currencies.length > 1 ? 's' : ''}: {currencies.join(', ')}
+    </span>
+  );
+}
+
+/**
+ * The nearest danger: "BTC −23 % → margin call", "Already below margin call", or why there is no estimate. One
+ * line whatever it says, so the card keeps its height as the estimate arrives.
+ */
+export function DangerLine({ accountId, exchangeName }: { accountId: string; exchangeName: string }) {
+  const query = useOverviewRisk(accountId);
+  if (query.isPending) {
+    return (
+      <p className="danger muted" data-testid="danger" data-kind="loading">
+        Estimating price moves…
+      </p>
+    );
+  }
+  if (query.isError && query.data === undefined) {
+    return (
+      <p className="danger muted" data-testid="danger" data-kind="error" title={query.error.message}>
+        Price estimate not loaded
+      </p>
+    );
+  }
+  const report = query.data;
+  const words = dangerWords(report, exchangeName);
+  const approximate = words.kind === 'move' && report?.approximate != null;
+  return (
+    <p
+      className={`danger danger--${words.kind}`}
+      data-testid="danger"
+      data-kind={words.kind}
+      {...(words.kind === 'unavailable' ? { title: words.reason } : {})}
+    >
+      <span className="sr-only">Nearest danger: </span>
+      {approximate && <Approximate />}
+      <span className="danger__text">{words.text}</span>
+      {words.kind === 'move' && <StalePrices currencies={stalePriceCurrencies(report)} />}
+      {query.isRefetchError && (
+        <span className="tag" title={query.error.message}>
+          not updated
+        </span>
+      )}
+    </p>
+  );
+}
+
+export interface WhatIfEstimateProps {
+  accountId: string;
+  exchangeName: string;
+  /** The market move, in percent. */
+  move: Dec;
+  bands: readonly Band[];
+  unit: LevelUnit | null;
+  levelText: string | null;
+}
+
+/** The account's level, zone and cushion if the market moved by `move` %, marked as an estimate. */
+export function WhatIfEstimate({
+  accountId,
+  exchangeName,
+  move,
+  bands,
+  unit,
+  levelText,
+}: WhatIfEstimateProps) {
+  const query = useOverviewRisk(accountId);
+  const fraction = move.div(100);
+  const outcome = whatIfOf(query.data, { bands, unit, levelText }, fraction);
+  const title = `Estimate · market ${formatMove(fraction)}`;
+  return (
+    <section
+      className="what-if-estimate"
+      aria-label={`Estimate if the market moves ${formatMove(fraction)}`}
+      data-testid="what-if"
+      data-kind={outcome.kind}
+      {...(outcome.kind === 'estimate' ? { 'data-zone': outcome.zone } : {})}
+    >
+      <p className="what-if-estimate__title">{title}</p>
+      {outcome.kind === 'estimate' ? (
+        <dl className="pairs pairs--inline">
+          <div>
+            <dt>Level</dt>
+            <dd data-testid="what-if-level">
+              {outcome.approximate ? <Approximate /> : null}
+              {formatLevel(outcome.level, { unit })}
+            </dd>
+          </div>
+          <div>
+            <dt>Zone</dt>
+            <dd>
+              <span className={`zone-badge zone-${outcome.zone}`} data-testid="what-if-zone">
+                <span className="zone-badge__dot" aria-hidden="true" />
+                {ZONE_WORDS[outcome.zone].name}
+              </span>
+            </dd>
+          </div>
+          <div>
+            <dt>Cushion</dt>
+            <dd data-testid="what-if-cushion">
+              {outcome.cushion === null ? 'unknown' : formatPercent(outcome.cushion)}
+            </dd>
+          </div>
+        </dl>
+      ) : outcome.kind === 'unavailable' ? (
+        <p className="muted" title={outcome.reason}>
+          No price estimate for {exchangeName}
+        </p>
+      ) : query.isError ? (
+        <p className="muted" title={query.error.message}>
+          Price estimate not loaded
+        </p>
+      ) : (
+        <p className="muted">No price estimate yet</p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,282 @@
+// The drill-down's price moves: per currency, the price (its source and age), holdings, debts and the move that
+// brings the account to each line; the market row; the gaps when the figures do not reconcile; the trend; or why
+// there is no estimate.
+import { useId } from 'react';
+import type { CurrencyMovesDto, PriceDto, RiskReport } from '../../contract/risk.ts';
+import { parseDecimal, type Dec } from '../../domain/decimal.ts';
+import { formatDecimal } from '../../domain/format.ts';
+import type { Band, LevelUnit } from '../../domain/model.ts';
+import { useAccountRisk } from '../../hooks/queries.ts';
+import { Age } from '../Figures.tsx';
+import { QueryProblem } from '../QueryProblem.tsx';
+import { Approximate, StalePrices } from './CardRisk.tsx';
+import {
+  LINES,
+  LINE_HEADINGS,
+  LINE_WORDS,
+  dangerWords,
+  formatMove,
+  gapWords,
+  lineMovesOf,
+  stalePriceCurrencies,
+  trendWords,
+  type Line,
+} from './words.ts';
+
+/** A decimal text of the report, grouped, every digit it has; a dash when missing. */
+function Figure({ text, currency }: { text: string | null | undefined; currency?: string | null }) {
+  const value = text == null ? null : parseDecimal(text);
+  if (value === null) {
+    return (
+      <span className="missing">
+        <span aria-hidden="true">—</span>
+        <span className="sr-only">not known</span>
+      </span>
+    );
+  }
+  return (
+    <span className="num">
+      {formatDecimal(value)}
+      {currency ? <span className="ccy"> {currency}</span> : null}
+    </span>
+  );
+}
+
+/** A move to one line: the percentage, "already below", or "out of reach" (null: this move cannot reach it). */
+function MoveCell({ move, line }: { move: Dec | null; line: Line }) {
+  if (move === null) {
+    return (
+      <span className="muted" title={`No move of this price alone reaches ${LINE_WORDS[line]}`}>
+        out of reach
+      </span>
+    );
+  }
+  if (move.isZero()) return <strong>already below</strong>;
+  return <span className="num">{formatMove(move)}</span>;
+}
+
+/** The price with where it comes from and how old it is; said to be stale, or missing with the reason. */
+function PriceCell({ price, reference }: { price: PriceDto | undefined; reference: string }) {
+  if (!price) return <Figure text={null} />;
+  return (
+    <>
+      {price.price === null ? (
+        <span className="muted">no price{price.problem ? `: ${price.problem}` : ''}</span>
+      ) : (
+        <Figure text={price.price} currency={reference} />
+      )}
+      <span className="risk-table__source muted small">
+        {price.source}
+        {price.at !== null ? (
+          <>
+            {' · '}
+            <Age since={price.at} />
+          </>
+        ) : (
+          ' · never received'
+        )}
+        {price.stale && <span className="tag tag--warn">stale</span>}
+      </span>
+    </>
+  );
+}
+
+interface Row {
+  currency: string;
+  price: PriceDto | undefined;
+  moves: CurrencyMovesDto | undefined;
+}
+
+/** Every currency with a price or a move, in the report's order (prices first, then moves without a price). */
+function rowsOf(report: RiskReport): Row[] {
+  const moves = new Map(report.moves.map((m) => [m.currency, m]));
+  const rows: Row[] = report.prices.map((price) => ({
+    currency: price.currency,
+    price,
+    moves: moves.get(price.currency),
+  }));
+  for (const m of report.moves) {
+    if (!rows.some((r) => r.currency === m.currency))
+      rows.push({ currency: m.currency, price: undefined, moves: m });
+  }
+  return rows;
+}
+
+function RiskTable({ report, lines }: { report: RiskReport; lines: readonly Line[] }) {
+  const reference = report.reference ?? '';
+  const rows = rowsOf(report);
+  const market = report.market ? lineMovesOf(report.market) : null;
+  return (
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="Price moves table, scrolls sideways">
+      <table className="table risk-table" data-testid="risk-table">
+        <caption className="sr-only">
+          Price moves that bring the account to each line, per currency and for the whole market, in{' '}
+          {reference}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Currency</th>
+            <th scope="col">Price</th>
+            <th scope="col" className="right">
+              Held
+            </th>
+            <th scope="col" className="right">
+              Owed
+            </th>
+            {lines.map((line) => (
+              <th key={line} scope="col" className="right">
+                {LINE_HEADINGS[line]}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => {
+            const moves = row.moves ? lineMovesOf(row.moves) : null;
+            return (
+              <tr key={row.currency} data-currency={row.currency}>
+                <th scope="row">{row.currency}</th>
+                <td>
+                  <PriceCell price={row.price} reference={reference} />
+                </td>
+                <td className="right">
+                  <Figure text={row.moves?.held} />
+                </td>
+                <td className="right">
+                  <Figure text={row.moves?.owed} />
+                </td>
+                {lines.map((line) => (
+                  <td key={line} className="right">
+                    {moves ? (
+                      <MoveCell move={moves[line]} line={line} />
+                    ) : (
+                      <span className="muted">no estimate</span>
+                    )}
+                  </td>
+                ))}
+              </tr>
+            );
+          })}
+          {rows.length === 0 && (
+            <tr>
+              <td colSpan={4 + lines.length} className="muted">
+                Nothing but {reference || 'the reference currency'} is held or owed.
+              </td>
+            </tr>
+          )}
+        </tbody>
+        {report.market && market && (
+          <tfoot>
+            <tr data-currency="market">
+              <th scope="row">Market</th>
+              <td className="muted small">every currency but {reference} together</td>
+              <td className="right">
+                <Figure text={report.market.heldValue} currency={reference} />
+              </td>
+              <td className="right">
+                <Figure text={report.market.owedValue} currency={reference} />
+              </td>
+              {lines.map((line) => (
+                <td key={line} className="right">
+                  <MoveCell move={market[line]} line={line} />
+                </td>
+              ))}
+            </tr>
+          </tfoot>
+        )}
+      </table>
+    </div>
+  );
+}
+
+/** The lines to show: margin call and liquidation always, takeover when the account has one or a move reaches it. */
+function linesOf(report: RiskReport, bands: readonly Band[]): Line[] {
+  const takeover =
+    bands.some((b) => b.kind === 'takeover') ||
+    report.moves.some((m) => m.toTakeover !== null) ||
+    report.market?.toTakeover != null;
+  return LINES.filter((line) => line !== 'toTakeover' || takeover);
+}
+
+function Estimate({
+  report,
+  exchangeName,
+  bands,
+  unit,
+}: {
+  report: RiskReport;
+  exchangeName: string;
+  bands: readonly Band[];
+  unit: LevelUnit | null;
+}) {
+  if (report.unavailable !== null) {
+    return (
+      <p data-testid="risk-unavailable">
+        <strong>No price estimate for {exchangeName}.</strong> {report.unavailable}
+      </p>
+    );
+  }
+  if (report.reference === null || report.assets === null || report.liabilities === null) {
+    return <p className="muted">No price estimate yet: waiting for the account&apos;s first figures.</p>;
+  }
+  const danger = dangerWords(report, exchangeName);
+  const gaps = gapWords(report);
+  const trend = trendWords(report.trend, unit);
+  return (
+    <>
+      <p className="danger" data-testid="risk-nearest">
+        Nearest danger: {gaps !== null && danger.kind === 'move' && <Approximate />}
+        <strong>{danger.text}</strong>
+        {danger.kind === 'move' && <StalePrices currencies={stalePriceCurrencies(report)} />}
+      </p>
+      <p className="muted small">
+        From assets <Figure text={report.assets} currency={report.reference} /> and liabilities{' '}
+        <Figure text={report.liabilities} currency={report.reference} /> as the venue reports them.
+      </p>
+      <RiskTable report={report} lines={linesOf(report, bands)} />
+      {gaps !== null && (
+        <p className="notice notice--warn" data-testid="risk-gaps">
+          {gaps}
+        </p>
+      )}
+      {trend !== null && <p data-testid="risk-trend">{trend}.</p>}
+    </>
+  );
+}
+
+export interface RiskPanelProps {
+  accountId: string;
+  exchangeName: string;
+  bands: readonly Band[];
+  unit: LevelUnit | null;
+}
+
+/** The drill-down's "Price moves" panel. */
+export function RiskPanel({ accountId, exchangeName, bands, unit }: RiskPanelProps) {
+  const headingId = useId();
+  const query = useAccountRisk(accountId);
+  return (
+    <section aria-labelledby={headingId} className="panel" data-testid="risk-panel">
+      <h3 id={headingId}>Price moves</h3>
+      {query.isPending ? (
+        <p className="muted" role="status">
+          Loading the price-move estimate…
+        </p>
+      ) : query.isError && query.data === undefined ? (
+        <QueryProblem
+          what="the price-move estimate"
+          error={query.error}
+          onRetry={() => void query.refetch()}
+        />
+      ) : query.data ? (
+        <Estimate report={query.data} exchangeName={exchangeName} bands={bands} unit={unit} />
+      ) : null}
+      <p className="muted small" data-testid="risk-method">
+        <strong>How this is estimated:</strong> each move is the change of one price (or of every price but
+        the reference together, “Market”) that would bring assets ÷ liabilities to the line, all else
+        unchanged; the venue’s haircuts, fees and other prices moving are not modelled. See “Price-move
+        estimates” in the README.
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,151 @@
+// "What if the market moves…": a slider and a typed value kept in sync, setting one move of every price but the
+// reference for the whole overview. Escape (anywhere on the page) or the button returns to live figures.
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { Dec } from '../../domain/decimal.ts';
+import { WHAT_IF_MAX, WHAT_IF_MIN, WHAT_IF_STEP, parseMovePercent, sliderValue } from './what-if.ts';
+import { formatMove } from './words.ts';
+
+export interface WhatIfControlProps {
+  /** The move shown, in percent; null for live figures. */
+  move: Dec | null;
+  onMove: (move: Dec | null) => void;
+}
+
+/** The slider, the typed value, the estimate banner and the way back to live figures. */
+export function WhatIfControl({ move, onMove }: WhatIfControlProps) {
+  const headingId = useId();
+  const sliderId = useId();
+  const inputId = useId();
+  const problemId = useId();
+  const hintId = useId();
+  const sliderRef = useRef<HTMLInputElement>(null);
+  const [text, setText] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+
+  const backToLive = () => {
+    setText('');
+    setProblem(null);
+    onMove(null);
+  };
+
+  // Escape returns to live wherever the focus is, unless something on the way (a banner, a menu) used it.
+  const active = move !== null;
+  useEffect(() => {
+    if (!active) return;
+    const onKey = (event: globalThis.KeyboardEvent) => {
+      if (event.key !== 'Escape' || event.defaultPrevented) return;
+      event.preventDefault();
+      setText('');
+      setProblem(null);
+      onMove(null);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [active, onMove]);
+
+  const typed = (value: string) => {
+    setText(value);
+    const parsed = parseMovePercent(value);
+    if (parsed.ok) {
+      setProblem(null);
+      onMove(parsed.percent);
+    }
+  };
+
+  /** On leaving the field or Enter: say what is wrong with what was typed (an empty field means live). */
+  const commit = () => {
+    if (text.trim() === '') {
+      setProblem(null);
+      if (move !== null) onMove(null);
+      return;
+    }
+    const parsed = parseMovePercent(text);
+    setProblem(parsed.ok ? null : parsed.problem);
+  };
+
+  const onInputKey = (event: KeyboardEvent<HTMLInputElement>) => {
+    if (event.key === 'Enter') commit();
+  };
+
+  const fraction = move === null ? null : move.div(100);
+  return (
+    <section className="what-if panel" aria-labelledby={headingId} data-testid="what-if-control">
+      <h3 id={headingId}>What if the market moves…</h3>
+      <p className="muted small" id={hintId}>
+        Every price but each account&apos;s reference currency moves by the same share; the cards show the
+        level, zone and cushion that move would give.
+      </p>
+      <div className="what-if__inputs">
+        <label htmlFor={sliderId} className="field what-if__slider">
+          <span>Market move</span>
+          <input
+            ref={sliderRef}
+            id={sliderId}
+            type="range"
+            min={WHAT_IF_MIN}
+            max={WHAT_IF_MAX}
+            step={WHAT_IF_STEP}
+            value={move === null ? '0' : sliderValue(move)}
+            aria-valuetext={fraction === null ? 'live figures, no move' : `market ${formatMove(fraction)}`}
+            aria-describedby={hintId}
+            data-testid="what-if-slider"
+            onChange={(event) => {
+              const percent = new Dec(event.target.value);
+              setText(percent.toFixed());
+              setProblem(null);
+              onMove(percent);
+            }}
+          />
+        </label>
+        <label htmlFor={inputId} className="field what-if__typed">
+          <span>Move in %</span>
+          <input
+            id={inputId}
+            type="text"
+            inputMode="decimal"
+            autoComplete="off"
+            placeholder="e.g. −10"
+            value={text}
+            size={8}
+            aria-invalid={problem !== null}
+            aria-describedby={problem === null ? undefined : problemId}
+            data-testid="what-if-input"
+            onChange={(event) => typed(event.target.value)}
+            onBlur={commit}
+            onKeyDown={onInputKey}
+          />
+        </label>
+        <button
+          type="button"
+          className="button"
+          disabled={!active}
+          data-testid="what-if-live"
+          onClick={() => {
+            backToLive();
+            sliderRef.current?.focus();
+          }}
+        >
+          Back to live
+        </button>
+      </div>
+      <p className="what-if__problem" id={problemId} role="alert" data-testid="what-if-problem">
+        {problem}
+      </p>
+      <p
+        className={`what-if__banner${active ? ' is-active' : ''}`}
+        role="status"
+        data-testid="what-if-banner"
+        data-active={active}
+      >
+        {fraction === null ? (
+          'Live figures.'
+        ) : (
+          <>
+            <strong>Estimate: market {formatMove(fraction)}</strong> — not live figures. Press Escape or “Back
+            to live” to return.
+          </>
+        )}
+      </p>
+    </section>
+  );
+}
