@@ -5,7 +5,14 @@ import { ZONES } from '../domain/model.ts';
 import { decimalText } from './snapshot.ts';
 
 /** The alert rules, in the order the proxy evaluates and lists them. */
-export const ALERT_RULE_IDS = ['zone-worse', 'cushion-below', 'fast-fall', 'stale', 'auth-failure'] as const;
+export const ALERT_RULE_IDS = [
+  'zone-worse',
+  'cushion-below',
+  'fast-fall',
+  'stale',
+  'auth-failure',
+  'move-below',
+] as const;
 export type AlertRuleId = (typeof ALERT_RULE_IDS)[number];
 
 /** The largest time a Date can hold (ms from the epoch, ±8.64e15): beyond it toISOString throws. */
@@ -46,6 +53,7 @@ export const ruleSettingsSchema = z.object({
   fastFall: z.object({ enabled: z.boolean(), percent: decimalText, minutes: z.number() }),
   stale: z.object({ enabled: z.boolean(), seconds: z.number().nullable() }),
   authFailure: z.object({ enabled: z.boolean() }),
+  moveBelow: z.object({ enabled: z.boolean(), percent: decimalText }),
   hysteresisPercent: decimalText,
   cooldownMinutes: z.number(),
 });
@@ -111,4 +119,5 @@ export const RULE_WORDS: Record<AlertRuleId, { name: string; short: string }> = 
   'fast-fall': { name: 'Fast fall', short: 'Fall' },
   stale: { name: 'Stale data', short: 'Stale' },
   'auth-failure': { name: 'Authentication failure', short: 'Auth' },
+  'move-below': { name: 'Liquidation within a small move', short: 'Move' },
 };

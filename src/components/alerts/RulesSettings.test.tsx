@@ -11,6 +11,7 @@ const DEFAULTS: RuleSettings = {
   fastFall: { enabled: true, percent: '10', minutes: 5 },
   stale: { enabled: true, seconds: null },
   authFailure: { enabled: true },
+  moveBelow: { enabled: true, percent: '15' },
   hysteresisPercent: '2',
   cooldownMinutes: 10,
 };

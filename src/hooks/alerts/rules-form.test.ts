@@ -8,6 +8,7 @@ const SETTINGS: RuleSettings = {
   fastFall: { enabled: false, percent: '12.5', minutes: 5 },
   stale: { enabled: true, seconds: null },
   authFailure: { enabled: true },
+  moveBelow: { enabled: false, percent: '7.5' },
   hysteresisPercent: '2',
   cooldownMinutes: 10,
 };
@@ -25,6 +26,8 @@ describe('rules form', () => {
     ['fallPercent', '', 'Enter a percentage such as 10'],
     ['fallMinutes', '2.5', 'Enter whole minutes'],
     ['staleSeconds', 'soon', 'Enter whole seconds, or leave empty for automatic'],
+    ['movePercent', ' ', 'Enter a percentage such as 15'],
+    ['movePercent', '15 %', 'Enter a percentage such as 15'],
     ['hysteresisPercent', '1e1', 'Enter a percentage such as 2'],
     ['cooldownMinutes', '-1', 'Enter whole minutes (0 for none)'],
   ] as const)('names the field %s when it is %j', (field, value, problem) => {

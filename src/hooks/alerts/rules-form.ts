@@ -13,6 +13,8 @@ export interface FormValues {
   staleOn: boolean;
   staleSeconds: string;
   authOn: boolean;
+  moveOn: boolean;
+  movePercent: string;
   hysteresisPercent: string;
   cooldownMinutes: string;
 }
@@ -29,6 +31,8 @@ export function toForm(s: RuleSettings): FormValues {
     staleOn: s.stale.enabled,
     staleSeconds: s.stale.seconds === null ? '' : String(s.stale.seconds),
     authOn: s.authFailure.enabled,
+    moveOn: s.moveBelow.enabled,
+    movePercent: s.moveBelow.percent,
     hysteresisPercent: s.hysteresisPercent,
     cooldownMinutes: String(s.cooldownMinutes),
   };
@@ -50,6 +54,8 @@ export function fromForm(
   if (v.staleSeconds.trim() !== '' && staleSeconds === null) {
     return { field: 'staleSeconds', problem: 'Enter whole seconds, or leave empty for automatic' };
   }
+  const move = percent(v.movePercent);
+  if (move === null) return { field: 'movePercent', problem: 'Enter a percentage such as 15' };
   const hysteresis = percent(v.hysteresisPercent);
   if (hysteresis === null) return { field: 'hysteresisPercent', problem: 'Enter a percentage such as 2' };
   const cooldown = whole(v.cooldownMinutes);
@@ -61,6 +67,7 @@ export function fromForm(
       fastFall: { enabled: v.fallOn, percent: fall, minutes },
       stale: { enabled: v.staleOn, seconds: staleSeconds },
       authFailure: { enabled: v.authOn },
+      moveBelow: { enabled: v.moveOn, percent: move },
       hysteresisPercent: hysteresis,
       cooldownMinutes: cooldown,
     },

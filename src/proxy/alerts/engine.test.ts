@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dec } from '../../domain/decimal.ts';
 import type { Band, MarginSnapshot } from '../../domain/model.ts';
-import { createAlertEngine, type AlertEvent, type AlertRuleId } from './engine.ts';
+import { createAlertEngine, type AlertEvent, type AlertRuleId, type NearestMove } from './engine.ts';
 import { resolveSettings, type AlertRulesConfig, type RuleSettingsPatch } from './rules.ts';
 import { ACCOUNTS, BANDS, MINUTE, ManualClock, SECOND, liquidatingSnap, snap } from './testing/accounts.ts';
 import { webhookRequest } from './webhook-formats.ts';
@@ -558,5 +558,315 @@ describe('levels in percent (B2Prime)', () => {
     expect(recovered?.message).toBe(
       'B2Prime (demo): back to Safe — level 120.00 % (recovered past the lines by 2 %)',
     );
+  });
+});
+
+describe('move-below', () => {
+  const MOVE_ONLY = {
+    zoneWorse: { enabled: false },
+    cushionBelow: { enabled: false },
+    fastFall: { enabled: false },
+    stale: { enabled: false },
+  } satisfies RuleSettingsPatch;
+
+  /** An engine whose provider answers what the test sets in `estimate` (per account: `estimates`). */
+  function moveSetup(defaults: RuleSettingsPatch = {}, withProvider = true) {
+    const clock = new ManualClock();
+    const estimates = new Map<string, NearestMove | null>();
+    const asked: string[] = [];
+    const config: AlertRulesConfig = { defaults: { ...MOVE_ONLY, ...defaults } };
+    const engine = createAlertEngine({
+      accounts: ACCOUNTS,
+      settingsFor: (id) => resolveSettings(id, config, undefined),
+      now: clock.now,
+      ...(withProvider
+        ? {
+            moveToLiquidation: (id: string) => {
+              asked.push(id);
+              return estimates.get(id) ?? null;
+            },
+          }
+        : {}),
+    });
+    const events: AlertEvent[] = [];
+    return {
+      clock,
+      engine,
+      events,
+      asked,
+      /** Sets account A's estimate: `move` a signed fraction, or null for no estimate. */
+      set(move: string | null, currency: string | null = 'BTC', approximate = false, accountId = A) {
+        estimates.set(accountId, move === null ? null : { move: dec(move), currency, approximate });
+      },
+      tick(stepMs = SECOND) {
+        clock.advance(stepMs);
+        const out = engine.tick().filter((e) => e.rule === 'move-below');
+        events.push(...out);
+        return out;
+      },
+      level(text: string | null, stepMs = SECOND) {
+        clock.advance(stepMs);
+        const out = engine.snapshot(A, snap(A, text)).filter((e) => e.rule === 'move-below');
+        events.push(...out);
+        return out;
+      },
+    };
+  }
+
+  // Default 15 %, hysteresis 2 %: fires below 0.15 in size, clears at 0.153 and above.
+  it.each([
+    { move: '-0.1499', fires: true },
+    { move: '0.1499', fires: true },
+    { move: '-0.05', fires: true },
+    { move: '0', fires: true },
+    { move: '-0.15', fires: false },
+    { move: '0.15', fires: false },
+    { move: '-0.4', fires: false },
+    { move: '2.5', fires: false },
+  ])('a nearest move of $move fires: $fires', ({ move, fires }) => {
+    const h = moveSetup();
+    h.set(move);
+    expect(kinds(h.tick())).toEqual(fires ? ['move-below:fired'] : []);
+  });
+
+  it.each([
+    { back: '-0.15', cleared: false },
+    { back: '-0.1529', cleared: false },
+    { back: '0.1529', cleared: false },
+    { back: '-0.153', cleared: true },
+    { back: '0.153', cleared: true },
+    { back: '-0.5', cleared: true },
+  ])('clears at a move of $back in size: $cleared (hysteresis)', ({ back, cleared }) => {
+    const h = moveSetup();
+    h.set('-0.14');
+    h.tick();
+    h.set(back);
+    expect(kinds(h.tick())).toEqual(cleared ? ['move-below:recovered'] : []);
+  });
+
+  it.each([
+    {
+      what: 'one currency',
+      estimate: ['-0.18', 'BTC', false] as const,
+      fired: 'Bitso (demo): BTC −18 % would reach liquidation (alert below 20 %)',
+    },
+    {
+      what: 'a rise of one currency',
+      estimate: ['0.125', 'ETH', false] as const,
+      fired: 'Bitso (demo): ETH +12.5 % would reach liquidation (alert below 20 %)',
+    },
+    {
+      what: 'the whole market',
+      estimate: ['-0.1899', null, false] as const,
+      fired: 'Bitso (demo): market −18.99 % would reach liquidation (alert below 20 %)',
+    },
+    {
+      what: 'an approximate estimate',
+      estimate: ['-0.18', 'BTC', true] as const,
+      fired: 'Bitso (demo): BTC ≈ −18 % would reach liquidation (alert below 20 %)',
+    },
+    {
+      what: 'an account already at its line',
+      estimate: ['0', null, false] as const,
+      fired: 'Bitso (demo): the level is already at the liquidation line (alert below 20 %)',
+    },
+  ])('words $what', ({ estimate, fired }) => {
+    const h = moveSetup({ moveBelow: { percent: '20' } });
+    h.level('1.3');
+    h.set(estimate[0], estimate[1], estimate[2]);
+    const [event, ...rest] = h.tick();
+    expect(rest).toEqual([]);
+    expect(event).toMatchObject({
+      rule: 'move-below',
+      kind: 'fired',
+      level: '1.3',
+      zone: 'caution',
+      message: fired,
+    });
+  });
+
+  it.each([
+    {
+      estimate: ['-0.24', 'BTC', false] as const,
+      text: 'a move of 24 % is now needed to reach liquidation (BTC; alert below 20 %)',
+    },
+    {
+      estimate: ['0.3', null, false] as const,
+      text: 'a move of 30 % is now needed to reach liquidation (market; alert below 20 %)',
+    },
+    {
+      estimate: ['-0.2451', 'ETH', true] as const,
+      text: 'a move of ≈ 24.51 % is now needed to reach liquidation (ETH; alert below 20 %)',
+    },
+  ])('words the recovery: $text', ({ estimate, text }) => {
+    const h = moveSetup({ moveBelow: { percent: '20' } });
+    h.set('-0.18');
+    h.tick();
+    h.set(estimate[0], estimate[1], estimate[2]);
+    expect(h.tick().map((e) => [e.kind, e.message])).toEqual([['recovered', `Bitso (demo): ${text}`]]);
+  });
+
+  it('fires exactly once while the move stays small, whichever currency is nearest', () => {
+    const h = moveSetup();
+    h.set('-0.12', 'BTC');
+    h.tick();
+    h.set('-0.08', 'ETH');
+    expect(h.tick()).toEqual([]);
+    h.set('-0.1', null);
+    expect(h.level('1.2')).toEqual([]);
+    expect(kinds(h.events)).toEqual(['move-below:fired']);
+    expect(h.engine.open().map((e) => e.rule)).toEqual(['move-below']);
+  });
+
+  it('holds back a repeat within the cooldown and announces it when the cooldown ends if still there', () => {
+    const h = moveSetup(); // cooldown 10 min
+    h.set('-0.1');
+    expect(kinds(h.tick())).toEqual(['move-below:fired']);
+    h.set('-0.2');
+    expect(kinds(h.tick(MINUTE))).toEqual(['move-below:recovered']);
+    h.set('-0.1');
+    expect(h.tick(MINUTE)).toEqual([]); // 2 min after the fired: held back
+    expect(h.tick(7 * MINUTE)).toEqual([]); // 9 min
+    h.set('-0.11', 'ETH');
+    const late = h.tick(MINUTE); // 10 min: announced, with the estimate of now
+    expect(late.map((e) => [e.kind, e.message])).toEqual([
+      ['fired', 'Bitso (demo): ETH −11 % would reach liquidation (alert below 15 %)'],
+    ]);
+  });
+
+  it('announces a held-back alert with the last estimate when none is there when the cooldown ends', () => {
+    const h = moveSetup();
+    h.set('-0.1');
+    h.tick();
+    h.set('-0.2');
+    h.tick(MINUTE);
+    h.set('-0.09', 'SOL');
+    h.tick(MINUTE); // held back
+    h.set(null);
+    const late = h.tick(8 * MINUTE);
+    expect(late.map((e) => [e.kind, e.message])).toEqual([
+      ['fired', 'Bitso (demo): SOL −9 % would reach liquidation (alert below 15 %)'],
+    ]);
+  });
+
+  it('is silent without a provider, and asks the provider nothing', () => {
+    const h = moveSetup({}, false);
+    h.set('-0.01');
+    expect(h.tick()).toEqual([]);
+    expect(h.level('1.06')).toEqual([]);
+    expect(h.asked).toEqual([]);
+  });
+
+  it('neither fires nor clears without an estimate', () => {
+    const h = moveSetup();
+    h.set(null);
+    expect(h.tick()).toEqual([]);
+    h.set('-0.1');
+    h.tick();
+    h.set(null);
+    expect(h.tick()).toEqual([]);
+    expect(h.level('1.6')).toEqual([]);
+    expect(h.engine.open().map((e) => e.rule)).toEqual(['move-below']);
+    h.set('-0.3');
+    expect(kinds(h.tick())).toEqual(['move-below:recovered']);
+  });
+
+  it('keeps an open alert restored after a restart until a real estimate clears it', () => {
+    const h = moveSetup();
+    h.engine.restore([
+      {
+        id: 'old-move',
+        accountId: A,
+        exchange: 'bitso',
+        rule: 'move-below',
+        kind: 'fired',
+        level: '1.2',
+        zone: 'caution',
+        cushion: null,
+        message: 'earlier',
+        at: h.clock.t - MINUTE,
+      },
+    ]);
+    expect(h.tick()).toEqual([]);
+    h.set('-0.1');
+    expect(h.tick()).toEqual([]); // the same condition: not announced twice
+    h.set('-0.16');
+    expect(kinds(h.tick())).toEqual(['move-below:recovered']);
+  });
+
+  it('clears when the account has no debt left', () => {
+    const h = moveSetup();
+    h.set('-0.1');
+    h.level('1.2');
+    expect(h.level(null).map((e) => [e.kind, e.message])).toEqual([
+      ['recovered', 'Bitso (demo): no debt left: no price move can reach liquidation (alert below 15 %)'],
+    ]);
+  });
+
+  it('re-evaluates on the tick: prices move without any message of the account', () => {
+    const h = moveSetup();
+    h.set('-0.3');
+    expect(h.level('1.4')).toEqual([]);
+    h.set('-0.14');
+    expect(kinds(h.tick())).toEqual(['move-below:fired']);
+    expect(h.asked.filter((id) => id === A).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('keeps accounts apart', () => {
+    const h = moveSetup();
+    h.set('-0.1', 'BTC', false, 'valr-demo');
+    h.set('-0.5', 'BTC', false, A);
+    expect(h.tick().map((e) => [e.accountId, e.kind])).toEqual([['valr-demo', 'fired']]);
+  });
+
+  it('takes the percentage from the settings, and clears with a recovered when turned off', () => {
+    let enabled = true;
+    const clock = new ManualClock();
+    const engine = createAlertEngine({
+      accounts: ACCOUNTS,
+      settingsFor: (id) =>
+        resolveSettings(id, { defaults: { ...MOVE_ONLY, moveBelow: { enabled, percent: '30' } } }, undefined),
+      now: clock.now,
+      moveToLiquidation: (id) =>
+        id === A ? { move: dec('-0.25'), currency: 'BTC', approximate: false } : null,
+    });
+    expect(kinds(engine.tick())).toEqual(['move-below:fired']);
+    enabled = false;
+    clock.advance(SECOND);
+    expect(engine.tick().map((e) => [e.kind, e.message])).toEqual([
+      ['recovered', 'Bitso (demo): price-move alert cleared: the rule was turned off'],
+    ]);
+    clock.advance(SECOND);
+    expect(engine.tick()).toEqual([]);
+  });
+
+  it('goes to every webhook format with its rule named', () => {
+    const h = moveSetup();
+    h.level('1.3');
+    h.set('-0.12', 'BTC', true);
+    const [fired] = h.tick();
+    if (!fired) throw new Error('no alert');
+    const generic: unknown = JSON.parse(
+      webhookRequest({ url: 'http://127.0.0.1:9/h', format: 'generic' }, fired).body,
+    );
+    expect(generic).toMatchObject({
+      rule: 'move-below',
+      kind: 'fired',
+      message: 'Bitso (demo): BTC ≈ −12 % would reach liquidation (alert below 15 %)',
+    });
+    const slack = JSON.parse(
+      webhookRequest({ url: 'https://hooks.slack.com/services/T/B/x', format: 'slack' }, fired).body,
+    ) as { text: string };
+    expect(slack.text).toBe(
+      'Alert · Move to liquidation: Bitso (demo): BTC ≈ −12 % would reach liquidation (alert below 15 %)',
+    );
+    const telegram = JSON.parse(
+      webhookRequest(
+        { url: 'https://api.telegram.org/botX/sendMessage?chat_id=7', format: 'telegram' },
+        fired,
+      ).body,
+    ) as { text: string };
+    expect(telegram.text.split('\n\n')[0]).toBe('Alert · Move to liquidation');
+    expect(telegram.text).toContain('Rule: move-below');
   });
 });

@@ -15,6 +15,11 @@
 //   account that never sent any); clears only when data arrives (a snapshot), so an alert taken over after a
 //   restart is not declared recovered before any data came. Not raised while an auth failure is open.
 // - auth-failure: the upstream reported auth_failed; clears when the upstream reports it is live again.
+// - move-below: a price move smaller than `percent` (in size) in one currency, or in the whole market, would
+//   bring the account to its liquidation line, as estimated by the `moveToLiquidation` provider; clears when the
+//   move needed is at least percent × (1 + hysteresis), or when the account has no debt left. Evaluated on every
+//   snapshot and every tick (prices move without any message of the account). No provider, or no estimate for
+//   the account (no prices, a venue whose level cannot be estimated): the rule neither fires nor clears.
 //
 // A snapshot is fresh data: feed only snapshots of messages that carried a level (see AccountMessage).
 //
@@ -63,10 +68,25 @@ export interface AlertAccount {
   cadenceSeconds?: number;
 }
 
+/** The smallest price move that would bring an account to its liquidation line. */
+export interface NearestMove {
+  /** A signed fraction of the price: −0.23 is a fall of 23 %, 0.4 a rise of 40 %; zero when already there. */
+  move: Dec;
+  /** The currency whose price moves; null for the whole market (every currency but the reference together). */
+  currency: string | null;
+  /** The balances × prices did not reconcile with the venue's totals: the move is an estimate of an estimate. */
+  approximate: boolean;
+}
+
 export interface AlertEngineOptions {
   accounts: readonly AlertAccount[];
   /** The effective settings of an account; read at every evaluation, so changes apply at once. */
   settingsFor: (accountId: string) => RuleSettings;
+  /**
+   * The nearest move to liquidation of an account, read at every evaluation (snapshots and ticks); null when
+   * there is no estimate. Without it the move-below rule is silent.
+   */
+  moveToLiquidation?: (accountId: string) => NearestMove | null;
   now: () => number;
   /** A unique id per event; default: time and a counter. */
   newId?: () => string;
@@ -169,6 +189,8 @@ interface AccountState {
   conditions: Record<SimpleRule, Condition>;
   /** Last 'fired' time per cooldown key (rule, or zone-worse:<zone>). */
   lastFired: Map<string, number>;
+  /** The newest estimate of the nearest move to liquidation (move-below), null before the first. */
+  lastMove: NearestMove | null;
 }
 
 type Decision = 'on' | 'off' | 'keep';
@@ -179,7 +201,7 @@ function newCondition(): Condition {
 
 /** Creates an engine watching `accounts`. */
 export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
-  const { now, settingsFor } = options;
+  const { now, settingsFor, moveToLiquidation } = options;
   let counter = 0;
   const newId =
     options.newId ??
@@ -204,8 +226,10 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
         'fast-fall': newCondition(),
         stale: newCondition(),
         'auth-failure': newCondition(),
+        'move-below': newCondition(),
       },
       lastFired: new Map(),
+      lastMove: null,
     });
   }
 
@@ -467,6 +491,50 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     });
   }
 
+  // move-below
+
+  /** "−18 %", "+40 %", "0 %": a signed move as people read it (two places at most, towards zero). */
+  function signedPercent(move: Dec): string {
+    const size = percentOf(move.abs());
+    if (move.isZero() || size === '0') return '0 %';
+    return `${move.isNegative() ? '−' : '+'}${size} %`;
+  }
+
+  function moveRule(st: AccountState, settings: RuleSettings): AlertEvent[] {
+    const rule = settings.moveBelow;
+    let nearest: NearestMove | null = null;
+    let decision: Decision = 'keep';
+    if (!rule.enabled) decision = 'off';
+    else if (st.last?.level?.kind === 'no-debt') decision = 'off';
+    else if (moveToLiquidation) {
+      nearest = moveToLiquidation(st.account.id);
+      if (nearest !== null) {
+        const limit = fraction(rule.percent);
+        const size = nearest.move.abs();
+        if (size.lt(limit)) decision = 'on';
+        else if (size.gte(limit.times(ONE.plus(fraction(settings.hysteresisPercent))))) decision = 'off';
+      }
+    }
+    if (nearest !== null) st.lastMove = nearest;
+    // A held-back alert announced when its cooldown ends, at a moment without an estimate, names the last one.
+    const shown = nearest ?? st.lastMove;
+    return step(st, 'move-below', decision, settings, (kind) => {
+      if (!rule.enabled) return 'price-move alert cleared: the rule was turned off';
+      const limit = `(alert below ${rule.percent} %)`;
+      if (st.last?.level?.kind === 'no-debt')
+        return `no debt left: no price move can reach liquidation ${limit}`;
+      if (shown === null) return `a price move smaller than ${rule.percent} % would reach liquidation`;
+      const about = shown.approximate ? '≈ ' : '';
+      const who = shown.currency ?? 'market';
+      if (kind === 'recovered') {
+        const size = percentOf(shown.move.abs());
+        return `a move of ${about}${size} % is now needed to reach liquidation (${who}; alert below ${rule.percent} %)`;
+      }
+      if (shown.move.isZero()) return `the level is already at the liquidation line ${limit}`;
+      return `${who} ${about}${signedPercent(shown.move)} would reach liquidation ${limit}`;
+    });
+  }
+
   function evaluateLevelRules(st: AccountState, settings: RuleSettings): AlertEvent[] {
     return [...zoneRule(st, settings), ...cushionRule(st, settings), ...fastFallRule(st, settings)];
   }
@@ -477,6 +545,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       ...evaluateLevelRules(st, settings),
       ...staleRule(st, settings, false),
       ...authRule(st, settings, 'keep'),
+      ...moveRule(st, settings),
     ];
   }
 
@@ -496,6 +565,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
         ...evaluateLevelRules(st, settings),
         ...staleRule(st, settings, fresh),
         ...authRule(st, settings, 'keep'),
+        ...moveRule(st, settings),
       ];
     },
 

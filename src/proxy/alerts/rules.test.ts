@@ -13,8 +13,11 @@ import {
 describe('alertRulesConfigSchema', () => {
   it('accepts defaults and per-account values, all optional', () => {
     const config = {
-      defaults: { cushionBelow: { percent: '25' }, cooldownMinutes: 5 },
-      accounts: { 'bitso-main': { fastFall: { percent: '7.5', minutes: 3 }, stale: { seconds: 30 } } },
+      defaults: { cushionBelow: { percent: '25' }, moveBelow: { percent: '12.5' }, cooldownMinutes: 5 },
+      accounts: {
+        'bitso-main': { fastFall: { percent: '7.5', minutes: 3 }, stale: { seconds: 30 } },
+        'bitopro-main': { moveBelow: { enabled: false } },
+      },
     };
     expect(alertRulesConfigSchema.parse(config)).toEqual(config);
     expect(alertRulesConfigSchema.parse({})).toEqual({});
@@ -24,6 +27,12 @@ describe('alertRulesConfigSchema', () => {
     [{ defaults: { cushionBelow: { percent: 20 } } }, 'defaults.cushionBelow.percent'],
     [{ defaults: { cushionBelow: { percent: '0' } } }, 'defaults.cushionBelow.percent'],
     [{ defaults: { cushionBelow: { percent: '101' } } }, 'defaults.cushionBelow.percent'],
+    [{ defaults: { moveBelow: { percent: 15 } } }, 'defaults.moveBelow.percent'],
+    [{ defaults: { moveBelow: { percent: '0' } } }, 'defaults.moveBelow.percent'],
+    [{ defaults: { moveBelow: { percent: '100.01' } } }, 'defaults.moveBelow.percent'],
+    [{ defaults: { moveBelow: { percent: '-5' } } }, 'defaults.moveBelow.percent'],
+    [{ defaults: { moveBelow: { enabled: 1 } } }, 'defaults.moveBelow.enabled'],
+    [{ defaults: { moveBelow: { currency: 'BTC' } } }, 'defaults.moveBelow'],
     [{ defaults: { fastFall: { minutes: 0 } } }, 'defaults.fastFall.minutes'],
     [{ defaults: { fastFall: { minutes: 2.5 } } }, 'defaults.fastFall.minutes'],
     [{ defaults: { hysteresisPercent: '-1' } }, 'defaults.hysteresisPercent'],
@@ -53,6 +62,7 @@ describe('resolving layers', () => {
       fastFall: { enabled: true, percent: '10', minutes: 5 },
       stale: { enabled: true, seconds: null },
       authFailure: { enabled: true },
+      moveBelow: { enabled: true, percent: '15' },
       hysteresisPercent: '2',
       cooldownMinutes: 10,
     });
@@ -67,6 +77,21 @@ describe('resolving layers', () => {
     ).toEqual({ enabled: false, percent: '40' });
     expect(resolveSettings('a', config, ui).cooldownMinutes).toBe(1);
     expect(resolveDefaults(config, ui).cushionBelow.percent).toBe('35');
+  });
+
+  it('layers the move-below rule field by field, like the others', () => {
+    const layered = {
+      defaults: { moveBelow: { percent: '25' } },
+      accounts: { a: { moveBelow: { enabled: false } } },
+    };
+    expect(resolveSettings('a', layered, undefined).moveBelow).toEqual({ enabled: false, percent: '25' });
+    expect(resolveSettings('b', layered, undefined).moveBelow).toEqual({ enabled: true, percent: '25' });
+    const ui = { accounts: { a: { moveBelow: { enabled: true, percent: '8' } } } };
+    expect(resolveSettings('a', layered, ui).moveBelow).toEqual({ enabled: true, percent: '8' });
+    expect(resolveDefaults(layered, { defaults: { moveBelow: { enabled: false } } }).moveBelow).toEqual({
+      enabled: false,
+      percent: '25',
+    });
   });
 
   it('lets the UI set the stale threshold back to automatic with null', () => {
@@ -103,6 +128,21 @@ describe('applyRulesPatch', () => {
     expect(applyRulesPatch(ui, { defaults: null })).toEqual({
       accounts: { a: { stale: { enabled: false } } },
     });
+  });
+
+  it('merges a move-below change into the stored UI layer and accepts only its two fields', () => {
+    let ui = applyRulesPatch({}, { defaults: { moveBelow: { percent: '10' } } });
+    ui = applyRulesPatch(ui, { defaults: { moveBelow: { enabled: false } } });
+    expect(ui).toEqual({ defaults: { moveBelow: { percent: '10', enabled: false } } });
+    expect(
+      rulesPatchSchema.safeParse({ defaults: { moveBelow: { enabled: true, percent: '15' } } }).success,
+    ).toBe(true);
+    expect(rulesPatchSchema.safeParse({ accounts: { a: { moveBelow: { percent: 'much' } } } }).success).toBe(
+      false,
+    );
+    expect(rulesPatchSchema.safeParse({ defaults: { moveBelow: { line: 'liquidation' } } }).success).toBe(
+      false,
+    );
   });
 
   it('validates patches strictly', () => {

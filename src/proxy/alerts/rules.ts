@@ -22,6 +22,11 @@ export interface RuleSettings {
   /** The exchange refused the credentials. */
   authFailure: { enabled: boolean };
   /**
+   * A price move smaller than `percent` (in size), in any one currency or in the whole market, would bring the
+   * account to its liquidation line (estimated from balances and prices where the venue's level allows it).
+   */
+  moveBelow: { enabled: boolean; percent: string };
+  /**
    * How far past a line the level must recover before an alert clears and can fire again, in percent of the
    * line (a zone alert for a 1.1 liquidation line clears at 1.1 × 1.02 with "2").
    */
@@ -37,6 +42,9 @@ export const DEFAULT_RULE_SETTINGS: RuleSettings = {
   fastFall: { enabled: true, percent: '10', minutes: 5 },
   stale: { enabled: true, seconds: null },
   authFailure: { enabled: true },
+  // 15 %: one bad day for crypto. A single day's fall of that size is not rare for the major coins and common
+  // for smaller ones, so an account that one such day would liquidate deserves a warning before the day comes.
+  moveBelow: { enabled: true, percent: '15' },
   hysteresisPercent: '2',
   cooldownMinutes: 10,
 };
@@ -87,6 +95,9 @@ export const ruleSettingsPatchSchema = z.strictObject({
     .strictObject({ enabled: enabled.optional(), seconds: wholeNumber(5, 86_400).nullable().optional() })
     .optional(),
   authFailure: z.strictObject({ enabled: enabled.optional() }).optional(),
+  moveBelow: z
+    .strictObject({ enabled: enabled.optional(), percent: percentText('0', '100', false).optional() })
+    .optional(),
   hysteresisPercent: percentText('0', '50', true).optional(),
   cooldownMinutes: wholeNumber(0, 1440).optional(),
 });
@@ -123,6 +134,7 @@ export function mergeSettingsPatch(base: RuleSettingsPatch, top: RuleSettingsPat
   if (top.fastFall) out.fastFall = { ...base.fastFall, ...top.fastFall };
   if (top.stale) out.stale = { ...base.stale, ...top.stale };
   if (top.authFailure) out.authFailure = { ...base.authFailure, ...top.authFailure };
+  if (top.moveBelow) out.moveBelow = { ...base.moveBelow, ...top.moveBelow };
   if (top.hysteresisPercent !== undefined) out.hysteresisPercent = top.hysteresisPercent;
   if (top.cooldownMinutes !== undefined) out.cooldownMinutes = top.cooldownMinutes;
   return out;
@@ -141,6 +153,7 @@ function applyPatch(base: RuleSettings, patch: RuleSettingsPatch): RuleSettings 
     fastFall: { ...base.fastFall, ...defined(patch.fastFall ?? {}) },
     stale: { ...base.stale, ...defined(patch.stale ?? {}) },
     authFailure: { ...base.authFailure, ...defined(patch.authFailure ?? {}) },
+    moveBelow: { ...base.moveBelow, ...defined(patch.moveBelow ?? {}) },
     hysteresisPercent: patch.hysteresisPercent ?? base.hysteresisPercent,
     cooldownMinutes: patch.cooldownMinutes ?? base.cooldownMinutes,
   };

@@ -63,3 +63,37 @@ describe('bodies', () => {
     expect(Object.keys(JSON.parse(plain.body) as object)).toEqual(['text']);
   });
 });
+
+describe('the move-below rule in every format', () => {
+  const MOVE = {
+    ...EVENT,
+    rule: 'move-below',
+    zone: 'caution',
+    level: '1.31',
+    message: 'Bitso (demo): BTC −12 % would reach liquidation (alert below 15 %)',
+  } as const;
+
+  it.each([
+    ['fired', 'Alert · Move to liquidation'],
+    ['recovered', 'Recovered · Move to liquidation'],
+  ] as const)('%s: titled %j, with the message and the rule', (kind, heading) => {
+    const event = { ...MOVE, kind };
+    const generic = JSON.parse(
+      webhookRequest({ url: 'http://127.0.0.1:9/hook', format: 'generic' }, event).body,
+    ) as Record<string, unknown>;
+    expect(generic).toMatchObject({ rule: 'move-below', kind, message: MOVE.message, level: '1.31' });
+
+    const slack = JSON.parse(webhookRequest({ url: SLACK_URL, format: 'slack' }, event).body) as {
+      text: string;
+      blocks: { text?: { text: string } }[];
+    };
+    expect(slack.text).toBe(`${heading}: ${MOVE.message}`);
+    expect(slack.blocks[0]?.text?.text).toBe(`*${heading}*\n${MOVE.message}`);
+
+    const telegram = JSON.parse(webhookRequest({ url: TELEGRAM_URL, format: 'telegram' }, event).body) as {
+      text: string;
+    };
+    expect(telegram.text.split('\n\n').slice(0, 2)).toEqual([heading, MOVE.message]);
+    expect(telegram.text).toContain('Rule: move-below\nLevel: 1.31\nZone: caution');
+  });
+});

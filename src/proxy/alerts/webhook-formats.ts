@@ -15,6 +15,7 @@ const RULE_NAMES: Record<AlertRuleId, string> = {
   'fast-fall': 'Fast fall',
   stale: 'Stale data',
   'auth-failure': 'Authentication',
+  'move-below': 'Move to liquidation',
 };
 
 function title(event: AlertEvent): string {
