@@ -8,12 +8,16 @@ import { normalizeBitso } from './normalize.ts';
 import { bitsoSignature } from './sign.ts';
 import {
   accountBody,
+  assetsAt,
+  BASE_PRICES,
+  figuresAt,
   figuresFor,
   parseAuthorization,
   RateLimiter,
   SIM_PATHS,
   startBitsoSimulator,
 } from './simulator.ts';
+import { bitsoTicker, parseBitsoTicker } from './ticker.ts';
 
 const KEY = 'demo-bitso-key';
 const SECRET = 'demo-bitso-secret-not-real';
@@ -95,7 +99,8 @@ describe('figuresFor (the simulated account)', () => {
     ['1.0999', 0, 'BLOCKED', '1.0999', '4399.60', '4000.00', '0.00', '-4000.00', '0.00'],
     ['1.05', 6, 'BLOCKED', '1.0500', '4200.26', '4000.24', '0.00', '-4000.24', '0.24'],
     ['2.5', 100, 'ACTIVE', '2.5000', '10010.00', '4004.00', '8008.00', '-4004.00', '4.00'],
-    ['0', 0, 'BLOCKED', '0.0000', '0.00', '4000.00', '0.00', '-4000.00', '0.00'],
+    // No price goes below a cent: 0.5 BTC and 3.2 ETH at a cent each are still worth 4 cents.
+    ['0', 0, 'BLOCKED', '0.0000', '0.04', '4000.00', '0.00', '-4000.00', '0.00'],
   ])(
     'level %s after %i accruals → %s current %s assets %s liabilities %s power %s usd %s interest %s',
     (level, accruals, status, current, assets, liabilities, power, usd, interest) => {
@@ -151,6 +156,49 @@ describe('figuresFor (the simulated account)', () => {
     for (let t = 0; t <= 600_000; t += 1_000) {
       expect(new Dec(figuresFor(path.at(t).toFixed(6), 0).current).gt('1.5')).toBe(true);
     }
+  });
+});
+
+describe('prices and the level (the simulated market)', () => {
+  it('at the calm level on the opening debt the market factor is 1: the base prices', () => {
+    const f = figuresFor('2.6', 0);
+    expect([f.prices.btc.toFixed(2), f.prices.eth.toFixed(2)]).toEqual(['16000.00', '750.00']);
+    expect(assetsAt(BASE_PRICES).toFixed(2)).toBe('10400.00');
+  });
+
+  it.each([
+    ['1.3', 0, '8000.00', '375.00'],
+    ['5.2', 0, '32000.00', '1500.00'],
+    ['1.95', 0, '12000.00', '562.50'],
+  ])('level %s scales both prices by one factor: BTC %s, ETH %s', (level, accruals, btc, eth) => {
+    const f = figuresFor(level, accruals);
+    expect([f.prices.btc.toFixed(2), f.prices.eth.toFixed(2)]).toEqual([btc, eth]);
+  });
+
+  it('along the walk both prices move by the same factor (within a cent of rounding) and value the assets', () => {
+    const path = new LevelPath({ seed: 4, scenario: 'demo', high: 2.6, low: 1.0, start: 0 });
+    for (let t = 0; t <= 150_000; t += 5_000) {
+      const f = figuresFor(path.at(t).toFixed(6), Math.floor(t / 30_000));
+      const btcFactor = f.prices.btc.div(BASE_PRICES.btc);
+      const ethFactor = f.prices.eth.div(BASE_PRICES.eth);
+      expect(btcFactor.minus(ethFactor).abs().lt('0.0002')).toBe(true);
+      const valued = f.prices.btc.times('0.5').plus(f.prices.eth.times('3.2'));
+      expect(f.assets).toBe(valued.toDecimalPlaces(2, Dec.ROUND_UP).toFixed(2));
+    }
+  });
+
+  it('at given prices, the level is Σ held × price over the debt, truncated', () => {
+    const f = figuresAt({ btc: dec('12345.67'), eth: dec('654.32') }, 0);
+    // 0.5 × 12345.67 + 3.2 × 654.32 = 6172.835 + 2093.824 = 8266.659 → 8266.66 (up to the cent)
+    expect([f.assets, f.liabilities, f.current, f.status]).toEqual([
+      '8266.66',
+      '4000.00',
+      '2.0666',
+      'ACTIVE',
+    ]);
+    const low = figuresAt({ btc: dec('4000'), eth: dec('700') }, 0);
+    // 2000 + 2240 = 4240 → 1.06, below maintenance
+    expect([low.assets, low.current, low.status]).toEqual(['4240.00', '1.0600', 'BLOCKED']);
   });
 });
 
@@ -487,5 +535,122 @@ describe('rate limit over HTTP', () => {
     } finally {
       await sim.close();
     }
+  });
+});
+
+async function ticker(sim: RunningSimulator, book: string | null): Promise<Answer> {
+  const path = book === null ? '/v3/ticker/' : `/${bitsoTicker.path(book)}`;
+  const res = await fetch(`${sim.url}${path}`, { signal: AbortSignal.timeout(5_000) });
+  const text = await res.text();
+  return { status: res.status, text, json: JSON.parse(text) as unknown, headers: res.headers };
+}
+
+async function priceOf(sim: RunningSimulator, currency: string): Promise<Dec> {
+  const answer = await ticker(sim, bitsoTicker.pair(currency, 'usd'));
+  const outcome = parseBitsoTicker(answer.status, answer.json);
+  if (!outcome.ok) throw new Error(outcome.error);
+  return outcome.price;
+}
+
+async function account(sim: RunningSimulator) {
+  return (await call(sim, SIM_PATHS.account)).json as {
+    status: string;
+    margin_levels: { current: string };
+    margin_figures: { total_assets: string; total_liabilities: string };
+  };
+}
+
+describe('public ticker and set-price', () => {
+  let sim: RunningSimulator;
+  beforeAll(async () => {
+    sim = await startBitsoSimulator({
+      seed: 8,
+      scenario: 'demo',
+      timeScale: 0.1,
+      account: { credentials: { apiKey: KEY, apiSecret: SECRET } },
+    });
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it('serves btc_usd and eth_usd without credentials, in the v3 envelope, at the prices the assets are valued at', async () => {
+    sim.control({ kind: 'set-level', level: '2.6' });
+    const answer = await ticker(sim, 'btc_usd');
+    expect(answer.status).toBe(200);
+    expect(answer.json).toMatchObject({ success: true, payload: { book: 'btc_usd', last: '16000.00' } });
+    expect((await priceOf(sim, 'eth')).toFixed(2)).toBe('750.00');
+    const a = await account(sim);
+    const btc = await priceOf(sim, 'btc');
+    const eth = await priceOf(sim, 'eth');
+    const valued = btc.times('0.5').plus(eth.times('3.2')).toDecimalPlaces(2, Dec.ROUND_UP);
+    expect(a.margin_figures.total_assets).toBe(valued.toFixed(2));
+    sim.control({ kind: 'resume-walk' });
+  });
+
+  it('an unknown or missing book → HTTP 400 with the error envelope, read as unlisted', async () => {
+    for (const book of ['xrp_usd', 'btc_mxn', 'usd_usd', null]) {
+      const answer = await ticker(sim, book);
+      expect(answer.status).toBe(400);
+      expect(answer.json).toEqual(envelope('0301', 'Unknown OrderBook'));
+      expect(parseBitsoTicker(answer.status, answer.json)).toMatchObject({ ok: false, unlisted: true });
+    }
+  });
+
+  it('the ticker is not touched by the faults meant for the private API', async () => {
+    sim.control({ kind: 'http-error', status: 503, count: 1 });
+    expect((await ticker(sim, 'btc_usd')).status).toBe(200);
+    expect((await call(sim, SIM_PATHS.account)).status).toBe(503);
+  });
+
+  it('set-price holds every price still, sets the one given, and the level follows from balances × prices', async () => {
+    sim.control({ kind: 'set-level', level: '1.95' });
+    sim.control({ kind: 'set-price', currency: 'BTC', price: '10000' });
+    expect((await priceOf(sim, 'btc')).toFixed(2)).toBe('10000.00');
+    expect((await priceOf(sim, 'eth')).toFixed(2)).toBe('562.50');
+    const a = await account(sim);
+    // 0.5 × 10000 + 3.2 × 562.50 = 6800.00 over the debt
+    expect(a.margin_figures.total_assets).toBe('6800.00');
+    const level = dec('6800').div(a.margin_figures.total_liabilities).toDecimalPlaces(4, Dec.ROUND_DOWN);
+    expect(a.margin_levels.current).toBe(level.toFixed(4));
+    // The demo walk would have moved by now (timeScale 0.1: a step every 50 ms); the prices hold still.
+    await pause(300);
+    expect((await priceOf(sim, 'btc')).toFixed(2)).toBe('10000.00');
+    expect((await priceOf(sim, 'eth')).toFixed(2)).toBe('562.50');
+    sim.control({ kind: 'set-price', currency: 'eth', price: '300.004' });
+    expect((await priceOf(sim, 'eth')).toFixed(2)).toBe('300.00');
+    expect((await priceOf(sim, 'btc')).toFixed(2)).toBe('10000.00');
+    expect((await account(sim)).margin_figures.total_assets).toBe('5960.00');
+  });
+
+  it('a price that takes the level below maintenance blocks the account', async () => {
+    sim.control({ kind: 'set-level', level: '2' });
+    sim.control({ kind: 'set-price', currency: 'btc', price: '2000' });
+    sim.control({ kind: 'set-price', currency: 'eth', price: '1000' });
+    const a = await account(sim);
+    // 1000 + 3200 = 4200 → about 1.05
+    expect(a.margin_figures.total_assets).toBe('4200.00');
+    expect(a.status).toBe('BLOCKED');
+  });
+
+  it('a currency the account does not hold changes nothing', async () => {
+    sim.control({ kind: 'set-level', level: '2' });
+    const before = await account(sim);
+    sim.control({ kind: 'set-price', currency: 'xrp', price: '1' });
+    sim.control({ kind: 'set-price', currency: 'usd', price: '2' });
+    expect((await account(sim)).margin_levels.current).toBe(before.margin_levels.current);
+  });
+
+  it('set-level after set-price drives the level again; resume-walk releases the prices', async () => {
+    sim.control({ kind: 'set-price', currency: 'btc', price: '9000' });
+    sim.control({ kind: 'set-level', level: '2.25' });
+    expect((await account(sim)).margin_levels.current).toBe('2.2500');
+    sim.control({ kind: 'set-price', currency: 'btc', price: '9000' });
+    const held = await priceOf(sim, 'eth');
+    sim.control({ kind: 'resume-walk' });
+    await pause(300);
+    const moved = [await priceOf(sim, 'btc'), await priceOf(sim, 'eth')];
+    expect(moved[0]!.eq('9000')).toBe(false);
+    expect(moved[1]!.eq(held)).toBe(false);
   });
 });

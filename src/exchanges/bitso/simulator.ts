@@ -1,12 +1,15 @@
 // Bitso's side of the margin REST API on loopback (proxy only). Bitso has no private margin stream, so the
 // simulator is HTTP only: the four read endpoints under /margin_trading/v1alpha, signed exactly as Bitso
-// checks them (HMAC recomputed, nonce strictly increasing per key), rate-limited per key, with faults.
+// checks them (HMAC recomputed, nonce strictly increasing per key), rate-limited per key, with faults; and the
+// public ticker GET /v3/ticker/?book=btc_usd (and eth_usd), without credentials.
 // Authentication failures are answered as Bitso documents them: HTTP 401 with
 // {"success": false, "error": {"code": "02xx", "message": "…"}}.
 //
 // Account model (the simulator's own): BTC and ETH held, bought with borrowed USD.
 //   total_liabilities = the USD debt, growing by the hourly interest rate once per accrual period
-//   total_assets      = value of the BTC and ETH; the level path moves prices, so assets = level × debt
+//   prices            = BTC and ETH in USD (2 decimals): the level path sets a market factor that scales both
+//                       base prices, so that assets ÷ debt follows the path; after set-price they hold still
+//   total_assets      = Σ held × price, rounded up to the cent
 //   current           = total_assets / total_liabilities as emitted (2-decimal figures), truncated to 4 decimals
 //   status            = BLOCKED while current < maintenance, else ACTIVE (a `liquidating` control forces it)
 //   trading_power     = extra borrowing that keeps the level at `safe`: (assets − safe · debt) / (safe − 1), ≥ 0
@@ -40,6 +43,8 @@ export const ACCRUAL_PERIOD_MS = 30_000;
 export const LEVEL_DECIMALS = 4;
 
 const MARGIN = '/margin_trading/v1alpha';
+/** The public ticker's path (GET /v3/ticker/?book=btc_usd). */
+export const TICKER_PATH = '/v3/ticker';
 export const SIM_PATHS = {
   account: `${MARGIN}/account`,
   currencies: `${MARGIN}/currencies`,
@@ -50,6 +55,22 @@ export const SIM_PATHS = {
 const PRINCIPAL = new Dec('4000.00');
 const BTC_HELD = '0.50000000';
 const ETH_HELD = '3.20000000';
+/** What the account holds, by Bitso's lowercase currency code. */
+export const HOLDINGS = { btc: new Dec(BTC_HELD), eth: new Dec(ETH_HELD) } as const;
+export type HeldCurrency = keyof typeof HOLDINGS;
+export const HELD_CURRENCIES = Object.keys(HOLDINGS) as HeldCurrency[];
+/** The reference currency of the figures and of every book the simulator quotes. */
+export const REFERENCE = 'usd';
+/**
+ * Prices at a market factor of 1, where the holdings are worth 10 400 USD: the calm account's level (2.6) on
+ * the opening debt. The path's level scales both by one factor.
+ */
+export const BASE_PRICES: Readonly<Record<HeldCurrency, Dec>> = {
+  btc: new Dec('16000.00'),
+  eth: new Dec('750.00'),
+};
+/** The lowest price the simulator quotes: a cent. */
+const MIN_PRICE = new Dec('0.01');
 /** Hourly interest rates (interest_rate in GET /currencies is hourly) and collateral haircuts. */
 const CURRENCIES = [
   { currency_code: 'btc', interest_rate: '0.000006', discount_factor: '0.9' },
@@ -90,6 +111,38 @@ export const AUTH_ERRORS = {
   signature: { code: '0215', message: 'Incorrect request signature' },
 } as const;
 
+/** Prices of the held currencies in USD, 2 decimals. */
+export type SimPrices = Record<HeldCurrency, Dec>;
+
+/** The USD debt after a number of accrual periods (principal and interest, 2 decimals). */
+export function debtAfter(accruals: number): Dec {
+  return PRINCIPAL.times(USD_RATE.plus(1).pow(accruals)).toDecimalPlaces(2);
+}
+
+/** Σ held × price, rounded up to the cent (the total_assets the account reports). */
+export function assetsAt(prices: SimPrices): Dec {
+  let sum = new Dec(0);
+  for (const currency of HELD_CURRENCIES) sum = sum.plus(HOLDINGS[currency].times(prices[currency]));
+  return sum.toDecimalPlaces(2, Dec.ROUND_UP);
+}
+
+/** ETH follows the market factor in steps of 5 cents: 3.2 ETH at such a price is worth whole cents. */
+const ETH_STEP = new Dec('0.05');
+
+/**
+ * Prices that put assets ÷ `debt` at `level`: ETH at its base price times the market factor (level × debt ÷ the
+ * base value), BTC at the price that brings the assets to level × debt rounded up to the cent. Both move by the
+ * same factor, and a level of at most 4 decimals (a pinned one) comes out exactly. No price goes below a cent.
+ */
+export function pricesForLevel(level: Dec, debt: Dec): SimPrices {
+  const target = Dec.max(0, level.times(debt)).toDecimalPlaces(2, Dec.ROUND_UP);
+  const factor = target.div(assetsAt(BASE_PRICES));
+  const eth = Dec.max(MIN_PRICE, BASE_PRICES.eth.times(factor).div(ETH_STEP).round().times(ETH_STEP));
+  const rest = target.minus(HOLDINGS.eth.times(eth));
+  const btc = Dec.max(MIN_PRICE, rest.div(HOLDINGS.btc).toDecimalPlaces(2, Dec.ROUND_UP));
+  return { btc, eth };
+}
+
 /** What the account endpoint reports at one moment, all as wire strings. */
 export interface SimFigures {
   status: 'ACTIVE' | 'BLOCKED';
@@ -102,17 +155,25 @@ export interface SimFigures {
   accruedInterest: string;
   /** Accrual periods elapsed. */
   accruals: number;
+  /** The prices the assets were valued at. */
+  prices: SimPrices;
 }
 
 /**
- * The account's figures for a level (a decimal string) and a number of accrual periods. Everything is derived
- * from the emitted 2-decimal figures, so assets / liabilities matches `current` to its last digit. Assets are
- * rounded up to the cent, so a level of at most 4 decimals (a pinned one) comes out exactly as asked.
+ * The account's figures for a level (a decimal string) and a number of accrual periods: prices set so that the
+ * holdings are worth that level of the debt (see pricesForLevel), then valued as Bitso does.
  */
 export function figuresFor(levelText: string, accruals: number): SimFigures {
-  const level = new Dec(levelText);
-  const debt = PRINCIPAL.times(USD_RATE.plus(1).pow(accruals)).toDecimalPlaces(2);
-  const assets = Dec.max(0, level.times(debt)).toDecimalPlaces(2, Dec.ROUND_UP);
+  return figuresAt(pricesForLevel(new Dec(levelText), debtAfter(accruals)), accruals);
+}
+
+/**
+ * The account's figures at these prices after a number of accrual periods. Everything is derived from the
+ * emitted 2-decimal figures, so assets / liabilities matches `current` to its last digit.
+ */
+export function figuresAt(prices: SimPrices, accruals: number): SimFigures {
+  const debt = debtAfter(accruals);
+  const assets = assetsAt(prices);
   const current = assets.div(debt).toDecimalPlaces(LEVEL_DECIMALS, Dec.ROUND_DOWN);
   const safe = new Dec(SIM_SAFE);
   const power = Dec.max(0, assets.minus(safe.times(debt)).div(safe.minus(1))).toDecimalPlaces(
@@ -132,8 +193,41 @@ export function figuresFor(levelText: string, accruals: number): SimFigures {
     ],
     accruedInterest: debt.minus(PRINCIPAL).toFixed(2),
     accruals,
+    prices,
   };
 }
+
+/** The book a ticker request names (`book` query, lowercase as Bitso writes it), if the simulator quotes it. */
+export function heldCurrencyOfBook(book: string | null): HeldCurrency | null {
+  const match = /^([a-z]+)_usd$/.exec(book ?? '');
+  const currency = match?.[1];
+  return currency !== undefined && (HELD_CURRENCIES as string[]).includes(currency)
+    ? (currency as HeldCurrency)
+    : null;
+}
+
+/** The public GET /v3/ticker/ body of one book, in Bitso's v3 success envelope (documented field names). */
+export function tickerBody(currency: HeldCurrency, price: Dec, now: number): Record<string, unknown> {
+  const last = price.toFixed(2);
+  return {
+    success: true,
+    payload: {
+      high: last,
+      last,
+      created_at: new Date(now).toISOString().replace(/\.\d{3}Z$/, '+00:00'),
+      book: `${currency}_${REFERENCE}`,
+      volume: '0.00000000',
+      vwap: last,
+      low: last,
+      ask: price.plus('0.01').toFixed(2),
+      bid: last,
+      change_24: '0.00',
+    },
+  };
+}
+
+/** Bitso's answer to a book it does not list (its validation error 0301), as the simulator gives it. */
+export const UNKNOWN_BOOK = { code: '0301', message: 'Unknown OrderBook' } as const;
 
 /** The documented GET /margin_trading/v1alpha/account body for these figures. */
 export function accountBody(f: SimFigures): Record<string, unknown> {
@@ -214,19 +308,23 @@ export async function startBitsoSimulator(options: SimulatorOptions): Promise<Ru
     stepMs: scaled(500, timeScale),
   });
   const accrualMs = scaled(ACCRUAL_PERIOD_MS, timeScale);
+  /** A level set by set-level (its prices follow it as the debt grows), or null. */
   let pinned: string | null = null;
+  /** Prices held still by set-price (the level then follows from them), or null. */
+  let stillPrices: SimPrices | null = null;
   /** Requests held open while silenced, each with the way to answer it once the silence ends. */
   const held = new Map<ServerResponse, () => void>();
 
-  function figuresAt(now: number): SimFigures {
+  function figuresNow(now: number): SimFigures {
     const accruals = Math.floor((now - started) / accrualMs);
+    if (stillPrices) return figuresAt(stillPrices, accruals);
     // The path gives a float; six decimals are plenty for a simulated level.
     const level = pinned ?? path.at(now).toFixed(6);
     return figuresFor(level, accruals);
   }
 
   function movements(now: number): Record<string, unknown> {
-    const f = figuresAt(now);
+    const f = figuresNow(now);
     const list: Record<string, unknown>[] = [];
     const first = Math.max(1, f.accruals - 48);
     for (let n = f.accruals; n >= first; n -= 1) {
@@ -260,7 +358,7 @@ export async function startBitsoSimulator(options: SimulatorOptions): Promise<Ru
   }
 
   function loans(now: number): Record<string, unknown> {
-    const f = figuresAt(now);
+    const f = figuresNow(now);
     const apy = USD_RATE.plus(1).pow(8760).minus(1).toDecimalPlaces(5);
     return {
       loans: [
@@ -320,7 +418,7 @@ export async function startBitsoSimulator(options: SimulatorOptions): Promise<Ru
       res.end(text);
       return;
     }
-    const figures = figuresAt(now);
+    const figures = figuresNow(now);
     if (faults.liquidating !== null) figures.status = faults.liquidating ? 'BLOCKED' : 'ACTIVE';
     const body = accountBody(figures);
     if (faults.takeBadSchema()) delete body.margin_levels;
@@ -343,6 +441,9 @@ export async function startBitsoSimulator(options: SimulatorOptions): Promise<Ru
   });
 
   function respond(req: IncomingMessage, res: ServerResponse, body: string, url: URL): void {
+    // The public ticker needs no credentials; the account's faults (http-error, malformed, bad-schema) are
+    // meant for its private requests and leave it alone.
+    if (url.pathname === TICKER_PATH || url.pathname === `${TICKER_PATH}/`) return sendTicker(req, res, url);
     const status = faults.takeHttpError();
     if (status !== null) return failWith(res, status);
     const known = (Object.values(SIM_PATHS) as string[]).includes(url.pathname);
@@ -368,6 +469,25 @@ export async function startBitsoSimulator(options: SimulatorOptions): Promise<Ru
     }
   }
 
+  function sendTicker(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    if (req.method !== 'GET') {
+      return sendJson(res, 405, errorEnvelope('0102', 'The simulator serves read-only GET requests'));
+    }
+    const currency = heldCurrencyOfBook(url.searchParams.get('book'));
+    if (currency === null) return sendJson(res, 400, errorEnvelope(UNKNOWN_BOOK.code, UNKNOWN_BOOK.message));
+    const now = Date.now();
+    sendJson(res, 200, tickerBody(currency, figuresNow(now).prices[currency], now));
+  }
+
+  /** Holds every price still where it is now, then sets one (a currency the account does not hold is ignored). */
+  function setPrice(currency: string, price: string): void {
+    const code = currency.toLowerCase();
+    if (!(HELD_CURRENCIES as string[]).includes(code)) return;
+    const now = figuresNow(Date.now()).prices;
+    stillPrices = { ...now, [code]: Dec.max(MIN_PRICE, new Dec(price).toDecimalPlaces(2)) };
+    pinned = null;
+  }
+
   /** Ends the silence: requests whose client is still waiting get their (late) answer. */
   function answerHeld(): void {
     const waiting = [...held.values()];
@@ -384,9 +504,14 @@ export async function startBitsoSimulator(options: SimulatorOptions): Promise<Ru
     switch (command.kind) {
       case 'set-level':
         pinned = command.level;
+        stillPrices = null;
+        break;
+      case 'set-price':
+        setPrice(command.currency, command.price);
         break;
       case 'resume-walk':
         pinned = null;
+        stillPrices = null;
         break;
       case 'silence':
         if (!command.on) answerHeld();
