@@ -12,6 +12,8 @@ import type { ExchangeCatalog } from './exchanges.ts';
 import type { HttpGetOptions } from '../exchanges/kit/http-client.ts';
 import { attachWebSocket, type StreamHub } from './hub.ts';
 import type { ProxyLogger } from './log.ts';
+import type { ProxyMetrics } from './metrics.ts';
+import { registerMetricsRoute } from './metrics-route.ts';
 import { registerRelay } from './relay.ts';
 import {
   clientKey,
@@ -34,6 +36,10 @@ export interface ServerOptions {
   /** Trusted origins beyond the config (the Vite dev server with `--dev`). */
   extraOrigins?: readonly string[];
   accessToken?: string;
+  /** `GET /metrics`; absent: no metrics route. */
+  metrics?: ProxyMetrics;
+  /** Required by `GET /metrics` when set (else the access token is, when set). */
+  metricsToken?: string;
   mode: RunMode;
   accounts: AccountManager;
   hub: StreamHub;
@@ -176,6 +182,15 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
       attachWebSocket(options.hub, socket);
     },
   );
+  if (options.metrics) {
+    registerMetricsRoute(app, {
+      metrics: options.metrics,
+      log: options.log,
+      ...(options.metricsToken ? { metricsToken: options.metricsToken } : {}),
+      ...(options.accessToken ? { accessToken: options.accessToken } : {}),
+      ...(options.failedTokenLimit ? { failedTokenLimit: options.failedTokenLimit } : {}),
+    });
+  }
   registerRelay(app, {
     accounts: options.accounts,
     catalog: options.catalog,
