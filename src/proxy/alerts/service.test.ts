@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Redactor, createLogger } from '../log.ts';
-import type { AlertEvent } from './engine.ts';
+import { dec } from '../../domain/decimal.ts';
+import type { AlertEvent, NearestMove } from './engine.ts';
 import {
   AlertRulesError,
   createAlertService,
@@ -52,7 +53,10 @@ function fetchStub(): typeof fetch {
   return stub;
 }
 
-function start(config: Partial<AlertServiceConfig['alerts']> = {}): AlertService {
+function start(
+  config: Partial<AlertServiceConfig['alerts']> = {},
+  moveToLiquidation?: (accountId: string) => NearestMove | null,
+): AlertService {
   const redactor = new Redactor([...SECRETS, HOOK]);
   const log = createLogger({ redactor, write: (line) => logLines.push(line), pretty: false });
   const service = createAlertService({
@@ -62,6 +66,7 @@ function start(config: Partial<AlertServiceConfig['alerts']> = {}): AlertService
     now: Date.now,
     fetch: fetchStub(),
     tickMs: 0,
+    ...(moveToLiquidation ? { moveToLiquidation } : {}),
   });
   services.push(service);
   return service;
@@ -268,6 +273,74 @@ describe('alert service', () => {
       'accounts.nope-1: no such account',
     );
     expect(() => service.updateRules('text')).toThrow(AlertRulesError);
+  });
+
+  it('re-evaluates the move to liquidation on the tick: stores, publishes and posts it, once', async () => {
+    let move: NearestMove | null = null;
+    const service = start({}, (id) => (id === 'bitso-demo' ? move : null));
+    const frames: AlertEvent[] = [];
+    service.subscribe((a) => frames.push(a));
+    service.onSnapshot('bitso-demo', snap('bitso-demo', '1.8'));
+    move = { move: dec('-0.12'), currency: 'BTC', approximate: false };
+    for (let i = 0; i < 3; i += 1) {
+      vi.advanceTimersByTime(SECOND);
+      service.tick(); // prices moved: no message of the account
+    }
+    await settle();
+    const text = 'Bitso (demo): BTC −12 % would reach liquidation (alert below 15 %)';
+    expect(frames.map((f) => [f.rule, f.kind, f.message])).toEqual([['move-below', 'fired', text]]);
+    expect(posted.map((p) => [p.body.rule, p.body.kind, p.body.message])).toEqual([
+      ['move-below', 'fired', text],
+    ]);
+    expect(service.list().open?.map((a) => a.rule)).toEqual(['move-below']);
+
+    move = { move: dec('-0.2'), currency: null, approximate: true };
+    vi.advanceTimersByTime(SECOND);
+    service.tick();
+    expect(service.list().alerts[0]).toMatchObject({
+      rule: 'move-below',
+      kind: 'recovered',
+      message: 'Bitso (demo): a move of ≈ 20 % is now needed to reach liquidation (market; alert below 15 %)',
+    });
+  });
+
+  it('takes the move-below settings from the config and the UI', () => {
+    const service = start({ rules: { defaults: { moveBelow: { percent: '25' } } } });
+    expect(service.rules().builtin.moveBelow).toEqual({ enabled: true, percent: '15' });
+    expect(service.rules().defaults.moveBelow).toEqual({ enabled: true, percent: '25' });
+    const view = service.updateRules({ accounts: { 'bitso-demo': { moveBelow: { percent: '10' } } } });
+    expect(view.accounts.find((a) => a.id === 'bitso-demo')?.settings.moveBelow).toEqual({
+      enabled: true,
+      percent: '10',
+    });
+    expect(() => service.updateRules({ defaults: { moveBelow: { percent: '0' } } })).toThrow(
+      'defaults.moveBelow.percent: must be a decimal percentage written as a string, above 0 up to 100, e.g. "20"',
+    );
+  });
+
+  it('treats an estimate that throws as none, logs it once, and keeps the other rules going', () => {
+    let broken = true;
+    const service = start({}, (id) => {
+      if (broken) throw new Error(`no prices for ${id}`);
+      return { move: dec('-0.05'), currency: 'ETH', approximate: false };
+    });
+    service.onSnapshot('bitso-demo', snap('bitso-demo', '1.4'));
+    for (let i = 0; i < 3; i += 1) {
+      vi.advanceTimersByTime(SECOND);
+      service.tick();
+    }
+    expect(service.list().alerts.map((a) => a.rule)).toEqual(['zone-worse']);
+    const failures = logLines.filter((l) => l.includes('estimating the move to liquidation failed'));
+    expect(failures).toHaveLength(2); // once per account
+    broken = false;
+    vi.advanceTimersByTime(SECOND);
+    service.tick();
+    expect(
+      service
+        .list()
+        .alerts.filter((a) => a.rule === 'move-below')
+        .map((a) => a.accountId),
+    ).toEqual(['valr-demo', 'bitso-demo']);
   });
 
   it('reports webhook status with the URL reduced to scheme and host', () => {

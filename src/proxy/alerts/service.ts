@@ -1,13 +1,13 @@
-// The alert service: the rule engine fed by the proxy (read messages, upstream status, a 1 s tick), each alert
-// stored in SQLite (queued, in order, while the database refuses writes), pushed to subscribers (browser stream
-// frames) and delivered to the webhooks. Rule settings combine the config file's `alerts.rules` with the UI's
-// edits, which are stored in the database.
+// The alert service: the rule engine fed by the proxy (read messages, upstream status, a 1 s tick, the estimate of
+// the nearest price move to liquidation), each alert stored in SQLite (queued, in order, while the database
+// refuses writes), pushed to subscribers (browser stream frames) and delivered to the webhooks. Rule settings
+// combine the config file's `alerts.rules` with the UI's edits, which are stored in the database.
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import type { MarginSnapshot } from '../../domain/model.ts';
 import type { Logger, UpstreamState } from '../../exchanges/server-types.ts';
 import type { MessageReading } from '../accounts.ts';
-import { createAlertEngine, type AlertAccount, type AlertEvent } from './engine.ts';
+import { createAlertEngine, type AlertAccount, type AlertEvent, type NearestMove } from './engine.ts';
 import {
   DEFAULT_RULE_SETTINGS,
   applyRulesPatch,
@@ -49,6 +49,12 @@ export interface AlertServiceOptions {
   webhookTuning?: Pick<WebhookDispatcherOptions, 'timeoutMs' | 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'>;
   /** Tick period of `start()` (default 1 s). */
   tickMs?: number;
+  /**
+   * The nearest price move to liquidation of an account (the move-below rule), read on every message and tick;
+   * null when there is no estimate. Without it the rule is silent. An estimate that throws counts as none (and
+   * is logged once until the account has an estimate again).
+   */
+  moveToLiquidation?: (accountId: string) => NearestMove | null;
 }
 
 /** One account's rules as the UI shows them. */
@@ -157,11 +163,30 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     label: a.label,
     ...(a.pollSeconds !== undefined ? { cadenceSeconds: a.pollSeconds } : {}),
   }));
+  const estimate = options.moveToLiquidation;
+  /** Accounts whose estimate threw, so the failure is logged once, not on every tick. */
+  const failedEstimates = new Set<string>();
+  const moveToLiquidation = estimate
+    ? (id: string): NearestMove | null => {
+        try {
+          const nearest = estimate(id);
+          if (nearest !== null) failedEstimates.delete(id);
+          return nearest;
+        } catch (err) {
+          if (!failedEstimates.has(id)) {
+            failedEstimates.add(id);
+            log.error('alerts: estimating the move to liquidation failed', { accountId: id, err });
+          }
+          return null;
+        }
+      }
+    : undefined;
   const engine = createAlertEngine({
     accounts,
     settingsFor: (id) => resolveSettings(id, configRules, overrides),
     now,
     newId: options.newId ?? (() => randomUUID()),
+    ...(moveToLiquidation ? { moveToLiquidation } : {}),
   });
   engine.restore(store.open().filter((e) => known.has(e.accountId)));
   // Alert events wait here, in order, while the database refuses writes, exactly as the history's samples do.
