@@ -28,6 +28,7 @@ function TextField({
   suffix,
   problem,
   placeholder,
+  help,
   decimal = false,
 }: {
   label: string;
@@ -36,9 +37,14 @@ function TextField({
   suffix: string;
   problem: string | null;
   placeholder?: string;
+  /** A sentence under the field saying what the value means (read by screen readers with the field). */
+  help?: string;
   decimal?: boolean;
 }) {
   const id = useId();
+  const describedBy = [problem ? `${id}-problem` : null, help ? `${id}-help` : null]
+    .filter(Boolean)
+    .join(' ');
   return (
     <span className="alert-settings__field">
       <label htmlFor={id}>{label}</label>
@@ -50,13 +56,18 @@ function TextField({
         value={value}
         placeholder={placeholder}
         aria-invalid={problem !== null}
-        aria-describedby={problem ? `${id}-problem` : undefined}
+        aria-describedby={describedBy || undefined}
         onChange={(e) => onChange(e.currentTarget.value)}
       />
       <span className="muted small">{suffix}</span>
       {problem && (
         <span id={`${id}-problem`} className="alert-settings__problem small">
           {problem}
+        </span>
+      )}
+      {help && (
+        <span id={`${id}-help`} className="alert-settings__help muted small">
+          {help}
         </span>
       )}
     </span>
@@ -149,6 +160,20 @@ export function RulesForm({
         <RuleToggle on={v.authOn} onChange={(authOn) => set({ authOn })}>
           The exchange refuses the API credentials
         </RuleToggle>
+        <div className="alert-settings__row">
+          <RuleToggle on={v.moveOn} onChange={(moveOn) => set({ moveOn })}>
+            Liquidation within a small price move
+          </RuleToggle>
+          <TextField
+            label="Move smaller than"
+            value={v.movePercent}
+            onChange={(movePercent) => set({ movePercent })}
+            suffix="%"
+            problem={problemOf('movePercent')}
+            help="Alerts when a price move of less than this, in any one currency or in the whole market, would bring the account to its liquidation line. Estimated from balances and prices, where the exchange's figures allow it."
+            decimal
+          />
+        </div>
       </fieldset>
       <fieldset>
         <legend>Against alert fatigue</legend>

@@ -123,6 +123,33 @@ describe('RulesSettings', () => {
     expect(sent[1]?.body).toEqual({ accounts: { 'valr-demo': null } });
   });
 
+  it('edits the move-below rule: a percent input described by its help text, and its checkbox', async () => {
+    const sent = stubApi();
+    renderWithStores(<RulesSettings />);
+    const input = await screen.findByLabelText('Move smaller than');
+    expect(input).toHaveValue('15');
+    expect(input).toHaveAttribute('inputmode', 'decimal');
+    expect(input).toHaveAccessibleDescription(
+      "Alerts when a price move of less than this, in any one currency or in the whole market, would bring the account to its liquidation line. Estimated from balances and prices, where the exchange's figures allow it.",
+    );
+    const toggle = screen.getByRole('checkbox', { name: 'Liquidation within a small price move' });
+    expect(toggle).toBeChecked();
+
+    fireEvent.change(input, { target: { value: 'a lot' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save rules' }));
+    expect(input).toHaveAttribute('aria-invalid', 'true');
+    expect(input).toHaveAccessibleDescription(/^Enter a percentage such as 15 Alerts when a price move/);
+    expect(sent).toEqual([]);
+
+    fireEvent.change(input, { target: { value: '12.5' } });
+    fireEvent.click(toggle);
+    fireEvent.click(screen.getByRole('button', { name: 'Save rules' }));
+    await waitFor(() => expect(sent).toHaveLength(1));
+    expect(sent[0]?.body).toEqual({
+      defaults: { ...DEFAULTS, moveBelow: { enabled: false, percent: '12.5' } },
+    });
+  });
+
   it('shows a field problem without sending, and the proxy message when it refuses', async () => {
     const sent = stubApi({ putStatus: 400 });
     renderWithStores(<RulesSettings />);
