@@ -6,11 +6,11 @@ import type { AccountConfig, UpstreamDeps } from '../exchanges/server-types.ts';
 import { AccountManager } from './accounts.ts';
 import { createAlertService, type AlertService } from './alerts/service.ts';
 import { openTemporaryHistory, type HistoryDb } from './db/open.ts';
-import { exchangeCatalog, type ExchangeCatalog } from './exchanges.ts';
 import { createRecorder, type Recorder } from './history/recorder.ts';
 import { StreamHub } from './hub.ts';
 import { createLogger, Redactor } from './log.ts';
 import { createMetrics, UPSTREAM_STATES, type ProxyMetrics } from './metrics.ts';
+import { drivenCatalog } from './testing/driven-exchange.ts';
 import { sampleValue, seriesOf } from './testing/metrics-text.ts';
 
 const MARGIN_INFO = JSON.parse(
@@ -31,21 +31,6 @@ function valrAccount(id: string): AccountConfig {
   };
 }
 
-/** The real exchange catalog, with VALR's upstream replaced by one the test drives. */
-function drivenCatalog(driven: Map<string, UpstreamDeps>): ExchangeCatalog {
-  const real = exchangeCatalog();
-  const valr = real.get('valr');
-  if (!valr) throw new Error('valr is not registered');
-  const server = {
-    ...valr.server,
-    createUpstream: (deps: UpstreamDeps) => {
-      driven.set(deps.account.id, deps);
-      return { start: () => {}, stop: async () => {} };
-    },
-  };
-  return new Map([...real, ['valr', { ...valr, server }]]);
-}
-
 interface Rig {
   metrics: ProxyMetrics;
   upstream(id: string): UpstreamDeps;
@@ -63,8 +48,8 @@ afterEach(async () => {
 function rig(options: { processMetrics?: boolean } = {}): Rig {
   const clock = { t: 1_750_000_000_000 };
   const now = () => clock.t;
-  const driven = new Map<string, UpstreamDeps>();
-  const catalog = drivenCatalog(driven);
+  const driven = drivenCatalog('valr');
+  const catalog = driven.catalog;
   const configAccounts = [valrAccount('valr-a'), valrAccount('valr-b')];
   const log = createLogger({ redactor: new Redactor([SECRET, WEBHOOK]), write: () => {}, pretty: false });
   const hub = new StreamHub({ heartbeatMs: 0, now });
@@ -126,11 +111,7 @@ function rig(options: { processMetrics?: boolean } = {}): Rig {
     recorder,
     alerts,
     webhookCalls,
-    upstream: (id) => {
-      const deps = driven.get(id);
-      if (!deps) throw new Error(`no upstream for ${id}`);
-      return deps;
-    },
+    upstream: (id) => driven.upstream(id),
   };
 }
 

@@ -16,6 +16,7 @@ import { registerHistoryRoutes } from './history/routes.ts';
 import { PriceBook } from './risk/prices.ts';
 import { registerRiskRoutes } from './risk/routes.ts';
 import { createRiskService, levelsFromHistory, TREND_WINDOW_MS, type RiskService } from './risk/service.ts';
+import { createMetrics, type ProxyMetrics } from './metrics.ts';
 import { FileNonceSource } from './nonce.ts';
 import { createServer, type RunMode, type RunningServer, type ServerOptions } from './server.ts';
 
@@ -58,6 +59,8 @@ export interface MarginWatch {
   history: HistoryDb;
   recorder: Recorder;
   alerts: AlertService;
+  /** What `GET /metrics` reports. */
+  metrics: ProxyMetrics;
   /** Price-move estimates: public tickers and the reports of GET /api/risk. */
   risk: RiskService;
   /** Demo mode only: the simulators. */
@@ -169,6 +172,7 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
       db: history,
       intervalFor: intervalsFor(config.accounts),
       retentionDays: config.history.retentionDays,
+      rawDays: config.history.rawDays,
       log: log.child({ component: 'history' }),
     });
     opened.push(['history recorder', () => recorder.close()]);
@@ -185,6 +189,9 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
     });
     accounts.onStatus((accountId, state, detail) => alerts.onStatus(accountId, state, detail));
     alerts.subscribe((alert) => hub.alert(alert));
+    // Subscribed after the history: it reads the write queue once each message is recorded.
+    const metrics = createMetrics({ accounts, hub, catalog, alerts, history: recorder });
+    opened.push(['metrics', () => metrics.close()]);
 
     const server = await createServer({
       host: options.host ?? config.server.host,
@@ -192,6 +199,8 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
       allowedOrigins: config.server.allowedOrigins,
       ...(options.extraOrigins ? { extraOrigins: options.extraOrigins } : {}),
       ...(config.server.accessToken ? { accessToken: config.server.accessToken } : {}),
+      ...(config.server.metricsToken ? { metricsToken: config.server.metricsToken } : {}),
+      metrics,
       mode,
       accounts,
       hub,
@@ -221,6 +230,7 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
       ['stream', () => hub.close()],
       ['server', () => server.close()],
       ['accounts', () => accounts.stop()],
+      ['metrics', () => metrics.close()],
       ['prices', () => risk.stop()],
       ['alerts', () => alerts.close()],
       ['history recorder', () => recorder.close()],
@@ -241,6 +251,7 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
       recorder,
       alerts,
       risk,
+      metrics,
       ...(demo ? { demo } : {}),
       stop: () => {
         stopping ??= runAll(log, 'stopping', stopSteps).finally(() => log.info('margin watch stopped'));
