@@ -131,6 +131,7 @@ describe('risk service', () => {
       approximate: false,
     });
     expect(await t.risk.reports()).toHaveLength(1);
+    expect(t.windows).toHaveLength(1); // the trend is reused for a while, not queried per request
     expect(await t.risk.report('nobody')).toBeUndefined();
   });
 

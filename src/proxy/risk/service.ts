@@ -14,6 +14,8 @@ import { buildRiskReport, nearestLiquidation, type ReportInput } from './report.
 
 /** The window the level's pace is measured over. */
 export const TREND_WINDOW_MS = 30 * 60_000;
+/** A trend is worked out again at most this often per account (many tabs polling /api/risk cost one query). */
+export const TREND_REUSE_MS = 15_000;
 
 /** The smallest price move (signed fraction) that would bring an account to liquidation. */
 export interface NearestMove {
@@ -73,6 +75,7 @@ export function createRiskService(options: RiskServiceOptions): RiskService {
   const now = options.now ?? Date.now;
   const windowMs = options.trendWindowMs ?? TREND_WINDOW_MS;
   const snapshots = new Map<string, MarginSnapshot>();
+  const trends = new Map<string, { at: number; trend: Promise<Trend | null> }>();
 
   const accountOf = (id: string): AccountConfig | undefined =>
     options.accounts.list().find((a) => a.id === id);
@@ -89,12 +92,21 @@ export function createRiskService(options: RiskServiceOptions): RiskService {
     };
   }
 
-  async function trendOf(
+  function trendOf(account: AccountConfig, snapshot: MarginSnapshot | undefined): Promise<Trend | null> {
+    const at = now();
+    const kept = trends.get(account.id);
+    if (kept && at - kept.at >= 0 && at - kept.at < TREND_REUSE_MS) return kept.trend;
+    const trend = measureTrend(account, snapshot, at).catch(() => null);
+    trends.set(account.id, { at, trend });
+    return trend;
+  }
+
+  async function measureTrend(
     account: AccountConfig,
     snapshot: MarginSnapshot | undefined,
+    at: number,
   ): Promise<Trend | null> {
     if (!options.recentLevels || !snapshot) return null;
-    const at = now();
     const samples = await options.recentLevels(account.id, at - windowMs, at);
     const line = (kind: 'caution' | 'liquidation') =>
       snapshot.bands.find((b) => b.kind === kind)?.threshold ?? null;
