@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_DATE_MS, alertFrameSchema, alertSchema } from './alerts.ts';
+import { ALERT_RULE_IDS, MAX_DATE_MS, RULE_WORDS, alertFrameSchema, alertSchema } from './alerts.ts';
 import { makeAlert } from './testing/alerts.ts';
 
 describe('alertSchema', () => {
@@ -26,6 +26,13 @@ describe('alertSchema', () => {
 });
 
 describe('alertFrameSchema', () => {
+  it('carries a move-below alert, the last rule in the list', () => {
+    expect(ALERT_RULE_IDS.at(-1)).toBe('move-below');
+    const alert = { ...makeAlert(1, 1000), rule: 'move-below' };
+    expect(alertFrameSchema.parse({ type: 'alert', alert }).alert.rule).toBe('move-below');
+    expect(RULE_WORDS['move-below']).toEqual({ name: 'Liquidation within a small move', short: 'Move' });
+  });
+
   it('accepts an alert frame and refuses anything else', () => {
     expect(alertFrameSchema.safeParse({ type: 'alert', alert: makeAlert(1, 1000) }).success).toBe(true);
     expect(alertFrameSchema.safeParse({ type: 'alert', alert: { id: 'x' } }).success).toBe(false);

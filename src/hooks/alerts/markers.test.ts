@@ -20,6 +20,17 @@ describe('alertMarkers', () => {
     ]);
   });
 
+  it('labels the move-to-liquidation rule short, fired and cleared', () => {
+    const moves = [
+      makeAlert(6, 600, { rule: 'move-below', zone: 'caution' }),
+      makeAlert(7, 700, { rule: 'move-below', kind: 'recovered', zone: 'safe' }),
+    ];
+    expect(alertMarkers(moves, { from: 0, to: 1000 }).map((m) => [m.rule, m.label])).toEqual([
+      ['move-below', 'Move'],
+      ['move-below', 'Move cleared'],
+    ]);
+  });
+
   it('keeps only one account when asked', () => {
     expect(alertMarkers(alerts, { from: 0, to: 1000 }, 'bitso-demo').map((m) => m.id)).toEqual([
       'a1',

@@ -66,6 +66,22 @@ describe('alert store', () => {
     expect(store.open().map((e) => e.id)).toEqual(['e4', 'e3']);
   });
 
+  it('keeps move-below alerts in the history and the open list, and its UI settings', () => {
+    const fired = alert(1, 100, {
+      rule: 'move-below',
+      zone: 'caution',
+      message: 'Bitso (demo): BTC −12 % would reach liquidation (alert below 15 %)',
+    });
+    store.insert(fired);
+    expect(store.list().alerts).toEqual([fired]);
+    expect(store.open()).toEqual([fired]);
+    store.insert(alert(2, 200, { rule: 'move-below', kind: 'recovered', zone: 'safe' }));
+    expect(store.open()).toEqual([]);
+    const overrides = { accounts: { a: { moveBelow: { enabled: false, percent: '12.5' } } } };
+    store.saveOverrides(overrides, 1);
+    expect(store.loadOverrides()).toEqual(overrides);
+  });
+
   it('skips rows it does not understand', () => {
     db.prepare(
       `INSERT INTO alert_events (id, account, exchange, rule, kind, level, zone, cushion, message, at)
