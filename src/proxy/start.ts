@@ -179,6 +179,7 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
     const alerts = createAlertService({
       db: history.sqlite,
       config,
+      moveToLiquidation: (accountId) => risk.nearestLiquidationMove(accountId),
       log: log.child({ component: 'alerts' }),
     });
     opened.push(['alerts', () => alerts.close()]);
