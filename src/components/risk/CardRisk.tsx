@@ -28,9 +28,12 @@ export function Approximate() {
 export function StalePrices({ currencies }: { currencies: readonly string[] }) {
   if (currencies.length === 0) return null;
   return (
-    <span className="tag tag--warn" data-testid="stale-prices">
-      stale price{currencies.length > 1 ? 's' : ''}: {currencies.join(', ')}
-    </span>
+    <>
+      {' '}
+      <span className="tag tag--warn" data-testid="stale-prices">
+        stale price{currencies.length > 1 ? 's' : ''}: {currencies.join(', ')}
+      </span>
+    </>
   );
 }
 

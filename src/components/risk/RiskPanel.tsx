@@ -64,7 +64,7 @@ function PriceCell({ price, reference }: { price: PriceDto | undefined; referenc
         <span className="muted">no price{price.problem ? `: ${price.problem}` : ''}</span>
       ) : (
         <Figure text={price.price} currency={reference} />
-      )}
+      )}{' '}
       <span className="risk-table__source muted small">
         {price.source}
         {price.at !== null ? (
@@ -75,7 +75,12 @@ function PriceCell({ price, reference }: { price: PriceDto | undefined; referenc
         ) : (
           ' · never received'
         )}
-        {price.stale && <span className="tag tag--warn">stale</span>}
+        {price.stale && (
+          <>
+            {' '}
+            <span className="tag tag--warn">stale</span>
+          </>
+        )}
       </span>
     </>
   );

@@ -10,8 +10,8 @@ describe('parseMovePercent', () => {
     ['−12.5', '-12.5'],
     ['+7', '7'],
     [' -3,25 % ', '-3.25'],
-    ['50', '50'],
-    ['-50', '-50'],
+    ['90', '90'],
+    ['-90', '-90'],
     ['0', '0'],
     ['-0', '0'],
     ['.5', '0.5'],
@@ -25,8 +25,8 @@ describe('parseMovePercent', () => {
     ['ten', '“ten” is not a number of percent.'],
     ['1e2', '“1e2” is not a number of percent.'],
     ['--5', '“--5” is not a number of percent.'],
-    ['-50.01', 'Enter a move between −50 % and +50 %.'],
-    ['51', 'Enter a move between −50 % and +50 %.'],
+    ['-90.01', 'Enter a move between −90 % and +90 %.'],
+    ['91', 'Enter a move between −90 % and +90 %.'],
     ['-1.234', 'Use at most 2 decimals.'],
   ])('refuses %j: %s', (text, problem) => {
     expect(parseMovePercent(text)).toEqual({ ok: false, problem });

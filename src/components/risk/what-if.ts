@@ -6,9 +6,9 @@ import type { Band, Level, LevelUnit, RiskZone } from '../../domain/model.ts';
 import { levelAfterMove } from '../../domain/price-moves.ts';
 import { cushionOf, zoneOf } from '../../domain/risk.ts';
 
-/** The slider's range and step, in percent. */
-export const WHAT_IF_MIN = -50;
-export const WHAT_IF_MAX = 50;
+/** The slider's range and step, in percent: falls of most of a price happen in crypto, so most of it is in reach. */
+export const WHAT_IF_MIN = -90;
+export const WHAT_IF_MAX = 90;
 export const WHAT_IF_STEP = 1;
 /** Typed moves may carry this many decimals of a percent. */
 export const WHAT_IF_DECIMALS = 2;

@@ -1,0 +1,76 @@
+// @vitest-environment jsdom
+import { screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { accountInfo, riskFrame } from '../../app/testing/fake-exchange.ts';
+import { renderWithStores, stubApi } from '../../app/testing/render.tsx';
+import type { RiskReportDto } from '../../contract/risk.ts';
+import { AccountCard } from '../AccountCard.tsx';
+import { btcLong, estimateReport, unavailableReport } from './testing/reports.ts';
+
+async function danger(report: RiskReportDto | null, risk: RiskReportDto[] | number = report ? [report] : []) {
+  stubApi({ accounts: [accountInfo('acc-1')], risk });
+  const h = renderWithStores(
+    <AccountCard accountId="acc-1" exchange="fakex" exchangeName="FakeX" label="Main" />,
+    { accounts: [accountInfo('acc-1')] },
+  );
+  h.send(riskFrame('acc-1', '1.6667', Date.now()));
+  const line = screen.getByTestId('danger');
+  expect(line).toHaveAttribute('data-kind', 'loading');
+  expect(line).toHaveTextContent('Estimating price moves…');
+  await waitFor(() => expect(screen.getByTestId('danger')).not.toHaveAttribute('data-kind', 'loading'));
+  return screen.getByTestId('danger');
+}
+
+describe('the card’s nearest danger', () => {
+  it('says the currency, its move and the line in words', async () => {
+    const line = await danger(btcLong());
+    expect(line).toHaveAttribute('data-kind', 'move');
+    expect(line).toHaveTextContent('Nearest danger: BTC −16 % → margin call');
+    expect(within(line).queryByTestId('stale-prices')).toBeNull();
+    expect(line).not.toHaveTextContent('approximately');
+  });
+
+  it('marks an approximate estimate with "≈" and in words, and a stale price', async () => {
+    const report = estimateReport({
+      assets: '10000',
+      liabilities: '6000',
+      positions: [{ currency: 'BTC', price: '60000', held: '0.1', owed: '0', stale: true }],
+      extra: { approximate: { assetsGap: '0.03', liabilitiesGap: '0' } },
+    });
+    const line = await danger(report);
+    expect(line).toHaveTextContent('≈ approximately BTC −16 % → margin call');
+    expect(within(line).getByTestId('stale-prices')).toHaveTextContent('stale price: BTC');
+  });
+
+  it('says "Already below margin call" with the next line a move reaches', async () => {
+    const report = estimateReport({
+      assets: '8700',
+      liabilities: '6000',
+      positions: [{ currency: 'BTC', price: '60000', held: '0.1', owed: '0' }],
+    });
+    const line = await danger(report);
+    expect(line).toHaveTextContent('Already below margin call · BTC −35 % → liquidation');
+  });
+
+  it('says in short why there is no estimate, the full reason on hover, never a number', async () => {
+    const reason = 'The account stream does not say which positions hold the margin.';
+    const line = await danger(unavailableReport(reason));
+    expect(line).toHaveAttribute('data-kind', 'unavailable');
+    expect(line).toHaveTextContent('No price estimate for FakeX');
+    expect(line).toHaveAttribute('title', reason);
+    expect(line.textContent).not.toMatch(/\d/);
+  });
+
+  it('says there is no estimate yet when the proxy has none for the account', async () => {
+    const line = await danger(null, [btcLong({}, 'someone-else')]);
+    expect(line).toHaveAttribute('data-kind', 'none-yet');
+    expect(line).toHaveTextContent('No price estimate yet');
+  });
+
+  it('says the estimate could not be loaded, with the reason on hover', async () => {
+    const line = await danger(null, 503);
+    expect(line).toHaveAttribute('data-kind', 'error');
+    expect(line).toHaveTextContent('Price estimate not loaded');
+    expect(line.getAttribute('title')).toMatch(/^HTTP 503/);
+  });
+});

@@ -1,0 +1,145 @@
+// @vitest-environment jsdom
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { accountInfo, riskFrame } from '../../app/testing/fake-exchange.ts';
+import { renderWithStores, stubApi } from '../../app/testing/render.tsx';
+import type { AccountInfo } from '../../contract/accounts.ts';
+import { Overview } from '../Overview.tsx';
+import { btcLong, unavailableReport } from './testing/reports.ts';
+
+const accounts: AccountInfo[] = [
+  accountInfo('alpha', 'fakex', 'Alpha'),
+  accountInfo('bravo', 'fakex', 'Bravo'),
+];
+
+function card(accountId: string): HTMLElement {
+  const el = document.querySelector(`[data-testid="account-card"][data-account-id="${accountId}"]`);
+  if (!(el instanceof HTMLElement)) throw new Error(`no card for ${accountId}`);
+  return el;
+}
+
+async function setup() {
+  stubApi({
+    accounts,
+    risk: [
+      btcLong({}, 'alpha'),
+      unavailableReport('The stream does not say which positions hold the margin.', 'bravo'),
+    ],
+  });
+  const h = renderWithStores(<Overview />, { accounts });
+  await screen.findByTestId('account-list');
+  // Alpha: 10 000 / 6 000 = 1.6667 (lines 1.5 and 1.1).
+  h.send(riskFrame('alpha', '1.6667', Date.now()), riskFrame('bravo', '2.00', Date.now()));
+  await waitFor(() =>
+    expect(within(card('alpha')).getByTestId('danger')).toHaveAttribute('data-kind', 'move'),
+  );
+  return {
+    h,
+    slider: screen.getByRole('slider', { name: 'Market move' }),
+    input: screen.getByRole('textbox', { name: 'Move in %' }),
+    banner: screen.getByTestId('what-if-banner'),
+  };
+}
+
+describe('the what-if control', () => {
+  it('starts live: no estimate on any card, the slider at 0, the way back disabled', async () => {
+    const { slider, input, banner } = await setup();
+    expect(banner).toHaveTextContent('Live figures.');
+    expect(banner).toHaveAttribute('data-active', 'false');
+    expect(slider).toHaveValue('0');
+    expect(input).toHaveValue('');
+    expect(screen.queryAllByTestId('what-if')).toHaveLength(0);
+    expect(screen.getByRole('button', { name: 'Back to live' })).toBeDisabled();
+  });
+
+  it("shows every account's level, zone in words and cushion under the slider's move, marked as an estimate", async () => {
+    const { slider, input, banner } = await setup();
+    fireEvent.change(slider, { target: { value: '-20' } });
+    expect(banner).toHaveTextContent('Estimate: market −20 % — not live figures');
+    expect(input).toHaveValue('-20');
+    const alpha = within(card('alpha')).getByTestId('what-if');
+    expect(alpha).toHaveAccessibleName(/^Estimate if the market moves −20\s%$/);
+    expect(alpha).toHaveTextContent('Estimate · market −20 %');
+    // (10 000 − 0.2 · 6 000) / 6 000 = 1.46666…: Caution; cushion 1 − 1.1 / 1.4666… = 25.0 %.
+    expect(within(alpha).getByTestId('what-if-level')).toHaveTextContent('1.4666');
+    expect(within(alpha).getByTestId('what-if-zone')).toHaveTextContent('Caution');
+    expect(alpha).toHaveAttribute('data-zone', 'caution');
+    expect(within(alpha).getByTestId('what-if-cushion')).toHaveTextContent('25.0%');
+    // The live figures stay as they are.
+    expect(within(card('alpha')).getByTestId('level')).toHaveTextContent('1.6667');
+    expect(within(card('alpha')).getByTestId('zone')).toHaveTextContent('Safe');
+    const bravo = within(card('bravo')).getByTestId('what-if');
+    expect(bravo).toHaveAttribute('data-kind', 'unavailable');
+    expect(bravo).toHaveTextContent('No price estimate for FakeX');
+  });
+
+  it('follows a typed value, with decimals, and puts the slider on the nearest step', async () => {
+    const { slider, input, banner } = await setup();
+    fireEvent.change(input, { target: { value: '−57' } });
+    expect(banner).toHaveTextContent('Estimate: market −57 %');
+    const alpha = within(card('alpha')).getByTestId('what-if');
+    // (10 000 − 0.57 · 6 000) / 6 000 = 1.09666…: below 1.1, Liquidation.
+    expect(within(alpha).getByTestId('what-if-level')).toHaveTextContent('1.0966');
+    expect(within(alpha).getByTestId('what-if-zone')).toHaveTextContent('Liquidation');
+    expect(slider).toHaveValue('-57');
+    fireEvent.change(input, { target: { value: '-12.5' } });
+    expect(slider).toHaveValue('-13');
+    // (10 000 − 0.125 · 6 000) / 6 000 = 1.541666…
+    expect(within(alpha).getByTestId('what-if-level')).toHaveTextContent('1.5416');
+  });
+
+  it('refuses a value it cannot read or out of range, says why, and keeps the last good move', async () => {
+    const { input, banner } = await setup();
+    fireEvent.change(input, { target: { value: '-10' } });
+    expect(banner).toHaveTextContent('Estimate: market −10 %');
+    fireEvent.change(input, { target: { value: '-10x' } });
+    expect(screen.getByTestId('what-if-problem')).toBeEmptyDOMElement();
+    fireEvent.blur(input);
+    expect(screen.getByRole('alert')).toHaveTextContent('“-10x” is not a number of percent.');
+    expect(input).toHaveAttribute('aria-invalid', 'true');
+    expect(input).toHaveAccessibleDescription('“-10x” is not a number of percent.');
+    expect(banner).toHaveTextContent('Estimate: market −10 %');
+    fireEvent.change(input, { target: { value: '-95' } });
+    fireEvent.keyDown(input, { key: 'Enter' });
+    expect(screen.getByRole('alert')).toHaveTextContent('Enter a move between −90 % and +90 %.');
+    expect(banner).toHaveTextContent('Estimate: market −10 %');
+    fireEvent.change(input, { target: { value: '-30' } });
+    expect(input).toHaveAttribute('aria-invalid', 'false');
+    expect(screen.getByTestId('what-if-problem')).toBeEmptyDOMElement();
+    expect(banner).toHaveTextContent('Estimate: market −30 %');
+  });
+
+  it('returns to live with Escape, wherever the focus is', async () => {
+    const { slider, input, banner } = await setup();
+    fireEvent.change(slider, { target: { value: '-20' } });
+    expect(screen.getAllByTestId('what-if')).toHaveLength(2);
+    const link = within(card('alpha')).getByRole('link', { name: 'Alpha' });
+    link.focus();
+    fireEvent.keyDown(link, { key: 'Escape' });
+    expect(banner).toHaveTextContent('Live figures.');
+    expect(screen.queryAllByTestId('what-if')).toHaveLength(0);
+    expect(slider).toHaveValue('0');
+    expect(input).toHaveValue('');
+    expect(link).toHaveFocus();
+  });
+
+  it('returns to live with the button, and keeps the focus on the control', async () => {
+    const { slider, input, banner } = await setup();
+    fireEvent.change(input, { target: { value: '10' } });
+    expect(banner).toHaveTextContent('Estimate: market +10 %');
+    const button = screen.getByRole('button', { name: 'Back to live' });
+    expect(button).toBeEnabled();
+    fireEvent.click(button);
+    expect(banner).toHaveTextContent('Live figures.');
+    expect(screen.queryAllByTestId('what-if')).toHaveLength(0);
+    expect(slider).toHaveFocus();
+  });
+
+  it('leaves Escape alone while live', async () => {
+    const { banner } = await setup();
+    const event = new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, cancelable: true });
+    document.body.dispatchEvent(event);
+    expect(event.defaultPrevented).toBe(false);
+    expect(banner).toHaveTextContent('Live figures.');
+  });
+});
