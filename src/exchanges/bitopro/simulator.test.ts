@@ -15,6 +15,7 @@ import {
   startBitoproSimulator,
   type SimFigures,
 } from './simulator.ts';
+import { bitoproTicker, parseBitoproTicker } from './ticker.ts';
 
 const credentials = {
   apiKey: 'demo-bitopro-key',
@@ -120,6 +121,55 @@ describe('BitoproSimAccount (the simulated account)', () => {
       expect(account.figures(12_345).adRatio.toFixed(2)).toBe(level);
     },
   );
+});
+
+describe('BitoproSimAccount: set prices', () => {
+  const priceOf = (f: SimFigures, currency: string) => f.rows.find((r) => r.currency === currency)?.price;
+
+  it('holds every price still, sets the one given, and the ratio follows from balances × prices', () => {
+    const account = new BitoproSimAccount({ seed: 5, scenario: 'demo', start: 0 });
+    const before = account.figures(10_000);
+    account.setPrice('btc', dec('30000.123456789'), 10_000);
+    const after = account.figures(10_000);
+    expect(priceOf(after, 'BTC')?.toFixed()).toBe('30000.12345678');
+    expect(priceOf(after, 'ETH')?.eq(priceOf(before, 'ETH') ?? 0)).toBe(true);
+    expect(priceOf(after, 'USDT')?.toFixed()).toBe('1');
+    // The demo walk would move the ratio within a minute; the prices stay where they were set.
+    const later = account.figures(70_000);
+    expect(priceOf(later, 'BTC')?.toFixed()).toBe('30000.12345678');
+    expect(priceOf(later, 'ETH')?.eq(priceOf(before, 'ETH') ?? 0)).toBe(true);
+    // 10.75 BTC × 30000.12345678 + 5 ETH × E + 5000 USDT over (0.5 BTC + interest) × price + 250000 USDT + interest
+    const btc = later.rows[0]!;
+    const eth = later.rows[1]!;
+    const usdt = later.rows[2]!;
+    const assets = btc.total.times(btc.price).plus(eth.total.times(eth.price)).plus(usdt.total);
+    const debt = btc.borrow.plus(btc.interest).times(btc.price).plus(usdt.borrow).plus(usdt.interest);
+    expect(later.assets.toFixed(8)).toBe(assets.toDecimalPlaces(8, Dec.ROUND_DOWN).toFixed(8));
+    expect(later.debt.toFixed(8)).toBe(debt.toDecimalPlaces(8, Dec.ROUND_DOWN).toFixed(8));
+    expect(later.adRatio.toFixed(2)).toBe(
+      later.assets.div(later.debt).toDecimalPlaces(2, Dec.ROUND_DOWN).toFixed(2),
+    );
+  });
+
+  it('a lower BTC price lowers the ratio; USDT and unknown currencies are ignored', () => {
+    const account = new BitoproSimAccount({ seed: 5, scenario: 'steady', start: 0 });
+    const before = account.figures(1_000);
+    account.setPrice('USDT', dec('2'), 1_000);
+    account.setPrice('XRP', dec('2'), 1_000);
+    expect(account.figures(1_000).adRatio.eq(before.adRatio)).toBe(true);
+    account.setPrice('BTC', priceOf(before, 'BTC')!.times('0.5'), 1_000);
+    expect(account.figures(1_000).adRatio.lt(before.adRatio)).toBe(true);
+  });
+
+  it('pin (set-level) drives the ratio again; pin(null) (resume-walk) releases the prices', () => {
+    const account = new BitoproSimAccount({ seed: 5, scenario: 'demo', start: 0 });
+    account.setPrice('ETH', dec('1234.5'), 0);
+    account.pin(dec('2.00'));
+    expect(account.figures(5_000).adRatio.toFixed(2)).toBe('2.00');
+    account.setPrice('ETH', dec('1234.5'), 5_000);
+    account.pin(null);
+    expect(priceOf(account.figures(60_000), 'ETH')?.eq('1234.5')).toBe(false);
+  });
 });
 
 describe('BitoPro simulator: REST', () => {
@@ -299,6 +349,65 @@ describe('BitoPro simulator: REST', () => {
       'accountStatus',
     ]);
     expect((await get('margin/balances')).status).toBe(200);
+  });
+
+  const ticker = (pair: string) => fetch(`${sim.endpoints.rest}/${bitoproTicker.path(pair)}`);
+
+  it('serves tickers/btc_usdt and eth_usdt without credentials, at the prices the totals are valued at', async () => {
+    // Prices held still: with a pinned level the BTC price follows the interest as it accrues.
+    sim.control({ kind: 'set-price', currency: 'ETH', price: '3000' });
+    const prices: Record<string, Dec> = {};
+    for (const currency of ['BTC', 'ETH']) {
+      const res = await ticker(bitoproTicker.pair(currency, 'USDT'));
+      expect(res.status).toBe(200);
+      const outcome = parseBitoproTicker(res.status, await res.json());
+      if (!outcome.ok) throw new Error(outcome.error);
+      prices[currency] = outcome.price;
+    }
+    prices.USDT = dec('1');
+    const body = (await (await get('margin/balances')).json()) as {
+      totalAssetAmount: string;
+      balances: Record<string, { totalAmount: string }>;
+    };
+    let assets = dec('0');
+    for (const [currency, row] of Object.entries(body.balances)) {
+      assets = assets.plus(dec(row.totalAmount).times(prices[currency]!));
+    }
+    // The debt grows with interest between the two reads; the assets (held amounts × prices) do not.
+    expect(body.totalAssetAmount).toBe(assets.toDecimalPlaces(8, Dec.ROUND_DOWN).toFixed(8));
+    sim.control({ kind: 'resume-walk' });
+  });
+
+  it('an unknown pair → 404 with the error body, read as unlisted', async () => {
+    for (const pair of ['xrp_usdt', 'btc_twd', 'usdt_usdt']) {
+      const res = await ticker(pair);
+      expect(res.status).toBe(404);
+      const body: unknown = await res.json();
+      expect(body).toEqual({ error: 'Not Found' });
+      expect(parseBitoproTicker(res.status, body)).toMatchObject({ ok: false, unlisted: true });
+    }
+  });
+
+  it('the ticker is not touched by the faults meant for the private API', async () => {
+    sim.control({ kind: 'http-error', status: 503, count: 1 });
+    expect((await ticker('btc_usdt')).status).toBe(200);
+    expect((await get('margin/balances')).status).toBe(503);
+  });
+
+  it('set-price through the control route: the ticker and the totals follow', async () => {
+    const res = await fetch(`${sim.url}/__sim/control`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'set-price', currency: 'BTC', price: '25000.5' }),
+    });
+    expect(res.status).toBe(200);
+    const outcome = parseBitoproTicker(200, await (await ticker('btc_usdt')).json());
+    expect(outcome.ok && outcome.price.toFixed(8)).toBe('25000.50000000');
+    const body = (await (await get('margin/mark-price')).json()) as {
+      tokenPrices: Record<string, { price: string }>;
+    };
+    expect(body.tokenPrices.BTC?.price).toBe('25000.50');
+    sim.control({ kind: 'resume-walk' });
   });
 
   it('set-level pins the ratio; resume-walk returns to the path', async () => {

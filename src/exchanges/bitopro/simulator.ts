@@ -1,6 +1,7 @@
 // BitoPro's side of the margin protocol on loopback (proxy-only): signed REST reads under /v3 and the private
 // account stream /ws/v1/pub/auth/margin/account-info, with the exchange's header auth, its ping keep-alive and
-// an account whose AD ratio moves because the BTC mark price moves while interest accrues.
+// an account whose AD ratio moves because the BTC mark price moves while interest accrues; and the public
+// ticker GET /v3/tickers/<pair> (btc_usdt, eth_usdt) without credentials, at the prices the account is valued at.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
@@ -25,6 +26,8 @@ import { MARGIN_BALANCE_INFO } from './wire.ts';
 
 /** REST base path: endpoints.rest = `${url}/v3`, as at api.bitopro.com. */
 export const SIM_REST_BASE = '/v3';
+/** The public tickers' path prefix: GET /v3/tickers/<pair>. */
+export const TICKER_PREFIX = `${SIM_REST_BASE}/tickers/`;
 /** The private margin account stream's path, as at stream.bitopro.com. */
 export const SIM_WS_PATH = '/ws/v1/pub/auth/margin/account-info';
 /** The exchange pings every 20 s and drops a client that has not answered within 5 s (doc ws/summary.md). */
@@ -145,11 +148,46 @@ export interface SimAccountOptions {
   timeScale?: number;
 }
 
+/** The currencies the account holds that have a price in USDT (the reference currency). */
+export const PRICED_CURRENCIES = ['BTC', 'ETH'] as const;
+export type PricedCurrency = (typeof PRICED_CURRENCIES)[number];
+/** The calculation unit: every price is in it and its own price is 1. */
+export const REFERENCE = 'USDT';
+
+/** Prices written as BitoPro writes amounts: 8 decimals. */
+const PRICE_DECIMALS = 8;
+
+/** The currency a ticker pair (`btc_usdt`, any case) names, when the simulated account holds it. */
+export function pricedCurrencyOfPair(pair: string): PricedCurrency | null {
+  const match = /^([a-z]+)_usdt$/.exec(pair.toLowerCase());
+  const currency = match?.[1]?.toUpperCase();
+  return (PRICED_CURRENCIES as readonly string[]).includes(currency ?? '')
+    ? (currency as PricedCurrency)
+    : null;
+}
+
+/** GET /v3/tickers/<pair> body for one held currency at its price (the documented fields). */
+export function tickerBody(currency: PricedCurrency, price: Dec): Record<string, unknown> {
+  const last = price.toFixed(PRICE_DECIMALS);
+  return {
+    data: {
+      pair: `${currency.toLowerCase()}_${REFERENCE.toLowerCase()}`,
+      priceChange24hr: '0',
+      volume24hr: '0.00000000',
+      isBuyer: false,
+      lastPrice: last,
+      high24hr: last,
+      low24hr: last,
+    },
+  };
+}
+
 /**
  * The simulated margin account. Its figures are a pure function of the seed, the start time and the time asked
- * for (plus a pinned level, if any): the AD ratio follows a LevelPath (see SimScenario and DEMO_LEVELS), the
- * BTC mark price is solved so that assets / debt lands on that level, ETH drifts on its own, and interest
- * accrues on the loans at the rates /margin/provisioning/borrow reports.
+ * for (plus a pinned level or held prices, if any): the AD ratio follows a LevelPath (see SimScenario and
+ * DEMO_LEVELS), the BTC mark price is solved so that assets / debt lands on that level, ETH drifts on its own,
+ * and interest accrues on the loans at the rates /margin/provisioning/borrow reports. After `setPrice` every
+ * price holds still and the AD ratio follows from balances × prices.
  */
 export class BitoproSimAccount {
   private readonly path: LevelPath;
@@ -158,6 +196,8 @@ export class BitoproSimAccount {
   private ethSteps = 0;
   private ethWalk = 0;
   private pinned: Dec | null = null;
+  /** Prices held still by setPrice, or null. */
+  private still: Record<PricedCurrency, Dec> | null = null;
 
   constructor(private readonly options: SimAccountOptions) {
     const timeScale = options.timeScale ?? 1;
@@ -174,9 +214,33 @@ export class BitoproSimAccount {
     this.ethRandom = seededRandom((options.seed ^ 0x5eed) >>> 0);
   }
 
-  /** Pins the AD ratio (set-level), or returns to the path with null (resume-walk). */
+  /** Pins the AD ratio (set-level), or returns to the path with null (resume-walk, which also releases prices). */
   pin(level: Dec | null): void {
     this.pinned = level;
+    this.still = null;
+  }
+
+  /**
+   * From time `t` on, every price holds still where it is and `currency` (BTC or ETH, any case) is at `price`
+   * (8 decimals). A currency without a price of its own (USDT) or not held is ignored.
+   */
+  setPrice(currency: string, price: Dec, t: number): void {
+    const code = currency.toUpperCase();
+    if (!(PRICED_CURRENCIES as readonly string[]).includes(code)) return;
+    const now = this.figures(t);
+    const still = { BTC: this.priceIn(now, 'BTC'), ETH: this.priceIn(now, 'ETH') };
+    still[code as PricedCurrency] = Dec.max(
+      new Dec(10).pow(-PRICE_DECIMALS),
+      price.toDecimalPlaces(PRICE_DECIMALS, ROUND_DOWN),
+    );
+    this.still = still;
+    this.pinned = null;
+  }
+
+  private priceIn(f: SimFigures, currency: PricedCurrency): Dec {
+    const row = f.rows.find((r) => r.currency === currency);
+    if (!row) throw new Error(`no ${currency} row`);
+    return row.price;
   }
 
   private ethPrice(t: number): Dec {
@@ -198,6 +262,14 @@ export class BitoproSimAccount {
   /** The account at time `t` (ms epoch). Times should not go backwards. */
   figures(t: number): SimFigures {
     const elapsed = new Dec(String(Math.max(0, t - this.options.start)));
+    if (this.still) {
+      const rows: SimRow[] = [
+        accrue(HOLDINGS.BTC, elapsed, this.still.BTC),
+        accrue(HOLDINGS.ETH, elapsed, this.still.ETH),
+        accrue(HOLDINGS.USDT, elapsed, dec('1')),
+      ];
+      return valued(t, rows);
+    }
     const ethPrice = this.ethPrice(t);
     const eth = accrue(HOLDINGS.ETH, elapsed, ethPrice);
     const usdt = accrue(HOLDINGS.USDT, elapsed, dec('1'));
@@ -211,17 +283,21 @@ export class BitoproSimAccount {
       .minus(usdt.total);
     const denominator = btcAtZero.total.minus(level.times(btcAtZero.borrow.plus(btcAtZero.interest)));
     const btcPrice = Dec.max(dec('0.01'), numerator.div(denominator).toDecimalPlaces(2));
-    const rows: SimRow[] = [{ ...btcAtZero, price: btcPrice }, eth, usdt];
-    let assets = new Dec(0);
-    let debt = new Dec(0);
-    for (const row of rows) {
-      assets = assets.plus(row.total.times(row.price));
-      debt = debt.plus(row.borrow.plus(row.interest).times(row.price));
-    }
-    assets = assets.toDecimalPlaces(8, ROUND_DOWN);
-    debt = debt.toDecimalPlaces(8, ROUND_DOWN);
-    return { time: t, rows, assets, debt, adRatio: assets.div(debt).toDecimalPlaces(2, ROUND_DOWN) };
+    return valued(t, [{ ...btcAtZero, price: btcPrice }, eth, usdt]);
   }
+}
+
+/** The account's figures for these rows: assets and debt valued at each row's price, the AD ratio from them. */
+function valued(time: number, rows: SimRow[]): SimFigures {
+  let assets = new Dec(0);
+  let debt = new Dec(0);
+  for (const row of rows) {
+    assets = assets.plus(row.total.times(row.price));
+    debt = debt.plus(row.borrow.plus(row.interest).times(row.price));
+  }
+  assets = assets.toDecimalPlaces(8, ROUND_DOWN);
+  debt = debt.toDecimalPlaces(8, ROUND_DOWN);
+  return { time, rows, assets, debt, adRatio: assets.div(debt).toDecimalPlaces(2, ROUND_DOWN) };
 }
 
 const ACCOUNT_ID = '5411716254';
@@ -434,6 +510,10 @@ export async function startBitoproSimulator(options: SimulatorOptions): Promise<
         account.pin(dec(command.level));
         pushAll();
         break;
+      case 'set-price':
+        account.setPrice(command.currency, dec(command.price), Date.now());
+        pushAll();
+        break;
       case 'resume-walk':
         account.pin(null);
         pushAll();
@@ -452,6 +532,8 @@ export async function startBitoproSimulator(options: SimulatorOptions): Promise<
   }
 
   function handleHttp(req: IncomingMessage, res: ServerResponse, _body: string, url: URL): void {
+    // The public ticker needs no credentials; the faults meant for the private API leave it alone.
+    if (url.pathname.startsWith(TICKER_PREFIX)) return sendTicker(req, res, url);
     const routes: Record<string, () => Record<string, unknown>> = {
       [`${SIM_REST_BASE}/margin/balances`]: () => balancesBody(account.figures(Date.now())),
       [`${SIM_REST_BASE}/margin/mark-price`]: () => markPriceBody(account.figures(Date.now())),
@@ -474,6 +556,14 @@ export async function startBitoproSimulator(options: SimulatorOptions): Promise<
       if (faults.takeBadSchema()) return sendJson(res, 200, badSchemaBalances(account.figures(Date.now())));
     }
     return sendJson(res, 200, route());
+  }
+
+  function sendTicker(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const currency = pricedCurrencyOfPair(decodeURIComponent(url.pathname.slice(TICKER_PREFIX.length)));
+    if (req.method !== 'GET' || currency === null) return sendJson(res, 404, NOT_FOUND);
+    const row = account.figures(Date.now()).rows.find((r) => r.currency === currency);
+    if (!row) return sendJson(res, 404, NOT_FOUND);
+    sendJson(res, 200, tickerBody(currency, row.price));
   }
 
   const server = await startSimServer({

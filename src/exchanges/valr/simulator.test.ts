@@ -7,7 +7,14 @@ import { pause as sleep, until } from '../kit/testing/session-harness.ts';
 import type { RunningSimulator, SimControl, SimulatorOptions } from '../server-types.ts';
 import { valr } from './index.ts';
 import { valrSignature } from './sign.ts';
-import { IDLE_TIMEOUT_MS, accountFigures, startValrSimulator } from './simulator.ts';
+import {
+  IDLE_TIMEOUT_MS,
+  accountFigures,
+  accountFiguresAtPrice,
+  btcPriceOf,
+  startValrSimulator,
+} from './simulator.ts';
+import { parseValrTicker, valrTicker } from './ticker.ts';
 import { marginInfoData as marginInfoSchema } from './wire.ts';
 
 const KEY = 'test-valr-key';
@@ -403,6 +410,79 @@ describe('valr simulator figures', () => {
     const later = marginInfoSchema.parse((await signedGet(sim, '/v2/margin/status')).body);
     expect(dec(later.totalBorrowedInReference).gt(dec(first.totalBorrowedInReference))).toBe(true);
     expect(later.marginFraction).toBe('0.4');
+  });
+});
+
+async function marketSummary(sim: RunningSimulator, pair: string) {
+  const res = await fetch(`${sim.url}/${valrTicker.path(pair)}`);
+  return { status: res.status, body: (await res.json()) as unknown };
+}
+
+async function btcPrice(sim: RunningSimulator): Promise<Dec> {
+  const { status, body } = await marketSummary(sim, valrTicker.pair('BTC', 'USDC'));
+  const outcome = parseValrTicker(status, body);
+  if (!outcome.ok) throw new Error(outcome.error);
+  expect(outcome.field).toBe('markPrice');
+  return outcome.price;
+}
+
+describe('valr simulator market summary and set-price', () => {
+  it('the BTC price is the exposure over the BTC held, by the same model at a set price', () => {
+    const f = accountFigures(dec('0.4'), 0);
+    // 6000 borrowed at a fraction of 0.4: exposure 10000 for 0.25 BTC
+    expect([f.exposure, btcPriceOf(f).toFixed()]).toEqual(['10000', '40000']);
+    const at = accountFiguresAtPrice(dec('40000'), 0);
+    expect(at.marginFraction).toBe(f.marginFraction);
+    const lower = accountFiguresAtPrice(dec('30000'), 0);
+    // exposure 7500, borrowed 6000: (7500 − 6000) / 7500
+    expect([lower.exposure, lower.marginFraction]).toEqual(['7500', '0.2']);
+  });
+
+  it('serves BTCUSDC without credentials, at the price the exposure is valued at', async () => {
+    // Unscaled: no interest period passes, so the borrow (and the exposure at 0.4) stays at its opening figure.
+    const sim = await start({ timeScale: 1 });
+    sim.control({ kind: 'set-level', level: '0.4' });
+    expect((await btcPrice(sim)).toFixed()).toBe('40000');
+    const { body } = await marketSummary(sim, 'BTCUSDC');
+    expect(body).toMatchObject({ currencyPair: 'BTCUSDC', lastTradedPrice: '40000', markPrice: '40000' });
+  });
+
+  it('an unknown pair → 404 with the error body, read as unlisted', async () => {
+    const sim = await start();
+    for (const pair of ['ETHUSDC', 'BTCZAR', 'USDCUSDC']) {
+      const { status, body } = await marketSummary(sim, pair);
+      expect(status).toBe(404);
+      expect(body).toEqual({ code: -404, message: 'Currency pair not found' });
+      expect(parseValrTicker(status, body)).toMatchObject({ ok: false, unlisted: true });
+    }
+  });
+
+  it('is not touched by the faults meant for the private API', async () => {
+    const sim = await start();
+    sim.control({ kind: 'http-error', status: 503, count: 1 });
+    expect((await marketSummary(sim, 'BTCUSDC')).status).toBe(200);
+    expect((await signedGet(sim, '/v1/account/balances')).status).toBe(503);
+  });
+
+  it('set-price holds the BTC price still and the fraction follows; set-level and resume-walk take over again', async () => {
+    const sim = await start({ scenario: 'demo' });
+    sim.control({ kind: 'set-price', currency: 'BTC', price: '30000' });
+    expect((await btcPrice(sim)).toFixed()).toBe('30000');
+    const status = (await signedGet(sim, '/v2/margin/status')).body as Record<string, unknown>;
+    const borrowed = dec(status.totalBorrowedInReference as string);
+    const expected = dec('7500').minus(borrowed).div('7500').toDecimalPlaces(8, Dec.ROUND_HALF_EVEN);
+    expect(status.totalLeveragedExposureInReference).toBe('7500');
+    expect(status.marginFraction).toBe(expected.toFixed());
+    // USDC is the reference: it has no price of its own to set.
+    sim.control({ kind: 'set-price', currency: 'USDC', price: '2' });
+    expect((await btcPrice(sim)).toFixed()).toBe('30000');
+    sim.control({ kind: 'set-level', level: '0.25' });
+    const pinned = (await signedGet(sim, '/v2/margin/status')).body as Record<string, unknown>;
+    expect(pinned.marginFraction).toBe('0.25');
+    sim.control({ kind: 'set-price', currency: 'btc', price: '30000' });
+    sim.control({ kind: 'resume-walk' });
+    await sleep(100);
+    expect((await btcPrice(sim)).eq('30000')).toBe(false);
   });
 });
 

@@ -8,6 +8,8 @@
 //   marginFraction  = (collateralized − D) / E, rounded to 8 places
 // The level path gives the fraction; the BTC price is what moves to produce it (E = D / (1 − fraction)).
 // A fraction at or above 1 means nothing is borrowed: the extra collateral is held as USDC.
+// The public market summary GET /v1/public/BTCUSDC/marketsummary (no credentials) quotes that BTC price
+// (E ÷ BTC held). After set-price the price holds still and the fraction follows from it by the same model.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import { z } from 'zod';
@@ -79,6 +81,7 @@ export const SIM_ERRORS = {
   subAccount: { status: 403, code: -403, message: 'Sub-account not found' },
   rateLimited: { status: 429, code: -429, message: 'Rate limit exceeded' },
   notFound: { status: 404, code: -404, message: 'Not Found' },
+  unknownPair: { status: 404, code: -404, message: 'Currency pair not found' },
   method: { status: 405, code: -405, message: 'Method not allowed' },
 } as const;
 type SimError = (typeof SIM_ERRORS)[keyof typeof SIM_ERRORS];
@@ -108,21 +111,61 @@ function leverageNumber(exposure: Dec, equity: Dec): number {
   return exposure.div(equity).toDecimalPlaces(2).toNumber();
 }
 
+/** The USDC borrowed after `periods` interest periods (8 decimals, rounded up). */
+function borrowedAfter(periods: number): Dec {
+  return PRINCIPAL.times(INTEREST_PER_PERIOD.plus(1).pow(periods)).toDecimalPlaces(8, Dec.ROUND_UP);
+}
+
 /** The account's figures for a margin fraction `level` after `periods` interest periods. */
 export function accountFigures(level: Dec, periods: number): SimFigures {
-  const accrued = PRINCIPAL.times(INTEREST_PER_PERIOD.plus(1).pow(periods));
-  let borrowed: Dec;
-  let exposure: Dec;
-  let usdc: Dec;
   if (level.lt(1)) {
-    borrowed = accrued.toDecimalPlaces(8, Dec.ROUND_UP);
-    exposure = borrowed.div(new Dec(1).minus(level)).toDecimalPlaces(8, Dec.ROUND_HALF_EVEN);
-    usdc = borrowed.neg();
-  } else {
-    borrowed = new Dec(0);
-    exposure = UNLEVERAGED_EXPOSURE;
-    usdc = exposure.times(level.minus(1)).toDecimalPlaces(8, Dec.ROUND_DOWN);
+    const borrowed = borrowedAfter(periods);
+    const exposure = borrowed.div(new Dec(1).minus(level)).toDecimalPlaces(8, Dec.ROUND_HALF_EVEN);
+    return figuresOf(exposure, borrowed, borrowed.neg());
   }
+  const usdc = UNLEVERAGED_EXPOSURE.times(level.minus(1)).toDecimalPlaces(8, Dec.ROUND_DOWN);
+  return figuresOf(UNLEVERAGED_EXPOSURE, new Dec(0), usdc);
+}
+
+/**
+ * The account's figures when BTC is at `price` (USDC) after `periods` interest periods: the BTC bought with the
+ * borrowed USDC is worth held × price, and the fraction follows from that exposure by the same model.
+ */
+export function accountFiguresAtPrice(price: Dec, periods: number): SimFigures {
+  const borrowed = borrowedAfter(periods);
+  const exposure = BTC_HELD.times(price).toDecimalPlaces(8, Dec.ROUND_HALF_EVEN);
+  return figuresOf(exposure, borrowed, borrowed.neg());
+}
+
+/** The BTC price (in USDC) the figures value the holdings at: exposure ÷ BTC held. */
+export function btcPriceOf(f: SimFigures): Dec {
+  return new Dec(f.exposure).div(BTC_HELD).toDecimalPlaces(8, Dec.ROUND_HALF_EVEN);
+}
+
+/** The pair the simulator quotes: the BTC it holds, in the reference currency. */
+export const SIM_PAIR = `BTC${REFERENCE}`;
+
+/** `GET /v1/public/{pair}/marketsummary` body at a BTC price (documented fields; the price as mark and last). */
+export function marketSummaryBody(price: Dec, now: number): Record<string, unknown> {
+  const text = price.toFixed();
+  return {
+    currencyPair: SIM_PAIR,
+    askPrice: text,
+    bidPrice: text,
+    lastTradedPrice: text,
+    previousClosePrice: text,
+    baseVolume: '0',
+    quoteVolume: '0',
+    highPrice: text,
+    lowPrice: text,
+    created: new Date(now).toISOString(),
+    changeFromPrevious: '0',
+    markPrice: text,
+  };
+}
+
+/** Figures from the exposure (value of the BTC held), the USDC borrowed and the USDC balance. */
+function figuresOf(exposure: Dec, borrowed: Dec, usdc: Dec): SimFigures {
   const collateralized = exposure.plus(usdc.gt(0) ? usdc : 0);
   const equity = collateralized.minus(borrowed);
   const initialRequired = exposure.times(SIM_FRACTIONS.initial).toDecimalPlaces(8, Dec.ROUND_UP);
@@ -223,6 +266,8 @@ export async function startValrSimulator(options: SimulatorOptions): Promise<Run
     start: started,
   });
   let pinnedText: string | null = null;
+  /** The BTC price held still by set-price, or null. */
+  let pinnedPrice: Dec | null = null;
   const clients = new Set<Client>();
 
   function levelNow(now: number): Dec {
@@ -232,7 +277,17 @@ export async function startValrSimulator(options: SimulatorOptions): Promise<Run
 
   function figuresNow(now = Date.now()): SimFigures {
     const periods = Math.floor((now - started) / scaled(INTEREST_PERIOD_MS, timeScale));
+    if (pinnedPrice !== null) return accountFiguresAtPrice(pinnedPrice, periods);
     return accountFigures(levelNow(now), periods);
+  }
+
+  /** The public market summary: no credentials; the faults meant for the private API leave it alone. */
+  function sendMarketSummary(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const pair = MARKET_SUMMARY.exec(url.pathname)?.[1];
+    if (req.method !== 'GET') return sendError(res, SIM_ERRORS.method);
+    if (pair?.toUpperCase() !== SIM_PAIR) return sendError(res, SIM_ERRORS.unknownPair);
+    const now = Date.now();
+    sendJson(res, 200, marketSummaryBody(btcPriceOf(figuresNow(now)), now));
   }
 
   /** Checks key, timestamp and signature the way VALR does (signature over ts + VERB + path + body + sub). */
@@ -265,6 +320,7 @@ export async function startValrSimulator(options: SimulatorOptions): Promise<Run
   }
 
   function handleHttp(req: IncomingMessage, res: ServerResponse, body: string, url: URL): void {
+    if (MARKET_SUMMARY.test(url.pathname)) return sendMarketSummary(req, res, url);
     const injected = faults.takeHttpError();
     if (injected !== null) {
       if (injected === 429) return sendError(res, SIM_ERRORS.rateLimited);
@@ -435,11 +491,21 @@ export async function startValrSimulator(options: SimulatorOptions): Promise<Run
     switch (command.kind) {
       case 'set-level':
         pinnedText = command.level;
+        pinnedPrice = null;
         path.set(Number(command.level));
+        pushAll();
+        break;
+      case 'set-price':
+        // The account holds one priced currency, BTC; USDC is the reference.
+        if (command.currency.toUpperCase() !== 'BTC') break;
+        pinnedPrice = Dec.max('0.00000001', new Dec(command.price).toDecimalPlaces(8, Dec.ROUND_HALF_EVEN));
+        pinnedText = null;
+        path.set(null);
         pushAll();
         break;
       case 'resume-walk':
         pinnedText = null;
+        pinnedPrice = null;
         path.set(null);
         pushAll();
         break;
@@ -494,6 +560,9 @@ export async function startValrSimulator(options: SimulatorOptions): Promise<Run
     },
   };
 }
+
+/** The public market summary's path: /v1/public/<PAIR>/marketsummary. */
+const MARKET_SUMMARY = /^\/v1\/public\/([^/]+)\/marketsummary$/;
 
 const ROUTES = new Map<string, 'balances' | 'margin-status' | 'account-status'>([
   ['/v1/account/balances', 'balances'],
