@@ -67,7 +67,7 @@ export function DangerLine({ accountId, exchangeName }: { accountId: string; exc
       data-kind={words.kind}
       {...(words.kind === 'unavailable' ? { title: words.reason } : {})}
     >
-      <span className="sr-only">Nearest danger: </span>
+      {(words.kind === 'move' || words.kind === 'below') && <span className="sr-only">Nearest danger: </span>}
       {approximate && <Approximate />}
       <span className="danger__text">{words.text}</span>
       {words.kind === 'move' && <StalePrices currencies={stalePriceCurrencies(report)} />}
