@@ -40,6 +40,14 @@
 //                [data-testid="currency-table"] (checkbox "Hide zero rows"), [data-testid="raw-messages"],
 //                [data-testid="drill-history"] (where the chart loads) > [data-testid="history"] (the lazily loaded
 //                chart), [data-testid="query-problem"] (a failed request, with "Retry")
+// Price moves    card: [data-testid="danger"][data-kind="loading|move|below|out-of-reach|unavailable|none-yet|error"],
+//                e.g. "BTC −23 % → margin call", "Market −31 % → liquidation", "Already below margin call",
+//                "No price estimate for B2Prime"; overview: [data-testid="what-if-control"] (slider "Market move",
+//                textbox "Move in %", button "Back to live", [data-testid="what-if-banner"][data-active]
+//                "Estimate: market −10 % …" or "Live figures."), each card's [data-testid="what-if"][data-kind]
+//                (estimate | unavailable | none-yet) with what-if-level / what-if-zone / what-if-cushion;
+//                drill-down: [data-testid="risk-panel"] > [data-testid="risk-table"] (tr[data-currency], the market
+//                row tr[data-currency="market"]), risk-nearest, risk-gaps, risk-trend, risk-unavailable, risk-method
 import type { Locator, Page } from '@playwright/test';
 
 /** One account's card on the overview. */

@@ -80,7 +80,7 @@ describe('the drill-down price moves', () => {
     expect(within(panel).queryByTestId('risk-trend')).toBeNull();
   });
 
-  it('says "already below" and "out of reach" instead of a number', async () => {
+  it('says "already below" and "not reachable" instead of a number', async () => {
     // Level 1.45 (below 1.5); 0.001 BTC (60 USD) cannot bring 8 700 / 6 000 to 1.1.
     const report = estimateReport({
       assets: '8700',
@@ -88,7 +88,7 @@ describe('the drill-down price moves', () => {
       positions: [{ currency: 'BTC', price: '60000', held: '0.001', owed: '0' }],
     });
     const { panel } = await open(report);
-    expect(row(panel, 'BTC').slice(4)).toEqual(['already below', 'out of reach']);
+    expect(row(panel, 'BTC').slice(4)).toEqual(['already below', 'not reachable']);
   });
 
   it('shows the gaps, the trend with its window, and a takeover column when a move reaches takeover', async () => {
@@ -109,7 +109,7 @@ describe('the drill-down price moves', () => {
     );
     expect(within(panel).getAllByRole('columnheader').at(-1)).toHaveTextContent('To takeover');
     expect(row(panel, 'BTC').at(-1)).toBe('−60 %');
-    expect(row(panel, 'ETH').at(-1)).toBe('out of reach');
+    expect(row(panel, 'ETH').at(-1)).toBe('not reachable');
   });
 
   it('says a missing price and why, never a made-up one', async () => {

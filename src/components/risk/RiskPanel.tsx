@@ -42,12 +42,12 @@ function Figure({ text, currency }: { text: string | null | undefined; currency?
   );
 }
 
-/** A move to one line: the percentage, "already below", or "out of reach" (null: this move cannot reach it). */
+/** A move to one line: the percentage, "already below", or "not reachable" (null: this move cannot reach it). */
 function MoveCell({ move, line }: { move: Dec | null; line: Line }) {
   if (move === null) {
     return (
-      <span className="muted" title={`No move of this price alone reaches ${LINE_WORDS[line]}`}>
-        out of reach
+      <span className="muted" title={`No move of this price (down to −100 %) reaches ${LINE_WORDS[line]}`}>
+        not reachable
       </span>
     );
   }
