@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Dec, dec } from '../../domain/decimal.ts';
+import {
+  estimateMoves,
+  heldOwedOf,
+  valuePosition,
+  type LineMoves,
+  type ValuedPosition,
+} from '../../domain/price-moves.ts';
 import { applyUpdate } from '../../domain/risk.ts';
 import { pause as sleep, until } from '../kit/testing/session-harness.ts';
 import type { RunningSimulator } from '../server-types.ts';
@@ -596,5 +603,113 @@ describe('BitoPro simulator: private stream', () => {
     const again = client();
     await again.opened;
     again.ws.close();
+  });
+});
+
+describe('BitoPro round trip: the estimated move, applied in the simulator, brings the AD ratio to the line', () => {
+  let sim: RunningSimulator;
+  beforeAll(async () => {
+    sim = await startBitoproSimulator({ seed: 17, scenario: 'steady', account: { credentials } });
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  async function priceOf(currency: string, reference: string): Promise<Dec> {
+    const res = await fetch(
+      `${sim.endpoints.rest}/${bitoproTicker.path(bitoproTicker.pair(currency, reference))}`,
+    );
+    const outcome = parseBitoproTicker(res.status, await res.json());
+    if (!outcome.ok) throw new Error(outcome.error);
+    return outcome.price;
+  }
+
+  /** The account as the proxy reads it (normalized, with the demo lines) and its currencies valued at the tickers. */
+  async function reading() {
+    const res = await fetch(`${sim.endpoints.rest}/margin/balances`, {
+      headers: authHeaders(credentials, nextNonce()),
+    });
+    const u = update(bitopro.normalize('balances', await res.json(), ctx));
+    expect(u.warnings).toBeUndefined();
+    const risk = u.risk;
+    if (!risk?.totals?.assets || !risk.totals.liabilities || risk.level.kind !== 'value') {
+      throw new Error('the account did not report a level with totals');
+    }
+    const { assets, liabilities, currency: reference } = risk.totals;
+    const positions: ValuedPosition[] = [];
+    for (const row of u.balances ?? []) {
+      if (row.currency === reference) continue;
+      const amounts = heldOwedOf(row);
+      if (!amounts) throw new Error(`${row.currency} holds and owes nothing readable`);
+      positions.push(valuePosition(row.currency, amounts, await priceOf(row.currency, reference)));
+    }
+    const line = (kind: 'caution' | 'liquidation') => {
+      const band = risk.bands.find((b) => b.kind === kind);
+      if (!band) throw new Error(`no ${kind} line`);
+      return band.threshold;
+    };
+    return {
+      adRatio: risk.level.value,
+      /** The reported totals' own ratio, before BitoPro truncates it to 2 decimals. */
+      ratio: assets.div(liabilities),
+      positions,
+      estimate: estimateMoves(assets, liabilities, positions, risk.bands),
+      line,
+    };
+  }
+
+  function moveOf(moves: LineMoves | null | undefined, key: keyof LineMoves): Dec {
+    const move = moves?.[key];
+    if (move === null || move === undefined) throw new Error(`no move to ${key}`);
+    return move;
+  }
+
+  /** Holds the market still (the steady walk moves prices every half second) at its current prices. */
+  async function holdStill(): Promise<void> {
+    sim.control({ kind: 'resume-walk' });
+    sim.control({ kind: 'set-price', currency: 'BTC', price: (await priceOf('BTC', 'USDT')).toFixed() });
+  }
+
+  /**
+   * BitoPro reports the AD ratio truncated to 2 decimals, a step of 0.9 % at 1.1: the reported totals must land
+   * within 0.5 % of the line, and the AD ratio within its one truncation step of it.
+   */
+  function expectOnLine(after: { adRatio: Dec; ratio: Dec }, line: Dec): void {
+    const gap = after.ratio.minus(line).div(line).abs();
+    expect(gap.lte('0.005'), `assets ÷ debt ${after.ratio.toFixed()} vs line ${line.toFixed()}`).toBe(true);
+    expect(after.adRatio.minus(line).abs().lte('0.01'), `adRatio ${after.adRatio.toFixed()}`).toBe(true);
+  }
+
+  it.each([
+    ['toLiquidation', 'liquidation'],
+    ['toMarginCall', 'caution'],
+  ] as const)('BTC alone: %s', async (key, kind) => {
+    await holdStill();
+    const before = await reading();
+    const line = before.line(kind);
+    expect(before.ratio.minus(line).div(line).gt('0.3')).toBe(true);
+    const move = moveOf(
+      before.estimate.moves.find((m) => m.currency === 'BTC'),
+      key,
+    );
+    expect(move.isNegative()).toBe(true);
+    const btc = before.positions.find((p) => p.currency === 'BTC')!;
+    sim.control({ kind: 'set-price', currency: 'BTC', price: btc.price.times(move.plus(1)).toFixed() });
+    expectOnLine(await reading(), line);
+  });
+
+  it.each([
+    ['toLiquidation', 'liquidation'],
+    ['toMarginCall', 'caution'],
+  ] as const)('the whole market: %s', async (key, kind) => {
+    await holdStill();
+    const before = await reading();
+    const line = before.line(kind);
+    expect(before.ratio.minus(line).div(line).gt('0.3')).toBe(true);
+    const move = moveOf(before.estimate.market, key);
+    for (const p of before.positions) {
+      sim.control({ kind: 'set-price', currency: p.currency, price: p.price.times(move.plus(1)).toFixed() });
+    }
+    expectOnLine(await reading(), line);
   });
 });

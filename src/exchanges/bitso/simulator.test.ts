@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Dec, dec } from '../../domain/decimal.ts';
+import {
+  estimateMoves,
+  heldOwedOf,
+  valuePosition,
+  type LineMoves,
+  type ValuedPosition,
+} from '../../domain/price-moves.ts';
 import { applyUpdate } from '../../domain/risk.ts';
 import { LevelPath } from '../kit/simkit.ts';
 import { pause } from '../kit/testing/session-harness.ts';
@@ -652,5 +659,105 @@ describe('public ticker and set-price', () => {
     const moved = [await priceOf(sim, 'btc'), await priceOf(sim, 'eth')];
     expect(moved[0]!.eq('9000')).toBe(false);
     expect(moved[1]!.eq(held)).toBe(false);
+  });
+});
+
+describe('round trip: the estimated move, applied in the simulator, brings the level to the line', () => {
+  let sim: RunningSimulator;
+  beforeAll(async () => {
+    sim = await startBitsoSimulator({
+      seed: 21,
+      scenario: 'steady',
+      account: { credentials: { apiKey: KEY, apiSecret: SECRET } },
+    });
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  /** The account as the proxy reads it (normalized) and every non-reference currency valued at its ticker. */
+  async function reading() {
+    const u = update((await call(sim, SIM_PATHS.account)).json);
+    const risk = u.risk;
+    if (!risk?.totals?.assets || !risk.totals.liabilities || risk.level.kind !== 'value') {
+      throw new Error('the account did not report a level with totals');
+    }
+    const reference = risk.totals.currency;
+    const positions: ValuedPosition[] = [];
+    for (const row of u.balances ?? []) {
+      if (row.currency === reference) continue;
+      const amounts = heldOwedOf(row);
+      if (!amounts) throw new Error(`${row.currency} holds and owes nothing readable`);
+      positions.push(valuePosition(row.currency, amounts, await priceOf(sim, row.currency)));
+    }
+    const estimate = estimateMoves(risk.totals.assets, risk.totals.liabilities, positions, risk.bands);
+    const line = (kind: 'caution' | 'liquidation') => {
+      const band = risk.bands.find((b) => b.kind === kind);
+      if (!band) throw new Error(`no ${kind} line`);
+      return band.threshold;
+    };
+    return { level: risk.level.value, positions, estimate, line };
+  }
+
+  function moveOf(moves: LineMoves | null | undefined, key: keyof LineMoves): Dec {
+    const move = moves?.[key];
+    if (move === null || move === undefined) throw new Error(`no move to ${key}`);
+    return move;
+  }
+
+  /** Holds the market still (the steady walk moves prices every half second) at its current prices. */
+  async function holdStill(): Promise<void> {
+    sim.control({ kind: 'resume-walk' });
+    sim.control({ kind: 'set-price', currency: 'btc', price: (await priceOf(sim, 'btc')).toFixed() });
+  }
+
+  function expectOnLine(level: Dec, line: Dec): void {
+    const gap = level.minus(line).div(line).abs();
+    expect(gap.lte('0.005'), `level ${level.toFixed()} vs line ${line.toFixed()}`).toBe(true);
+  }
+
+  it.each([
+    ['toLiquidation', 'liquidation'],
+    ['toMarginCall', 'caution'],
+  ] as const)('BTC alone: %s', async (key, kind) => {
+    await holdStill();
+    const before = await reading();
+    const line = before.line(kind);
+    // Far from the line to start with: the move has real work to do.
+    expect(before.level.minus(line).div(line).gt('0.3')).toBe(true);
+    const move = moveOf(
+      before.estimate.moves.find((m) => m.currency === 'btc'),
+      key,
+    );
+    expect(move.isNegative()).toBe(true);
+    const btc = before.positions.find((p) => p.currency === 'btc')!;
+    sim.control({ kind: 'set-price', currency: 'btc', price: btc.price.times(move.plus(1)).toFixed() });
+    const after = await reading();
+    expectOnLine(after.level, line);
+    // ETH held still while BTC moved.
+    expect(after.positions.find((p) => p.currency === 'eth')?.price.eq(before.positions[1]!.price)).toBe(
+      true,
+    );
+  });
+
+  it.each([
+    ['toLiquidation', 'liquidation'],
+    ['toMarginCall', 'caution'],
+  ] as const)('the whole market: %s', async (key, kind) => {
+    await holdStill();
+    const before = await reading();
+    const line = before.line(kind);
+    expect(before.level.minus(line).div(line).gt('0.3')).toBe(true);
+    const move = moveOf(before.estimate.market, key);
+    for (const p of before.positions) {
+      sim.control({ kind: 'set-price', currency: p.currency, price: p.price.times(move.plus(1)).toFixed() });
+    }
+    expectOnLine((await reading()).level, line);
+  });
+
+  it('ETH alone cannot bring this account to liquidation: no move is given', async () => {
+    await holdStill();
+    const before = await reading();
+    expect(before.estimate.moves.find((m) => m.currency === 'eth')?.toLiquidation).toBeNull();
   });
 });
