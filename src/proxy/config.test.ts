@@ -49,7 +49,11 @@ describe('parseConfig: happy path and defaults', () => {
       accounts: [account({ thresholds: { marginCall: '1.50', liquidation: '1.1' }, subaccountId: 'sub-1' })],
     });
     expect(config.server).toEqual({ host: '127.0.0.1', port: 5178, allowedOrigins: [] });
-    expect(config.history).toEqual({ path: '/etc/mw/data/history.sqlite', retentionDays: 365 });
+    expect(config.history).toEqual({
+      path: '/etc/mw/data/history.sqlite',
+      retentionDays: 365,
+      rawDays: 30,
+    });
     expect(config.alerts).toEqual({ webhooks: [] });
     const [a] = config.accounts;
     expect(a?.credentials).toEqual({ apiKey: 'env-key', apiSecret: 'env-secret-value-123' });
@@ -69,7 +73,7 @@ describe('parseConfig: happy path and defaults', () => {
         allowedOrigins: ['https://dash.example.com'],
         accessToken: 'example-access-token-1234',
       },
-      history: { path: '/var/mw/h.sqlite', retentionDays: 30 },
+      history: { path: '/var/mw/h.sqlite', retentionDays: 30, rawDays: 7 },
       alerts: {
         webhooks: [{ url: 'https://hooks.example/x' }, { url: 'https://t.example/y', format: 'telegram' }],
       },
@@ -83,7 +87,7 @@ describe('parseConfig: happy path and defaults', () => {
       allowedOrigins: ['https://dash.example.com'],
       accessToken: 'example-access-token-1234',
     });
-    expect(config.history).toEqual({ path: '/var/mw/h.sqlite', retentionDays: 30 });
+    expect(config.history).toEqual({ path: '/var/mw/h.sqlite', retentionDays: 30, rawDays: 7 });
     expect(config.alerts.webhooks).toEqual([
       { url: 'https://hooks.example/x', format: 'generic' },
       { url: 'https://t.example/y', format: 'telegram' },

@@ -55,6 +55,8 @@ export interface HistoryConfig {
   /** Absolute path of the SQLite file. */
   path: string;
   retentionDays: number;
+  /** Days raw samples are kept; older history is answered from the 1-minute (and coarser) rollups. */
+  rawDays: number;
 }
 
 export interface MarginWatchConfig {
@@ -184,6 +186,7 @@ const serverSchema = z.strictObject({
 const historySchema = z.strictObject({
   path: z.string().min(1).optional(),
   retentionDays: z.number().int().min(1).max(36_500).optional(),
+  rawDays: z.number().int().min(1).max(36_500).optional(),
 });
 
 const webhookSchema = z.strictObject({
@@ -401,6 +404,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): MarginWa
     history: {
       path: resolve(baseDir, history.path ?? 'data/history.sqlite'),
       retentionDays: history.retentionDays ?? 365,
+      rawDays: history.rawDays ?? 30,
     },
     alerts: {
       webhooks: (alerts.webhooks ?? []).map((w) => ({ url: w.url, format: w.format ?? 'generic' })),

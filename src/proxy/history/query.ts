@@ -6,7 +6,9 @@
 // Source: raw samples when the range holds at most ROW_BUDGET (20,000) of them; otherwise the finest rollup
 // period (1 min, 15 min, 4 h) not wider than a bucket that keeps the query within that budget. Rollup buckets are
 // whole multiples of the period, aligned to it, so the first and last bucket can reach up to one period beyond
-// [from, to] (their `start`/`end` say so).
+// [from, to] (their `start`/`end` say so). A range reaching back before the account's oldest raw sample, where only
+// rollups remain (raw samples are kept `history.rawDays`), is read from the rollups, 1 min at the finest (15 min
+// where the 1-minute rollups were compacted too).
 //
 // Min and max are chosen in SQL by the REAL sort key and returned as the exact text of the chosen row. Two
 // levels that differ only beyond ~15 significant digits compare equal there and either text may be returned.
@@ -168,7 +170,8 @@ export interface BucketPlan {
  * source is the finest one expected to read at most ROW_BUDGET rows (raw samples: `samples`, the estimated
  * number of samples in the range; a rollup: one row per period) among those not wider than an ideal bucket;
  * when none fits the budget, the coarsest of those. Rollup buckets are whole periods wide, aligned to the
- * period, so the width is at most twice the ideal (≥ maxPoints / 2 buckets).
+ * period, so the width is at most twice the ideal (≥ maxPoints / 2 buckets). With `minPeriod` (the range reaches
+ * where only rollups remain) the source is a rollup period of at least that length, even when fewer buckets result.
  */
 export function planBuckets(
   from: number,
@@ -176,16 +179,17 @@ export function planBuckets(
   maxPoints: number,
   samples = 0,
   rowBudget = ROW_BUDGET,
+  minPeriod = 0,
 ): BucketPlan {
   const span = to - from + 1;
   const ideal = Math.ceil(span / maxPoints);
-  const allowed = ROLLUP_PERIODS.filter((p) => p <= ideal);
+  const allowed = ROLLUP_PERIODS.filter((p) => p <= ideal && p >= minPeriod);
+  const fits = (p: number): boolean => Math.min(samples, Math.ceil(span / p) + 1) <= rowBudget;
   let period = 0;
-  if (samples > rowBudget && allowed.length > 0) {
-    period =
-      allowed.find((p) => Math.min(samples, Math.ceil(span / p) + 1) <= rowBudget) ??
-      allowed[allowed.length - 1] ??
-      0;
+  if (minPeriod > 0) {
+    period = allowed.find(fits) ?? allowed[allowed.length - 1] ?? minPeriod;
+  } else if (samples > rowBudget && allowed.length > 0) {
+    period = allowed.find(fits) ?? allowed[allowed.length - 1] ?? 0;
   }
   const unit = Math.max(period, 1);
   const origin = Math.floor(from / unit) * unit;
@@ -216,8 +220,33 @@ export function createReader(history: HistoryDb, options: ReaderOptions = {}): H
   const firstSample = db.prepare<[number], { first: number | null }>(
     'SELECT MIN(t) AS first FROM samples WHERE account_id = ?',
   );
-  const profileBody = db.prepare<[number], { body: string }>('SELECT body FROM profiles WHERE id = ?');
   const coarsest = Math.max(...ROLLUP_PERIODS);
+  const firstRollup = db.prepare<[number, number], { first: number; start: number }>(
+    'SELECT first_t AS first, start FROM rollups WHERE account_id = ? AND period = ? ORDER BY start LIMIT 1',
+  );
+  const newestBefore = db.prepare<[number, number, number], { last: number }>(
+    'SELECT last_t AS last FROM rollups WHERE account_id = ? AND period = ? AND start < ? ORDER BY start DESC LIMIT 1',
+  );
+
+  /**
+   * The finest source that holds all of the account's history from `from` on: raw samples (0) unless rollups lie
+   * wholly before the oldest raw sample (their samples were deleted after `rawDays`) and reach `from`; then the
+   * 1-minute rollups unless coarser rows lie wholly before them (compacted 1-minute rollups) and reach `from`; …
+   */
+  function finestComplete(account: number, rawFirst: number | null, from: number): number {
+    for (const tier of ROLLUP_PERIODS.keys()) {
+      const finer = ROLLUP_PERIODS[tier - 1];
+      const oldest = finer === undefined ? rawFirst : (firstRollup.get(account, finer)?.start ?? null);
+      const reachesFrom = ROLLUP_PERIODS.slice(tier).some((coarser) => {
+        const horizon = oldest === null ? Number.MAX_SAFE_INTEGER : Math.floor(oldest / coarser) * coarser;
+        return (newestBefore.get(account, coarser, horizon)?.last ?? Number.NEGATIVE_INFINITY) >= from;
+      });
+      if (!reachesFrom) return finer ?? 0;
+    }
+    return coarsest;
+  }
+
+  const profileBody = db.prepare<[number], { body: string }>('SELECT body FROM profiles WHERE id = ?');
   const estimate = db.prepare<[number, number, number, number], { n: number | null }>(
     'SELECT SUM(n) AS n FROM rollups WHERE account_id = ? AND period = ? AND start >= ? AND start <= ?',
   );
@@ -225,10 +254,12 @@ export function createReader(history: HistoryDb, options: ReaderOptions = {}): H
   function query(request: HistoryRequest): HistoryResult {
     const account = findAccount.get(request.accountId);
     const to = request.to ?? request.now;
+    const rawFirst = account ? (firstSample.get(account.id)?.first ?? null) : null;
     let from = request.from;
     if (from === undefined) {
-      const first = account ? firstSample.get(account.id)?.first : null;
-      from = first !== null && first !== undefined ? Math.min(first, to) : to;
+      const rolledFirst = account ? firstRollup.get(account.id, coarsest)?.first : undefined;
+      const first = Math.min(rawFirst ?? Number.POSITIVE_INFINITY, rolledFirst ?? Number.POSITIVE_INFINITY);
+      from = Number.isFinite(first) ? Math.min(first, to) : to;
     }
     if (from > to) throw new RangeError(`from (${from}) is after to (${to})`);
     const maxPoints = Math.min(Math.max(Math.trunc(request.maxPoints), MIN_POINTS_LIMIT), MAX_POINTS_LIMIT);
@@ -236,7 +267,8 @@ export function createReader(history: HistoryDb, options: ReaderOptions = {}): H
     const samples = account
       ? (estimate.get(account.id, coarsest, Math.floor(from / coarsest) * coarsest, to)?.n ?? 0)
       : 0;
-    const plan = planBuckets(from, to, maxPoints, samples, rowBudget);
+    const minPeriod = account ? finestComplete(account.id, rawFirst, from) : 0;
+    const plan = planBuckets(from, to, maxPoints, samples, rowBudget, minPeriod);
     const result: HistoryResult = {
       accountId: request.accountId,
       from,

@@ -5,6 +5,7 @@ import type { Band } from '../../domain/model.ts';
 import { exchangeById } from '../../exchanges/registry.ts';
 import { MessageReader, type ReadAccount } from '../accounts.ts';
 import { openHistory, type HistoryDb } from '../db/open.ts';
+import { createReader } from './query.ts';
 import {
   DEFAULT_GAP_MS,
   HEARTBEAT_MS,
@@ -12,7 +13,7 @@ import {
   intervalsFor,
   type RecorderOptions,
 } from './recorder.ts';
-import { NO_DEBT, TEST_BANDS, levelOf, snapshotAt } from './testing/samples.ts';
+import { NO_DEBT, TEST_BANDS, bulkLoad, levelOf, snapshotAt } from './testing/samples.ts';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 10, 1, 12, 0, 0);
@@ -322,6 +323,134 @@ describe('retention', () => {
     const now = T0 + 200 * 3_600_000;
     expect(rec.prune(now)).toBe(176);
     expect(count()).toBe(24);
+  });
+});
+
+describe('tiered retention: raw samples for rawDays, rollups beyond', () => {
+  const MINUTE = 60_000;
+
+  it('deletes raw samples older than rawDays; a dip among them still shows as a minimum from the rollups', () => {
+    let clock = T0;
+    const rec = recorder({ rawDays: 2, retentionDays: 10, heartbeatMs: 1, now: () => clock });
+    const dipAt = T0 + 3_600_000 + 20_000;
+    // Six hours, one sample every 10 s, cycling 2.000–2.359; one sample at 1.0312.
+    for (let t = T0; t < T0 + 6 * 3_600_000; t += 10_000) {
+      const text = t === dipAt ? '1.0312' : `2.${String(((t - T0) / 10_000) % 360).padStart(3, '0')}`;
+      rec.recordSnapshot(snapshotAt('a', t, levelOf(text)), t);
+    }
+    rec.flush();
+    const recorded = count();
+    expect(recorded).toBe(6 * 360);
+    clock = T0 + 5 * DAY;
+    for (let t = clock - 3_600_000; t < clock; t += 60_000) {
+      rec.recordSnapshot(snapshotAt('a', t, levelOf('2.5')), t);
+    }
+    rec.flush();
+
+    expect(rec.prune()).toBe(recorded);
+    expect(count()).toBe(60);
+    expect(rows()[0]?.t).toBe(clock - 3_600_000);
+
+    const reader = createReader(history);
+    const all = reader.query({ accountId: 'a', maxPoints: 1000, now: clock });
+    expect(all.from).toBe(T0);
+    expect(all.source).not.toBe('samples');
+    const lows = all.buckets.filter((b) => b.min.text === '1.0312');
+    expect(lows).toHaveLength(1);
+    expect(lows[0]?.start).toBeLessThanOrEqual(dipAt);
+    expect(lows[0]?.end).toBeGreaterThan(dipAt);
+    expect(all.buckets.reduce((n, b) => n + b.count, 0)).toBe(recorded + 60);
+
+    // An hour around the dip, now older than rawDays: minute buckets from the 1-minute rollups.
+    const hour = reader.query({
+      accountId: 'a',
+      from: T0 + 3_600_000,
+      to: T0 + 7_200_000 - 1,
+      maxPoints: 1000,
+      now: clock,
+    });
+    expect(hour.source).toBe('1m');
+    expect(hour.bucketMs).toBe(MINUTE);
+    expect(hour.buckets).toHaveLength(60);
+    const dipMinute = hour.buckets.find((b) => b.start <= dipAt && dipAt < b.end);
+    expect(dipMinute).toMatchObject({
+      count: 6,
+      firstAt: T0 + 3_600_000,
+      lastAt: T0 + 3_650_000,
+      min: { kind: 'value', text: '1.0312' },
+      max: { kind: 'value', text: '2.005' },
+      last: { kind: 'value', text: '2.005' },
+      zone: 'safe',
+      worstZone: 'takeover',
+    });
+    // The last hour, still within rawDays, comes from the raw samples.
+    const recent = reader.query({
+      accountId: 'a',
+      from: clock - 3_600_000,
+      to: clock,
+      maxPoints: 1000,
+      now: clock,
+    });
+    expect(recent.source).toBe('samples');
+    expect(recent.buckets).toHaveLength(60);
+  });
+
+  it('compacts 1-minute rollups older than minuteRollupDays into the 15-minute ones; the dip stays', () => {
+    const rec = recorder({ rawDays: 1, minuteRollupDays: 2, retentionDays: 10, heartbeatMs: 1 });
+    const dipAt = T0 + 3_600_000 + 20_000;
+    for (let t = T0; t < T0 + 2 * 3_600_000; t += 10_000) {
+      rec.recordSnapshot(snapshotAt('a', t, levelOf(t === dipAt ? '1.0312' : '2.2')), t);
+    }
+    const recent = T0 + 3 * DAY;
+    rec.recordSnapshot(snapshotAt('a', recent, levelOf('2.4')), recent);
+    rec.flush();
+    const minuteRows = (): number =>
+      history.sqlite
+        .prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM rollups WHERE period = 60000')
+        .get()?.n ?? -1;
+    expect(minuteRows()).toBe(121);
+
+    const now = recent + 60_000;
+    expect(rec.prune(now)).toBe(720);
+    expect(minuteRows()).toBe(1);
+    const reader = createReader(history);
+    const hour = reader.query({
+      accountId: 'a',
+      from: T0 + 3_600_000,
+      to: T0 + 7_200_000 - 1,
+      maxPoints: 1000,
+      now,
+    });
+    expect(hour.source).toBe('15m');
+    expect(hour.buckets.map((b) => [b.start - T0, b.count, b.min.text, b.max.text])).toEqual([
+      [3_600_000, 90, '1.0312', '2.2'],
+      [4_500_000, 90, '2.2', '2.2'],
+      [5_400_000, 90, '2.2', '2.2'],
+      [6_300_000, 90, '2.2', '2.2'],
+    ]);
+    // The last day is still raw.
+    expect(reader.query({ accountId: 'a', from: recent - 1000, to: now, maxPoints: 100, now }).source).toBe(
+      'samples',
+    );
+  });
+
+  it('keeps the samples of a minute that has not wholly passed rawDays, and samples without a rollup', () => {
+    const rec = recorder({ rawDays: 1, retentionDays: 10 });
+    const now = T0 + 3 * DAY + 30_000; // rawDays ends 30 s into a minute
+    const edge = now - DAY; // T0 + 2 days + 30 s
+    for (const t of [edge - 40_000, edge - 20_000, edge - 1, edge + 1]) {
+      rec.recordSnapshot(snapshotAt('a', t, levelOf(`1.${t - edge + 50_000}`)), t);
+    }
+    rec.flush();
+    // Loaded without rollups (as an import would): never deleted by the raw tier.
+    bulkLoad(history.sqlite, 'b', T0, 100, 1000);
+    expect(rec.prune(now)).toBe(1);
+    expect(rows().map((r) => r.t)).toEqual([
+      edge - 20_000,
+      edge - 1,
+      edge + 1,
+      ...Array.from({ length: 100 }, (_, i) => T0 + i * 1000),
+    ]);
   });
 });
 

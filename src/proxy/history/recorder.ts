@@ -9,6 +9,12 @@
 // Samples are queued and written in batches (BATCH_SIZE samples, or every FLUSH_MS), one transaction each,
 // so a crash loses at most the batch being collected. While the database refuses writes, the queue is kept and
 // retried with a growing pause (see ../db/write-queue.ts, shared with the alerts). Retention pruning runs hourly.
+//
+// Retention has tiers. Raw samples are kept `rawDays` (default 30); older ones are deleted once the 1-minute
+// rollup of their minute is final (the minute has ended and its rollup row covers the sample), so a range reaching
+// further back is answered from the rollups, whose min, max and last level keep every dip. 1-minute rollups are
+// kept MINUTE_ROLLUP_DAYS (90, at least rawDays), then only the 15-minute and 4-hour ones (whole quarter hours go,
+// once their 15-minute row covers them). Everything older than `retentionDays` (default 365) is deleted.
 import type { Band, MarginSnapshot } from '../../domain/model.ts';
 import { exchangeById } from '../../exchanges/registry.ts';
 import type { Logger } from '../../exchanges/server-types.ts';
@@ -23,6 +29,12 @@ export const DEFAULT_GAP_MS = 90_000;
 export const BATCH_SIZE = 500;
 export const FLUSH_MS = 1_000;
 export const PRUNE_EVERY_MS = 3_600_000;
+/** Days raw samples are kept before only their rollups remain. */
+export const RAW_DAYS = 30;
+/** Days 1-minute rollups are kept (at least rawDays); older history is read from 15-minute rollups. */
+export const MINUTE_ROLLUP_DAYS = 90;
+/** Days anything is kept. */
+export const RETENTION_DAYS = 365;
 /** At most one log line per this period about samples the database already had. */
 const SKIPPED_LOG_EVERY_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -40,8 +52,12 @@ export interface RecorderOptions {
   db: HistoryDb;
   /** How often an account normally sends data (its fastest channel or poll), ms; widens its gap threshold. */
   intervalFor?(accountId: string): number | undefined;
-  /** Samples older than this are deleted (hourly). Default 365. */
+  /** Samples and rollups older than this are deleted (hourly). Default 365. */
   retentionDays?: number;
+  /** Raw samples older than this are deleted once their 1-minute rollups are final. Default 30. */
+  rawDays?: number;
+  /** 1-minute rollups older than this (and than rawDays) are deleted once their 15-minute rollups are final. */
+  minuteRollupDays?: number;
   heartbeatMs?: number;
   /** Minimum silence that counts as an outage. Default 90 s. */
   gapMs?: number;
@@ -76,7 +92,10 @@ export interface Recorder {
   recordSnapshot(snapshot: MarginSnapshot, receivedAt: number): void;
   /** Writes the queued samples now (even while automatic attempts pause); returns how many were written. */
   flush(): number;
-  /** Deletes samples (and rollups) older than the retention; returns the number of samples deleted. */
+  /**
+   * Deletes samples (and rollups) older than the retention, and raw samples older than `rawDays` whose 1-minute
+   * rollups are final; returns the number of samples deleted.
+   */
   prune(now?: number): number;
   /** The silence (ms) after which this account's next sample is marked as following a gap. */
   gapMsFor(accountId: string): number;
@@ -127,7 +146,9 @@ export function createRecorder(options: RecorderOptions): Recorder {
   const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
   const baseGapMs = options.gapMs ?? DEFAULT_GAP_MS;
   const batchSize = Math.max(1, options.batchSize ?? BATCH_SIZE);
-  const retentionMs = (options.retentionDays ?? 365) * DAY_MS;
+  const retentionMs = (options.retentionDays ?? RETENTION_DAYS) * DAY_MS;
+  const rawMs = (options.rawDays ?? RAW_DAYS) * DAY_MS;
+  const minuteMs = Math.max(rawMs, (options.minuteRollupDays ?? MINUTE_ROLLUP_DAYS) * DAY_MS);
   const log = options.log;
 
   const accounts = new Map<string, AccountState>();
@@ -272,6 +293,22 @@ export function createRecorder(options: RecorderOptions): Recorder {
   const deleteSamples = sqlite.prepare<[number, number]>(
     'DELETE FROM samples WHERE account_id = ? AND t < ?',
   );
+  // Raw samples in [lo, hi) whose 1-minute rollup row exists and covers them (the rollup is written in the same
+  // transaction as the sample, so this holds for every committed sample; the check guards against any other).
+  const [finest, quarter] = ROLLUP_PERIODS;
+  const deleteRolledUp = sqlite.prepare<{ account: number; lo: number; hi: number }>(
+    `DELETE FROM samples WHERE account_id = @account AND t >= @lo AND t < @hi
+       AND EXISTS (SELECT 1 FROM rollups r WHERE r.account_id = @account AND r.period = ${finest}
+                     AND r.start = (samples.t / ${finest}) * ${finest} AND r.first_t <= samples.t
+                     AND r.last_t >= samples.t)`,
+  );
+  // 1-minute rollups of whole quarter hours before @before whose 15-minute row covers them.
+  const compactMinutes = sqlite.prepare<{ account: number; before: number }>(
+    `DELETE FROM rollups WHERE account_id = @account AND period = ${finest} AND start < @before
+       AND EXISTS (SELECT 1 FROM rollups q WHERE q.account_id = @account AND q.period = ${quarter}
+                     AND q.start = (rollups.start / ${quarter}) * ${quarter} AND q.first_t <= rollups.first_t
+                     AND q.last_t >= rollups.last_t)`,
+  );
   const oldestSample = sqlite.prepare<[number], { t: number | null }>(
     'SELECT MIN(t) AS t FROM samples WHERE account_id = ?',
   );
@@ -282,6 +319,9 @@ export function createRecorder(options: RecorderOptions): Recorder {
 
   function prune(at = now()): number {
     const cutoff = at - retentionMs;
+    // Whole minutes only, all ended: a minute's samples go together, once its rollup can no longer change.
+    const rawCutoff = Math.floor((at - rawMs) / finest) * finest;
+    const minuteCutoff = Math.floor((at - minuteMs) / quarter) * quarter;
     let deleted = 0;
     for (const { id } of accountRows.all()) {
       for (;;) {
@@ -290,7 +330,15 @@ export function createRecorder(options: RecorderOptions): Recorder {
         const sliceEnd = Math.min(cutoff, oldest + PRUNE_SLICE_MS);
         deleted += sqlite.transaction(() => deleteSamples.run(id, sliceEnd).changes)();
       }
+      const oldest = oldestSample.get(id)?.t;
+      if (oldest !== null && oldest !== undefined) {
+        for (let lo = oldest; lo < rawCutoff; lo += PRUNE_SLICE_MS) {
+          const params = { account: id, lo, hi: Math.min(rawCutoff, lo + PRUNE_SLICE_MS) };
+          deleted += sqlite.transaction(() => deleteRolledUp.run(params).changes)();
+        }
+      }
       sqlite.transaction(() => {
+        compactMinutes.run({ account: id, before: minuteCutoff });
         // A rollup period goes once it ends at or before the cutoff.
         for (const period of ROLLUP_PERIODS) deleteRollups.run(id, period, cutoff - period + 1);
       })();

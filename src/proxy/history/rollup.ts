@@ -277,32 +277,60 @@ function rollupInsert(period: number, s: SourceColumns, where: string): string {
 }
 
 /**
+ * SQL for the horizon of an account's history at `tier` (0: raw samples; 1: 1-minute rollups; 2: 15-minute
+ * rollups): the start of the oldest data the tier still holds, aligned down to the period ROLLUP_PERIODS[tier]
+ * (MAX_SAFE_INTEGER when the tier holds nothing). Rows of that period starting before the horizon are all that
+ * remains of older history (raw samples are kept `history.rawDays`, 1-minute rollups MINUTE_ROLLUP_DAYS), and no
+ * rebuild touches them. Deletions at each tier go by whole periods of the next one, so these rows lie wholly
+ * before the horizon. `account` is the SQL expression of the account's row id.
+ */
+export function horizonSql(tier: number, account: string): string {
+  const align = ROLLUP_PERIODS[tier];
+  const finer = tier === 0 ? undefined : ROLLUP_PERIODS[tier - 1];
+  if (align === undefined) throw new RangeError(`no rollup period above tier ${tier}`);
+  const oldest =
+    finer === undefined
+      ? `SELECT (MIN(t) / ${align}) * ${align} FROM samples WHERE account_id = ${account}`
+      : `SELECT (MIN(start) / ${align}) * ${align} FROM rollups WHERE account_id = ${account} AND period = ${finer}`;
+  return `COALESCE((${oldest}), ${Number.MAX_SAFE_INTEGER})`;
+}
+
+/**
  * Recomputes the rollups from the raw samples (a migration step, and a repair tool), set-based in SQL: the
- * finest period from the samples, each coarser one from the finest. With `accountIds`, only those accounts'
- * rollups are rebuilt and every other row is left as it is. Levels equal as doubles (beyond ~15 significant
- * digits) may yield either exact text here, where live recording compares them exactly.
+ * finest period from the samples, each coarser one from the one below. Rollups older than the horizon of the tier
+ * they are built from (see horizonSql: history whose raw samples or 1-minute rollups were deleted with age) are
+ * kept as they are and feed the coarser periods. With `accountIds`, only those accounts' rollups are rebuilt and every other row is left as it
+ * is. Levels equal as doubles (beyond ~15 significant digits) may yield either exact text here, where live
+ * recording compares them exactly.
  */
 export function rebuildRollups(db: Database, accountIds?: readonly number[]): void {
-  const [finest, ...coarser] = ROLLUP_PERIODS;
-  if (accountIds === undefined) {
-    db.prepare('DELETE FROM rollups').run();
-    db.prepare(rollupInsert(finest, SAMPLE_SOURCE, '')).run();
-    for (const period of coarser) {
-      db.prepare(rollupInsert(period, ROLLUP_SOURCE, `WHERE period = ${finest}`)).run();
+  const steps = ROLLUP_PERIODS.map((period, tier) => {
+    const finer = ROLLUP_PERIODS[tier - 1];
+    const source = finer === undefined ? SAMPLE_SOURCE : ROLLUP_SOURCE;
+    const sourceWhere = finer === undefined ? [] : [`period = ${finer}`];
+    if (accountIds === undefined) {
+      return [
+        db.prepare(
+          `DELETE FROM rollups WHERE period = ${period} AND start >= ${horizonSql(tier, 'rollups.account_id')}`,
+        ),
+        db.prepare(
+          rollupInsert(period, source, sourceWhere.length ? `WHERE ${sourceWhere.join(' AND ')}` : ''),
+        ),
+      ];
     }
+    return [
+      db.prepare(
+        `DELETE FROM rollups WHERE account_id = @account AND period = ${period}
+           AND start >= ${horizonSql(tier, '@account')}`,
+      ),
+      db.prepare(
+        rollupInsert(period, source, `WHERE ${[...sourceWhere, 'account_id = @account'].join(' AND ')}`),
+      ),
+    ];
+  });
+  if (accountIds === undefined) {
+    for (const step of steps.flat()) step.run();
     return;
   }
-  const remove = db.prepare<{ account: number }>('DELETE FROM rollups WHERE account_id = @account');
-  const steps = [
-    db.prepare<{ account: number }>(rollupInsert(finest, SAMPLE_SOURCE, 'WHERE account_id = @account')),
-    ...coarser.map((period) =>
-      db.prepare<{ account: number }>(
-        rollupInsert(period, ROLLUP_SOURCE, `WHERE period = ${finest} AND account_id = @account`),
-      ),
-    ),
-  ];
-  for (const account of accountIds) {
-    remove.run({ account });
-    for (const step of steps) step.run({ account });
-  }
+  for (const account of accountIds) for (const step of steps.flat()) step.run({ account });
 }

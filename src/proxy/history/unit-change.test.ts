@@ -99,10 +99,77 @@ describe('changeLevelUnit', () => {
     history.close();
   });
 
+  it('converts the 1-minute rollups whose raw samples were deleted, and keeps them through the rebuild', () => {
+    const { history, db } = fixture();
+    db.prepare(
+      `INSERT INTO samples (account_id, t, level_text, level_key, zone, cushion, profile_id, gap_before)
+       VALUES (1, 120000, '1.3', 1.3, ?, NULL, 1, 0)`,
+    ).run(ZONE_CODES.safe);
+    rebuildRollups(db);
+    // The first minute's raw samples are gone (older than rawDays); only its rollup remains.
+    db.prepare('DELETE FROM samples WHERE account_id = 1 AND t < 60000').run();
+    rebuildRollups(db);
+    const minutes = () =>
+      db
+        .prepare(
+          `SELECT start, n, min_text, min_key, max_text, last_text, last_profile FROM rollups
+           WHERE account_id = 1 AND period = 60000 ORDER BY start`,
+        )
+        .all();
+    expect(minutes()).toEqual([
+      { start: 0, n: 2, min_text: '1.1', min_key: 1.1, max_text: 'none', last_text: 'none', last_profile: 1 },
+      {
+        start: 120_000,
+        n: 1,
+        min_text: '1.3',
+        min_key: 1.3,
+        max_text: '1.3',
+        last_text: '1.3',
+        last_profile: 1,
+      },
+    ]);
+
+    expect(changeLevelUnit(db, CHANGE)).toEqual({ accounts: [1], samples: 1 });
+    expect(minutes()).toEqual([
+      {
+        start: 0,
+        n: 2,
+        min_text: '110',
+        min_key: 1.1 * 100,
+        max_text: 'none',
+        last_text: 'none',
+        last_profile: 2,
+      },
+      {
+        start: 120_000,
+        n: 1,
+        min_text: '130',
+        min_key: 1.3 * 100,
+        max_text: '130',
+        last_text: '130',
+        last_profile: 2,
+      },
+    ]);
+    // The coarser periods are rebuilt from both minutes.
+    expect(
+      db
+        .prepare(
+          'SELECT period, n, min_text, max_text, last_text FROM rollups WHERE account_id = 1 AND period > 60000',
+        )
+        .all(),
+    ).toEqual([
+      { period: 900_000, n: 3, min_text: '110', max_text: 'none', last_text: '130' },
+      { period: 14_400_000, n: 3, min_text: '110', max_text: 'none', last_text: '130' },
+    ]);
+    expect(changeLevelUnit(db, CHANGE)).toEqual({ accounts: [], samples: 0 });
+    history.close();
+  });
+
   it('drops the old profile once nothing refers to it', () => {
     const { history, db } = fixture();
+    // The other exchange's history is gone, rollups included (a rebuild keeps rollups that outlived their samples).
     db.prepare('DELETE FROM samples WHERE account_id = 2').run();
-    rebuildRollups(db);
+    db.prepare('DELETE FROM rollups WHERE account_id = 2').run();
     changeLevelUnit(db, CHANGE);
     expect(db.prepare('SELECT id FROM profiles ORDER BY id').all()).toEqual([{ id: 2 }]);
     history.close();

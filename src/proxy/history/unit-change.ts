@@ -1,18 +1,21 @@
 // Converting recorded history when an exchange's headline figure changes unit by a power of ten (a ratio shown
 // as percent from then on: × 100). The exchange folder describes the change and a migration step runs it: this
 // rewrites the samples and profiles recorded in the old unit so one account's history reads as one series in the
-// new unit, and rebuilds those accounts' rollups from them. Zones and cushions do not change: level and lines scale together.
+// new unit, and rebuilds those accounts' rollups from them. Rollups whose finer history was deleted with age (1-minute
+// rows older than the raw samples, 15-minute rows older than the 1-minute ones) are converted in place, by the
+// profile of their last sample. Zones and
+// cushions do not change: level and lines scale together.
 import type { Database } from 'better-sqlite3';
 import { movePoint } from '../../domain/decimal.ts';
 import type { HistoryUnitChange } from '../../exchanges/server-types.ts';
-import { rebuildRollups } from './rollup.ts';
-import { parseProfileBody, profileBody, type Profile } from './schema.ts';
+import { horizonSql, rebuildRollups } from './rollup.ts';
+import { ROLLUP_PERIODS, parseProfileBody, profileBody, type Profile } from './schema.ts';
 
 /** One exchange's change of unit, as the exchange folder states it (frozen in the migration step that runs it). */
 export type UnitChange = HistoryUnitChange;
 
 export interface UnitChangeResult {
-  /** Row ids of the accounts whose samples were converted (their rollups were rebuilt). */
+  /** Row ids of the accounts whose samples or rolled-up minutes were converted (their rollups were rebuilt). */
   accounts: number[];
   samples: number;
 }
@@ -66,8 +69,15 @@ export function changeLevelUnit(db: Database, change: UnitChange): UnitChangeRes
     .prepare<[string], { id: number }>('SELECT id FROM accounts WHERE exchange = ? ORDER BY id')
     .all(change.exchange)
     .map((row) => row.id);
-  const profilesOf = db.prepare<[number], { id: number }>(
-    'SELECT DISTINCT profile_id AS id FROM samples WHERE account_id = ?',
+  // Rollups whose finer history is gone (see horizonSql): 1-minute rows before the raw samples, 15-minute rows
+  // before the 1-minute ones. They are converted in place; every other rollup is rebuilt.
+  const outlived = ROLLUP_PERIODS.slice(0, -1).map(
+    (period, tier) => `period = ${period} AND start < ${horizonSql(tier, '@account')}`,
+  );
+  const profilesOf = db.prepare<{ account: number }, { id: number }>(
+    `SELECT profile_id AS id FROM samples WHERE account_id = @account
+     UNION
+     SELECT last_profile AS id FROM rollups WHERE account_id = @account AND ((${outlived.join(') OR (')}))`,
   );
   const bodyOf = db.prepare<[number], { body: string }>('SELECT body FROM profiles WHERE id = ?');
   const findProfile = db.prepare<[string], { id: number }>('SELECT id FROM profiles WHERE body = ?');
@@ -76,6 +86,14 @@ export function changeLevelUnit(db: Database, change: UnitChange): UnitChangeRes
     `UPDATE samples SET level_text = ${shiftText}(level_text, level_key), level_key = ${shiftKey}(level_key),
        profile_id = @to
      WHERE account_id = @account AND profile_id = @from`,
+  );
+  const convertRolledUp = outlived.map((where) =>
+    db.prepare<{ account: number; from: number; to: number }>(
+      `UPDATE rollups SET min_text = ${shiftText}(min_text, min_key), min_key = ${shiftKey}(min_key),
+         max_text = ${shiftText}(max_text, max_key), max_key = ${shiftKey}(max_key),
+         last_text = ${shiftText}(last_text, last_key), last_key = ${shiftKey}(last_key), last_profile = @to
+       WHERE account_id = @account AND last_profile = @from AND ${where}`,
+    ),
   );
   const dropIfUnused = db.prepare<{ id: number }>(
     `DELETE FROM profiles WHERE id = @id
@@ -103,11 +121,15 @@ export function changeLevelUnit(db: Database, change: UnitChange): UnitChangeRes
   let samples = 0;
   for (const account of accounts) {
     let changed = 0;
-    for (const { id } of profilesOf.all(account)) {
+    let rolledUp = 0;
+    for (const { id } of profilesOf.all({ account })) {
       const to = newProfileId(id);
-      if (to !== null) changed += convert.run({ account, from: id, to }).changes;
+      if (to === null) continue;
+      // Horizons depend on times only, which no step changes.
+      for (const step of convertRolledUp) rolledUp += step.run({ account, from: id, to }).changes;
+      changed += convert.run({ account, from: id, to }).changes;
     }
-    if (changed > 0) touched.push(account);
+    if (changed > 0 || rolledUp > 0) touched.push(account);
     samples += changed;
   }
   if (touched.length > 0) rebuildRollups(db, touched);
