@@ -145,6 +145,30 @@ describe('the drill-down price moves', () => {
     );
   });
 
+  it('shows the prices and the trend even when the venue supports no estimate', async () => {
+    const reason = 'The margin fraction is not collateral ÷ exposure.';
+    const { panel } = await open({
+      ...unavailableReport(reason),
+      reference: 'USDC',
+      prices: [
+        {
+          currency: 'BTC',
+          price: '40028.9',
+          source: 'Test ticker BTCUSDC (markPrice)',
+          at: Date.now() - 3_000,
+          stale: false,
+        },
+      ],
+      trend: { perHour: '-0.01', window: 1_800_000, toMarginCallMs: 600_000, toLiquidationMs: null },
+    });
+    expect(within(panel).getByTestId('risk-unavailable')).toHaveTextContent(reason);
+    expect(within(panel).queryByTestId('risk-table')).toBeNull();
+    expect(row(panel, 'BTC')[1]).toMatch(/^40,028\.9 USDC Test ticker BTCUSDC \(markPrice\) · \d+ s ago$/);
+    expect(within(panel).getByTestId('risk-trend')).toHaveTextContent(
+      'At this pace, margin call in about 10 min (last 30 min).',
+    );
+  });
+
   it('shows a failed request in place with a retry', async () => {
     const { panel } = await open(503);
     expect(within(panel).getByRole('alert')).toHaveTextContent(

@@ -194,6 +194,34 @@ function RiskTable({ report, lines }: { report: RiskReport; lines: readonly Line
   );
 }
 
+/** The prices alone, for a venue whose data supports no estimate: shown for what they are worth. */
+function PriceTable({ report }: { report: RiskReport }) {
+  const reference = report.reference ?? '';
+  return (
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="Prices table, scrolls sideways">
+      <table className="table risk-table" data-testid="price-table">
+        <caption className="sr-only">Prices{reference ? ` in ${reference}` : ''}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Currency</th>
+            <th scope="col">Price</th>
+          </tr>
+        </thead>
+        <tbody>
+          {report.prices.map((price) => (
+            <tr key={price.currency} data-currency={price.currency}>
+              <th scope="row">{price.currency}</th>
+              <td>
+                <PriceCell price={price} reference={reference} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 /** The lines to show: margin call and liquidation always, takeover when the account has one or a move reaches it. */
 function linesOf(report: RiskReport, bands: readonly Band[]): Line[] {
   const takeover =
@@ -214,19 +242,29 @@ function Estimate({
   bands: readonly Band[];
   unit: LevelUnit | null;
 }) {
+  const trend = trendWords(report.trend, unit);
+  const trendLine = trend !== null && <p data-testid="risk-trend">{trend}.</p>;
   if (report.unavailable !== null) {
     return (
-      <p data-testid="risk-unavailable">
-        <strong>No price estimate for {exchangeName}.</strong> {report.unavailable}
-      </p>
+      <>
+        <p data-testid="risk-unavailable">
+          <strong>No price estimate for {exchangeName}.</strong> {report.unavailable}
+        </p>
+        {report.prices.length > 0 && <PriceTable report={report} />}
+        {trendLine}
+      </>
     );
   }
   if (report.reference === null || report.assets === null || report.liabilities === null) {
-    return <p className="muted">No price estimate yet: waiting for the account&apos;s first figures.</p>;
+    return (
+      <>
+        <p className="muted">No price estimate yet: waiting for the account&apos;s first figures.</p>
+        {trendLine}
+      </>
+    );
   }
   const danger = dangerWords(report, exchangeName);
   const gaps = gapWords(report);
-  const trend = trendWords(report.trend, unit);
   return (
     <>
       <p className="danger" data-testid="risk-nearest">
@@ -244,7 +282,7 @@ function Estimate({
           {gaps}
         </p>
       )}
-      {trend !== null && <p data-testid="risk-trend">{trend}.</p>}
+      {trendLine}
     </>
   );
 }
