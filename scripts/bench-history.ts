@@ -1,17 +1,27 @@
 // Margin history benchmark: ingest rate, a history query over a million samples of one account, database
-// size per million samples, and the number of points the chart receives. Prints figures; asserts nothing
-// about time (machines differ). Run with `npm run bench` (or `npm run bench -- history`).
-// BENCH_SAMPLES=200000 scales the large run down for a quick look.
+// size per million samples, the number of points the chart receives, and the size of one account-year of VALR
+// history with the default retention tiers. Prints figures; asserts nothing about time (machines differ). Run
+// with `npm run bench` (or `npm run bench -- history`).
+// BENCH_SAMPLES=200000 scales the large run down for a quick look; BENCH_YEAR_DAYS=60 simulates fewer days of the
+// account-year (the figure printed is then extrapolated, and says so).
 import { readFileSync, statSync } from 'node:fs';
 import { historyResponseSchema } from '../src/contract/history.ts';
 import { appendLive, SERIES_LIMIT, type HistoryData } from '../src/hooks/history/model.ts';
 import { chartModel } from '../src/hooks/history/series.ts';
-import { Dec } from '../src/domain/decimal.ts';
+import { Dec, dec } from '../src/domain/decimal.ts';
+import type { Band } from '../src/domain/model.ts';
+import { snapshotOf } from '../src/domain/testing/snapshots.ts';
 import { exchangeById } from '../src/exchanges/registry.ts';
 import { MessageReader } from '../src/proxy/accounts.ts';
 import { openTemporaryHistory, type HistoryDb } from '../src/proxy/db/open.ts';
 import { createReader } from '../src/proxy/history/query.ts';
-import { createRecorder, intervalsFor } from '../src/proxy/history/recorder.ts';
+import {
+  MINUTE_ROLLUP_DAYS,
+  RAW_DAYS,
+  RETENTION_DAYS,
+  createRecorder,
+  intervalsFor,
+} from '../src/proxy/history/recorder.ts';
 import { levelOf, snapshotAt } from '../src/proxy/history/testing/samples.ts';
 
 /** What the runner needs of a bench module. */
@@ -21,6 +31,9 @@ type Print = (line: string) => void;
 
 const GOAL_INGEST_PER_S = 20_000;
 const GOAL_QUERY_MS = 100;
+const GOAL_ACCOUNT_YEAR_MB = 100;
+const DAY_MS = 86_400_000;
+const VALR_CADENCE_MS = 5_000;
 
 function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -142,9 +155,128 @@ function loadMillion(print: Print, count: number): Loaded {
   return { history, from, to: from + (count - 1) * 1000, dipAt: from + dipIndex * 1000 };
 }
 
+/** VALR's own lines (margin fractions), as its MARGIN_INFO sends them. */
+const VALR_BANDS: Band[] = [
+  { kind: 'caution', threshold: dec('0.098837526'), label: 'initialMarginFraction', source: 'exchange' },
+  {
+    kind: 'liquidation',
+    threshold: dec('0.047995245'),
+    label: 'maintenanceMarginFraction',
+    source: 'exchange',
+  },
+  { kind: 'takeover', threshold: dec('0.017056799'), label: 'autoCloseMarginFraction', source: 'exchange' },
+];
+
+/** Bytes of each table (b-tree pages, overhead included) and of the file, after a checkpoint. */
+function tableBytes(history: HistoryDb): Map<string, number> {
+  const rows = history.sqlite
+    .prepare<[], { name: string; bytes: number }>(
+      'SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name',
+    )
+    .all();
+  return new Map(rows.map((r) => [r.name, r.bytes]));
+}
+
+/**
+ * One VALR account recorded every 5 s (its margin fraction moves with every message, so every message is a
+ * sample) for `days` days, pruned daily with the default tiers (raw samples RAW_DAYS, rollups RETENTION_DAYS):
+ * the database as it stands after a year. With fewer than 365 days the file is measured at the end and the year
+ * extrapolated from the measured bytes per raw-sample day and per rollup-only day.
+ */
+function benchAccountYear(print: Print, days: number): void {
+  const history = openTemporaryHistory();
+  const start = Date.UTC(2025, 0, 1);
+  let clock = start;
+  const recorder = createRecorder({
+    db: history,
+    flushMs: 0,
+    pruneEveryMs: 0,
+    now: () => clock,
+    rawDays: RAW_DAYS,
+    retentionDays: RETENTION_DAYS,
+  });
+  try {
+    let seed = 7;
+    const next = (): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    let level = 1.9;
+    const perDay = DAY_MS / VALR_CADENCE_MS;
+    const began = performance.now();
+    for (let day = 0; day < days; day += 1) {
+      for (let i = 0; i < perDay; i += 1) {
+        const t = start + day * DAY_MS + i * VALR_CADENCE_MS;
+        level += (next() - 0.5) * 0.004;
+        if (level < 0.2 || level > 3) level = level < 0.2 ? 0.4 - level : 6 - level;
+        const assets = (151 + next()).toFixed(12);
+        const snapshot = snapshotOf({
+          accountId: 'valr-margin',
+          exchange: 'valr',
+          time: t,
+          level: { kind: 'value', value: dec(level.toFixed(8)), text: level.toFixed(8) },
+          unit: { name: 'Margin fraction', kind: 'fraction' },
+          bands: VALR_BANDS,
+          totals: { currency: 'USDC', assets: dec(assets), liabilities: dec('78.102048768'), decimals: 12 },
+        });
+        recorder.recordSnapshot(snapshot, t);
+      }
+      recorder.flush();
+      clock = start + (day + 1) * DAY_MS;
+      recorder.prune(clock);
+    }
+    const recorded = recorder.stats().written;
+    recorder.close();
+    const seconds = (performance.now() - began) / 1000;
+    history.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    const file = fileBytes(history.path);
+    const tables = tableBytes(history);
+    const samples = (tables.get('samples') ?? 0) + (tables.get('sqlite_autoindex_samples_1') ?? 0);
+    const rollupRows = history.sqlite
+      .prepare<[], { period: number; n: number }>('SELECT period, COUNT(*) AS n FROM rollups GROUP BY period')
+      .all();
+    const rollups = tables.get('rollups') ?? 0;
+    const rawRows =
+      history.sqlite.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM samples').get()?.n ?? 0;
+    const mb = (bytes: number): string => fmt(bytes / 1_000_000, 1);
+    const perRaw = rawRows > 0 ? samples / rawRows : 0;
+    const minuteRows = rollupRows.find((r) => r.period === 60_000)?.n ?? 0;
+    const rollupRowCount = rollupRows.reduce((n, r) => n + r.n, 0);
+    print(
+      `account-year, VALR every 5 s, raw ${RAW_DAYS} d, 1-min rollups ${MINUTE_ROLLUP_DAYS} d, 15-min and 4-h ${RETENTION_DAYS} d: simulated ${fmt(days)} days ` +
+        `(${fmt(days * perDay)} samples, ${fmt(seconds, 0)} s): file ${mb(file)} MB — samples ${mb(samples)} MB ` +
+        `(${fmt(rawRows)} rows, ${fmt(perRaw, 1)} B/row), rollups ${mb(rollups)} MB ` +
+        `(${rollupRows.map((r) => `${fmt(r.n)} × ${r.period / 60_000} min`).join(', ')}; ` +
+        `${fmt(rollupRowCount > 0 ? rollups / rollupRowCount : 0, 1)} B/row)`,
+    );
+    let year = file;
+    let how = 'measured';
+    if (days < 365) {
+      // A year holds RAW_DAYS of raw samples, MINUTE_ROLLUP_DAYS of 1-minute rollups and 365 days of 15-minute
+      // and 4-hour ones: the measured bytes per row of each table times those row counts, plus the rest of the file.
+      const recordedPerDay = (days * perDay === 0 ? 0 : recorded / (days * perDay)) * perDay;
+      const yearRollupRows = MINUTE_ROLLUP_DAYS * 1440 + 365 * 96 + 365 * 6;
+      year =
+        file -
+        samples -
+        rollups +
+        perRaw * recordedPerDay * RAW_DAYS +
+        (rollups / rollupRowCount) * yearRollupRows;
+      how = `extrapolated from ${fmt(days)} days: measured bytes per row × the rows of a year in each tier`;
+    }
+    print(
+      `  bytes per account-year (${how}): ${mb(year)} MB (${fmt(minuteRows)} 1-min rollups now) — ` +
+        `goal ≤ ${GOAL_ACCOUNT_YEAR_MB} MB: ${verdict(year <= GOAL_ACCOUNT_YEAR_MB * 1_000_000)}`,
+    );
+  } finally {
+    history.close();
+  }
+}
+
 export async function run(print: Print = console.log): Promise<void> {
   const count = Number(process.env.BENCH_SAMPLES ?? 1_000_000);
   benchMessages(print, Math.min(count, 200_000));
+  benchAccountYear(print, Math.max(1, Math.min(365, Number(process.env.BENCH_YEAR_DAYS ?? 365))));
 
   const { history, from, to, dipAt } = loadMillion(print, count);
   try {
