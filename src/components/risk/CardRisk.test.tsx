@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { accountInfo, riskFrame } from '../../app/testing/fake-exchange.ts';
 import { renderWithStores, stubApi } from '../../app/testing/render.tsx';
@@ -8,6 +8,10 @@ import { AccountCard } from '../AccountCard.tsx';
 import { btcLong, estimateReport, unavailableReport } from './testing/reports.ts';
 
 async function danger(report: RiskReportDto | null, risk: RiskReportDto[] | number = report ? [report] : []) {
+  return (await render(report, risk)).line;
+}
+
+async function render(report: RiskReportDto | null, risk: RiskReportDto[] | number = report ? [report] : []) {
   stubApi({ accounts: [accountInfo('acc-1')], risk });
   const h = renderWithStores(
     <AccountCard accountId="acc-1" exchange="fakex" exchangeName="FakeX" label="Main" />,
@@ -18,7 +22,7 @@ async function danger(report: RiskReportDto | null, risk: RiskReportDto[] | numb
   expect(line).toHaveAttribute('data-kind', 'loading');
   expect(line).toHaveTextContent('Estimating price moves…');
   await waitFor(() => expect(screen.getByTestId('danger')).not.toHaveAttribute('data-kind', 'loading'));
-  return screen.getByTestId('danger');
+  return { h, line: screen.getByTestId('danger') };
 }
 
 describe('the card’s nearest danger', () => {
@@ -72,5 +76,16 @@ describe('the card’s nearest danger', () => {
     expect(line).toHaveAttribute('data-kind', 'error');
     expect(line).toHaveTextContent('Price estimate not loaded');
     expect(line.getAttribute('title')).toMatch(/^HTTP 503/);
+  });
+
+  it('keeps the last estimate when a refresh fails, and says it is not updated', async () => {
+    const { h, line } = await render(btcLong());
+    stubApi({ accounts: [accountInfo('acc-1')], risk: 502 });
+    await act(() => h.queryClient.refetchQueries());
+    expect(line).toHaveTextContent('BTC −16 % → margin call');
+    expect(within(line).getByText('not updated')).toHaveAttribute(
+      'title',
+      expect.stringMatching(/^HTTP 502/),
+    );
   });
 });

@@ -73,6 +73,22 @@ describe('the what-if control', () => {
     expect(bravo).toHaveTextContent('No price estimate for FakeX');
   });
 
+  it('marks an estimate from balances that do not reconcile with "≈", in words too', async () => {
+    stubApi({
+      accounts,
+      risk: [btcLong({ approximate: { assetsGap: '0.04', liabilitiesGap: '0' } }, 'alpha')],
+    });
+    const h = renderWithStores(<Overview />, { accounts });
+    await screen.findByTestId('account-list');
+    h.send(riskFrame('alpha', '1.6667', Date.now()));
+    await waitFor(() =>
+      expect(within(card('alpha')).getByTestId('danger')).toHaveAttribute('data-kind', 'move'),
+    );
+    fireEvent.change(screen.getByRole('slider', { name: 'Market move' }), { target: { value: '-20' } });
+    const level = within(within(card('alpha')).getByTestId('what-if')).getByTestId('what-if-level');
+    expect(level).toHaveTextContent('≈ approximately 1.4666');
+  });
+
   it('follows a typed value, with decimals, and puts the slider on the nearest step', async () => {
     const { slider, input, banner } = await setup();
     fireEvent.change(input, { target: { value: '−57' } });
