@@ -61,6 +61,9 @@ interface ChannelCounts {
 
 interface AccountState {
   labels: AccountLabels;
+  /** The account's labels with one more (zone, state, line, channel, rule), built once per value: a scrape of a
+   * large desk then allocates no label objects. */
+  extra: Map<string, Record<string, string>>;
   snapshot: MarginSnapshot | undefined;
   /** receivedAt (ms epoch) of the newest message that carried a level. */
   levelAt: number | undefined;
@@ -91,6 +94,17 @@ class WriteLag {
   }
 }
 
+/** The account's labels and `name="value"`. */
+function withLabel(state: AccountState, name: string, value: string): Record<string, string> {
+  const key = `${name}\u0000${value}`;
+  let labels = state.extra.get(key);
+  if (!labels) {
+    labels = { ...state.labels, [name]: value };
+    state.extra.set(key, labels);
+  }
+  return labels;
+}
+
 /** A decimal as a gauge value: Prometheus gauges are floating point, and nothing else reads these numbers. */
 function gaugeNumber(value: { toNumber(): number }): number {
   return value.toNumber();
@@ -105,6 +119,7 @@ export function createMetrics(sources: MetricsSources): ProxyMetrics {
     const unit = sources.catalog.get(account.exchange)?.browser.unit.kind ?? 'unknown';
     accounts.set(account.id, {
       labels: { account: account.id, exchange: account.exchange, unit },
+      extra: new Map(),
       snapshot: undefined,
       levelAt: undefined,
       channels: new Map(),
@@ -180,9 +195,10 @@ export function createMetrics(sources: MetricsSources): ProxyMetrics {
     registers: [registry],
     collect() {
       this.reset();
-      for (const { labels, snapshot } of accounts.values()) {
+      for (const account of accounts.values()) {
+        const snapshot = account.snapshot;
         if (!snapshot) continue;
-        for (const zone of ZONES) this.set({ ...labels, zone }, zone === snapshot.zone ? 1 : 0);
+        for (const zone of ZONES) this.set(withLabel(account, 'zone', zone), zone === snapshot.zone ? 1 : 0);
       }
     },
   });
@@ -193,9 +209,9 @@ export function createMetrics(sources: MetricsSources): ProxyMetrics {
     registers: [registry],
     collect() {
       this.reset();
-      for (const { labels, snapshot } of accounts.values()) {
-        for (const band of snapshot?.bands ?? []) {
-          this.set({ ...labels, line: band.kind }, gaugeNumber(band.threshold));
+      for (const account of accounts.values()) {
+        for (const band of account.snapshot?.bands ?? []) {
+          this.set(withLabel(account, 'line', band.kind), gaugeNumber(band.threshold));
         }
       }
     },
@@ -207,9 +223,11 @@ export function createMetrics(sources: MetricsSources): ProxyMetrics {
     registers: [registry],
     collect() {
       this.reset();
-      for (const { labels } of accounts.values()) {
-        const current = sources.hub.statusOf(labels.account)?.state ?? 'connecting';
-        for (const state of UPSTREAM_STATES) this.set({ ...labels, state }, state === current ? 1 : 0);
+      for (const account of accounts.values()) {
+        const current = sources.hub.statusOf(account.labels.account)?.state ?? 'connecting';
+        for (const state of UPSTREAM_STATES) {
+          this.set(withLabel(account, 'state', state), state === current ? 1 : 0);
+        }
       }
     },
   });
@@ -232,8 +250,10 @@ export function createMetrics(sources: MetricsSources): ProxyMetrics {
     registers: [registry],
     collect() {
       this.reset();
-      for (const { labels, channels } of accounts.values()) {
-        for (const [channel, counts] of channels) this.inc({ ...labels, channel }, counts.messages);
+      for (const account of accounts.values()) {
+        for (const [channel, counts] of account.channels) {
+          this.inc(withLabel(account, 'channel', channel), counts.messages);
+        }
       }
     },
   });
@@ -244,8 +264,10 @@ export function createMetrics(sources: MetricsSources): ProxyMetrics {
     registers: [registry],
     collect() {
       this.reset();
-      for (const { labels, channels } of accounts.values()) {
-        for (const [channel, counts] of channels) this.inc({ ...labels, channel }, counts.rejected);
+      for (const account of accounts.values()) {
+        for (const [channel, counts] of account.channels) {
+          this.inc(withLabel(account, 'channel', channel), counts.rejected);
+        }
       }
     },
   });
@@ -258,8 +280,8 @@ export function createMetrics(sources: MetricsSources): ProxyMetrics {
       registers: [registry],
       collect() {
         this.reset();
-        for (const { labels, fired } of accounts.values()) {
-          for (const [rule, count] of fired) this.inc({ ...labels, rule }, count);
+        for (const account of accounts.values()) {
+          for (const [rule, count] of account.fired) this.inc(withLabel(account, 'rule', rule), count);
         }
       },
     });
