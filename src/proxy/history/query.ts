@@ -148,6 +148,68 @@ function prepareSource(db: Database, s: SourceColumns, where: string): SourceSta
   };
 }
 
+/** One bucket's figures as a store reads them: `b` is the bucket's index from the plan's origin. */
+export interface BucketRow {
+  b: number;
+  firstAt: number;
+  lastAt: number;
+  count: number;
+  minKey: number;
+  minText: string;
+  maxKey: number;
+  maxText: string;
+  lastKey: number;
+  lastText: string;
+  lastZone: number;
+  worst: number;
+  cushion: string | null;
+  profile: number;
+  assets: string | null;
+  liabilities: string | null;
+  equity: string | null;
+  gaps: number;
+}
+
+/** The API's bucket of a row, `profile` being the index of its profile in the answer: one shape for every store. */
+export function bucketOf(plan: BucketPlan, row: BucketRow, profile: number): BucketDto {
+  const start = plan.origin + row.b * plan.width;
+  return {
+    start,
+    end: start + plan.width,
+    firstAt: row.firstAt,
+    lastAt: row.lastAt,
+    count: row.count,
+    min: levelDto(row.minKey, row.minText),
+    max: levelDto(row.maxKey, row.maxText),
+    last: levelDto(row.lastKey, row.lastText),
+    zone: zoneFromCode(row.lastZone),
+    worstZone: zoneFromCode(row.worst),
+    cushion: row.cushion,
+    profile,
+    assets: row.assets,
+    liabilities: row.liabilities,
+    equity: row.equity,
+    gapBefore: row.gaps > 0,
+  };
+}
+
+/** The answer's name of a source period (0: raw samples). */
+export function sourceName(period: number): HistorySource {
+  return SOURCE_NAMES[period] ?? 'samples';
+}
+
+/** The range a request asks for: `to` defaults to now, `from` to the account's first sample (`first`). */
+export function requestRange(
+  request: HistoryRequest,
+  first: number | null,
+): { from: number; to: number; maxPoints: number } {
+  const to = request.to ?? request.now;
+  const from = request.from ?? (first !== null ? Math.min(first, to) : to);
+  if (from > to) throw new RangeError(`from (${from}) is after to (${to})`);
+  const maxPoints = Math.min(Math.max(Math.trunc(request.maxPoints), MIN_POINTS_LIMIT), MAX_POINTS_LIMIT);
+  return { from, to, maxPoints };
+}
+
 function levelDto(key: number, text: string): LevelDto {
   return { kind: key === Number.POSITIVE_INFINITY ? 'no-debt' : 'value', text };
 }
@@ -253,16 +315,17 @@ export function createReader(history: HistoryDb, options: ReaderOptions = {}): H
 
   function query(request: HistoryRequest): HistoryResult {
     const account = findAccount.get(request.accountId);
-    const to = request.to ?? request.now;
     const rawFirst = account ? (firstSample.get(account.id)?.first ?? null) : null;
-    let from = request.from;
-    if (from === undefined) {
+    let first: number | null = null;
+    if (request.from === undefined) {
       const rolledFirst = account ? firstRollup.get(account.id, coarsest)?.first : undefined;
-      const first = Math.min(rawFirst ?? Number.POSITIVE_INFINITY, rolledFirst ?? Number.POSITIVE_INFINITY);
-      from = Number.isFinite(first) ? Math.min(first, to) : to;
+      const earliest = Math.min(
+        rawFirst ?? Number.POSITIVE_INFINITY,
+        rolledFirst ?? Number.POSITIVE_INFINITY,
+      );
+      first = Number.isFinite(earliest) ? earliest : null;
     }
-    if (from > to) throw new RangeError(`from (${from}) is after to (${to})`);
-    const maxPoints = Math.min(Math.max(Math.trunc(request.maxPoints), MIN_POINTS_LIMIT), MAX_POINTS_LIMIT);
+    const { from, to, maxPoints } = requestRange(request, first);
     // Samples in the range, over-estimated by at most two 4-hour periods: a few hundred rows at most.
     const samples = account
       ? (estimate.get(account.id, coarsest, Math.floor(from / coarsest) * coarsest, to)?.n ?? 0)
@@ -274,7 +337,7 @@ export function createReader(history: HistoryDb, options: ReaderOptions = {}): H
       from,
       to,
       bucketMs: plan.width,
-      source: SOURCE_NAMES[plan.period] ?? 'samples',
+      source: sourceName(plan.period),
       profiles: [],
       buckets: [],
     };
@@ -315,25 +378,21 @@ export function createReader(history: HistoryDb, options: ReaderOptions = {}): H
           body === undefined ? { unit: null, bands: [], currency: null } : parseProfileBody(body),
         );
       }
-      const start = plan.origin + last.b * plan.width;
-      result.buckets.push({
-        start,
-        end: start + plan.width,
-        firstAt: span.firstAt,
-        lastAt: last.lastAt,
-        count: last.count,
-        min: levelDto(min.k, min.text),
-        max: levelDto(max.k, max.text),
-        last: levelDto(last.lastKey, last.lastText),
-        zone: zoneFromCode(last.lastZone),
-        worstZone: zoneFromCode(span.worst),
-        cushion: last.cushion,
-        profile,
-        assets: last.assets,
-        liabilities: last.liabilities,
-        equity: last.equity,
-        gapBefore: last.gaps > 0,
-      });
+      result.buckets.push(
+        bucketOf(
+          plan,
+          {
+            ...last,
+            firstAt: span.firstAt,
+            worst: span.worst,
+            minKey: min.k,
+            minText: min.text,
+            maxKey: max.k,
+            maxText: max.text,
+          },
+          profile,
+        ),
+      );
     }
     return result;
   }

@@ -38,6 +38,28 @@ function decText(value: Dec | undefined, decimals: number | undefined): string |
   return decimals === undefined ? value.toFixed() : value.toFixed(Math.max(decimals, value.decimalPlaces()));
 }
 
+/** The stored profile body of a sample (its row refers to it by id). */
+export function sampleProfileBody(sample: SampleInput): string {
+  return profileBody(profileOf(sample.unit, sample.bands, sample.totals));
+}
+
+/** The row of a sample, given the row ids of its account and profile: the one encoding of every store. */
+export function sampleRow(sample: SampleInput, accountId: number, profileId: number): SampleRow {
+  return {
+    accountId,
+    t: sample.t,
+    levelText: sample.level.text,
+    levelKey: levelKey(sample.level),
+    zone: ZONE_CODES[sample.zone],
+    cushion: cushionText(sample.cushion),
+    profileId,
+    assets: decText(sample.totals?.assets, sample.totals?.decimals),
+    liabilities: decText(sample.totals?.liabilities, sample.totals?.decimals),
+    equity: decText(sample.totals?.equity, sample.totals?.decimals),
+    gapBefore: sample.gapBefore ? 1 : 0,
+  };
+}
+
 /** Creates the batch writer of a history database. */
 export function createWriter(history: HistoryDb): HistoryWriter {
   const db = history.sqlite;
@@ -76,19 +98,11 @@ export function createWriter(history: HistoryDb): HistoryWriter {
   }
 
   function rowOf(sample: SampleInput): SampleRow {
-    return {
-      accountId: accountId(sample.accountId, sample.exchange),
-      t: sample.t,
-      levelText: sample.level.text,
-      levelKey: levelKey(sample.level),
-      zone: ZONE_CODES[sample.zone],
-      cushion: cushionText(sample.cushion),
-      profileId: profileId(profileBody(profileOf(sample.unit, sample.bands, sample.totals))),
-      assets: decText(sample.totals?.assets, sample.totals?.decimals),
-      liabilities: decText(sample.totals?.liabilities, sample.totals?.decimals),
-      equity: decText(sample.totals?.equity, sample.totals?.decimals),
-      gapBefore: sample.gapBefore ? 1 : 0,
-    };
+    return sampleRow(
+      sample,
+      accountId(sample.accountId, sample.exchange),
+      profileId(sampleProfileBody(sample)),
+    );
   }
 
   const writeAll = db.transaction((samples: readonly SampleInput[]): number => {
