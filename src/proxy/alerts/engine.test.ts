@@ -594,6 +594,7 @@ describe('move-below', () => {
       engine,
       events,
       asked,
+      estimates,
       /** Sets account A's estimate: `move` a signed fraction, or null for no estimate. */
       set(move: string | null, currency: string | null = 'BTC', approximate = false, accountId = A) {
         estimates.set(accountId, move === null ? null : { move: dec(move), currency, approximate });
@@ -642,6 +643,27 @@ describe('move-below', () => {
     h.tick();
     h.set(back);
     expect(kinds(h.tick())).toEqual(cleared ? ['move-below:recovered'] : []);
+  });
+
+  it('clears when no move can reach liquidation any more (a deposit), and says so', () => {
+    const h = moveSetup();
+    h.set('-0.08');
+    expect(kinds(h.tick())).toEqual(['move-below:fired']);
+    h.estimates.set(A, { move: null, currency: null, approximate: false });
+    const out = h.tick();
+    expect(kinds(out)).toEqual(['move-below:recovered']);
+    expect(out[0]?.message).toContain('no price move can reach liquidation any more');
+  });
+
+  it('neither fires nor clears on an estimate resting on a stale price', () => {
+    const h = moveSetup();
+    h.estimates.set(A, { move: dec('-0.05'), currency: 'BTC', approximate: false, stale: true });
+    expect(kinds(h.tick())).toEqual([]);
+    h.set('-0.05');
+    expect(kinds(h.tick())).toEqual(['move-below:fired']);
+    h.estimates.set(A, { move: dec('-0.5'), currency: 'BTC', approximate: false, stale: true });
+    expect(kinds(h.tick())).toEqual([]);
+    expect(h.engine.open().map((e) => e.rule)).toEqual(['move-below']);
   });
 
   it.each([

@@ -70,12 +70,17 @@ export interface AlertAccount {
 
 /** The smallest price move that would bring an account to its liquidation line. */
 export interface NearestMove {
-  /** A signed fraction of the price: −0.23 is a fall of 23 %, 0.4 a rise of 40 %; zero when already there. */
-  move: Dec;
+  /**
+   * A signed fraction of the price: −0.23 is a fall of 23 %, 0.4 a rise of 40 %; zero when already there; null
+   * when the estimate exists but no move of any currency, nor of the market, can reach liquidation.
+   */
+  move: Dec | null;
   /** The currency whose price moves; null for the whole market (every currency but the reference together). */
   currency: string | null;
   /** The balances × prices did not reconcile with the venue's totals: the move is an estimate of an estimate. */
   approximate: boolean;
+  /** A price the estimate rests on is stale: the rule neither fires nor clears on it. */
+  stale?: boolean;
 }
 
 export interface AlertEngineOptions {
@@ -508,7 +513,9 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
     else if (st.last?.level?.kind === 'no-debt') decision = 'off';
     else if (moveToLiquidation) {
       nearest = moveToLiquidation(st.account.id);
-      if (nearest !== null) {
+      if (nearest !== null && nearest.stale === true) nearest = null;
+      if (nearest !== null && nearest.move === null) decision = 'off';
+      else if (nearest !== null && nearest.move !== null) {
         const limit = fraction(rule.percent);
         const size = nearest.move.abs();
         if (size.lt(limit)) decision = 'on';
@@ -526,6 +533,7 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       if (shown === null) return `a price move smaller than ${rule.percent} % would reach liquidation`;
       const about = shown.approximate ? '≈ ' : '';
       const who = shown.currency ?? 'market';
+      if (shown.move === null) return `no price move can reach liquidation any more ${limit}`;
       if (kind === 'recovered') {
         const size = percentOf(shown.move.abs());
         return `a move of ${about}${size} % is now needed to reach liquidation (${who}; alert below ${rule.percent} %)`;
