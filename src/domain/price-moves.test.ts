@@ -32,6 +32,9 @@ describe('moveToLine', () => {
     ['already below the line', '4000', '4000', '8000', '0', '1.1', '0'],
     ['nothing owed: no level', '10000', '0', '8000', '0', '1.1', null],
     ['exactly −100 % is reachable', '10000', '4000', '5600', '0', '1.1', '-1'],
+    // Figures that do not reconcile (one currency's debt worth twice all liabilities): the −50 % the formula gives
+    // would take liabilities to zero, so no such move exists.
+    ['no move past liabilities vanishing', '10000', '4000', '20000', '8000', '1.1', null],
   ];
   it.each(cases)('%s', (_, a, l, h, o, t, expected) => {
     const move = moveToLine(dec(a), dec(l), dec(h), dec(o), dec(t));
@@ -76,6 +79,12 @@ describe('heldOwedOf', () => {
     const short = heldOwedOf({ currency: 'usd', net: dec('-1000.00'), decimals: 2 });
     expect(short?.held.toString()).toBe('0');
     expect(short?.owed.toString()).toBe('1000');
+  });
+  it('reads a negative total as a debt, and a negative total beside a borrowed figure once', () => {
+    const owed = heldOwedOf({ currency: 'usdt', total: dec('-250'), decimals: 2 });
+    expect([owed?.held.toString(), owed?.owed.toString()]).toEqual(['0', '250']);
+    const valr = heldOwedOf({ currency: 'USDC', total: dec('-6000'), borrowed: dec('6000'), decimals: 2 });
+    expect([valr?.held.toString(), valr?.owed.toString()]).toEqual(['0', '6000']);
   });
   it('says nothing for a row without amounts', () => {
     expect(heldOwedOf({ currency: 'x', decimals: 0 })).toBeNull();

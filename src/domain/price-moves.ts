@@ -20,20 +20,20 @@ export interface HeldOwed {
 
 /**
  * What a balance row holds and owes. Rows with a borrowed figure (BitoPro) hold their total and owe the borrowed
- * amount plus interest; rows with only a net figure (Bitso) hold it when positive and owe it when negative.
- * Null when the row says neither.
+ * amount plus interest; rows with only a net figure (Bitso), or only a total, hold it when positive and owe it
+ * when negative. Null when the row says neither.
  */
 export function heldOwedOf(row: CurrencyBalance): HeldOwed | null {
   if (row.borrowed !== undefined || row.interest !== undefined) {
     const held = row.total ?? (row.available ?? ZERO).plus(row.locked ?? ZERO);
     const owed = (row.borrowed ?? ZERO).plus(row.interest ?? ZERO);
-    return { held, owed };
+    // A negative total is already net of the borrowing (VALR): the debt is counted once, as owed.
+    return { held: Dec.max(ZERO, held), owed };
   }
-  if (row.net !== undefined) {
-    return row.net.isNegative() ? { held: ZERO, owed: row.net.neg() } : { held: row.net, owed: ZERO };
-  }
-  if (row.total !== undefined) return { held: row.total, owed: ZERO };
-  return null;
+  const signed = row.net ?? row.total;
+  if (signed === undefined) return null;
+  // A negative net (or total) is a debt in that currency, never negative holdings.
+  return signed.isNegative() ? { held: ZERO, owed: signed.neg() } : { held: signed, owed: ZERO };
 }
 
 /** One currency valued at its price (in the reference currency). */
@@ -80,6 +80,9 @@ export function moveToLine(assets: Dec, liabilities: Dec, held: Dec, owed: Dec, 
   if (denominator.isZero()) return null;
   const r = line.times(liabilities).minus(assets).div(denominator);
   if (r.lt(FLOOR)) return null;
+  // Figures that do not reconcile (a currency's debt worth more than all liabilities) can give a move past the
+  // point where liabilities or assets would turn negative: no such move exists.
+  if (liabilities.plus(r.times(owed)).lte(0) || assets.plus(r.times(held)).lt(0)) return null;
   return r;
 }
 
