@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { dec } from './decimal.ts';
 import {
+  formatChosenMove,
   formatDecimal,
   formatDuration,
   formatInUnit,
   formatLevel,
+  formatMoveFraction,
   formatPercent,
   levelText,
   unitLabel,
@@ -109,5 +111,67 @@ describe('formatDuration', () => {
     [52 * 3_600_000, '2 d 4 h'],
   ])('%d ms → %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+const plainSpaces = (text: string) => text.replace(/\u00a0/g, ' ');
+
+describe('formatMoveFraction', () => {
+  it.each([
+    ['-0.2345', '−23 %'],
+    ['-0.2399', '−23 %'],
+    ['-0.1499', '−14 %'],
+    ['-0.1', '−10 %'],
+    ['0.31', '+31 %'],
+    ['0.125', '+12 %'],
+    ['-0.09999', '−9.99 %'],
+    ['-0.0567', '−5.67 %'],
+    ['-0.05679', '−5.67 %'],
+    ['-0.056', '−5.6 %'],
+    ['-0.05', '−5 %'],
+    ['-0.0099', '−0.99 %'],
+    ['0.0001', '+0.01 %'],
+    ['-0.000099', '−<0.01 %'],
+    ['0.000001', '+<0.01 %'],
+    ['0', '0 %'],
+    ['-0', '0 %'],
+    ['-1', '−100 %'],
+    ['25', '+2,500 %'],
+  ])('%s reads %s (cut toward zero, never rounded up)', (move, words) => {
+    const text = formatMoveFraction(dec(move), { locale: 'en-US' });
+    expect(plainSpaces(text)).toBe(words);
+    // On screen the % stays on the number's line.
+    expect(text).toMatch(/\d\u00a0%$/);
+  });
+
+  it('writes plain text for messages: no grouping, "." and an ordinary space', () => {
+    expect(formatMoveFraction(dec('-0.1899'), { plain: true })).toBe('−18 %');
+    expect(formatMoveFraction(dec('-0.0567'), { plain: true })).toBe('−5.67 %');
+    expect(formatMoveFraction(dec('25'), { plain: true })).toBe('+2500 %');
+    expect(formatMoveFraction(dec('-0.000001'), { plain: true })).toBe('−<0.01 %');
+  });
+
+  it("uses the locale's decimal mark on screen", () => {
+    expect(plainSpaces(formatMoveFraction(dec('-0.0567'), { locale: 'de-DE' }))).toBe('−5,67 %');
+  });
+});
+
+describe('formatChosenMove', () => {
+  it.each([
+    ['-0.125', '−12.5 %'],
+    ['-0.1275', '−12.75 %'],
+    ['-0.12', '−12 %'],
+    ['0.03', '+3 %'],
+    ['-0.0025', '−0.25 %'],
+    ['-0.9', '−90 %'],
+    ['0', '0 %'],
+    ['-0', '0 %'],
+  ])('%s echoes as %s, neither cut nor rounded', (move, words) => {
+    expect(plainSpaces(formatChosenMove(dec(move), { locale: 'en-US' }))).toBe(words);
+  });
+
+  it('reads the same as the estimated move only where no digit is cut', () => {
+    expect(formatChosenMove(dec('-0.125'))).not.toBe(formatMoveFraction(dec('-0.125')));
+    expect(formatChosenMove(dec('-0.05'))).toBe(formatMoveFraction(dec('-0.05')));
   });
 });

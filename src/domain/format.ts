@@ -1,4 +1,4 @@
-import { parseDecimal, writtenDecimals, type Dec } from './decimal.ts';
+import { Dec, parseDecimal, writtenDecimals } from './decimal.ts';
 import type { Level, LevelUnit } from './model.ts';
 
 export interface FormatOptions {
@@ -112,4 +112,51 @@ export function formatDuration(ms: number): string {
           ? [Math.floor(seconds / 3600), 'h', Math.floor(seconds / 60) % 60, 'min']
           : [Math.floor(seconds / 86_400), 'd', Math.floor(seconds / 3600) % 24, 'h'];
   return minor === 0 ? `${major} ${majorUnit}` : `${major} ${majorUnit} ${minor} ${minorUnit}`;
+}
+
+const MINUS = '\u2212';
+const NBSP = '\u00a0';
+
+export interface MoveFormatOptions {
+  /** BCP 47 locale for grouping and the decimal mark; the user's by default. Not used with `plain`. */
+  locale?: string;
+  /**
+   * Plain text for messages, alerts and files: no grouping, "." as the decimal mark and an ordinary space before
+   * "%" (screens get a no-break space, so "%" never wraps away from its number).
+   */
+  plain?: boolean;
+}
+
+function moveText(sign: string, digits: Dec, options: MoveFormatOptions): string {
+  const number = options.plain ? digits.toFixed() : formatDecimal(digits, { locale: options.locale });
+  return `${sign}${number}${options.plain ? ' ' : NBSP}%`;
+}
+
+/**
+ * A price move in words (a signed fraction of the price: −0.2345 is a fall of 23.45 %), the one way the cards, the
+ * drill-down and the move-below alert messages write an estimated move, so an alert and a card never disagree.
+ * Precision: whole percents from 10 % on ("−23 %"), at most two decimals below ("−5.67 %", "−5.6 %", "−5 %":
+ * trailing zeros are dropped). Digits are cut toward zero, never rounded up, so a danger never looks further away
+ * than estimated; a non-zero move under 0.01 % reads "−<0.01 %". Signed with a real minus "−" or "+"; zero is
+ * "0 %".
+ */
+export function formatMoveFraction(fraction: Dec, options: MoveFormatOptions = {}): string {
+  if (fraction.isZero()) return moveText('', fraction.abs(), options);
+  const percent = fraction.times(100).abs();
+  const cut = percent.toDecimalPlaces(percent.gte(10) ? 0 : 2, Dec.ROUND_DOWN);
+  const sign = fraction.isNegative() ? MINUS : '+';
+  if (cut.isZero()) return `${sign}<${moveText('', new Dec('0.01'), options)}`;
+  return moveText(sign, cut, options);
+}
+
+/**
+ * A move someone chose (the what-if control's), echoed exactly as chosen: a signed fraction written as a percentage
+ * with up to two decimals, neither cut nor rounded to a coarser step ("−12.5 %", "+3 %", "−0.25 %"), signed like
+ * `formatMoveFraction`. Only a move finer than 0.01 % is rounded (half-even) to two decimals. Not for estimated
+ * moves: those are cut toward zero by `formatMoveFraction`.
+ */
+export function formatChosenMove(fraction: Dec, options: MoveFormatOptions = {}): string {
+  const percent = fraction.times(100).toDecimalPlaces(2, Dec.ROUND_HALF_EVEN);
+  if (percent.isZero()) return moveText('', percent.abs(), options);
+  return moveText(percent.isNegative() ? MINUS : '+', percent.abs(), options);
 }

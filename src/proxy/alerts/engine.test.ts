@@ -675,12 +675,27 @@ describe('move-below', () => {
     {
       what: 'a rise of one currency',
       estimate: ['0.125', 'ETH', false] as const,
-      fired: 'Bitso (demo): ETH +12.5 % would reach liquidation (alert below 20 %)',
+      fired: 'Bitso (demo): ETH +12 % would reach liquidation (alert below 20 %)',
     },
     {
       what: 'the whole market',
       estimate: ['-0.1899', null, false] as const,
-      fired: 'Bitso (demo): market −18.99 % would reach liquidation (alert below 20 %)',
+      fired: 'Bitso (demo): market −18 % would reach liquidation (alert below 20 %)',
+    },
+    {
+      what: 'a move just under 15 %, cut toward zero as on the card',
+      estimate: ['-0.1499', 'BTC', false] as const,
+      fired: 'Bitso (demo): BTC −14 % would reach liquidation (alert below 20 %)',
+    },
+    {
+      what: 'a move under 10 %, with two decimals as on the card',
+      estimate: ['-0.05679', 'BTC', false] as const,
+      fired: 'Bitso (demo): BTC −5.67 % would reach liquidation (alert below 20 %)',
+    },
+    {
+      what: 'a move under 0.01 %',
+      estimate: ['-0.00001', 'BTC', false] as const,
+      fired: 'Bitso (demo): BTC −<0.01 % would reach liquidation (alert below 20 %)',
     },
     {
       what: 'an approximate estimate',
@@ -710,15 +725,15 @@ describe('move-below', () => {
   it.each([
     {
       estimate: ['-0.24', 'BTC', false] as const,
-      text: 'a move of 24 % is now needed to reach liquidation (BTC; alert below 20 %)',
+      text: 'a move of −24 % is now needed to reach liquidation (BTC; alert below 20 %)',
     },
     {
       estimate: ['0.3', null, false] as const,
-      text: 'a move of 30 % is now needed to reach liquidation (market; alert below 20 %)',
+      text: 'a move of +30 % is now needed to reach liquidation (market; alert below 20 %)',
     },
     {
       estimate: ['-0.2451', 'ETH', true] as const,
-      text: 'a move of ≈ 24.51 % is now needed to reach liquidation (ETH; alert below 20 %)',
+      text: 'a move of ≈ −24 % is now needed to reach liquidation (ETH; alert below 20 %)',
     },
   ])('words the recovery: $text', ({ estimate, text }) => {
     const h = moveSetup({ moveBelow: { percent: '20' } });

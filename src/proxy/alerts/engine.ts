@@ -28,7 +28,7 @@
 // ends, it is announced then (so nothing stays silent for good). Level comparisons use decimals only.
 import { Dec, ONE } from '../../domain/decimal.ts';
 import { ALERT_RULE_IDS, type AlertRuleId } from '../../contract/alerts.ts';
-import { formatDuration, levelText, unitSign } from '../../domain/format.ts';
+import { formatDuration, formatMoveFraction, levelText, unitSign } from '../../domain/format.ts';
 import { ZONE_NAMES, type BandKind, type MarginSnapshot, type RiskZone } from '../../domain/model.ts';
 import { zoneSeverity } from '../../domain/risk.ts';
 import type { UpstreamState } from '../../exchanges/server-types.ts';
@@ -498,11 +498,9 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
 
   // move-below
 
-  /** "−18 %", "+40 %", "0 %": a signed move as people read it (two places at most, towards zero). */
-  function signedPercent(move: Dec): string {
-    const size = percentOf(move.abs());
-    if (move.isZero() || size === '0') return '0 %';
-    return `${move.isNegative() ? '−' : '+'}${size} %`;
+  /** "−18 %", "+5.67 %": a move written as the cards and the drill-down write it (formatMoveFraction). */
+  function moveWords(move: Dec): string {
+    return formatMoveFraction(move, { plain: true });
   }
 
   function moveRule(st: AccountState, settings: RuleSettings): AlertEvent[] {
@@ -535,11 +533,10 @@ export function createAlertEngine(options: AlertEngineOptions): AlertEngine {
       const who = shown.currency ?? 'market';
       if (shown.move === null) return `no price move can reach liquidation any more ${limit}`;
       if (kind === 'recovered') {
-        const size = percentOf(shown.move.abs());
-        return `a move of ${about}${size} % is now needed to reach liquidation (${who}; alert below ${rule.percent} %)`;
+        return `a move of ${about}${moveWords(shown.move)} is now needed to reach liquidation (${who}; alert below ${rule.percent} %)`;
       }
       if (shown.move.isZero()) return `the level is already at the liquidation line ${limit}`;
-      return `${who} ${about}${signedPercent(shown.move)} would reach liquidation ${limit}`;
+      return `${who} ${about}${moveWords(shown.move)} would reach liquidation ${limit}`;
     });
   }
 

@@ -300,7 +300,8 @@ describe('alert service', () => {
     expect(service.list().alerts[0]).toMatchObject({
       rule: 'move-below',
       kind: 'recovered',
-      message: 'Bitso (demo): a move of ≈ 20 % is now needed to reach liquidation (market; alert below 15 %)',
+      message:
+        'Bitso (demo): a move of ≈ −20 % is now needed to reach liquidation (market; alert below 15 %)',
     });
   });
 
