@@ -1,8 +1,11 @@
-// Alert persistence in the proxy's SQLite database: the alert history (every 'fired' and 'recovered') and the
-// rule settings edited in the UI. The tables are created by the database's migrations (../db/migrations.ts,
-// `alertsMigration`).
+// Alert persistence in the proxy's database: the alert history (every 'fired' and 'recovered') and the rule
+// settings edited in the UI. The SQLite tables are created by the database's migrations (../db/migrations.ts,
+// `alertsMigration`), PostgreSQL's by ../db/sql.ts. `createAlertStore` reads and writes the SQLite file directly;
+// `createSqlAlertStore` does the same through the query layer on either engine, with the same answers.
 import type Database from 'better-sqlite3';
+import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
+import type { SqlDatabase, Tables } from '../db/sql.ts';
 import { ZONES } from '../../domain/model.ts';
 import { ALERT_RULES, type AlertEvent } from './engine.ts';
 import { alertRulesConfigSchema, type RulesOverrides } from './rules.ts';
@@ -172,18 +175,145 @@ export function createAlertStore(db: Database.Database): AlertStore {
     },
 
     loadOverrides() {
-      const row = loadStmt.get(OVERRIDES_KEY);
-      if (!row) return {};
-      try {
-        const parsed = alertRulesConfigSchema.safeParse(JSON.parse(row.body));
-        return parsed.success ? parsed.data : {};
-      } catch {
-        return {};
-      }
+      return overridesOf(loadStmt.get(OVERRIDES_KEY)?.body);
     },
 
     saveOverrides(overrides, at) {
       saveStmt.run(OVERRIDES_KEY, JSON.stringify(overrides), at);
+    },
+  };
+}
+
+/** The alert store over the one query layer (../db/sql.ts): the same answers on SQLite and PostgreSQL. */
+export interface SqlAlertStore {
+  insert(event: AlertEvent): Promise<void>;
+  /** Inserts the events in order, in one transaction (all or none); returns how many were new. */
+  insertMany(events: readonly AlertEvent[]): Promise<number>;
+  list(query?: AlertQuery): Promise<AlertPage>;
+  open(): Promise<AlertEvent[]>;
+  prune(before: number): Promise<number>;
+  loadOverrides(): Promise<RulesOverrides>;
+  saveOverrides(overrides: RulesOverrides, at: number): Promise<void>;
+}
+
+function rowOf(event: AlertEvent): Omit<Row, 'seq'> {
+  return {
+    id: event.id,
+    account: event.accountId,
+    exchange: event.exchange,
+    rule: event.rule,
+    kind: event.kind,
+    level: event.level,
+    zone: event.zone,
+    cushion: event.cushion,
+    message: event.message,
+    at: event.at,
+  };
+}
+
+/** The rule settings of a stored body; {} when it no longer validates. */
+function overridesOf(body: string | undefined): RulesOverrides {
+  if (body === undefined) return {};
+  try {
+    const parsed = alertRulesConfigSchema.safeParse(JSON.parse(body));
+    return parsed.success ? parsed.data : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Opens the alert tables of a migrated database (SQLite or PostgreSQL). */
+export function createSqlAlertStore(database: SqlDatabase): SqlAlertStore {
+  const { db } = database;
+
+  async function insertOne(trx: Kysely<Tables>, event: AlertEvent): Promise<number> {
+    const result = await trx
+      .insertInto('alert_events')
+      .values(rowOf(event))
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0);
+  }
+
+  return {
+    async insert(event) {
+      await insertOne(db, event);
+    },
+
+    async insertMany(all) {
+      if (all.length === 0) return 0;
+      return db.transaction().execute(async (trx) => {
+        let added = 0;
+        for (const event of all) added += await insertOne(trx, event);
+        return added;
+      });
+    },
+
+    async list(query = {}) {
+      const limit = Math.min(MAX_LIST_LIMIT, Math.max(1, Math.floor(query.limit ?? DEFAULT_LIST_LIMIT)));
+      let select = db.selectFrom('alert_events').selectAll();
+      if (query.before !== undefined) select = select.where('at', '<', query.before);
+      if (query.from !== undefined) select = select.where('at', '>=', query.from);
+      if (query.accountId !== undefined) select = select.where('account', '=', query.accountId);
+      const rows: Row[] = await select.orderBy('at', 'desc').orderBy('seq', 'desc').limit(limit).execute();
+      const last = rows[rows.length - 1];
+      if (rows.length < limit || last === undefined) return { alerts: events(rows), nextBefore: null };
+      // Keep every event of the last time on this page, so `before = last.at` skips none.
+      let same = db
+        .selectFrom('alert_events')
+        .selectAll()
+        .where('at', '=', last.at)
+        .where('seq', '<', last.seq);
+      if (query.accountId !== undefined) same = same.where('account', '=', query.accountId);
+      const rest: Row[] = await same.orderBy('seq', 'desc').execute();
+      return { alerts: events([...rows, ...rest]), nextBefore: last.at };
+    },
+
+    async open() {
+      const latest = db
+        .selectFrom('alert_events')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .groupBy(['account', 'rule'])
+        .as('latest');
+      const rows: Row[] = await db
+        .selectFrom('alert_events as e')
+        .innerJoin(latest, 'latest.seq', 'e.seq')
+        .selectAll('e')
+        .where('e.kind', '=', 'fired')
+        .orderBy('e.at', 'desc')
+        .orderBy('e.seq', 'desc')
+        .execute();
+      return events(rows);
+    },
+
+    async prune(before) {
+      // The newest event of each account and rule stays whatever its age: it says whether that alert is open.
+      const result = await sql`
+        DELETE FROM alert_events WHERE at < ${before}
+          AND seq NOT IN (SELECT MAX(seq) FROM alert_events GROUP BY account, rule)`.execute(db);
+      return Number(result.numAffectedRows ?? 0);
+    },
+
+    async loadOverrides() {
+      const row = await db
+        .selectFrom('alert_settings')
+        .select('body')
+        .where('key', '=', OVERRIDES_KEY)
+        .executeTakeFirst();
+      return overridesOf(row?.body);
+    },
+
+    async saveOverrides(overrides, at) {
+      await db
+        .insertInto('alert_settings')
+        .values({ key: OVERRIDES_KEY, body: JSON.stringify(overrides), updated_at: at })
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet((eb) => ({
+            body: eb.ref('excluded.body'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
     },
   };
 }

@@ -1,0 +1,108 @@
+// The alert store through the query layer, on SQLite and on a throwaway PostgreSQL: every answer of one journey
+// (inserts, repeats, pages sharing a time, filters, open alerts, pruning, rule settings) is exactly the SQLite
+// store's. Without PostgreSQL its half is skipped with a printed line (see ../db/testing/postgres.ts).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openHistory } from '../db/open.ts';
+import { openPostgres, sqliteDatabase, type SqlDatabase } from '../db/sql.ts';
+import { postgresForTests, type TestPostgres } from '../db/testing/postgres.ts';
+import type { AlertEvent } from './engine.ts';
+import { createAlertStore, createSqlAlertStore, type AlertStore, type SqlAlertStore } from './store.ts';
+
+function alert(n: number, at: number, over: Partial<AlertEvent> = {}): AlertEvent {
+  return {
+    id: `e${n}`,
+    accountId: 'bitso-demo',
+    exchange: 'bitso',
+    rule: 'zone-worse',
+    kind: 'fired',
+    level: '1.0800',
+    zone: 'liquidation',
+    cushion: '-0.01851852',
+    message: `alert ${n}`,
+    at,
+    ...over,
+  };
+}
+
+/** One journey through a store, every answer in order (as JSON, to compare byte for byte). */
+async function journey(store: AlertStore | SqlAlertStore): Promise<string[]> {
+  const out: string[] = [];
+  const note = (value: unknown): void => {
+    out.push(JSON.stringify(value));
+  };
+  await store.insert(alert(1, 100));
+  await store.insert({ ...alert(1, 100), message: 'changed' });
+  note(await store.list());
+  note(
+    await store.insertMany([
+      alert(2, 200),
+      alert(3, 300, { rule: 'stale', level: null, cushion: null }),
+      alert(4, 300, { accountId: 'valr-demo', exchange: 'valr', zone: 'takeover' }),
+      alert(5, 300, { kind: 'recovered', zone: 'safe' }),
+      alert(6, 400, { rule: 'move-below', zone: 'caution', message: 'BTC −12 % would reach liquidation' }),
+      alert(2, 999),
+    ]),
+  );
+  for (const query of [
+    { limit: 2 },
+    { limit: 2, before: 300 },
+    { limit: 2, before: 100 },
+    { accountId: 'bitso-demo' },
+    { accountId: 'bitso-demo', limit: 1, before: 400 },
+    { from: 300 },
+    { limit: 0 },
+  ]) {
+    note(await store.list(query));
+  }
+  note(await store.open());
+  note(await store.loadOverrides());
+  await store.saveOverrides({ defaults: { cushionBelow: { percent: '30' } } }, 1);
+  await store.saveOverrides({ accounts: { a: { stale: { seconds: 20 } } } }, 2);
+  note(await store.loadOverrides());
+  note(await store.prune(350));
+  note(await store.list());
+  note(await store.open());
+  note(await store.prune(10_000));
+  note(await store.list());
+  return out;
+}
+
+let pgServer: TestPostgres | null = null;
+beforeAll(async () => {
+  pgServer = await postgresForTests('alert store');
+}, 60_000);
+afterAll(async () => {
+  await pgServer?.stop();
+});
+
+const ENGINES: { name: string; open(): Promise<SqlDatabase | null> }[] = [
+  {
+    name: 'SQLite',
+    async open() {
+      const history = openHistory(':memory:');
+      return { ...sqliteDatabase(history.sqlite), close: async () => history.close() };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    async open() {
+      return pgServer ? openPostgres(await pgServer.createDatabase('alerts_journey')) : null;
+    },
+  },
+];
+
+describe.each(ENGINES)('alert store on $name', (engine) => {
+  it('answers the journey exactly as the SQLite store', async (ctx) => {
+    const database = await engine.open();
+    if (!database) return ctx.skip();
+    const reference = openHistory(':memory:');
+    try {
+      const expected = await journey(createAlertStore(reference.sqlite));
+      expect(expected).toHaveLength(17);
+      expect(await journey(createSqlAlertStore(database))).toEqual(expected);
+    } finally {
+      reference.close();
+      await database.close();
+    }
+  }, 60_000);
+});
