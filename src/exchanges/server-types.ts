@@ -209,8 +209,11 @@ export interface TickerSpec {
   pair(currency: string, reference: string): string;
   /** Path of one pair's ticker relative to `endpoints.rest` (no leading slash), query included. */
   path(pair: string): string;
-  /** Reads one ticker answer (its HTTP status and JSON body), validated like every exchange message. */
-  parse(status: number, body: unknown): TickerOutcome;
+  /**
+   * Reads one ticker answer (its HTTP status and JSON body), validated like every exchange message; an answer
+   * about another pair than `pair` (when given) is refused.
+   */
+  parse(status: number, body: unknown, pair?: string): TickerOutcome;
   /** Public requests a minute the venue allows one client; the proxy's ticker polls stay well inside it. */
   perMinute: number;
 }

@@ -86,3 +86,11 @@ describe('BitoPro ticker: refusals and bad bodies', () => {
     });
   });
 });
+
+describe('BitoPro ticker: an answer about another pair', () => {
+  it('is refused, so its price is never stored as the asked pair', () => {
+    expect(parseBitoproTicker(200, fixture('ticker.json'), 'btc_usdt')).toMatchObject({ ok: false });
+    expect(parseBitoproTicker(200, fixture('ticker.json'), 'btc_usdt').ok).toBe(false);
+    expect(parseBitoproTicker(200, fixture('ticker.json'), 'ETH_BTC').ok).toBe(true);
+  });
+});

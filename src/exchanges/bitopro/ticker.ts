@@ -1,7 +1,7 @@
 // BitoPro's public ticker (proxy only): GET /v3/tickers/<pair>, no credentials. The price is `data.lastPrice`,
 // the pair's last traded price in its quote (reference) currency.
 import type { TickerOutcome, TickerSpec } from '../server-types.ts';
-import { isUnlistedStatus, tickerPrice, tickerSchemaError } from '../kit/ticker.ts';
+import { isUnlistedStatus, otherPair, tickerPrice, tickerSchemaError } from '../kit/ticker.ts';
 import { parseWire } from '../wire-kit.ts';
 import { BITOPRO } from './normalize.ts';
 import { errorBodySchema, tickerSchema } from './wire.ts';
@@ -10,7 +10,7 @@ import { errorBodySchema, tickerSchema } from './wire.ts';
 export const PUBLIC_PER_MINUTE = 600;
 
 /** Reads one answer of GET /v3/tickers/<pair>. */
-export function parseBitoproTicker(status: number, body: unknown): TickerOutcome {
+export function parseBitoproTicker(status: number, body: unknown, pair?: string): TickerOutcome {
   const refused = errorBodySchema.safeParse(body);
   if (refused.success) {
     if (isUnlistedStatus(status)) {
@@ -23,6 +23,8 @@ export function parseBitoproTicker(status: number, body: unknown): TickerOutcome
   }
   const parsed = parseWire(tickerSchema, body, BITOPRO, 'ticker');
   if (!parsed.ok) return tickerSchemaError('BitoPro', status, parsed.error);
+  const misrouted = otherPair('BitoPro', pair, parsed.data.data.pair);
+  if (misrouted) return misrouted;
   return tickerPrice(parsed.data.data.lastPrice, 'lastPrice');
 }
 

@@ -121,3 +121,11 @@ describe('Bitso ticker: refusals and bad bodies', () => {
     });
   });
 });
+
+describe('Bitso ticker: an answer about another pair', () => {
+  it('is refused, so its price is never stored as the asked pair', () => {
+    expect(parseBitsoTicker(200, fixture('ticker.json'), 'eth_mxn')).toMatchObject({ ok: false });
+    expect(parseBitsoTicker(200, fixture('ticker.json'), 'eth_mxn').ok).toBe(false);
+    expect(parseBitsoTicker(200, fixture('ticker.json'), 'BTC_MXN').ok).toBe(true);
+  });
+});

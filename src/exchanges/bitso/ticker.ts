@@ -1,7 +1,7 @@
 // Bitso's public ticker (proxy only): GET /v3/ticker/?book=<currency>_<reference>, no credentials. The price is
 // `payload.last`, the last traded price of the book in its minor (reference) currency.
 import type { TickerOutcome, TickerSpec } from '../server-types.ts';
-import { isUnlistedStatus, tickerPrice, tickerSchemaError } from '../kit/ticker.ts';
+import { isUnlistedStatus, otherPair, tickerPrice, tickerSchemaError } from '../kit/ticker.ts';
 import { parseWire } from '../wire-kit.ts';
 import { BITSO } from './normalize.ts';
 import { errorEnvelopeSchema, tickerSchema } from './wire.ts';
@@ -10,7 +10,7 @@ import { errorEnvelopeSchema, tickerSchema } from './wire.ts';
 export const PUBLIC_PER_MINUTE = 60;
 
 /** Reads one answer of GET /v3/ticker/. */
-export function parseBitsoTicker(status: number, body: unknown): TickerOutcome {
+export function parseBitsoTicker(status: number, body: unknown, pair?: string): TickerOutcome {
   const refused = errorEnvelopeSchema.safeParse(body);
   if (refused.success) {
     const { code, message } = refused.data.error;
@@ -25,6 +25,8 @@ export function parseBitsoTicker(status: number, body: unknown): TickerOutcome {
   }
   const parsed = parseWire(tickerSchema, body, BITSO, 'ticker');
   if (!parsed.ok) return tickerSchemaError('Bitso', status, parsed.error);
+  const misrouted = otherPair('Bitso', pair, parsed.data.payload.book);
+  if (misrouted) return misrouted;
   return tickerPrice(parsed.data.payload.last, 'last');
 }
 

@@ -5,7 +5,9 @@ describe('ticker helpers', () => {
   it.each([
     [400, true],
     [404, true],
-    [422, true],
+    [422, false],
+    [401, false],
+    [403, false],
     [408, false],
     [429, false],
     [500, false],

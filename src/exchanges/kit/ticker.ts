@@ -25,9 +25,19 @@ export function tickerSchemaError(
 }
 
 /**
- * True when an HTTP status with the venue's own error body says the pair is not listed: a client error other
- * than a rate limit or a timeout. Server errors and refusals of too many requests are worth asking again.
+ * True when an HTTP status with the venue's own error body says the pair is not listed: 400 or 404. Other
+ * refusals (401/403 from a firewall, 408, 429, server errors) are problems worth asking again about, not a
+ * statement about the pair.
  */
 export function isUnlistedStatus(status: number): boolean {
-  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+  return status === 400 || status === 404;
+}
+
+/**
+ * An answer about another pair than the one asked for (a misrouted or cached answer) is refused: its price would
+ * be stored as this pair's. Pairs compare without regard to case.
+ */
+export function otherPair(venue: string, asked: string | undefined, answered: string): TickerOutcome | null {
+  if (asked === undefined || asked.toLowerCase() === answered.toLowerCase()) return null;
+  return { ok: false, error: `${venue} answered with the ticker of ${answered} when asked for ${asked}` };
 }

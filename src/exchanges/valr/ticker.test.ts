@@ -84,3 +84,13 @@ describe('VALR ticker: refusals and bad bodies', () => {
     });
   });
 });
+
+describe('VALR ticker: an answer about another pair', () => {
+  it('is refused, so its price is never stored as the asked pair', () => {
+    expect(parseValrTicker(200, fixture('marketsummary-constructed.json'), 'BTCUSDC')).toMatchObject({
+      ok: false,
+    });
+    expect(parseValrTicker(200, fixture('marketsummary-constructed.json'), 'BTCUSDC').ok).toBe(false);
+    expect(parseValrTicker(200, fixture('marketsummary-constructed.json'), 'btcusdt').ok).toBe(true);
+  });
+});

@@ -1,7 +1,7 @@
 // VALR's public ticker (proxy only): GET /v1/public/<PAIR>/marketsummary, no credentials. The price is the
 // pair's mark price where it has one (present, not empty, above zero), else its last traded price.
 import type { TickerOutcome, TickerSpec } from '../server-types.ts';
-import { isUnlistedStatus, tickerPrice, tickerSchemaError } from '../kit/ticker.ts';
+import { isUnlistedStatus, otherPair, tickerPrice, tickerSchemaError } from '../kit/ticker.ts';
 import { Dec } from '../../domain/decimal.ts';
 import { parseWire } from '../wire-kit.ts';
 import { VALR_ID } from './normalize.ts';
@@ -11,7 +11,7 @@ import { errorResponse, marketSummaryResponse } from './wire.ts';
 export const PUBLIC_PER_MINUTE = 30;
 
 /** Reads one answer of GET /v1/public/<PAIR>/marketsummary. */
-export function parseValrTicker(status: number, body: unknown): TickerOutcome {
+export function parseValrTicker(status: number, body: unknown, pair?: string): TickerOutcome {
   const refused = errorResponse.safeParse(body);
   if (refused.success) {
     const words = `${refused.data.message} (code ${String(refused.data.code)})`;
@@ -24,6 +24,8 @@ export function parseValrTicker(status: number, body: unknown): TickerOutcome {
   }
   const parsed = parseWire(marketSummaryResponse, body, VALR_ID, 'ticker');
   if (!parsed.ok) return tickerSchemaError('VALR', status, parsed.error);
+  const misrouted = otherPair('VALR', pair, parsed.data.currencyPair);
+  if (misrouted) return misrouted;
   const { markPrice, lastTradedPrice } = parsed.data;
   if (markPrice !== undefined && markPrice !== '' && new Dec(markPrice).gt(0)) {
     return tickerPrice(markPrice, 'markPrice');
