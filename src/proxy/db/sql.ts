@@ -233,11 +233,12 @@ const MIGRATION_LOCK = 0x6d772d6d; // "mw-m"
 
 /** Brings the PostgreSQL schema up to date (one transaction per step); refuses a schema newer than this build. */
 export async function migratePostgres(db: Kysely<Tables>): Promise<number[]> {
-  await sql`CREATE TABLE IF NOT EXISTS margin_watch_schema (version integer NOT NULL)`.execute(db);
   const applied: number[] = [];
   for (const step of POSTGRES_STEPS) {
     const done = await db.transaction().execute(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
+      // Under the lock: two proxies creating the table at once would collide.
+      await sql`CREATE TABLE IF NOT EXISTS margin_watch_schema (version integer NOT NULL)`.execute(trx);
       const row = await sql<{ v: number | null }>`SELECT MAX(version) AS v FROM margin_watch_schema`.execute(
         trx,
       );

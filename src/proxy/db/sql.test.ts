@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AccountHeldError,
+  POSTGRES_SCHEMA_VERSION,
+  PostgresOpenError,
+  accountLockKey,
+  claimAccounts,
+  openPostgres,
+  redactUrl,
+} from './sql.ts';
+import { postgresForTests, type TestPostgres } from './testing/postgres.ts';
+
+describe('redactUrl', () => {
+  it('hides the password and secret-looking parameters, keeps the rest', () => {
+    expect(redactUrl('postgres://mw:s3cr%40t@db.example:5432/history?sslmode=require')).toBe(
+      'postgres://mw:***@db.example:5432/history?sslmode=require',
+    );
+    expect(redactUrl('postgres://db.example/history?password=x&application_name=a')).toBe(
+      'postgres://db.example/history?password=***&application_name=a',
+    );
+    expect(redactUrl('postgres://mw@db.example/history')).toBe('postgres://mw@db.example/history');
+  });
+});
+
+describe('accountLockKey', () => {
+  it('is a stable signed 64-bit key per account id', () => {
+    const key = accountLockKey('valr-margin');
+    expect(key).toBe(accountLockKey('valr-margin'));
+    expect(key).not.toBe(accountLockKey('valr-margin2'));
+    const n = BigInt(key);
+    expect(n >= -(2n ** 63n) && n < 2n ** 63n).toBe(true);
+  });
+});
+
+let server: TestPostgres | null = null;
+beforeAll(async () => {
+  server = await postgresForTests('PostgreSQL database');
+}, 60_000);
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('PostgreSQL database', () => {
+  it('migrates once however many proxies open it at the same time', async (ctx) => {
+    if (!server) return ctx.skip();
+    const url = await server.createDatabase('migrate_race');
+    const opened = await Promise.all([openPostgres(url), openPostgres(url), openPostgres(url)]);
+    try {
+      const [first] = opened;
+      const version = await first?.pool.query<{ version: number }>('SELECT version FROM margin_watch_schema');
+      expect(version?.rows).toEqual([{ version: POSTGRES_SCHEMA_VERSION }]);
+    } finally {
+      for (const database of opened) await database.close();
+    }
+  }, 60_000);
+
+  it('says why it cannot open a database, without the password', async (ctx) => {
+    if (!server) return ctx.skip();
+    const bad = server.url.replace('postgres@', 'postgres:topsecret@').replace(/\/postgres$/, '/no_such_db');
+    const error = await openPostgres(bad, { connectTimeoutMs: 2_000 }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(PostgresOpenError);
+    const message = (error as Error).message;
+    expect(message).toContain('no_such_db');
+    expect(message).toContain('***');
+    expect(message).not.toContain('topsecret');
+  }, 30_000);
+
+  it('lets one live proxy hold an account: another is refused, naming the holder, until it lets go', async (ctx) => {
+    if (!server) return ctx.skip();
+    const url = await server.createDatabase('claims');
+    const a = await openPostgres(url, { applicationName: 'margin-watch desk-a' });
+    const b = await openPostgres(url, { applicationName: 'margin-watch desk-b' });
+    try {
+      const claimA = await claimAccounts(a, ['valr-1', 'bitso-1']);
+      expect(claimA.accounts).toEqual(['valr-1', 'bitso-1']);
+      // Other accounts are free for the second proxy.
+      const claimB = await claimAccounts(b, ['b2prime-1']);
+      const refused = await claimAccounts(b, ['bitopro-1', 'bitso-1']).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(AccountHeldError);
+      expect((refused as AccountHeldError).accountId).toBe('bitso-1');
+      expect((refused as Error).message).toMatch(
+        /account "bitso-1" is already recorded by another running Margin Watch proxy on this database \(margin-watch desk-a/,
+      );
+      // The refused claim let go of what it had taken: a third session can take bitopro-1.
+      const claimC = await claimAccounts(a, ['bitopro-1']);
+      await claimC.release();
+      await claimA.release();
+      const after = await claimAccounts(b, ['bitso-1']);
+      expect(after.accounts).toEqual(['bitso-1']);
+      await after.release();
+      await claimB.release();
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 60_000);
+});
