@@ -1,6 +1,6 @@
 // Price moves against the demo: the cards of the Bitso and BitoPro demo accounts say the nearest danger in words,
 // the what-if slider shows an estimate on every card and Escape returns to live, and a drill-down tables the moves
-// per currency. B2Prime says why it has no estimate.
+// per currency. B2Prime and VALR say on the card why they have no estimate.
 import { AxeBuilder } from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { cardFor } from './selectors.ts';
@@ -29,9 +29,18 @@ test('price moves: nearest danger on the cards, the what-if control, the drill-d
     await expect(danger).toHaveAttribute('data-kind', /^(move|below)$/);
     await expect(danger.locator('.danger__text')).toHaveText(DANGER);
   }
-  await expect(cardFor(page, DEMO_ACCOUNT.b2prime).getByTestId('danger')).toHaveText(
-    'No price estimate for B2Prime',
-  );
+  // B2Prime and VALR say on the card why there is none (one line), with a link to the drill-down.
+  for (const [id, name] of [
+    [DEMO_ACCOUNT.b2prime, 'B2Prime'],
+    [DEMO_ACCOUNT.valr, 'VALR'],
+  ] as const) {
+    const none = cardFor(page, id).getByTestId('danger');
+    await expect(none).toHaveAttribute('data-kind', 'unavailable');
+    await expect(none.locator('.danger__text')).toHaveText(`No price estimate for ${name}`);
+    await expect(none.getByTestId('danger-reason')).toBeVisible();
+    await expect(none.getByTestId('danger-reason')).toContainText(name);
+    await expect(none.getByRole('link', { name: /^Details of / })).toHaveAttribute('href', `/accounts/${id}`);
+  }
 
   // The what-if slider: every card shows an estimate, marked as one; Escape returns to live.
   const slider = page.getByRole('slider', { name: 'Market move' });
@@ -55,6 +64,16 @@ test('price moves: nearest danger on the cards, the what-if control, the drill-d
   );
   await expectAccessible(page);
   await attachScreenshot(testInfo, 'what-if', page);
+
+  // A typed move is echoed exactly as typed.
+  await page.getByRole('textbox', { name: 'Move in %' }).fill('-12.5');
+  await expect(page.getByTestId('what-if-banner')).toContainText('Estimate: market −12.5 %');
+  await expect(slider).toHaveAttribute('aria-valuetext', 'market −12.5\u00a0%');
+  await expect(
+    cardFor(page, DEMO_ACCOUNT.bitso).getByRole('group', {
+      name: /^Estimate if the market moves −12\.5\s%$/,
+    }),
+  ).toContainText('Estimate · market −12.5 %');
 
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('what-if-banner')).toHaveText('Live figures.');

@@ -95,7 +95,7 @@ function AccountCardView({
       >
         <Headline level={snapshot?.level ?? null} unit={unit} />
         <CushionBar cushion={snapshot?.cushion ?? null} zone={zone} />
-        <DangerLine accountId={accountId} exchangeName={exchangeName} />
+        <DangerLine accountId={accountId} exchangeName={exchangeName} accountLabel={label} />
         <CushionSparkline accountId={accountId} live={state?.levelSnapshot ?? null} />
         <ThresholdList bands={snapshot?.bands ?? []} unit={unit} />
         <TotalsList totals={snapshot?.totals ?? null} />

@@ -56,12 +56,19 @@ describe('the card’s nearest danger', () => {
     expect(line).toHaveTextContent('Already below margin call · BTC −35 % → liquidation');
   });
 
-  it('says in short why there is no estimate, the full reason on hover, never a number', async () => {
+  it('says why there is no estimate on the card, not only on hover, with a link to the drill-down', async () => {
     const reason = 'The account stream does not say which positions hold the margin.';
     const line = await danger(unavailableReport(reason));
     expect(line).toHaveAttribute('data-kind', 'unavailable');
-    expect(line).toHaveTextContent('No price estimate for FakeX');
-    expect(line).toHaveAttribute('title', reason);
+    expect(within(line).getByText('No price estimate for FakeX')).toBeVisible();
+    // The reason is text on the card (one line, cut with "…" by the style), whole for screen readers.
+    const why = within(line).getByTestId('danger-reason');
+    expect(why).toHaveTextContent(reason);
+    expect(why).toBeVisible();
+    expect(why).not.toHaveClass('sr-only');
+    const link = within(line).getByRole('link', { name: "Details of Main's price moves" });
+    expect(link).toHaveAttribute('href', '/accounts/acc-1');
+    expect(link).toHaveAccessibleDescription(reason);
     expect(line.textContent).not.toMatch(/\d/);
   });
 
@@ -71,21 +78,23 @@ describe('the card’s nearest danger', () => {
     expect(line).toHaveTextContent('No price estimate yet');
   });
 
-  it('says the estimate could not be loaded, with the reason on hover', async () => {
+  it('says the estimate could not be loaded and why, with a link to the drill-down', async () => {
     const line = await danger(null, 503);
     expect(line).toHaveAttribute('data-kind', 'error');
-    expect(line).toHaveTextContent('Price estimate not loaded');
-    expect(line.getAttribute('title')).toMatch(/^HTTP 503/);
+    expect(within(line).getByText('Price estimate not loaded')).toBeVisible();
+    const why = within(line).getByTestId('danger-reason');
+    expect(why.textContent).toMatch(/^HTTP 503/);
+    const link = within(line).getByRole('link', { name: "Details of Main's price moves" });
+    expect(link).toHaveAttribute('href', '/accounts/acc-1');
+    expect(link).toHaveAccessibleDescription(why.textContent ?? '');
   });
 
   it('keeps the last estimate when a refresh fails, and says it is not updated', async () => {
     const { h, line } = await render(btcLong());
     stubApi({ accounts: [accountInfo('acc-1')], risk: 502 });
     await act(() => h.queryClient.refetchQueries());
+    const stale = await within(line).findByText('not updated');
     expect(line).toHaveTextContent('BTC −16 % → margin call');
-    expect(within(line).getByText('not updated')).toHaveAttribute(
-      'title',
-      expect.stringMatching(/^HTTP 502/),
-    );
+    expect(stale).toHaveAttribute('title', expect.stringMatching(/^HTTP 502/));
   });
 });

@@ -1,12 +1,14 @@
 // An account card's price-move lines: the nearest danger in words, and the what-if estimate while the overview's
 // control is set. Read from the overview's estimate (one request for every card).
+import { useId } from 'react';
+import { Link } from 'wouter';
 import type { Dec } from '../../domain/decimal.ts';
-import { formatLevel, formatPercent } from '../../domain/format.ts';
+import { formatChosenMove, formatLevel, formatPercent } from '../../domain/format.ts';
 import type { Band, LevelUnit } from '../../domain/model.ts';
 import { useOverviewRisk } from '../../hooks/queries.ts';
 import { ZONE_WORDS } from '../words.ts';
 import { whatIfOf } from './what-if.ts';
-import { dangerWords, formatMove, stalePriceCurrencies } from './words.ts';
+import { dangerWords, stalePriceCurrencies } from './words.ts';
 
 /** "≈" for an estimate whose balances × prices do not reconcile with the venue's totals, said in words too. */
 export function Approximate() {
@@ -38,10 +40,57 @@ export function StalePrices({ currencies }: { currencies: readonly string[] }) {
 }
 
 /**
- * The nearest danger: "BTC −23 % → margin call", "Already below margin call", or why there is no estimate. One
- * line whatever it says, so the card keeps its height as the estimate arrives.
+ * Why a card has no estimate, said on the card: the short phrase, the reason on one line (cut with "…" when long,
+ * whole on hover and while the link beside it has the focus, and read in full by screen readers, which also hear
+ * it as the link's description) and a link to the drill-down, which writes the reason in full with the prices.
  */
-export function DangerLine({ accountId, exchangeName }: { accountId: string; exchangeName: string }) {
+function NoEstimate({
+  accountId,
+  accountLabel,
+  kind,
+  text,
+  reason,
+}: {
+  accountId: string;
+  accountLabel: string;
+  kind: 'unavailable' | 'error';
+  text: string;
+  reason: string;
+}) {
+  const reasonId = useId();
+  return (
+    <div className={`danger danger--${kind} danger--why`} data-testid="danger" data-kind={kind}>
+      <p className="danger__text">{text}</p>
+      <p className="danger__why">
+        <span className="danger__reason" id={reasonId} data-testid="danger-reason" title={reason}>
+          {reason}
+        </span>
+        <Link
+          href={`/accounts/${encodeURIComponent(accountId)}`}
+          aria-label={`Details of ${accountLabel}'s price moves`}
+          aria-describedby={reasonId}
+          data-testid="danger-details"
+        >
+          Details
+        </Link>
+      </p>
+    </div>
+  );
+}
+
+export interface DangerLineProps {
+  accountId: string;
+  exchangeName: string;
+  /** The account's name, for the link to its drill-down. */
+  accountLabel: string;
+}
+
+/**
+ * The nearest danger: "BTC −23 % → margin call", "Already below margin call", or why there is no estimate. One
+ * line whatever the estimate says, so the card keeps its height as the estimate arrives; two when there is none
+ * (the phrase, then why).
+ */
+export function DangerLine({ accountId, exchangeName, accountLabel }: DangerLineProps) {
   const query = useOverviewRisk(accountId);
   if (query.isPending) {
     return (
@@ -52,21 +101,31 @@ export function DangerLine({ accountId, exchangeName }: { accountId: string; exc
   }
   if (query.isError && query.data === undefined) {
     return (
-      <p className="danger muted" data-testid="danger" data-kind="error" title={query.error.message}>
-        Price estimate not loaded
-      </p>
+      <NoEstimate
+        accountId={accountId}
+        accountLabel={accountLabel}
+        kind="error"
+        text="Price estimate not loaded"
+        reason={query.error.message}
+      />
     );
   }
   const report = query.data;
   const words = dangerWords(report, exchangeName);
+  if (words.kind === 'unavailable') {
+    return (
+      <NoEstimate
+        accountId={accountId}
+        accountLabel={accountLabel}
+        kind="unavailable"
+        text={words.text}
+        reason={words.reason}
+      />
+    );
+  }
   const approximate = words.kind === 'move' && report?.approximate != null;
   return (
-    <p
-      className={`danger danger--${words.kind}`}
-      data-testid="danger"
-      data-kind={words.kind}
-      {...(words.kind === 'unavailable' ? { title: words.reason } : {})}
-    >
+    <p className={`danger danger--${words.kind}`} data-testid="danger" data-kind={words.kind}>
       {(words.kind === 'move' || words.kind === 'below') && <span className="sr-only">Nearest danger: </span>}
       {approximate && <Approximate />}
       <span className="danger__text">{words.text}</span>
@@ -102,16 +161,17 @@ export function WhatIfEstimate({
   const query = useOverviewRisk(accountId);
   const fraction = move.div(100);
   const outcome = whatIfOf(query.data, { bands, unit, levelText }, fraction);
-  const title = `Estimate · market ${formatMove(fraction)}`;
+  const chosen = formatChosenMove(fraction);
   return (
-    <section
+    <div
+      role="group"
       className="what-if-estimate"
-      aria-label={`Estimate if the market moves ${formatMove(fraction)}`}
+      aria-label={`Estimate if the market moves ${chosen}`}
       data-testid="what-if"
       data-kind={outcome.kind}
       {...(outcome.kind === 'estimate' ? { 'data-zone': outcome.zone } : {})}
     >
-      <p className="what-if-estimate__title">{title}</p>
+      <p className="what-if-estimate__title">Estimate · market {chosen}</p>
       {outcome.kind === 'estimate' ? (
         <dl className="pairs pairs--inline">
           <div>
@@ -148,6 +208,6 @@ export function WhatIfEstimate({
       ) : (
         <p className="muted">No price estimate yet</p>
       )}
-    </section>
+    </div>
   );
 }

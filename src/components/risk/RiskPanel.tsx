@@ -4,7 +4,7 @@
 import { useId } from 'react';
 import type { CurrencyMovesDto, PriceDto, RiskReport } from '../../contract/risk.ts';
 import { parseDecimal, type Dec } from '../../domain/decimal.ts';
-import { formatDecimal } from '../../domain/format.ts';
+import { formatDecimal, formatMoveFraction } from '../../domain/format.ts';
 import type { Band, LevelUnit } from '../../domain/model.ts';
 import { useAccountRisk } from '../../hooks/queries.ts';
 import { Age } from '../Figures.tsx';
@@ -15,7 +15,6 @@ import {
   LINE_HEADINGS,
   LINE_WORDS,
   dangerWords,
-  formatMove,
   gapWords,
   lineMovesOf,
   stalePriceCurrencies,
@@ -52,7 +51,7 @@ function MoveCell({ move, line }: { move: Dec | null; line: Line }) {
     );
   }
   if (move.isZero()) return <strong>already below</strong>;
-  return <span className="num">{formatMove(move)}</span>;
+  return <span className="num">{formatMoveFraction(move)}</span>;
 }
 
 /** The price with where it comes from and how old it is; said to be stale, or missing with the reason. */

@@ -104,6 +104,40 @@ describe('the what-if control', () => {
     expect(within(alpha).getByTestId('what-if-level')).toHaveTextContent('1.5416');
   });
 
+  it('echoes the chosen move exactly: banner, card boxes and the slider’s spoken value', async () => {
+    const { slider, input, banner } = await setup();
+    for (const [typed, words] of [
+      ['−12.5', '−12.5'],
+      ['-12.75', '−12.75'],
+      ['0.5', '+0.5'],
+      ['-9.99', '−9.99'],
+    ] as const) {
+      fireEvent.change(input, { target: { value: typed } });
+      expect(banner).toHaveTextContent(`Estimate: market ${words} %`);
+      expect(slider).toHaveAttribute('aria-valuetext', `market ${words}\u00a0%`);
+      for (const id of ['alpha', 'bravo']) {
+        const box = within(card(id)).getByRole('group', {
+          name: `Estimate if the market moves ${words}\u00a0%`,
+        });
+        expect(box).toHaveTextContent(`Estimate · market ${words} %`);
+      }
+    }
+    // The slider's own steps read the same way.
+    fireEvent.change(slider, { target: { value: '-13' } });
+    expect(slider).toHaveAttribute('aria-valuetext', 'market −13\u00a0%');
+    expect(banner).toHaveTextContent('Estimate: market −13 %');
+  });
+
+  it('groups each card’s estimate without adding a landmark per card', async () => {
+    const { slider } = await setup();
+    const regions = screen.queryAllByRole('region').length;
+    fireEvent.change(slider, { target: { value: '-20' } });
+    expect(within(card('alpha')).getByRole('group', { name: /^Estimate if the market moves/ })).toBe(
+      within(card('alpha')).getByTestId('what-if'),
+    );
+    expect(screen.queryAllByRole('region')).toHaveLength(regions);
+  });
+
   it('refuses a value it cannot read or out of range, says why, and keeps the last good move', async () => {
     const { input, banner } = await setup();
     fireEvent.change(input, { target: { value: '-10' } });
@@ -137,6 +171,46 @@ describe('the what-if control', () => {
     expect(slider).toHaveValue('0');
     expect(input).toHaveValue('');
     expect(link).toHaveFocus();
+  });
+
+  it('leaves Escape to a dialog or a menu that has the focus, and to a handler that used it', async () => {
+    const { slider, banner } = await setup();
+    fireEvent.change(slider, { target: { value: '-20' } });
+    const widgets = document.createElement('div');
+    widgets.innerHTML = `
+      <div role="dialog" aria-label="Settings"><button type="button">In a dialog</button></div>
+      <dialog open><button type="button">In a native dialog</button></dialog>
+      <ul role="menu" aria-label="Actions"><li role="menuitem" tabindex="-1">In a menu</li></ul>
+      <select aria-label="Sort"><option>a</option></select>
+      <button type="button">Handles Escape itself</button>`;
+    document.body.append(widgets);
+    try {
+      const inside = [
+        screen.getByRole('button', { name: 'In a dialog' }),
+        screen.getByRole('button', { name: 'In a native dialog' }),
+        screen.getByRole('menuitem', { name: 'In a menu' }),
+        screen.getByRole('combobox', { name: 'Sort' }),
+      ];
+      for (const el of inside) {
+        el.focus();
+        const event = new KeyboardEvent('keydown', { key: 'Escape', bubbles: true, cancelable: true });
+        el.dispatchEvent(event);
+        expect(event.defaultPrevented).toBe(false);
+        expect(banner).toHaveTextContent('Estimate: market −20 %');
+      }
+      const handler = screen.getByRole('button', { name: 'Handles Escape itself' });
+      handler.addEventListener('keydown', (event) => event.preventDefault());
+      handler.focus();
+      fireEvent.keyDown(handler, { key: 'Escape' });
+      expect(banner).toHaveTextContent('Estimate: market −20 %');
+      // Anywhere else on the page it is the way back.
+      const link = within(card('bravo')).getByRole('link', { name: 'Bravo' });
+      link.focus();
+      fireEvent.keyDown(link, { key: 'Escape' });
+      expect(banner).toHaveTextContent('Live figures.');
+    } finally {
+      widgets.remove();
+    }
   });
 
   it('returns to live with the button, and keeps the focus on the control', async () => {

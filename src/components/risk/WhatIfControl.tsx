@@ -1,9 +1,38 @@
 // "What if the market moves…": a slider and a typed value kept in sync, setting one move of every price but the
-// reference for the whole overview. Escape (anywhere on the page) or the button returns to live figures.
+// reference for the whole overview. Escape (anywhere on the page, unless another widget uses it) or the button
+// returns to live figures. The chosen move is echoed exactly as chosen ("market −12.5 %").
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { Dec } from '../../domain/decimal.ts';
+import { formatChosenMove } from '../../domain/format.ts';
 import { WHAT_IF_MAX, WHAT_IF_MIN, WHAT_IF_STEP, parseMovePercent, sliderValue } from './what-if.ts';
-import { formatMove } from './words.ts';
+
+/**
+ * Widgets that use Escape themselves (to close or dismiss): with the focus inside one, Escape is theirs, not a way
+ * back to live figures.
+ */
+const ESCAPE_WIDGETS = [
+  'dialog',
+  '[role="dialog"]',
+  '[role="alertdialog"]',
+  '[aria-modal="true"]',
+  '[role="menu"]',
+  '[role="menubar"]',
+  '[role="listbox"]',
+  '[role="combobox"]',
+  'select',
+].join(', ');
+
+/**
+ * Whether an Escape key press is the overview's way back to live figures: not already handled by something on the
+ * way (a banner, a menu called preventDefault), and not pressed inside a widget that uses Escape itself.
+ */
+function escapeReturnsToLive(
+  event: Pick<globalThis.KeyboardEvent, 'key' | 'defaultPrevented' | 'target'>,
+) {
+  if (event.key !== 'Escape' || event.defaultPrevented) return false;
+  const focus = event.target instanceof Element ? event.target : document.activeElement;
+  return !(focus instanceof Element && focus.closest(ESCAPE_WIDGETS) !== null);
+}
 
 export interface WhatIfControlProps {
   /** The move shown, in percent; null for live figures. */
@@ -28,12 +57,13 @@ export function WhatIfControl({ move, onMove }: WhatIfControlProps) {
     onMove(null);
   };
 
-  // Escape returns to live wherever the focus is, unless something on the way (a banner, a menu) used it.
+  // Escape returns to live wherever the focus is on the overview, unless something on the way used it or the focus
+  // is in a widget (a dialog, a menu) whose Escape it is.
   const active = move !== null;
   useEffect(() => {
     if (!active) return;
     const onKey = (event: globalThis.KeyboardEvent) => {
-      if (event.key !== 'Escape' || event.defaultPrevented) return;
+      if (!escapeReturnsToLive(event)) return;
       event.preventDefault();
       setText('');
       setProblem(null);
@@ -86,7 +116,9 @@ export function WhatIfControl({ move, onMove }: WhatIfControlProps) {
             max={WHAT_IF_MAX}
             step={WHAT_IF_STEP}
             value={move === null ? '0' : sliderValue(move)}
-            aria-valuetext={fraction === null ? 'live figures, no move' : `market ${formatMove(fraction)}`}
+            aria-valuetext={
+              fraction === null ? 'live figures, no move' : `market ${formatChosenMove(fraction)}`
+            }
             aria-describedby={hintId}
             data-testid="what-if-slider"
             onChange={(event) => {
@@ -141,8 +173,8 @@ export function WhatIfControl({ move, onMove }: WhatIfControlProps) {
           'Live figures.'
         ) : (
           <>
-            <strong>Estimate: market {formatMove(fraction)}</strong> — not live figures. Press Escape or “Back
-            to live” to return.
+            <strong>Estimate: market {formatChosenMove(fraction)}</strong> — not live figures. Press Escape or
+            “Back to live” to return.
           </>
         )}
       </p>

@@ -1,24 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { dec } from '../../domain/decimal.ts';
 import { btcLong, estimateReport, unavailableReport } from './testing/reports.ts';
-import { dangerWords, formatGap, formatMove, gapWords, stalePriceCurrencies, trendWords } from './words.ts';
+import { dangerWords, formatGap, gapWords, stalePriceCurrencies, trendWords } from './words.ts';
 
 const norm = (text: string) => text.replace(/\u00a0/g, ' ');
-
-describe('formatMove', () => {
-  it.each([
-    ['-0.2345', '−23 %'],
-    ['-0.2399', '−23 %'],
-    ['0.31', '+31 %'],
-    ['-0.0567', '−5.6 %'],
-    ['-0.0099', '−0.99 %'],
-    ['-0.000001', '−<0.01 %'],
-    ['0', '0 %'],
-    ['-1', '−100 %'],
-  ])('%s reads %s (cut toward zero, never rounded up)', (move, words) => {
-    expect(norm(formatMove(dec(move), 'en-US'))).toBe(words);
-  });
-});
 
 describe('formatGap', () => {
   it.each([

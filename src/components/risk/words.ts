@@ -1,8 +1,9 @@
-// The words of the price-move estimates: a move as a signed percentage, the nearest danger of an account, the
-// trend, the reconciliation gaps. Pure functions over the risk report (decimals stay decimal.js).
+// The words of the price-move estimates: the nearest danger of an account (its move written by the domain's
+// formatMoveFraction, as the drill-down and the alerts write it), the trend, the reconciliation gaps. Pure
+// functions over the risk report (decimals stay decimal.js).
 import type { RiskReport, TrendDto } from '../../contract/risk.ts';
-import { Dec, ZERO, parseDecimal } from '../../domain/decimal.ts';
-import { formatDecimal, formatDuration, unitSign } from '../../domain/format.ts';
+import { ZERO, parseDecimal, type Dec } from '../../domain/decimal.ts';
+import { formatDecimal, formatDuration, formatMoveFraction, unitSign } from '../../domain/format.ts';
 import type { LevelUnit } from '../../domain/model.ts';
 import { nearestDanger, type LineMoves } from '../../domain/price-moves.ts';
 
@@ -32,21 +33,6 @@ const NBSP = '\u00a0';
 /** A decimal text of the report as a Dec; null stays null. */
 function decOf(text: string | null): Dec | null {
   return text === null ? null : parseDecimal(text);
-}
-
-/**
- * A move (a fraction, −0.234 = −23.4 %) as a signed percentage: whole percents from 10 % on, one decimal from 1 %,
- * two below. Digits are cut toward zero, never rounded up, so the move shown is never larger than the estimate (a
- * danger is never said to be further away than it is); a move under 0.01 % reads "<0.01 %".
- */
-export function formatMove(move: Dec, locale?: string): string {
-  if (move.isZero()) return `0${NBSP}%`;
-  const percent = move.times(100).abs();
-  const decimals = percent.gte(10) ? 0 : percent.gte(1) ? 1 : 2;
-  const cut = percent.toDecimalPlaces(decimals, Dec.ROUND_DOWN);
-  const sign = move.isNegative() ? MINUS : '+';
-  const digits = cut.isZero() ? '<0.01' : formatDecimal(cut, { decimals, locale });
-  return `${sign}${digits}${NBSP}%`;
 }
 
 /** A gap (a fraction) as a signed percentage with one decimal: "+3.2 %", "−0.5 %". */
@@ -111,7 +97,7 @@ export function dangerWords(report: RiskReport | null | undefined, exchangeName:
     return { kind: 'out-of-reach', text: 'No price move reaches a line' };
   }
   const who = nearest.currency ?? 'Market';
-  const phrase = `${who} ${formatMove(nearest.move)} → ${LINE_WORDS[nearest.line]}`;
+  const phrase = `${who} ${formatMoveFraction(nearest.move)} → ${LINE_WORDS[nearest.line]}`;
   return {
     kind: 'move',
     text: prefix === '' ? phrase : `${prefix} · ${phrase}`,
