@@ -80,6 +80,69 @@ export function reasonOf(err: unknown): string {
   return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
 }
 
+/** The state every write queue keeps about refused writes, and the log lines it writes about them. */
+interface FailureTracker {
+  readonly failures: number;
+  /** Notes a refused write (the queue then holds `pending` items after dropping `excess`); returns the pause. */
+  refused(err: unknown, pending: number, excess: number): number;
+  /** Notes a write that worked after refusals (logs it once). */
+  worked(written: number): void;
+}
+
+function failureTracker(
+  component: string,
+  what: string,
+  maxPending: number,
+  basePauseMs: number,
+  maxPauseMs: number,
+  log: Logger | undefined,
+): FailureTracker {
+  let failures = 0;
+  let lastFailure = '';
+  /** Items dropped since writing started failing (the log says so once per failure). */
+  let droppedSinceFailure = 0;
+  return {
+    get failures() {
+      return failures;
+    },
+    refused(err, pending, excess) {
+      failures += 1;
+      // The same doubling window as every other wait; no jitter: one process retries its own database.
+      const pause = backoffWithJitter(
+        { baseMs: basePauseMs, attempt: failures - 1, maxMs: maxPauseMs },
+        Math.random,
+      );
+      const reason = reasonOf(err);
+      if (reason !== lastFailure) {
+        lastFailure = reason;
+        log?.error(`${component}: writing ${what} failed; keeping them and retrying`, {
+          reason,
+          pending,
+          retryInMs: pause,
+        });
+      }
+      if (excess > 0 && droppedSinceFailure === 0) {
+        log?.warn(`${component}: too many ${what} waiting; dropping the oldest until writing works again`, {
+          maxPending,
+        });
+      }
+      if (excess > 0) droppedSinceFailure += excess;
+      return pause;
+    },
+    worked(written) {
+      if (failures === 0) return;
+      log?.info(`${component}: writing ${what} works again`, {
+        failedAttempts: failures,
+        written,
+        ...(droppedSinceFailure > 0 ? { dropped: droppedSinceFailure } : {}),
+      });
+      failures = 0;
+      lastFailure = '';
+      droppedSinceFailure = 0;
+    },
+  };
+}
+
 /** Creates an empty write queue. */
 export function createWriteQueue<T>(options: WriteQueueOptions<T>): WriteQueue<T> {
   const now = options.now ?? Date.now;
@@ -92,11 +155,8 @@ export function createWriteQueue<T>(options: WriteQueueOptions<T>): WriteQueue<T
   /** Index in `queue` of the newest item of each key. */
   const newestAt = new Map<string, number>();
   let dropped = 0;
-  let failures = 0;
   let retryAt = Number.NEGATIVE_INFINITY;
-  let lastFailure = '';
-  /** Items dropped since writing started failing (the log says so once per failure). */
-  let droppedSinceFailure = 0;
+  const tracker = failureTracker(component, what, maxPending, basePauseMs, maxPauseMs, log);
 
   function index(item: T, at: number): void {
     if (options.keyOf) newestAt.set(options.keyOf(item), at);
@@ -116,13 +176,6 @@ export function createWriteQueue<T>(options: WriteQueueOptions<T>): WriteQueue<T
   }
 
   function refused(batch: T[], err: unknown): void {
-    failures += 1;
-    // The same doubling window as every other wait; no jitter: one process retries its own database.
-    const pause = backoffWithJitter(
-      { baseMs: basePauseMs, attempt: failures - 1, maxMs: maxPauseMs },
-      Math.random,
-    );
-    retryAt = now() + pause;
     queue = batch.concat(queue);
     const excess = queue.length - maxPending;
     if (excess > 0) {
@@ -131,21 +184,7 @@ export function createWriteQueue<T>(options: WriteQueueOptions<T>): WriteQueue<T
     }
     reindex();
     if (isOutOfSpace(err)) giveBackSpace();
-    const reason = reasonOf(err);
-    if (reason !== lastFailure) {
-      lastFailure = reason;
-      log?.error(`${component}: writing ${what} failed; keeping them and retrying`, {
-        reason,
-        pending: queue.length,
-        retryInMs: pause,
-      });
-    }
-    if (excess > 0 && droppedSinceFailure === 0) {
-      log?.warn(`${component}: too many ${what} waiting; dropping the oldest until writing works again`, {
-        maxPending,
-      });
-    }
-    if (excess > 0) droppedSinceFailure += excess;
+    retryAt = now() + tracker.refused(err, queue.length, Math.max(0, excess));
   }
 
   function flush(): number {
@@ -160,17 +199,8 @@ export function createWriteQueue<T>(options: WriteQueueOptions<T>): WriteQueue<T
       refused(batch, err);
       return 0;
     }
-    if (failures > 0) {
-      log?.info(`${component}: writing ${what} works again`, {
-        failedAttempts: failures,
-        written,
-        ...(droppedSinceFailure > 0 ? { dropped: droppedSinceFailure } : {}),
-      });
-      failures = 0;
-      retryAt = Number.NEGATIVE_INFINITY;
-      lastFailure = '';
-      droppedSinceFailure = 0;
-    }
+    tracker.worked(written);
+    retryAt = Number.NEGATIVE_INFINITY;
     return written;
   }
 
@@ -196,6 +226,112 @@ export function createWriteQueue<T>(options: WriteQueueOptions<T>): WriteQueue<T
     flushIfDue() {
       return now() < retryAt ? 0 : flush();
     },
-    stats: () => ({ pending: queue.length, dropped, failures }),
+    stats: () => ({ pending: queue.length, dropped, failures: tracker.failures }),
+  };
+}
+
+export interface AsyncWriteQueueOptions<T> extends Omit<WriteQueueOptions<T>, 'write' | 'db'> {
+  /** Writes the items, in order, in one transaction (all or nothing); resolves to how many rows were new. */
+  write(items: readonly T[]): Promise<number>;
+}
+
+/** A write queue for a database reached over the network (PostgreSQL): the same bounds, pauses and log lines. */
+export interface AsyncWriteQueue<T> {
+  push(item: T): void;
+  newest(key: string): T | undefined;
+  replaceNewest(item: T): boolean;
+  readonly length: number;
+  /** Writes the queued items now (after a write in flight); resolves to the rows written (0 if refused). */
+  flush(): Promise<number>;
+  /** Writes the queued items unless attempts pause after a refused write. */
+  flushIfDue(): Promise<number>;
+  stats(): WriteQueueStats;
+}
+
+/**
+ * Creates an empty queue whose writes are asynchronous: one batch at a time is in flight; items queued meanwhile
+ * wait for the next. A refused batch (the connection lost, the server refusing writes …) goes back to the head of
+ * the queue, in order, and is retried as the SQLite queue retries: nothing is dropped until `maxPending`.
+ */
+export function createAsyncWriteQueue<T>(options: AsyncWriteQueueOptions<T>): AsyncWriteQueue<T> {
+  const now = options.now ?? Date.now;
+  const maxPending = Math.max(1, options.maxPending ?? MAX_PENDING);
+  const basePauseMs = options.basePauseMs ?? BASE_RETRY_PAUSE_MS;
+  const maxPauseMs = options.maxPauseMs ?? MAX_RETRY_PAUSE_MS;
+  const tracker = failureTracker(
+    options.component,
+    options.what,
+    maxPending,
+    basePauseMs,
+    maxPauseMs,
+    options.log,
+  );
+
+  let queue: T[] = [];
+  const newestAt = new Map<string, number>();
+  let dropped = 0;
+  let retryAt = Number.NEGATIVE_INFINITY;
+  let inFlight: Promise<number> | null = null;
+
+  function reindex(): void {
+    newestAt.clear();
+    if (options.keyOf) queue.forEach((item, at) => newestAt.set(options.keyOf?.(item) ?? '', at));
+  }
+
+  async function writeBatch(): Promise<number> {
+    const batch = queue;
+    queue = [];
+    newestAt.clear();
+    try {
+      const written = await options.write(batch);
+      tracker.worked(written);
+      retryAt = Number.NEGATIVE_INFINITY;
+      return written;
+    } catch (err) {
+      queue = batch.concat(queue);
+      const excess = queue.length - maxPending;
+      if (excess > 0) {
+        queue = queue.slice(excess);
+        dropped += excess;
+      }
+      reindex();
+      retryAt = now() + tracker.refused(err, queue.length, Math.max(0, excess));
+      return 0;
+    }
+  }
+
+  function flush(): Promise<number> {
+    if (inFlight) return inFlight.then(() => flush());
+    if (queue.length === 0) return Promise.resolve(0);
+    const running = writeBatch().finally(() => {
+      if (inFlight === running) inFlight = null;
+    });
+    inFlight = running;
+    return running;
+  }
+
+  return {
+    push(item) {
+      if (options.keyOf) newestAt.set(options.keyOf(item), queue.length);
+      queue.push(item);
+    },
+    newest(key) {
+      const at = newestAt.get(key);
+      return at === undefined ? undefined : queue[at];
+    },
+    replaceNewest(item) {
+      const at = options.keyOf ? newestAt.get(options.keyOf(item)) : undefined;
+      if (at === undefined) return false;
+      queue[at] = item;
+      return true;
+    },
+    get length() {
+      return queue.length;
+    },
+    flush,
+    flushIfDue() {
+      return now() < retryAt || inFlight ? Promise.resolve(0) : flush();
+    },
+    stats: () => ({ pending: queue.length, dropped, failures: tracker.failures }),
   };
 }
