@@ -42,6 +42,8 @@ export interface StartOptions {
   catalog?: ExchangeCatalog;
   /** Further routes (history, alerts), registered before listening and before the accounts start. */
   extraRoutes?: ServerOptions['extraRoutes'];
+  /** Shortest time between two ticker polls of one pair (tests; default 15 s). */
+  priceIntervalMs?: number;
   /** Log sink (default stderr) and format. */
   logWrite?: (line: string) => void;
   prettyLogs?: boolean;
@@ -159,12 +161,17 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
     const accounts = new AccountManager({ accounts: config.accounts, catalog, hub, log, nonces });
 
     // Price-move estimates: public tickers for the pairs the accounts hold, and the level's recorded trend.
-    const prices = new PriceBook({ catalog, log: log.child({ component: 'prices' }) });
+    const prices = new PriceBook({
+      catalog,
+      log: log.child({ component: 'prices' }),
+      ...(options.priceIntervalMs !== undefined ? { minIntervalMs: options.priceIntervalMs } : {}),
+    });
     const risk = createRiskService({
       accounts,
       catalog,
       prices,
       recentLevels: levelsFromHistory(createReader(history), TREND_WINDOW_MS),
+      log: log.child({ component: 'risk' }),
     });
     opened.push(['prices', () => risk.stop()]);
     // History and alerts see every wire message, with or without a browser open.
@@ -183,8 +190,9 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
       log: log.child({ component: 'alerts' }),
     });
     opened.push(['alerts', () => alerts.close()]);
+    // The estimates have a hook of their own: nothing they do can keep a message from history and alerts.
+    accounts.onMessage((message) => risk.onMessage(message));
     accounts.onMessage((message) => {
-      risk.onMessage(message);
       recorder.record(message);
       alerts.onMessage(message);
     });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { dec } from '../../domain/decimal.ts';
 import type { HttpResult } from '../../exchanges/kit/http-client.ts';
 import type { TickerSpec } from '../../exchanges/server-types.ts';
@@ -20,7 +20,9 @@ const ticker: TickerSpec = {
   perMinute: 40, // a quarter is 10 a minute: one request every 6 s
 };
 
-function setup(answer: (url: URL) => { status: number; json: unknown } | Error) {
+function setup(
+  answer: (url: URL) => { status: number; json: unknown; headers?: Record<string, string> } | Error,
+) {
   let now = 1_000_000;
   const asked: string[] = [];
   const lines: string[] = [];
@@ -28,6 +30,7 @@ function setup(answer: (url: URL) => { status: number; json: unknown } | Error) 
     catalog: catalogOf([{ ...fakeEntry, server: { ...fakeEntry.server, ticker } }]),
     log: createLogger({ redactor: new Redactor(), write: (line) => lines.push(line) }),
     now: () => now,
+    random: () => 0,
     get: async (url) => {
       asked.push(url.toString());
       const a = answer(url);
@@ -36,7 +39,7 @@ function setup(answer: (url: URL) => { status: number; json: unknown } | Error) 
         status: a.status,
         json: a.json,
         text: JSON.stringify(a.json),
-        headers: new Headers(),
+        headers: new Headers(a.headers),
       } satisfies HttpResult;
     },
   });
@@ -46,7 +49,7 @@ function setup(answer: (url: URL) => { status: number; json: unknown } | Error) 
 describe('PriceBook', () => {
   it('polls a watched pair through the account rest base and keeps the price with its source and time', async () => {
     const t = setup(() => ({ status: 200, json: { last: '64250.5' } }));
-    t.book.watch('fakex', 'http://127.0.0.1:9/api/', 'btc', 'usd');
+    t.book.hold('a', 'fakex', 'http://127.0.0.1:9/api/', ['btc'], 'usd');
     expect(t.book.price('fakex', 'http://127.0.0.1:9/api/', 'btc', 'usd')?.problem).toBe('not asked yet');
     await t.book.pollDue();
     expect(t.asked).toEqual(['http://127.0.0.1:9/api/ticker?pair=BTC-USD']);
@@ -64,8 +67,7 @@ describe('PriceBook', () => {
   it('asks each pair in turn, never more often than its interval, and calls an old price stale', async () => {
     const t = setup(() => ({ status: 200, json: { last: '1' } }));
     const rest = 'http://x.test';
-    t.book.watch('fakex', rest, 'btc', 'usd');
-    t.book.watch('fakex', rest, 'eth', 'usd');
+    t.book.hold('a', 'fakex', rest, ['btc', 'eth'], 'usd');
     await t.book.pollDue();
     await t.book.pollDue();
     expect(t.asked.length).toBe(2);
@@ -80,7 +82,7 @@ describe('PriceBook', () => {
 
   it('says a pair is not listed instead of guessing, and asks again only after a long while', async () => {
     const t = setup(() => ({ status: 404, json: {} }));
-    t.book.watch('fakex', 'http://x.test', 'doge', 'usd');
+    t.book.hold('a', 'fakex', 'http://x.test', ['doge'], 'usd');
     await t.book.pollDue();
     const view = t.book.price('fakex', 'http://x.test', 'doge', 'usd');
     expect(view).toMatchObject({ price: null, problem: 'no such pair', at: null });
@@ -96,7 +98,7 @@ describe('PriceBook', () => {
   it('keeps the last price when a poll fails, and says what failed', async () => {
     let fail = false;
     const t = setup(() => (fail ? new Error('cannot reach x.test') : { status: 200, json: { last: '2.5' } }));
-    t.book.watch('fakex', 'http://x.test', 'btc', 'usd');
+    t.book.hold('a', 'fakex', 'http://x.test', ['btc'], 'usd');
     await t.book.pollDue();
     fail = true;
     t.advance(15_000);
@@ -111,8 +113,79 @@ describe('PriceBook', () => {
       catalog: catalogOf([fakeEntry]),
       log: createLogger({ redactor: new Redactor(), write: () => {} }),
     });
-    book.watch('fakex', 'http://x.test', 'btc', 'usd');
+    book.hold('a', 'fakex', 'http://x.test', ['btc'], 'usd');
     expect(book.hasTicker('fakex')).toBe(false);
     expect(book.price('fakex', 'http://x.test', 'btc', 'usd')).toBeUndefined();
+  });
+
+  it('polls only the pairs some account still holds', async () => {
+    const t = setup(() => ({ status: 200, json: { last: '1' } }));
+    t.book.hold('a', 'fakex', 'http://x.test', ['btc', 'eth'], 'usd');
+    t.book.hold('b', 'fakex', 'http://x.test', ['eth'], 'usd');
+    t.book.hold('a', 'fakex', 'http://x.test', [], 'usd');
+    for (let i = 0; i < 3; i += 1) await t.book.pollDue();
+    expect(t.asked).toEqual(['http://x.test/ticker?pair=ETH-USD']);
+    t.book.hold('b', 'fakex', 'http://x.test', [], 'usd');
+    t.advance(60_000);
+    await t.book.pollDue();
+    expect(t.asked.length).toBe(1);
+  });
+
+  it("waits the venue's Retry-After after a 429, and longer after each failure in a row", async () => {
+    let answer: { status: number; json: unknown; headers?: Record<string, string> } | Error = {
+      status: 429,
+      json: {},
+      headers: { 'retry-after': '120' },
+    };
+    const t = setup(() => answer);
+    t.book.hold('a', 'fakex', 'http://x.test', ['btc'], 'usd');
+    await t.book.pollDue();
+    t.advance(119_000);
+    await t.book.pollDue();
+    expect(t.asked.length).toBe(1);
+    t.advance(1_000);
+    answer = new Error('cannot reach x.test');
+    await t.book.pollDue();
+    expect(t.asked.length).toBe(2);
+    // Second failure in a row: twice the 15 s interval.
+    t.advance(29_000);
+    await t.book.pollDue();
+    expect(t.asked.length).toBe(2);
+    t.advance(1_000);
+    answer = { status: 200, json: { last: '3' } };
+    await t.book.pollDue();
+    expect(t.asked.length).toBe(3);
+    expect(t.book.price('fakex', 'http://x.test', 'btc', 'usd')?.price?.toString()).toBe('3');
+    expect(t.lines.some((l) => l.includes('ticker read again'))).toBe(true);
+  });
+
+  it('polls on its own once started, and stops asking (and storing) once stopped', async () => {
+    let release: (() => void) | undefined;
+    const asked: string[] = [];
+    // A venue allowing 240,000 requests a minute: one every 1 ms at a quarter of it.
+    const fast = { ...ticker, perMinute: 240_000 };
+    const book = new PriceBook({
+      catalog: catalogOf([{ ...fakeEntry, server: { ...fakeEntry.server, ticker: fast } }]),
+      log: createLogger({ redactor: new Redactor(), write: () => {} }),
+      minIntervalMs: 1,
+      get: (url, signal) =>
+        new Promise((resolve, reject) => {
+          asked.push(url.pathname);
+          release = () => resolve({ status: 200, json: { last: '5' }, text: '', headers: new Headers() });
+          signal.addEventListener('abort', () => reject(new Error('aborted')));
+        }),
+    });
+    book.hold('a', 'fakex', 'http://x.test', ['btc'], 'usd');
+    book.start();
+    await vi.waitFor(() => expect(asked.length).toBe(1));
+    release?.();
+    await vi.waitFor(() =>
+      expect(book.price('fakex', 'http://x.test', 'btc', 'usd')?.price?.toString()).toBe('5'),
+    );
+    await vi.waitFor(() => expect(asked.length).toBe(2));
+    book.stop();
+    release?.();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(asked.length).toBe(2);
   });
 });

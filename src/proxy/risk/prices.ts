@@ -1,10 +1,12 @@
 // Prices for the price-move estimates: each exchange's public ticker (no credentials), polled through the same
 // `endpoints.rest` base as the account's private requests, one small poller per exchange and base. A pair is
-// polled once an account holds its currency; requests keep to a quarter of the venue's public limit and never
-// more often than every `minIntervalMs` per pair. Each price keeps its source and time; a price older than three
-// polls is stale; a pair the venue does not list is said, not guessed.
+// polled while some account holds or owes its currency; requests keep to a quarter of the venue's public limit
+// and never more often than every `minIntervalMs` per pair. A venue that refuses (429, with or without
+// Retry-After) or fails is asked again later and later (doubling, at most every 10 minutes). Each price keeps its
+// source and time; a price older than three polls is stale; a pair the venue does not list is said, not guessed.
 import type { Dec } from '../../domain/decimal.ts';
-import { httpGet, type HttpResult } from '../../exchanges/kit/http-client.ts';
+import { backoffWithJitter, POLL_JITTER } from '../../exchanges/kit/backoff.ts';
+import { httpGet, retryAfterMs, type HttpResult } from '../../exchanges/kit/http-client.ts';
 import type { TickerSpec } from '../../exchanges/server-types.ts';
 import type { ExchangeCatalog } from '../exchanges.ts';
 import type { ProxyLogger } from '../log.ts';
@@ -17,6 +19,8 @@ export const UNLISTED_RETRY_MS = 600_000;
 export const LIMIT_SHARE = 0.25;
 /** A price older than this many poll intervals is stale. */
 export const STALE_POLLS = 3;
+/** The longest pause after refusals or failures. */
+export const MAX_PAUSE_MS = 600_000;
 
 /** What the proxy knows of one pair's price. */
 export interface PriceView {
@@ -39,8 +43,10 @@ export interface PriceBookOptions {
   log: ProxyLogger;
   now?: () => number;
   /** GET a ticker (tests inject a double). Default: httpGet with a 10 s timeout and a 256 KiB cap. */
-  get?: (url: URL) => Promise<HttpResult>;
+  get?: (url: URL, signal: AbortSignal) => Promise<HttpResult>;
   minIntervalMs?: number;
+  /** Jitter source of the pauses after failures (tests pin it). */
+  random?: () => number;
 }
 
 interface PairState {
@@ -55,10 +61,18 @@ interface PairState {
   unlisted: boolean;
   /** When the pair was last asked (ms epoch); null: never. */
   asked: number | null;
+  /** Accounts holding or owing the currency: the pair is polled while there is one. */
+  holders: Set<string>;
 }
 
 interface Poller {
   exchangeName: string;
+  /** The REST base, for log lines. */
+  rest: string;
+  /** Refusals or failures in a row; the next request waits longer each time. */
+  failures: number;
+  /** No request before this time (ms epoch). */
+  pausedUntil: number;
   spec: TickerSpec;
   pairs: Map<string, PairState>;
   /** Time between two requests of this poller, ms. */
@@ -75,14 +89,20 @@ function key(exchange: string, rest: string): string {
 export class PriceBook {
   private readonly pollers = new Map<string, Poller>();
   private readonly now: () => number;
-  private readonly get: (url: URL) => Promise<HttpResult>;
+  private readonly get: (url: URL, signal: AbortSignal) => Promise<HttpResult>;
   private readonly minIntervalMs: number;
+  private readonly random: () => number;
   private running = false;
+  private aborter = new AbortController();
+  /** Pairs each account holds, by account id: `${poller key}\n${pair}`. */
+  private readonly holdings = new Map<string, Set<string>>();
 
   constructor(private readonly options: PriceBookOptions) {
     this.now = options.now ?? Date.now;
-    this.get = options.get ?? ((url) => httpGet(url, {}, { timeoutMs: 10_000, maxBytes: 256 * 1024 }));
+    this.get =
+      options.get ?? ((url, signal) => httpGet(url, {}, { timeoutMs: 10_000, maxBytes: 256 * 1024, signal }));
     this.minIntervalMs = options.minIntervalMs ?? MIN_INTERVAL_MS;
+    this.random = options.random ?? Math.random;
   }
 
   /** True when the exchange has a public ticker the proxy reads. */
@@ -90,39 +110,72 @@ export class PriceBook {
     return this.options.catalog.get(exchange)?.server.ticker !== undefined;
   }
 
-  /** Starts polling a pair (idempotent). Currencies are matched as the venue writes them. */
-  watch(exchange: string, rest: string, currency: string, reference: string): void {
+  /**
+   * The currencies one account holds or owes (never its reference currency): their pairs are polled from now on,
+   * and pairs no account holds any more are dropped. Currencies are matched as the venue writes them.
+   */
+  hold(
+    accountId: string,
+    exchange: string,
+    rest: string,
+    currencies: readonly string[],
+    reference: string,
+  ): void {
     const entry = this.options.catalog.get(exchange);
     const spec = entry?.server.ticker;
-    if (!entry || !spec) return;
-    const k = key(exchange, rest);
-    let poller = this.pollers.get(k);
-    if (!poller) {
-      poller = {
-        exchangeName: entry.browser.name,
-        spec,
-        pairs: new Map(),
-        gapMs: Math.ceil(60_000 / Math.max(1, spec.perMinute * LIMIT_SHARE)),
-        timer: undefined,
-        busy: false,
-      };
-      this.pollers.set(k, poller);
+    const wanted = new Set<string>();
+    if (entry && spec) {
+      const k = key(exchange, rest);
+      let poller = this.pollers.get(k);
+      if (!poller && currencies.length > 0) {
+        poller = {
+          exchangeName: entry.browser.name,
+          rest,
+          failures: 0,
+          pausedUntil: 0,
+          spec,
+          pairs: new Map(),
+          gapMs: Math.ceil(60_000 / Math.max(1, spec.perMinute * LIMIT_SHARE)),
+          timer: undefined,
+          busy: false,
+        };
+        this.pollers.set(k, poller);
+      }
+      for (const currency of currencies) {
+        if (!poller) break;
+        const pair = spec.pair(currency, reference);
+        wanted.add(`${k}\n${pair}`);
+        let state = poller.pairs.get(pair);
+        if (!state) {
+          state = {
+            currency,
+            reference,
+            pair,
+            url: new URL(`${rest.replace(/\/+$/, '')}/${spec.path(pair)}`),
+            price: null,
+            field: null,
+            at: null,
+            problem: null,
+            unlisted: false,
+            asked: null,
+            holders: new Set(),
+          };
+          poller.pairs.set(pair, state);
+          if (this.running) this.schedule(poller, 0);
+        }
+        state.holders.add(accountId);
+      }
     }
-    const pair = spec.pair(currency, reference);
-    if (poller.pairs.has(pair)) return;
-    poller.pairs.set(pair, {
-      currency,
-      reference,
-      pair,
-      url: new URL(`${rest.replace(/\/+$/, '')}/${spec.path(pair)}`),
-      price: null,
-      field: null,
-      at: null,
-      problem: null,
-      unlisted: false,
-      asked: null,
-    });
-    if (this.running) this.schedule(poller, 0);
+    // Pairs this account held before and holds no more.
+    for (const held of this.holdings.get(accountId) ?? []) {
+      if (wanted.has(held)) continue;
+      const [k = '', pair = ''] = held.split('\n');
+      const poller = this.pollers.get(k);
+      const state = poller?.pairs.get(pair);
+      state?.holders.delete(accountId);
+      if (poller && state && state.holders.size === 0) poller.pairs.delete(pair);
+    }
+    this.holdings.set(accountId, wanted);
   }
 
   /** The pair's price as known now; undefined when the exchange has no ticker. */
@@ -167,11 +220,14 @@ export class PriceBook {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.aborter = new AbortController();
     for (const poller of this.pollers.values()) this.schedule(poller, 0);
   }
 
+  /** Stops the pollers; a request in flight is abandoned and its answer never stored. */
   stop(): void {
     this.running = false;
+    this.aborter.abort();
     for (const poller of this.pollers.values()) {
       if (poller.timer) clearTimeout(poller.timer);
       poller.timer = undefined;
@@ -187,7 +243,9 @@ export class PriceBook {
     if (!this.running || poller.timer) return;
     poller.timer = setTimeout(() => {
       poller.timer = undefined;
-      void this.pollOne(poller).finally(() => this.schedule(poller, poller.gapMs));
+      void this.pollOne(poller).finally(() =>
+        this.schedule(poller, Math.max(poller.gapMs, poller.pausedUntil - this.now())),
+      );
     }, delayMs);
     poller.timer.unref?.();
   }
@@ -204,35 +262,55 @@ export class PriceBook {
   }
 
   private async pollOne(poller: Poller): Promise<void> {
-    if (poller.busy) return;
+    if (poller.busy || this.now() < poller.pausedUntil) return;
     const state = this.due(poller, this.now());
     if (!state) return;
     poller.busy = true;
     state.asked = this.now();
     const before = state.problem;
+    const signal = this.aborter.signal;
+    const where = { venue: poller.exchangeName, rest: poller.rest, pair: state.pair };
     try {
-      const result = await this.get(state.url);
-      const outcome = poller.spec.parse(result.status, result.json ?? result.text);
+      const result = await this.get(state.url, signal);
+      if (signal.aborted) return;
+      const outcome = poller.spec.parse(result.status, result.json ?? result.text, state.pair);
       if (outcome.ok) {
         state.price = outcome.price;
         state.field = outcome.field;
         state.at = this.now();
         state.problem = null;
         state.unlisted = false;
+        poller.failures = 0;
+        if (before !== null && state.asked !== null) this.options.log.info('ticker read again', where);
       } else {
         state.problem = outcome.error;
         state.unlisted = outcome.unlisted === true;
-        if (before !== state.problem) {
-          this.options.log.warn('ticker not read', { pair: state.pair, problem: outcome.error });
-        }
+        if (!state.unlisted) this.pause(poller, result);
+        if (before !== state.problem)
+          this.options.log.warn('ticker not read', { ...where, problem: outcome.error });
       }
     } catch (err) {
+      if (signal.aborted) return;
       state.problem = err instanceof Error ? err.message : String(err);
+      this.pause(poller);
       if (before !== state.problem) {
-        this.options.log.warn('ticker not reached', { pair: state.pair, problem: state.problem });
+        this.options.log.warn('ticker not reached', { ...where, problem: state.problem });
       }
     } finally {
       poller.busy = false;
     }
+  }
+
+  /** After a refusal or a failure: wait the venue's Retry-After, else longer each time in a row. */
+  private pause(poller: Poller, result?: HttpResult): void {
+    poller.failures += 1;
+    const asked = result ? retryAfterMs(result.headers, this.now()) : undefined;
+    const wait =
+      asked ??
+      backoffWithJitter(
+        { baseMs: this.minIntervalMs, attempt: poller.failures - 1, maxMs: MAX_PAUSE_MS, above: POLL_JITTER },
+        this.random,
+      );
+    poller.pausedUntil = this.now() + Math.min(MAX_PAUSE_MS, Math.max(wait, poller.gapMs));
   }
 }

@@ -77,7 +77,7 @@ describe('buildRiskReport', () => {
       held: '0.5',
       owed: '0',
       heldValue: '7000',
-      toMarginCall: '-0.571429',
+      toMarginCall: '-0.571428',
       toLiquidation: '-0.8',
       toTakeover: null,
     });
@@ -175,8 +175,8 @@ describe('buildRiskReport', () => {
 describe('nearestLiquidation', () => {
   it('is the smallest move to liquidation over currencies and the market', () => {
     const found = nearestLiquidation(input());
-    expect(found?.danger.currency).toBeNull();
-    expect(found?.danger.move.toString()).toBe('-0.56');
+    expect(found?.danger?.currency).toBeNull();
+    expect(found?.danger?.move.toString()).toBe('-0.56');
     expect(found?.approximate).toBe(false);
   });
   it('is null where the estimate is unavailable', () => {

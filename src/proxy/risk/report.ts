@@ -2,7 +2,7 @@
 // currency valued at its ticker price, the moves to each line per currency and for the whole market, how well
 // balances × prices reconcile with the venue's totals, and the level's trend. Where the venue's level cannot be
 // tied to prices, or the figures are missing, the report says why instead of printing a number.
-import { ONE, type Dec } from '../../domain/decimal.ts';
+import { Dec, ONE } from '../../domain/decimal.ts';
 import type { MarginSnapshot } from '../../domain/model.ts';
 import {
   estimateMoves,
@@ -33,8 +33,15 @@ export interface ReportInput {
   now: number;
 }
 
-function moveText(move: Dec | null): string | null {
-  return move === null ? null : move.toDecimalPlaces(MOVE_DECIMALS).toString();
+/**
+ * A move as text: cut towards zero at MOVE_DECIMALS places (a danger never reads further away than it is), and a
+ * non-zero move never becomes "0" ("already there"): a smaller one keeps its first significant digits.
+ */
+export function moveText(move: Dec | null): string | null {
+  if (move === null) return null;
+  const cut = move.toDecimalPlaces(MOVE_DECIMALS, Dec.ROUND_DOWN);
+  if (cut.isZero() && !move.isZero()) return move.toSignificantDigits(3, Dec.ROUND_DOWN).toString();
+  return cut.toString();
 }
 
 function movesDto(moves: LineMoves): {
@@ -198,18 +205,24 @@ export function buildRiskReport(input: ReportInput): RiskReportDto {
       : null,
     approximate: check.approximate
       ? {
-          assetsGap: check.assetsGap.toDecimalPlaces(MOVE_DECIMALS).toString(),
-          liabilitiesGap: check.liabilitiesGap.toDecimalPlaces(MOVE_DECIMALS).toString(),
+          assetsGap: check.assetsGap.toDecimalPlaces(MOVE_DECIMALS, Dec.ROUND_DOWN).toString(),
+          liabilitiesGap: check.liabilitiesGap.toDecimalPlaces(MOVE_DECIMALS, Dec.ROUND_DOWN).toString(),
         }
       : null,
   };
 }
 
-/** The smallest move that reaches liquidation (for the alert rule), with whether the estimate is approximate. */
-export function nearestLiquidation(input: Omit<ReportInput, 'trend' | 'now'>): {
-  danger: NearestDanger;
+/** What the move-below alert rule needs: the nearest move to liquidation, or that none reaches it. */
+export interface LiquidationEstimate {
+  /** Null: the estimate exists, and no move of any currency nor of the market reaches liquidation. */
+  danger: NearestDanger | null;
   approximate: boolean;
-} | null {
+  /** A price the estimate rests on is stale. */
+  stale: boolean;
+}
+
+/** The smallest move that reaches liquidation; null when there is no estimate at all (why: see the report). */
+export function nearestLiquidation(input: Omit<ReportInput, 'trend' | 'now'>): LiquidationEstimate | null {
   if (input.method?.kind !== 'assets-over-liabilities') return null;
   const valued = valuation(input.snapshot, input.priceOf);
   if (typeof valued === 'string' || valued.positions.length === 0) return null;
@@ -219,13 +232,16 @@ export function nearestLiquidation(input: Omit<ReportInput, 'trend' | 'now'>): {
     valued.positions,
     input.snapshot?.bands ?? [],
   );
-  const danger = nearestDanger(estimate, ['toLiquidation']);
-  if (!danger) return null;
+  if (!input.snapshot?.bands.some((b) => b.kind === 'liquidation')) return null;
   const check = reconcile(
     valued.assets,
     valued.liabilities,
     [...valued.positions, ...valued.referenceRows],
     valued.missing,
   );
-  return { danger, approximate: check.approximate };
+  return {
+    danger: nearestDanger(estimate, ['toLiquidation']),
+    approximate: check.approximate,
+    stale: valued.prices.some((p) => p.stale),
+  };
 }

@@ -61,7 +61,15 @@ describe('price-move estimate round trip through the simulators', () => {
     }
     const file = join(dir, 'config.json');
     writeFileSync(file, JSON.stringify({ history: { path: join(dir, 'history.sqlite') }, accounts }));
-    mw = await startMarginWatch({ configPath: file, env: {}, port: 0, distDir: null, logWrite: () => {} });
+    mw = await startMarginWatch({
+      configPath: file,
+      env: {},
+      port: 0,
+      distDir: null,
+      logWrite: () => {},
+      // Pairs asked as often as the venues' public limits allow, so the test waits seconds, not polls of 15 s.
+      priceIntervalMs: 1_000,
+    });
     mw.accounts.onMessage((m) => {
       const level = m.snapshot?.level;
       const line = m.snapshot?.bands.find((b) => b.kind === 'liquidation')?.threshold;

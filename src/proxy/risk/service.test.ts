@@ -79,7 +79,7 @@ function setup(method: 'assets-over-liabilities' | 'unavailable') {
   });
   const windows: [number, number][] = [];
   const risk = createRiskService({
-    accounts: { list: () => [account] },
+    accounts: { list: () => [account], get: (id: string) => (id === account.id ? account : undefined) },
     catalog,
     prices,
     now: () => NOW,
@@ -129,6 +129,7 @@ describe('risk service', () => {
       move: dec('-0.56'),
       currency: null,
       approximate: false,
+      stale: false,
     });
     expect(await t.risk.reports()).toHaveLength(1);
     expect(t.windows).toHaveLength(1); // the trend is reused for a while, not queried per request
@@ -142,5 +143,30 @@ describe('risk service', () => {
     expect(report?.unavailable).toBe('Not tied to prices.');
     expect(report?.trend).not.toBeNull();
     expect(t.risk.nearestLiquidationMove('desk-1')).toBeNull();
+  });
+
+  it('asks for no pair of an empty row, and says when no move can reach liquidation', async () => {
+    const t = setup('assets-over-liabilities');
+    // 0.01 BTC against 4000 USD owed and 25000 of assets: no fall of BTC (nor rise) reaches 1.1.
+    const safe = snapshotOf({
+      ...snapshot,
+      level: levelOf('6.25'),
+      totals: { currency: 'usd', assets: dec('25000'), liabilities: dec('4000'), decimals: 2 },
+      balances: [
+        { currency: 'btc', net: dec('0.01'), decimals: 8 },
+        { currency: 'eth', net: dec('0'), decimals: 8 },
+        { currency: 'usd', net: dec('24860'), decimals: 2 },
+      ],
+    });
+    t.risk.onMessage(message(safe));
+    await t.prices.pollDue();
+    await t.prices.pollDue();
+    expect(t.asked).toEqual(['/api/ticker/btc_usd']);
+    expect(t.risk.nearestLiquidationMove('desk-1')).toEqual({
+      move: null,
+      currency: null,
+      approximate: true,
+      stale: false,
+    });
   });
 });

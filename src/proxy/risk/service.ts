@@ -2,6 +2,7 @@
 // price book for the pairs the accounts hold, and answers the risk routes and the alert rule. The trend comes
 // from the recorded history through `recentLevels`.
 import { parseDecimal, type Dec } from '../../domain/decimal.ts';
+import { heldOwedOf } from '../../domain/price-moves.ts';
 import type { MarginSnapshot } from '../../domain/model.ts';
 import { levelTrend, type LevelSample, type Trend } from '../../domain/trend.ts';
 import type { RiskReportDto } from '../../contract/risk.ts';
@@ -9,6 +10,7 @@ import type { AccountConfig } from '../../exchanges/server-types.ts';
 import type { AccountMessage } from '../accounts.ts';
 import type { ExchangeCatalog } from '../exchanges.ts';
 import type { HistoryReader } from '../history/query.ts';
+import type { ProxyLogger } from '../log.ts';
 import type { PriceBook } from './prices.ts';
 import { buildRiskReport, nearestLiquidation, type ReportInput } from './report.ts';
 
@@ -17,16 +19,20 @@ export const TREND_WINDOW_MS = 30 * 60_000;
 /** A trend is worked out again at most this often per account (many tabs polling /api/risk cost one query). */
 export const TREND_REUSE_MS = 15_000;
 
-/** The smallest price move (signed fraction) that would bring an account to liquidation. */
+/** The smallest price move (signed fraction) that would bring an account to liquidation (the alert rule's input). */
 export interface NearestMove {
-  move: Dec;
+  /** Null: no move of any currency nor of the market reaches liquidation. */
+  move: Dec | null;
   /** A currency, or null for the whole market. */
   currency: string | null;
   approximate: boolean;
+  /** A price the estimate rests on is stale. */
+  stale: boolean;
 }
 
 export interface RiskServiceOptions {
-  accounts: { list(): readonly AccountConfig[] };
+  accounts: { list(): readonly AccountConfig[]; get(id: string): AccountConfig | undefined };
+  log?: Pick<ProxyLogger, 'warn'>;
   catalog: ExchangeCatalog;
   prices: PriceBook;
   /** The account's recorded levels between two times (ms epoch), oldest first. */
@@ -77,8 +83,9 @@ export function createRiskService(options: RiskServiceOptions): RiskService {
   const snapshots = new Map<string, MarginSnapshot>();
   const trends = new Map<string, { at: number; trend: Promise<Trend | null> }>();
 
-  const accountOf = (id: string): AccountConfig | undefined =>
-    options.accounts.list().find((a) => a.id === id);
+  const accountOf = (id: string): AccountConfig | undefined => options.accounts.get(id);
+  /** Accounts whose trend failed to load, so the failure is logged once until it loads again. */
+  const failedTrends = new Set<string>();
 
   function inputOf(account: AccountConfig): Omit<ReportInput, 'trend' | 'now'> {
     const entry = options.catalog.get(account.exchange);
@@ -96,7 +103,22 @@ export function createRiskService(options: RiskServiceOptions): RiskService {
     const at = now();
     const kept = trends.get(account.id);
     if (kept && at - kept.at >= 0 && at - kept.at < TREND_REUSE_MS) return kept.trend;
-    const trend = measureTrend(account, snapshot, at).catch(() => null);
+    const trend = measureTrend(account, snapshot, at).then(
+      (value) => {
+        failedTrends.delete(account.id);
+        return value;
+      },
+      (err: unknown) => {
+        if (!failedTrends.has(account.id)) {
+          failedTrends.add(account.id);
+          options.log?.warn('trend not measured: the history could not be read', {
+            account: account.id,
+            error: err,
+          });
+        }
+        return null;
+      },
+    );
     trends.set(account.id, { at, trend });
     return trend;
   }
@@ -128,18 +150,18 @@ export function createRiskService(options: RiskServiceOptions): RiskService {
     onMessage(message) {
       const snapshot = message.snapshot;
       if (!snapshot) return;
-      snapshots.set(message.account.id, snapshot);
+      const account = message.account;
+      snapshots.set(account.id, snapshot);
       const reference = snapshot.totals?.currency;
-      if (!reference || !options.prices.hasTicker(message.account.exchange)) return;
+      if (!reference || !options.prices.hasTicker(account.exchange)) return;
+      // Only currencies the account holds or owes: empty rows would only slow the polls of the others.
+      const currencies: string[] = [];
       for (const row of snapshot.balances ?? []) {
         if (row.currency.toLowerCase() === reference.toLowerCase()) continue;
-        options.prices.watch(
-          message.account.exchange,
-          message.account.endpoints.rest,
-          row.currency,
-          reference,
-        );
+        const amounts = heldOwedOf(row);
+        if (amounts && !(amounts.held.isZero() && amounts.owed.isZero())) currencies.push(row.currency);
       }
+      options.prices.hold(account.id, account.exchange, account.endpoints.rest, currencies, reference);
     },
     async report(accountId) {
       const account = accountOf(accountId);
@@ -153,7 +175,12 @@ export function createRiskService(options: RiskServiceOptions): RiskService {
       if (!account) return null;
       const found = nearestLiquidation(inputOf(account));
       if (!found) return null;
-      return { move: found.danger.move, currency: found.danger.currency, approximate: found.approximate };
+      return {
+        move: found.danger?.move ?? null,
+        currency: found.danger?.currency ?? null,
+        approximate: found.approximate,
+        stale: found.stale,
+      };
     },
     start: () => options.prices.start(),
     stop: () => options.prices.stop(),
