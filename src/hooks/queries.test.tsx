@@ -110,6 +110,39 @@ describe('useOverviewRisk', () => {
     expect(result.current.c.data).toBeNull();
     expect(fetchMock).toHaveBeenCalledTimes(1);
   });
+
+  it('re-renders a card only when its own report changes, not when only the moment of the answer does', async () => {
+    answer({ accounts: [report('a'), report('b')] });
+    const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    const options = {
+      wrapper: ({ children }: { children: ReactNode }) => (
+        <QueryClientProvider client={client}>{children}</QueryClientProvider>
+      ),
+    };
+    let renders = 0;
+    const a = renderHook(() => {
+      renders += 1;
+      return useOverviewRisk('a');
+    }, options);
+    // Another card on the same answer: once it shows the new answer, every card has heard of it.
+    const b = renderHook(() => useOverviewRisk('b'), options);
+    await waitFor(() => expect(a.result.current.data).not.toBeUndefined());
+    const first = a.result.current.data;
+    const settled = renders;
+
+    // A new answer: a's report is the same but for `at`; b's has changed.
+    answer({ accounts: [{ ...report('a'), at: 2_000 }, report('b', '-0.4')] });
+    await act(() => client.refetchQueries());
+    await waitFor(() => expect(b.result.current.data?.moves[0]?.toMarginCall).toBe('-0.4'));
+    expect(a.result.current.data).toBe(first);
+    expect(renders).toBe(settled);
+
+    answer({ accounts: [{ ...report('a', '-0.25'), at: 3_000 }, report('b', '-0.4')] });
+    await act(() => client.refetchQueries());
+    await waitFor(() => expect(a.result.current.data?.moves[0]?.toMarginCall).toBe('-0.25'));
+    expect(a.result.current.data?.at).toBe(3_000);
+    expect(renders).toBe(settled + 1);
+  });
 });
 
 describe('useAccountRisk', () => {

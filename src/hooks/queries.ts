@@ -2,7 +2,7 @@
 // price-move estimates (every account's for the overview, one account's for its drill-down).
 // Keys come from one factory; only hooks leave this module.
 import { useQuery, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
-import { useCallback } from 'react';
+import { useCallback, useMemo } from 'react';
 import {
   healthSchema,
   parseAccounts,
@@ -18,6 +18,7 @@ import {
   type RiskReport,
 } from '../contract/risk.ts';
 import { getJson } from '../transport/http.ts';
+import { accountReportSelector } from './risk-reports.ts';
 
 const queryKeys = {
   accounts: ['accounts'] as const,
@@ -104,14 +105,12 @@ export function useRiskOverview(): UseQueryResult<RiskOverview> {
 }
 
 /**
- * One account's estimate out of the overview's answer (shared with every card; a card re-renders only when its
- * own report changes). `data` is null when the answer holds no report for the account.
+ * One account's estimate out of the overview's answer (one request for every card; the answer's reports are
+ * mapped by id once per fetch). A card re-renders only when its own report changes, not when only the answer's
+ * moment (`at`) does. `data` is null when the answer holds no report for the account.
  */
 export function useOverviewRisk(accountId: string): UseQueryResult<RiskReport | null> {
-  const select = useCallback(
-    (overview: RiskOverview) => overview.accounts.find((r) => r.accountId === accountId) ?? null,
-    [accountId],
-  );
+  const select = useMemo(() => accountReportSelector(accountId), [accountId]);
   return useQuery({
     queryKey: queryKeys.riskOverview(),
     queryFn: ({ signal }) => fetchRiskOverview(signal),
