@@ -72,12 +72,15 @@ describe('levelTrend', () => {
     expect(levelTrend(noisy, { now: NOW, windowMs: WINDOW, ...lines })).toBeNull();
   });
 
-  it('needs enough samples over enough of the window', () => {
+  it('needs enough samples over at least five minutes, and names the span it measured', () => {
     const falling = series((ago) => String(1.9 + ago / 300));
     expect(levelTrend(falling.slice(-5), { now: NOW, windowMs: WINDOW, ...lines })).toBeNull();
-    // The last 10 minutes only: a third of the window.
-    expect(levelTrend(falling.slice(-11), { now: NOW, windowMs: WINDOW, ...lines })).toBeNull();
-    expect(levelTrend(falling.slice(-16), { now: NOW, windowMs: WINDOW, ...lines })).not.toBeNull();
+    // Samples a minute apart: six of them span five minutes.
+    expect(levelTrend(falling.slice(-5), { now: NOW, windowMs: WINDOW, ...lines, minSamples: 2 })).toBeNull();
+    expect(levelTrend(falling.slice(-6), { now: NOW, windowMs: WINDOW, ...lines })?.window).toBe(5 * MINUTE);
+    expect(levelTrend(falling.slice(-11), { now: NOW, windowMs: WINDOW, ...lines })?.window).toBe(
+      10 * MINUTE,
+    );
   });
 
   it('ignores samples outside the window', () => {

@@ -19,8 +19,8 @@ export interface TrendOptions {
   liquidation: Dec | null;
   /** Fewest samples a fit needs (default 6). */
   minSamples?: number;
-  /** The samples must span at least this share of the window (default 0.5). */
-  minSpan?: number;
+  /** The samples must span at least this long, ms (default 5 minutes). */
+  minSpanMs?: number;
   /** Least share of the level's variance the line must explain (R², default 0.6): below it the level is noise. */
   minFit?: number;
 }
@@ -28,7 +28,7 @@ export interface TrendOptions {
 export interface Trend {
   /** Change of the level per hour (negative: falling), in the level's unit. */
   perHour: Dec;
-  /** The window the pace was measured over, ms. */
+  /** How long the samples the pace was measured over span, ms (at most the window). */
   window: number;
   /** Share of the variance the line explains (0–1). */
   fit: Dec;
@@ -38,6 +38,8 @@ export interface Trend {
 }
 
 const HOUR = new Dec(3_600_000);
+/** The shortest stretch of samples a pace is measured over. */
+export const DEFAULT_MIN_SPAN_MS = 5 * 60_000;
 
 /**
  * The level's trend over the window, or null when it is not falling, when the samples are too few or too short a
@@ -51,7 +53,8 @@ export function levelTrend(samples: readonly LevelSample[], options: TrendOption
   const first = inWindow[0];
   const last = inWindow[inWindow.length - 1];
   if (!first || !last) return null;
-  if (last.at - first.at < options.windowMs * (options.minSpan ?? 0.5)) return null;
+  const span = last.at - first.at;
+  if (span <= 0 || span < Math.min(options.windowMs, options.minSpanMs ?? DEFAULT_MIN_SPAN_MS)) return null;
 
   // Least squares on times relative to the first sample.
   const n = new Dec(inWindow.length);
@@ -86,7 +89,7 @@ export function levelTrend(samples: readonly LevelSample[], options: TrendOption
   };
   return {
     perHour: slope.times(HOUR),
-    window: options.windowMs,
+    window: span,
     fit,
     toMarginCallMs: untilLine(options.marginCall),
     toLiquidationMs: untilLine(options.liquidation),
