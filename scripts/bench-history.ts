@@ -14,7 +14,11 @@ import { snapshotOf } from '../src/domain/testing/snapshots.ts';
 import { exchangeById } from '../src/exchanges/registry.ts';
 import { MessageReader } from '../src/proxy/accounts.ts';
 import { openTemporaryHistory, type HistoryDb } from '../src/proxy/db/open.ts';
-import { createReader } from '../src/proxy/history/query.ts';
+import { openPostgres } from '../src/proxy/db/sql.ts';
+import { startTestPostgres } from '../src/proxy/db/testing/postgres.ts';
+import { createReader, type HistoryRequest } from '../src/proxy/history/query.ts';
+import { createSqlHistoryStore } from '../src/proxy/history/sql-store.ts';
+import type { SampleInput } from '../src/proxy/history/writer.ts';
 import {
   MINUTE_ROLLUP_DAYS,
   RAW_DAYS,
@@ -273,6 +277,109 @@ function benchAccountYear(print: Print, days: number): void {
   }
 }
 
+/** Times an async `fn` `runs` times after two warm-up runs; returns sorted durations (ms). */
+async function timeRunsAsync(runs: number, fn: () => Promise<unknown>): Promise<number[]> {
+  await fn();
+  await fn();
+  const out: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const start = performance.now();
+    await fn();
+    out.push(performance.now() - start);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** The samples loadMillion records (one a second, one dip), as the writer takes them. */
+function millionSample(from: number, i: number, count: number): SampleInput {
+  const t = from + i * 1000;
+  const text =
+    i === Math.floor(count * 0.6543) ? '1.0312' : `2.${String((i * 7919) % 10_000).padStart(4, '0')}`;
+  const snapshot = snapshotAt('acct', t, levelOf(text));
+  if (snapshot.level === null) throw new Error('a level is needed');
+  return {
+    accountId: 'acct',
+    exchange: 'valr',
+    t,
+    level: snapshot.level,
+    unit: snapshot.unit,
+    bands: snapshot.bands,
+    zone: snapshot.zone,
+    cushion: snapshot.cushion,
+    totals: snapshot.totals,
+    gapBefore: false,
+  };
+}
+
+/**
+ * The same samples and queries on PostgreSQL (a throwaway local server), through the store both engines share:
+ * ingest in the recorder's batches of 500, then the same four queries. Skipped, saying so, without PostgreSQL.
+ */
+async function benchPostgres(print: Print, count: number, from: number): Promise<void> {
+  const outcome = await startTestPostgres();
+  if (!outcome.ok) {
+    print(`PostgreSQL: skipped (${outcome.reason}); install PostgreSQL (Debian: postgresql) to measure it`);
+    return;
+  }
+  const server = outcome.server;
+  try {
+    const database = await openPostgres(await server.createDatabase('bench_history'));
+    try {
+      const store = createSqlHistoryStore(database);
+      const version = await database.pool.query<{ v: string }>(
+        "SELECT current_setting('server_version') AS v",
+      );
+      const batch = 500;
+      const start = performance.now();
+      for (let i = 0; i < count; i += batch) {
+        const samples: SampleInput[] = [];
+        for (let j = i; j < Math.min(count, i + batch); j += 1) samples.push(millionSample(from, j, count));
+        await store.write(samples);
+      }
+      const rate = count / ((performance.now() - start) / 1000);
+      print(
+        `PostgreSQL ${version.rows[0]?.v ?? '?'} (local throwaway server, fsync off: an upper bound): ingest, ` +
+          `${fmt(count)} samples in batches of ${batch}: ${fmt(rate)} samples/s — goal ≥ ${fmt(GOAL_INGEST_PER_S)}: ` +
+          `${verdict(rate >= GOAL_INGEST_PER_S)}`,
+      );
+      const size = await database.pool.query<{ bytes: number }>(
+        "SELECT pg_total_relation_size('samples') + pg_total_relation_size('rollups') AS bytes",
+      );
+      const bytes = Number(size.rows[0]?.bytes ?? 0);
+      print(
+        `  PostgreSQL size: ${fmt(bytes / 1_048_576, 1)} MiB for ${fmt(count)} samples (${fmt(bytes / count, 1)} ` +
+          'bytes/sample, rollups and indexes included)',
+      );
+      const to = from + (count - 1) * 1000;
+      for (const [label, span] of [
+        ['all', to - from + 1],
+        ['last 24 h', 86_400_000],
+        ['last 7 d', 7 * 86_400_000],
+        ['last 1 h', 3_600_000],
+      ] as const) {
+        const request: HistoryRequest = {
+          accountId: 'acct',
+          from: Math.max(from, to - span + 1),
+          to,
+          maxPoints: 1000,
+          now: to,
+        };
+        const times = await timeRunsAsync(15, () => store.query(request));
+        const r = await store.query(request);
+        const median = percentile(times, 0.5);
+        print(
+          `  PostgreSQL query, ${label}: ${r.buckets.length} buckets from ${r.source}, median ${fmt(median, 1)} ms, ` +
+            `p95 ${fmt(percentile(times, 0.95), 1)} ms — goal < ${GOAL_QUERY_MS} ms: ${verdict(median < GOAL_QUERY_MS)}`,
+        );
+      }
+    } finally {
+      await database.close();
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
 export async function run(print: Print = console.log): Promise<void> {
   const count = Number(process.env.BENCH_SAMPLES ?? 1_000_000);
   benchMessages(print, Math.min(count, 200_000));
@@ -353,4 +460,5 @@ export async function run(print: Print = console.log): Promise<void> {
   } finally {
     history.close();
   }
+  await benchPostgres(print, count, from);
 }
