@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ALERT_RULE_IDS, MAX_DATE_MS, RULE_WORDS, alertFrameSchema, alertSchema } from './alerts.ts';
+import {
+  ALERT_RULE_IDS,
+  MAX_DATE_MS,
+  RULE_WORDS,
+  alertFrameSchema,
+  alertSchema,
+  rulesViewSchema,
+  type RuleSettings,
+  type RulesViewDto,
+} from './alerts.ts';
 import { makeAlert } from './testing/alerts.ts';
 
 describe('alertSchema', () => {
@@ -37,5 +46,42 @@ describe('alertFrameSchema', () => {
     expect(alertFrameSchema.safeParse({ type: 'alert', alert: makeAlert(1, 1000) }).success).toBe(true);
     expect(alertFrameSchema.safeParse({ type: 'alert', alert: { id: 'x' } }).success).toBe(false);
     expect(alertFrameSchema.safeParse({ type: 'status' }).success).toBe(false);
+  });
+});
+
+describe('rulesViewSchema', () => {
+  const settings: RuleSettings = {
+    zoneWorse: { enabled: true },
+    cushionBelow: { enabled: true, percent: '20' },
+    fastFall: { enabled: true, percent: '10', minutes: 5 },
+    stale: { enabled: true, seconds: null },
+    authFailure: { enabled: true },
+    moveBelow: { enabled: true, percent: '15' },
+    hysteresisPercent: '2',
+    cooldownMinutes: 10,
+  };
+  const account = { id: 'a', exchange: 'valr', label: 'VALR', settings, overridden: false };
+  const view = (accounts: RulesViewDto['accounts']): RulesViewDto => ({
+    builtin: settings,
+    defaults: settings,
+    accounts,
+    config: {},
+    overrides: {},
+  });
+
+  it("carries whether each account's level can be tied to prices, and leaves it out when the proxy does not say", () => {
+    const parsed = rulesViewSchema.parse(
+      view([
+        { ...account, priceMoves: false },
+        { ...account, id: 'b', exchange: 'bitso', priceMoves: true },
+        { ...account, id: 'c' },
+      ]),
+    );
+    expect(parsed.accounts.map((a) => a.priceMoves)).toEqual([false, true, undefined]);
+  });
+
+  it('refuses a priceMoves that is not a boolean', () => {
+    const result = rulesViewSchema.safeParse(view([{ ...account, priceMoves: 'no' as unknown as boolean }]));
+    expect(result.error?.issues[0]?.path).toEqual(['accounts', 0, 'priceMoves']);
   });
 });

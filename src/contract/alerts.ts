@@ -69,6 +69,11 @@ export const rulesViewSchema = z.object({
       label: z.string(),
       settings: ruleSettingsSchema,
       overridden: z.boolean(),
+      /**
+       * Whether the exchange's margin level can be tied to prices, so the move-below rule can ever fire for this
+       * account; absent when the proxy does not say.
+       */
+      priceMoves: z.boolean().optional(),
     }),
   ),
   config: z.unknown(),

@@ -187,6 +187,7 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
       db: history.sqlite,
       config,
       moveToLiquidation: (accountId) => risk.nearestLiquidationMove(accountId),
+      priceMoves: (exchange) => catalog.get(exchange)?.server.priceMoves?.kind === 'assets-over-liabilities',
       log: log.child({ component: 'alerts' }),
     });
     opened.push(['alerts', () => alerts.close()]);

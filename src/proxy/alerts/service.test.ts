@@ -56,6 +56,7 @@ function fetchStub(): typeof fetch {
 function start(
   config: Partial<AlertServiceConfig['alerts']> = {},
   moveToLiquidation?: (accountId: string) => NearestMove | null,
+  priceMoves?: (exchange: string) => boolean,
 ): AlertService {
   const redactor = new Redactor([...SECRETS, HOOK]);
   const log = createLogger({ redactor, write: (line) => logLines.push(line), pretty: false });
@@ -67,6 +68,7 @@ function start(
     fetch: fetchStub(),
     tickMs: 0,
     ...(moveToLiquidation ? { moveToLiquidation } : {}),
+    ...(priceMoves ? { priceMoves } : {}),
   });
   services.push(service);
   return service;
@@ -303,6 +305,26 @@ describe('alert service', () => {
       message:
         'Bitso (demo): a move of ≈ −20 % is now needed to reach liquidation (market; alert below 15 %)',
     });
+  });
+
+  it("says per account whether its exchange's level can be tied to prices, once told", () => {
+    const asked: string[] = [];
+    const service = start({}, undefined, (exchange) => {
+      asked.push(exchange);
+      return exchange === 'bitso';
+    });
+    expect(service.rules().accounts.map((a) => [a.id, a.priceMoves])).toEqual([
+      ['bitso-demo', true],
+      ['valr-demo', false],
+    ]);
+    expect(asked).toEqual(['bitso', 'valr']);
+    const view = service.updateRules({ accounts: { 'valr-demo': { moveBelow: { percent: '10' } } } });
+    expect(view.accounts.map((a) => a.priceMoves)).toEqual([true, false]);
+    expect(
+      start()
+        .rules()
+        .accounts.map((a) => 'priceMoves' in a),
+    ).toEqual([false, false]);
   });
 
   it('takes the move-below settings from the config and the UI', () => {

@@ -55,6 +55,11 @@ export interface AlertServiceOptions {
    * is logged once until the account has an estimate again).
    */
   moveToLiquidation?: (accountId: string) => NearestMove | null;
+  /**
+   * Whether an exchange's margin level can be tied to prices (its price-move method), by exchange id: false
+   * means the move-below rule never fires for its accounts. Absent: the rules view does not say.
+   */
+  priceMoves?: (exchange: string) => boolean;
 }
 
 /** One account's rules as the UI shows them. */
@@ -66,6 +71,8 @@ export interface AccountRulesView {
   settings: RuleSettings;
   /** The UI layer has values for this account. */
   overridden: boolean;
+  /** The exchange's margin level can be tied to prices (else move-below never fires); absent when unknown. */
+  priceMoves?: boolean;
 }
 
 /** GET /api/alerts/rules. */
@@ -163,6 +170,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     label: a.label,
     ...(a.pollSeconds !== undefined ? { cadenceSeconds: a.pollSeconds } : {}),
   }));
+  const priceMoves = options.priceMoves;
   const estimate = options.moveToLiquidation;
   /** Accounts whose estimate threw, so the failure is logged once, not on every tick. */
   const failedEstimates = new Set<string>();
@@ -264,6 +272,7 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
         label: a.label,
         settings: resolveSettings(a.id, configRules, overrides),
         overridden: ui[a.id] !== undefined,
+        ...(priceMoves ? { priceMoves: priceMoves(a.exchange) } : {}),
       })),
       config: configRules,
       overrides,
