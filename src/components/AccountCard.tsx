@@ -95,7 +95,7 @@ function AccountCardView({
       >
         <Headline level={snapshot?.level ?? null} unit={unit} />
         <CushionBar cushion={snapshot?.cushion ?? null} zone={zone} />
-        <DangerLine accountId={accountId} exchangeName={exchangeName} accountLabel={label} />
+        <DangerLine accountId={accountId} exchangeName={exchangeName} accountLabel={label} live={snapshot} />
         <CushionSparkline accountId={accountId} live={state?.levelSnapshot ?? null} />
         <ThresholdList bands={snapshot?.bands ?? []} unit={unit} />
         <TotalsList totals={snapshot?.totals ?? null} />
@@ -106,7 +106,7 @@ function AccountCardView({
           accountId={accountId}
           exchangeName={exchangeName}
           move={whatIf}
-          bands={snapshot?.bands ?? []}
+          live={snapshot}
           unit={unit}
           levelText={snapshot?.level?.text ?? null}
         />

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { accountInfo, riskFrame } from '../../app/testing/fake-exchange.ts';
+import { accountInfo, messageFrame, riskFrame } from '../../app/testing/fake-exchange.ts';
 import { renderWithStores, stubApi } from '../../app/testing/render.tsx';
 import type { RiskReportDto } from '../../contract/risk.ts';
 import { AccountCard } from '../AccountCard.tsx';
@@ -11,13 +11,17 @@ async function danger(report: RiskReportDto | null, risk: RiskReportDto[] | numb
   return (await render(report, risk)).line;
 }
 
-async function render(report: RiskReportDto | null, risk: RiskReportDto[] | number = report ? [report] : []) {
+async function render(
+  report: RiskReportDto | null,
+  risk: RiskReportDto[] | number = report ? [report] : [],
+  level = '1.6667',
+) {
   stubApi({ accounts: [accountInfo('acc-1')], risk });
   const h = renderWithStores(
     <AccountCard accountId="acc-1" exchange="fakex" exchangeName="FakeX" label="Main" />,
     { accounts: [accountInfo('acc-1')] },
   );
-  h.send(riskFrame('acc-1', '1.6667', Date.now()));
+  h.send(riskFrame('acc-1', level, Date.now()));
   const line = screen.getByTestId('danger');
   expect(line).toHaveAttribute('data-kind', 'loading');
   expect(line).toHaveTextContent('Estimating price moves…');
@@ -51,9 +55,44 @@ describe('the card’s nearest danger', () => {
       assets: '8700',
       liabilities: '6000',
       positions: [{ currency: 'BTC', price: '60000', held: '0.1', owed: '0' }],
+      extra: { approximate: { assetsGap: '0.03', liabilitiesGap: '0' } },
     });
-    const line = await danger(report);
-    expect(line).toHaveTextContent('Already below margin call · BTC −35 % → liquidation');
+    const { line } = await render(report, [report], '1.45');
+    // "≈" marks the estimated move, not the live level's own say.
+    expect(line).toHaveTextContent('Already below margin call · ≈ approximately BTC −35 % → liquidation');
+  });
+
+  it('follows the live totals and balances at the report’s prices, not the older report', async () => {
+    // The report (10 000 / 6 000) says BTC −16 % → margin call; live, 9 000 / 6 000 = 1.5 is at the line.
+    const report = estimateReport({
+      reference: 'USDT',
+      assets: '10000',
+      liabilities: '6000',
+      positions: [{ currency: 'BTC', price: '60000', held: '0.1', owed: '0' }],
+    });
+    const { h, line } = await render(report);
+    expect(line).toHaveTextContent('BTC −16 % → margin call');
+    const risk = { level: '1.5', liquidation: '1.1', caution: '1.5', assets: '9000', debt: '6000' };
+    h.send(messageFrame('acc-1', 'risk', risk, Date.now()));
+    h.send(
+      messageFrame(
+        'acc-1',
+        'balances',
+        {
+          rows: [
+            { currency: 'BTC', total: '0.1' },
+            { currency: 'USDT', total: '3000' },
+          ],
+        },
+        Date.now(),
+      ),
+    );
+    // (9 000 + r·6 000) / 6 000 = 1.1 at r = −40 %.
+    await waitFor(() =>
+      expect(screen.getByTestId('danger')).toHaveTextContent(
+        'Already below margin call · BTC −40 % → liquidation',
+      ),
+    );
   });
 
   it('says why there is no estimate on the card, not only on hover, with a link to the drill-down', async () => {

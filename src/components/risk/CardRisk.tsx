@@ -1,14 +1,16 @@
 // An account card's price-move lines: the nearest danger in words, and the what-if estimate while the overview's
-// control is set. Read from the overview's estimate (one request for every card).
-import { useId } from 'react';
+// control is set. The prices come from the overview's estimate (one request for every card); the totals, balances,
+// lines and level from the card's live figures, so the words agree with the level and zone beside them.
+import { useId, useMemo } from 'react';
 import { Link } from 'wouter';
 import type { Dec } from '../../domain/decimal.ts';
 import { formatChosenMove, formatLevel, formatPercent } from '../../domain/format.ts';
-import type { Band, LevelUnit } from '../../domain/model.ts';
+import type { LevelUnit } from '../../domain/model.ts';
 import { useOverviewRisk } from '../../hooks/queries.ts';
 import { ZONE_WORDS } from '../words.ts';
+import { cardDangerWords, cardEstimateOf, type LiveFigures } from './live-estimate.ts';
 import { whatIfOf } from './what-if.ts';
-import { dangerWords, stalePriceCurrencies } from './words.ts';
+import { stalePriceCurrencies } from './words.ts';
 
 /** "≈" for an estimate whose balances × prices do not reconcile with the venue's totals, said in words too. */
 export function Approximate() {
@@ -83,6 +85,8 @@ export interface DangerLineProps {
   exchangeName: string;
   /** The account's name, for the link to its drill-down. */
   accountLabel: string;
+  /** The account's live figures (its snapshot); null before the first. */
+  live: LiveFigures | null;
 }
 
 /**
@@ -90,8 +94,10 @@ export interface DangerLineProps {
  * line whatever the estimate says, so the card keeps its height as the estimate arrives; two when there is none
  * (the phrase, then why).
  */
-export function DangerLine({ accountId, exchangeName, accountLabel }: DangerLineProps) {
+export function DangerLine({ accountId, exchangeName, accountLabel, live }: DangerLineProps) {
   const query = useOverviewRisk(accountId);
+  const report = query.data;
+  const estimate = useMemo(() => cardEstimateOf(report, live), [report, live]);
   if (query.isPending) {
     return (
       <p className="danger muted" data-testid="danger" data-kind="loading">
@@ -110,8 +116,7 @@ export function DangerLine({ accountId, exchangeName, accountLabel }: DangerLine
       />
     );
   }
-  const report = query.data;
-  const words = dangerWords(report, exchangeName);
+  const words = cardDangerWords(estimate, exchangeName);
   if (words.kind === 'unavailable') {
     return (
       <NoEstimate
@@ -123,12 +128,22 @@ export function DangerLine({ accountId, exchangeName, accountLabel }: DangerLine
       />
     );
   }
-  const approximate = words.kind === 'move' && report?.approximate != null;
+  // "≈" marks the estimated move only: "Already below …" is the live level's own say.
+  const approximate = words.kind === 'move' && estimate.kind === 'estimate' && estimate.approximate;
   return (
     <p className={`danger danger--${words.kind}`} data-testid="danger" data-kind={words.kind}>
       {(words.kind === 'move' || words.kind === 'below') && <span className="sr-only">Nearest danger: </span>}
-      {approximate && <Approximate />}
-      <span className="danger__text">{words.text}</span>
+      <span className="danger__text">
+        {words.kind === 'move' ? (
+          <>
+            {words.lead !== null && `${words.lead} · `}
+            {approximate && <Approximate />}
+            {words.phrase}
+          </>
+        ) : (
+          words.text
+        )}
+      </span>
       {words.kind === 'move' && <StalePrices currencies={stalePriceCurrencies(report)} />}
       {query.isRefetchError && (
         <span className="tag" title={query.error.message}>
@@ -144,7 +159,8 @@ export interface WhatIfEstimateProps {
   exchangeName: string;
   /** The market move, in percent. */
   move: Dec;
-  bands: readonly Band[];
+  /** The account's live figures (its snapshot); null before the first. */
+  live: LiveFigures | null;
   unit: LevelUnit | null;
   levelText: string | null;
 }
@@ -154,13 +170,15 @@ export function WhatIfEstimate({
   accountId,
   exchangeName,
   move,
-  bands,
+  live,
   unit,
   levelText,
 }: WhatIfEstimateProps) {
   const query = useOverviewRisk(accountId);
+  const report = query.data;
+  const estimate = useMemo(() => cardEstimateOf(report, live), [report, live]);
   const fraction = move.div(100);
-  const outcome = whatIfOf(query.data, { bands, unit, levelText }, fraction);
+  const outcome = whatIfOf(estimate, { unit, levelText }, fraction);
   const chosen = formatChosenMove(fraction);
   return (
     <div
@@ -193,7 +211,11 @@ export function WhatIfEstimate({
           <div>
             <dt>Cushion</dt>
             <dd data-testid="what-if-cushion">
-              {outcome.cushion === null ? 'unknown' : formatPercent(outcome.cushion)}
+              {outcome.belowLiquidation
+                ? 'below liquidation'
+                : outcome.cushion === null
+                  ? 'unknown'
+                  : formatPercent(outcome.cushion)}
             </dd>
           </div>
         </dl>

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { dec } from '../../domain/decimal.ts';
 import { formatPercent } from '../../domain/format.ts';
 import { BANDS, btcLong, estimateReport, unavailableReport } from './testing/reports.ts';
+import { cardEstimateOf, type LiveFigures } from './live-estimate.ts';
 import { parseMovePercent, sliderValue, whatIfOf } from './what-if.ts';
+import type { RiskReport } from '../../contract/risk.ts';
+import type { Band } from '../../domain/model.ts';
 
 describe('parseMovePercent', () => {
   it.each([
@@ -42,11 +45,19 @@ describe('sliderValue', () => {
 });
 
 describe('whatIfOf', () => {
-  const profile = { bands: BANDS, unit: { kind: 'ratio' as const }, levelText: '1.6667' };
+  const profile = { unit: { kind: 'ratio' as const }, levelText: '1.6667' };
+  /** Live figures without totals: the report's own figures, against these lines. */
+  const linesOnly = (bands: readonly Band[] = BANDS): LiveFigures => ({
+    level: null,
+    bands,
+    totals: null,
+    balances: null,
+  });
+  const of = (report: RiskReport | null, bands?: readonly Band[]) => cardEstimateOf(report, linesOnly(bands));
 
   it('gives the level (A + r·H) / (L + r·O), its zone and cushion under a market move', () => {
     // (10000 − 0.1·6000) / 6000 = 1.56666…: still Safe; cushion 1 − 1.1 / 1.5666… = 29.8 %.
-    const outcome = whatIfOf(btcLong(), profile, dec('-0.1'));
+    const outcome = whatIfOf(of(btcLong()), profile, dec('-0.1'));
     expect(outcome.kind).toBe('estimate');
     if (outcome.kind !== 'estimate') return;
     expect(outcome.level).toMatchObject({ kind: 'value', text: '1.5666' });
@@ -57,11 +68,11 @@ describe('whatIfOf', () => {
 
   it('crosses into Caution and Liquidation as the move grows', () => {
     // −20 %: 8800 / 6000 = 1.4666 (Caution); −50 %: 7000 / 6000 = 1.1666 (Caution); −57 %: 6580/6000 = 1.0966.
-    expect(whatIfOf(btcLong(), profile, dec('-0.2'))).toMatchObject({
+    expect(whatIfOf(of(btcLong()), profile, dec('-0.2'))).toMatchObject({
       zone: 'caution',
       level: { text: '1.4666' },
     });
-    expect(whatIfOf(btcLong(), profile, dec('-0.57'))).toMatchObject({
+    expect(whatIfOf(of(btcLong()), profile, dec('-0.57'))).toMatchObject({
       zone: 'liquidation',
       level: { text: '1.0966' },
     });
@@ -74,27 +85,27 @@ describe('whatIfOf', () => {
       positions: [{ currency: 'ETH', price: '2000', held: '0', owed: '1' }],
     });
     // +50 %: 10000 / (6000 + 0.5·2000) = 1.428571…: Caution.
-    expect(whatIfOf(report, profile, dec('0.5'))).toMatchObject({
+    expect(whatIfOf(of(report), profile, dec('0.5'))).toMatchObject({
       zone: 'caution',
       level: { text: '1.4285' },
     });
   });
 
   it('writes a percent unit ×100', () => {
-    const outcome = whatIfOf(btcLong(), { bands: [], unit: { kind: 'percent' } }, dec('-0.1'));
+    const outcome = whatIfOf(of(btcLong(), []), { unit: { kind: 'percent' } }, dec('-0.1'));
     expect(outcome).toMatchObject({ level: { text: '156.66' }, zone: 'unknown', cushion: null });
   });
 
   it('marks an estimate from balances that do not reconcile', () => {
     const report = btcLong({ approximate: { assetsGap: '0.03', liabilitiesGap: '0' } });
-    expect(whatIfOf(report, profile, dec('-0.1'))).toMatchObject({ approximate: true });
+    expect(whatIfOf(of(report), profile, dec('-0.1'))).toMatchObject({ approximate: true });
   });
 
   it('says why when the venue cannot support an estimate, and nothing before a report', () => {
-    expect(whatIfOf(unavailableReport('No positions.'), profile, dec('-0.1'))).toEqual({
+    expect(whatIfOf(of(unavailableReport('No positions.')), profile, dec('-0.1'))).toEqual({
       kind: 'unavailable',
       reason: 'No positions.',
     });
-    expect(whatIfOf(null, profile, dec('-0.1'))).toEqual({ kind: 'none-yet' });
+    expect(whatIfOf(of(null), profile, dec('-0.1'))).toEqual({ kind: 'none-yet' });
   });
 });

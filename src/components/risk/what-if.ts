@@ -1,10 +1,11 @@
 // The what-if arithmetic of the overview: every account's level, zone and cushion if the whole market (every
-// currency but the reference) moved by the same fraction, from its risk report and its live bands. Pure.
-import type { RiskReport } from '../../contract/risk.ts';
+// currency but the reference) moved by the same fraction, from the card's estimate (live figures at the report's
+// prices) and its live lines. Pure.
 import { Dec, ZERO, parseDecimal, writtenDecimals } from '../../domain/decimal.ts';
-import type { Band, Level, LevelUnit, RiskZone } from '../../domain/model.ts';
+import type { Level, LevelUnit, RiskZone } from '../../domain/model.ts';
 import { levelAfterMove } from '../../domain/price-moves.ts';
 import { cushionOf, zoneOf } from '../../domain/risk.ts';
+import type { CardEstimate } from './live-estimate.ts';
 
 /** The slider's range and step, in percent: falls of most of a price happen in crypto, so most of it is in reach. */
 export const WHAT_IF_MIN = -90;
@@ -51,7 +52,10 @@ export type WhatIf =
       kind: 'estimate';
       level: Level;
       zone: RiskZone;
+      /** Null when unknown; never negative: below the liquidation line `belowLiquidation` says so instead. */
       cushion: Dec | null;
+      /** The level is below the liquidation line: no cushion is left. */
+      belowLiquidation: boolean;
       /** The report's balances × prices do not reconcile with the venue's totals. */
       approximate: boolean;
     }
@@ -60,9 +64,8 @@ export type WhatIf =
   /** No report yet, or no totals to start from. */
   | { kind: 'none-yet' };
 
-/** What the account's live figures say about the level's unit, lines and precision. */
+/** What the account's live figures say about the level's unit and precision. */
 export interface LiveProfile {
-  bands: readonly Band[];
   unit: Pick<LevelUnit, 'kind'> | null;
   /** The live level's text, for the number of decimals the estimate is written with. */
   levelText?: string | null | undefined;
@@ -75,32 +78,46 @@ function decimalsOf(text: string | null | undefined): number {
 
 /**
  * The level after every currency but the reference moves by `move` (a fraction, −0.1 = −10 %):
- * (A + r·H) ÷ (L + r·O) with the venue's totals A, L and the market's held and owed values H, O, in the account's
- * unit (a percent unit is ×100); its zone and cushion against the live bands. Written with its digits cut, not
- * rounded up (as venues write levels), marked with the report's approximation.
+ * (A + r·H) ÷ (L + r·O) with the estimate's totals A, L and the market's held and owed values H, O, in the
+ * account's unit (a percent unit is ×100); its zone (made worse by the venue's own word, as the live zone is) and
+ * cushion against the live lines. Written with its digits cut, not rounded up (as venues write levels), marked
+ * with the estimate's approximation. A move of 0 % is the live level itself.
  */
-export function whatIfOf(report: RiskReport | null | undefined, profile: LiveProfile, move: Dec): WhatIf {
-  if (!report) return { kind: 'none-yet' };
-  if (report.unavailable !== null) return { kind: 'unavailable', reason: report.unavailable };
-  const assets = report.assets === null ? null : parseDecimal(report.assets);
-  const liabilities = report.liabilities === null ? null : parseDecimal(report.liabilities);
-  if (assets === null || liabilities === null) return { kind: 'none-yet' };
-  const held = report.market ? (parseDecimal(report.market.heldValue) ?? ZERO) : ZERO;
-  const owed = report.market ? (parseDecimal(report.market.owedValue) ?? ZERO) : ZERO;
-  const ratio = levelAfterMove(assets, liabilities, held, owed, move);
+export function whatIfOf(estimate: CardEstimate, profile: LiveProfile, move: Dec): WhatIf {
+  if (estimate.kind !== 'estimate') return estimate;
   let level: Level;
-  if (ratio === null) {
-    level = { kind: 'no-debt', text: 'no debt' };
+  if (move.isZero() && estimate.level !== null) {
+    level = estimate.level;
   } else {
-    const value = profile.unit?.kind === 'percent' ? ratio.times(100) : ratio;
-    const text = value.toDecimalPlaces(decimalsOf(profile.levelText), Dec.ROUND_DOWN);
-    level = { kind: 'value', value, text: text.toFixed(decimalsOf(profile.levelText)) };
+    const ratio = levelAfterMove(
+      estimate.assets,
+      estimate.liabilities,
+      estimate.marketHeld,
+      estimate.marketOwed,
+      move,
+    );
+    if (ratio === null) {
+      level = { kind: 'no-debt', text: 'no debt' };
+    } else {
+      const value = profile.unit?.kind === 'percent' ? ratio.times(100) : ratio;
+      const decimals = decimalsOf(profile.levelText);
+      level = {
+        kind: 'value',
+        value,
+        text: value.toDecimalPlaces(decimals, Dec.ROUND_DOWN).toFixed(decimals),
+      };
+    }
   }
+  const liquidation = estimate.bands.find((b) => b.kind === 'liquidation');
+  const belowLiquidation =
+    liquidation !== undefined && level.kind === 'value' && level.value.lt(liquidation.threshold);
+  const cushion = cushionOf(level, estimate.bands);
   return {
     kind: 'estimate',
     level,
-    zone: zoneOf(level, profile.bands),
-    cushion: cushionOf(level, profile.bands),
-    approximate: report.approximate !== null,
+    zone: zoneOf(level, estimate.bands, estimate.venue),
+    cushion: belowLiquidation || cushion === null ? null : Dec.max(ZERO, cushion),
+    belowLiquidation,
+    approximate: estimate.approximate,
   };
 }

@@ -58,7 +58,18 @@ export type DangerWords =
   /** The venue's data cannot support an estimate: a short phrase, and the proxy's reason. */
   | { kind: 'unavailable'; text: string; reason: string }
   /** The smallest move to a line (after "Already below …" when the account is past a milder line). */
-  | { kind: 'move'; text: string; currency: string | null; line: Line; move: Dec; below: Line | null }
+  | {
+      kind: 'move';
+      text: string;
+      /** "Already below …": the live level's own say, never approximate; null when no line is reached. */
+      lead: string | null;
+      /** "BTC −8 % → liquidation": the estimated part. */
+      phrase: string;
+      currency: string | null;
+      line: Line;
+      move: Dec;
+      below: Line | null;
+    }
   /** Already past a line, and no move reaches a worse one. */
   | { kind: 'below'; text: string; below: Line }
   /** No price move of any one currency (or of the market) reaches any line. */
@@ -73,10 +84,49 @@ export function lineAlreadyReached(moves: readonly LineMoves[]): Line | null {
   return reached;
 }
 
+/** The moves an account's nearest danger is read from. */
+export interface DangerInput {
+  moves: readonly (LineMoves & { currency: string })[];
+  market: LineMoves | null;
+  /**
+   * The most severe line the account is already at or below, as its live level says (null: none); undefined to
+   * read it from the moves ("0" = already there).
+   */
+  below?: Line | null | undefined;
+}
+
 /**
- * The card's phrase: "BTC −23 % → margin call", "Market −31 % → liquidation", "Already below margin call",
- * "Already below margin call · BTC −8 % → liquidation", or why there is no estimate. Never a number the report
- * does not hold.
+ * The phrase from the moves: "BTC −23 % → margin call", "Market −31 % → liquidation", "Already below margin
+ * call", "Already below margin call · BTC −8 % → liquidation". Never a number the moves do not hold.
+ */
+export function dangerWordsOf({ moves, market, below: known }: DangerInput): DangerWords {
+  const below = known !== undefined ? known : lineAlreadyReached(market ? [...moves, market] : moves);
+  const remaining = below === null ? LINES : LINES.slice(LINES.indexOf(below) + 1);
+  const nearest = remaining.length === 0 ? null : nearestDanger({ moves: [...moves], market }, remaining);
+  const lead = below === null ? null : `Already below ${LINE_WORDS[below]}`;
+  // A zero move on a line the live level has not reached: the figures put the account on that line.
+  if (nearest === null || (nearest.move.isZero() && known === undefined)) {
+    if (below !== null) return { kind: 'below', text: lead ?? '', below };
+    return { kind: 'out-of-reach', text: 'No price move reaches a line' };
+  }
+  const who = nearest.currency ?? 'Market';
+  const phrase = nearest.move.isZero()
+    ? `${who} at ${LINE_WORDS[nearest.line]}`
+    : `${who} ${formatMoveFraction(nearest.move)} → ${LINE_WORDS[nearest.line]}`;
+  return {
+    kind: 'move',
+    text: lead === null ? phrase : `${lead} · ${phrase}`,
+    lead,
+    phrase,
+    currency: nearest.currency,
+    line: nearest.line,
+    move: nearest.move,
+    below,
+  };
+}
+
+/**
+ * The phrase from a report alone (the drill-down's): the moves the proxy worked out, or why there is no estimate.
  */
 export function dangerWords(report: RiskReport | null | undefined, exchangeName: string): DangerWords {
   if (!report) return { kind: 'none-yet', text: 'No price estimate yet' };
@@ -86,26 +136,10 @@ export function dangerWords(report: RiskReport | null | undefined, exchangeName:
   if (report.assets === null || report.liabilities === null || report.reference === null) {
     return { kind: 'none-yet', text: 'No price estimate yet' };
   }
-  const moves = report.moves.map((m) => ({ currency: m.currency, ...lineMovesOf(m) }));
-  const market = report.market ? lineMovesOf(report.market) : null;
-  const below = lineAlreadyReached(market ? [...moves, market] : moves);
-  const remaining = below === null ? LINES : LINES.slice(LINES.indexOf(below) + 1);
-  const nearest = remaining.length === 0 ? null : nearestDanger({ moves, market }, remaining);
-  const prefix = below === null ? '' : `Already below ${LINE_WORDS[below]}`;
-  if (nearest === null || nearest.move.isZero()) {
-    if (below !== null) return { kind: 'below', text: prefix, below };
-    return { kind: 'out-of-reach', text: 'No price move reaches a line' };
-  }
-  const who = nearest.currency ?? 'Market';
-  const phrase = `${who} ${formatMoveFraction(nearest.move)} → ${LINE_WORDS[nearest.line]}`;
-  return {
-    kind: 'move',
-    text: prefix === '' ? phrase : `${prefix} · ${phrase}`,
-    currency: nearest.currency,
-    line: nearest.line,
-    move: nearest.move,
-    below,
-  };
+  return dangerWordsOf({
+    moves: report.moves.map((m) => ({ currency: m.currency, ...lineMovesOf(m) })),
+    market: report.market ? lineMovesOf(report.market) : null,
+  });
 }
 
 /** The currencies whose price is stale or missing, for a mark beside the estimate. */
