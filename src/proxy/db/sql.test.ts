@@ -87,6 +87,14 @@ describe('PostgreSQL database', () => {
       await claimA.release();
       const after = await claimAccounts(b, ['bitso-1']);
       expect(after.accounts).toEqual(['bitso-1']);
+      // The holder learns when its hold is gone (here: its session ended from the server's side).
+      await b.pool.query(
+        `SELECT pg_terminate_backend(l.pid) FROM pg_locks l
+         WHERE l.locktype = 'advisory' AND l.pid <> pg_backend_pid() AND l.objid = ($1::bigint & 4294967295)::oid`,
+        [accountLockKey('bitso-1')],
+      );
+      const why = await after.lost;
+      expect(why).toBeInstanceOf(Error);
       await after.release();
       await claimB.release();
     } finally {

@@ -338,6 +338,11 @@ export function accountLockKey(accountId: string): string {
 /** The accounts claimed by this proxy; released when closed (or when the proxy dies, with its connection). */
 export interface AccountClaim {
   readonly accounts: readonly string[];
+  /**
+   * Settles when the claim's connection is lost (the server restarted, the network broke): its locks are gone then,
+   * and another proxy could take the accounts. Never settles once released.
+   */
+  readonly lost: Promise<Error>;
   release(): Promise<void>;
 }
 
@@ -351,7 +356,14 @@ export async function claimAccounts(
 ): Promise<AccountClaim> {
   const client = await database.pool.connect();
   // The claim's connection is the proxy's hold on its accounts: it never goes back to the pool while held.
-  client.on('error', () => undefined);
+  let released = false;
+  let lose: (err: Error) => void = () => undefined;
+  const lost = new Promise<Error>((resolve) => (lose = resolve));
+  const onLost = (err: unknown): void => {
+    if (!released) lose(err instanceof Error ? err : new Error(String(err)));
+  };
+  client.on('error', onLost);
+  client.on('end', () => onLost(new Error('the connection holding the accounts closed')));
   const taken: string[] = [];
   try {
     for (const id of accountIds) {
@@ -376,12 +388,13 @@ export async function claimAccounts(
       taken.push(id);
     }
   } catch (err) {
+    released = true;
     client.release(true);
     throw err;
   }
-  let released = false;
   return {
     accounts: taken,
+    lost,
     async release() {
       if (released) return;
       released = true;
