@@ -1,5 +1,5 @@
 // The form of the alert rules (one scope: the defaults or one account), with its fields.
-import { useId, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { RuleSettings } from '../../contract/alerts.ts';
 import { fromForm, toForm, type FormValues } from '../../hooks/alerts/rules-form.ts';
 
@@ -29,6 +29,7 @@ function TextField({
   problem,
   placeholder,
   help,
+  note,
   decimal = false,
 }: {
   label: string;
@@ -39,10 +40,16 @@ function TextField({
   placeholder?: string;
   /** A sentence under the field saying what the value means (read by screen readers with the field). */
   help?: string;
+  /** A sentence about these accounts in particular (e.g. where the rule never fires), read with the field. */
+  note?: string | undefined;
   decimal?: boolean;
 }) {
   const id = useId();
-  const describedBy = [problem ? `${id}-problem` : null, help ? `${id}-help` : null]
+  const describedBy = [
+    problem ? `${id}-problem` : null,
+    note ? `${id}-note` : null,
+    help ? `${id}-help` : null,
+  ]
     .filter(Boolean)
     .join(' ');
   return (
@@ -65,6 +72,11 @@ function TextField({
           {problem}
         </span>
       )}
+      {note && (
+        <span id={`${id}-note`} className="alert-settings__help small" data-testid="rule-note">
+          {note}
+        </span>
+      )}
       {help && (
         <span id={`${id}-help`} className="alert-settings__help muted small">
           {help}
@@ -81,9 +93,12 @@ export function RulesForm({
   onSave,
   onReset,
   saving,
+  moveNote,
 }: {
   initial: RuleSettings;
   scopeLabel: string;
+  /** Said next to the move-below rule: the accounts it can never fire for, when there are any. */
+  moveNote?: string | undefined;
   onSave: (settings: RuleSettings) => void;
   onReset?: () => void;
   saving: boolean;
@@ -92,6 +107,11 @@ export function RulesForm({
   const [problem, setProblem] = useState<{ field: keyof FormValues; problem: string } | null>(null);
   const set = (change: Partial<FormValues>) => setV((old) => ({ ...old, ...change }));
   const problemOf = (field: keyof FormValues) => (problem?.field === field ? problem.problem : null);
+  const form = useRef<HTMLFormElement>(null);
+  // After a refused save the field to fix gets the focus, so its problem is read out and typing fixes it.
+  useEffect(() => {
+    if (problem) form.current?.querySelector<HTMLInputElement>('input[aria-invalid="true"]')?.focus();
+  }, [problem]);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -105,7 +125,12 @@ export function RulesForm({
   };
 
   return (
-    <form className="alert-settings__form" onSubmit={submit} aria-label={`Alert rules: ${scopeLabel}`}>
+    <form
+      ref={form}
+      className="alert-settings__form"
+      onSubmit={submit}
+      aria-label={`Alert rules: ${scopeLabel}`}
+    >
       <fieldset>
         <legend>Rules</legend>
         <RuleToggle on={v.zoneWorse} onChange={(zoneWorse) => set({ zoneWorse })}>
@@ -170,7 +195,8 @@ export function RulesForm({
             onChange={(movePercent) => set({ movePercent })}
             suffix="%"
             problem={problemOf('movePercent')}
-            help="Alerts when a price move of less than this, in any one currency or in the whole market, would bring the account to its liquidation line. Estimated from balances and prices, where the exchange's figures allow it."
+            note={moveNote}
+            help="Alerts when a price move of less than this size (a fall or a rise), in any one currency or in the whole market, would bring the account to its liquidation line. Estimated from balances and prices, where the exchange's figures allow it."
             decimal
           />
         </div>

@@ -20,13 +20,37 @@ const VIEW: RulesView = {
   builtin: DEFAULTS,
   defaults: DEFAULTS,
   accounts: [
-    { id: 'bitso-demo', exchange: 'bitso', label: 'Bitso (demo)', settings: DEFAULTS, overridden: false },
+    {
+      id: 'bitso-demo',
+      exchange: 'bitso',
+      label: 'Bitso (demo)',
+      settings: DEFAULTS,
+      overridden: false,
+      priceMoves: true,
+    },
     {
       id: 'valr-demo',
       exchange: 'valr',
       label: 'VALR (demo)',
       settings: { ...DEFAULTS, stale: { enabled: true, seconds: 30 } },
       overridden: true,
+      priceMoves: false,
+    },
+    {
+      id: 'b2prime-demo',
+      exchange: 'b2prime',
+      label: 'B2Prime (demo)',
+      settings: DEFAULTS,
+      overridden: false,
+      priceMoves: false,
+    },
+    {
+      id: 'valr-second',
+      exchange: 'valr',
+      label: 'VALR second',
+      settings: DEFAULTS,
+      overridden: false,
+      priceMoves: false,
     },
   ],
   config: {},
@@ -38,7 +62,15 @@ interface Sent {
   body: unknown;
 }
 
-function stubApi(options: { putStatus?: number } = {}) {
+/** GET /api/accounts: only the exchanges' display names matter here. */
+const ACCOUNTS = VIEW.accounts.map((a) => ({
+  id: a.id,
+  exchange: a.exchange,
+  exchangeName: { bitso: 'Bitso', valr: 'VALR', b2prime: 'B2Prime' }[a.exchange],
+  label: a.label,
+}));
+
+function stubApi(options: { putStatus?: number; view?: RulesView } = {}) {
   const sent: Sent[] = [];
   const fetchMock = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(
@@ -58,8 +90,9 @@ function stubApi(options: { putStatus?: number } = {}) {
           defaults: { ...DEFAULTS, cushionBelow: { enabled: true, percent: '25' } },
         });
       }
-      return json(200, VIEW);
+      return json(200, options.view ?? VIEW);
     }
+    if (url.pathname === '/api/accounts') return json(200, ACCOUNTS);
     return json(404, {});
   });
   vi.stubGlobal('fetch', fetchMock);
@@ -129,8 +162,10 @@ describe('RulesSettings', () => {
     const input = await screen.findByLabelText('Move smaller than');
     expect(input).toHaveValue('15');
     expect(input).toHaveAttribute('inputmode', 'decimal');
-    expect(input).toHaveAccessibleDescription(
-      "Alerts when a price move of less than this, in any one currency or in the whole market, would bring the account to its liquidation line. Estimated from balances and prices, where the exchange's figures allow it.",
+    await waitFor(() =>
+      expect(input).toHaveAccessibleDescription(
+        "Never fires for VALR and B2Prime: their margin level cannot be tied to prices. Alerts when a price move of less than this size (a fall or a rise), in any one currency or in the whole market, would bring the account to its liquidation line. Estimated from balances and prices, where the exchange's figures allow it.",
+      ),
     );
     const toggle = screen.getByRole('checkbox', { name: 'Liquidation within a small price move' });
     expect(toggle).toBeChecked();
@@ -138,7 +173,9 @@ describe('RulesSettings', () => {
     fireEvent.change(input, { target: { value: 'a lot' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save rules' }));
     expect(input).toHaveAttribute('aria-invalid', 'true');
-    expect(input).toHaveAccessibleDescription(/^Enter a percentage such as 15 Alerts when a price move/);
+    expect(input).toHaveAccessibleDescription(
+      /^Enter a percentage as a plain number, e.g. 15 Never fires for VALR and B2Prime: their margin level cannot be tied to prices. Alerts when a price move/,
+    );
     expect(sent).toEqual([]);
 
     fireEvent.change(input, { target: { value: '12.5' } });
@@ -157,10 +194,72 @@ describe('RulesSettings', () => {
     fireEvent.change(minutes, { target: { value: 'five' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save rules' }));
     expect(minutes).toHaveAttribute('aria-invalid', 'true');
-    expect(screen.getByText('Enter whole minutes')).toBeInTheDocument();
+    expect(screen.getByText('Enter whole minutes from 1 to 1440')).toBeInTheDocument();
+    expect(document.activeElement).toBe(minutes);
     expect(sent).toEqual([]);
     fireEvent.change(minutes, { target: { value: '5' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save rules' }));
     expect(await screen.findByText('Not saved: HTTP 400: defaults.x: nope')).toBeInTheDocument();
+  });
+
+  it('refuses a signed move in words a trader understands, before anything is sent', async () => {
+    const sent = stubApi();
+    renderWithStores(<RulesSettings />);
+    const input = await screen.findByLabelText('Move smaller than');
+    for (const [value, problem] of [
+      ['-15', 'Write the size of the move without a sign, e.g. 15 (falls and rises both count)'],
+      ['0', 'Enter a move above 0 and at most 100 % (0 would never fire), e.g. 15'],
+      ['150', 'Enter a move above 0 and at most 100 %, e.g. 15'],
+      ['5,5', 'Use a point for decimals: 5.5'],
+    ] as const) {
+      fireEvent.change(input, { target: { value } });
+      fireEvent.click(screen.getByRole('button', { name: 'Save rules' }));
+      expect(screen.getByText(problem)).toBeInTheDocument();
+      expect(input).toHaveAttribute('aria-invalid', 'true');
+      expect(document.activeElement).toBe(input);
+    }
+    fireEvent.change(screen.getByLabelText('Clear only after recovering by'), { target: { value: '60' } });
+    fireEvent.change(input, { target: { value: '5.5' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save rules' }));
+    expect(screen.getByText('Enter a recovery margin from 0 to 50 %, e.g. 2')).toBeInTheDocument();
+    expect(sent).toEqual([]);
+  });
+
+  it('says next to the move rule which exchanges it never fires for, and for which account', async () => {
+    stubApi();
+    renderWithStores(<RulesSettings />);
+    // The defaults: each exchange named once, with the name the proxy gives it.
+    await waitFor(() =>
+      expect(screen.getByTestId('rule-note')).toHaveTextContent(
+        'Never fires for VALR and B2Prime: their margin level cannot be tied to prices.',
+      ),
+    );
+    const select = screen.getByLabelText('Settings for');
+    fireEvent.change(select, { target: { value: 'b2prime-demo' } });
+    expect(screen.getByTestId('rule-note')).toHaveTextContent(
+      "Never fires for this account: B2Prime's margin level cannot be tied to prices.",
+    );
+    expect(screen.getByLabelText('Move smaller than')).toHaveAccessibleDescription(
+      /^Never fires for this account: B2Prime's margin level/,
+    );
+    fireEvent.change(select, { target: { value: 'bitso-demo' } });
+    expect(screen.queryByTestId('rule-note')).toBeNull();
+  });
+
+  it('says nothing of the sort when every account can be estimated, or when the proxy does not say', async () => {
+    const { accounts } = VIEW;
+    const view: RulesView = {
+      ...VIEW,
+      accounts: [
+        { ...accounts[0]!, priceMoves: true },
+        { id: 'x', exchange: 'valr', label: 'X', settings: DEFAULTS, overridden: false },
+      ],
+    };
+    stubApi({ view });
+    renderWithStores(<RulesSettings />);
+    await screen.findByLabelText('Move smaller than');
+    expect(screen.queryByTestId('rule-note')).toBeNull();
+    fireEvent.change(screen.getByLabelText('Settings for'), { target: { value: 'x' } });
+    expect(screen.queryByTestId('rule-note')).toBeNull();
   });
 });

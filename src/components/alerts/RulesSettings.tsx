@@ -1,15 +1,43 @@
 // The alert rules panel: which scope (the defaults or one account) is edited, saving, and what happened.
 import { useId, useRef, useState } from 'react';
-import type { RulesPatch } from '../../contract/alerts.ts';
+import type { RulesPatch, RulesView } from '../../contract/alerts.ts';
+import { useAccounts } from '../../hooks/queries.ts';
 import { useAlertRules, useUpdateAlertRules } from '../../hooks/useAlerts.ts';
 import { QueryProblem } from '../QueryProblem.tsx';
 import { RulesForm } from './RulesForm.tsx';
 
 const DEFAULTS_SCOPE = '*';
 
+/** "A", "A and B", "A, B and C". */
+function listWords(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items.at(-1) ?? ''}`;
+}
+
+/**
+ * What to say next to the move-below rule: the accounts it never fires for, because their exchange's margin
+ * level cannot be tied to prices (as the proxy says). Undefined when it can fire for every account in scope.
+ */
+export function moveBelowNote(
+  accounts: RulesView['accounts'],
+  scope: string,
+  exchangeName: (exchange: string) => string,
+): string | undefined {
+  const cannot = accounts.filter((a) => a.priceMoves === false);
+  const account = cannot.find((a) => a.id === scope);
+  if (account) {
+    return `Never fires for this account: ${exchangeName(account.exchange)}'s margin level cannot be tied to prices.`;
+  }
+  if (scope !== DEFAULTS_SCOPE || cannot.length === 0) return undefined;
+  const names = [...new Set(cannot.map((a) => exchangeName(a.exchange)))];
+  return `Never fires for ${listWords(names)}: ${names.length === 1 ? 'its' : 'their'} margin level cannot be tied to prices.`;
+}
+
 /** The alert rules, for all accounts (defaults) or one account. Saved in Margin Watch, not at any exchange. */
 export function RulesSettings() {
   const rules = useAlertRules();
+  // Only for the exchanges' names; the rules show without them.
+  const accountList = useAccounts();
   const update = useUpdateAlertRules();
   const [scope, setScope] = useState(DEFAULTS_SCOPE);
   // Bumped when an account goes back to the defaults: the form then starts again from what the proxy says.
@@ -26,6 +54,11 @@ export function RulesSettings() {
   const account = view.accounts.find((a) => a.id === scope);
   const settings = account?.settings ?? view.defaults;
   const scopeLabel = account ? account.label : 'all accounts';
+  const moveNote = moveBelowNote(
+    view.accounts,
+    scope,
+    (exchange) => accountList.data?.find((a) => a.exchange === exchange)?.exchangeName ?? exchange,
+  );
 
   /**
    * Saves, then moves focus to the "Saved" status: the button pressed may be gone (the reset button disappears
@@ -68,6 +101,7 @@ export function RulesSettings() {
         initial={settings}
         scopeLabel={scopeLabel}
         saving={update.isPending}
+        moveNote={moveNote}
         onSave={(s) => save(account ? { accounts: { [account.id]: s } } : { defaults: s })}
         {...(account?.overridden ? { onReset: () => save({ accounts: { [account.id]: null } }, true) } : {})}
       />
