@@ -159,6 +159,8 @@ describe('startMarginWatch wiring of history and alerts', () => {
       const put = await fetch(`${mw.url}/api/alerts/rules`, { method: 'PUT', headers, body });
       expect(put.status).toBe(200);
       expect(mw.alerts.rules().accounts[0]?.settings.cushionBelow.percent).toBe('30');
+      // The fake exchange has no price-move method: the rules view says move-below never fires for it.
+      expect(mw.alerts.rules().accounts.map((a) => [a.id, a.priceMoves])).toEqual([['fakex-demo', false]]);
 
       const noOrigin = await fetch(`${mw.url}/api/alerts/rules`, {
         method: 'PUT',
