@@ -138,25 +138,74 @@ describe('the what-if control', () => {
     expect(screen.queryAllByRole('region')).toHaveLength(regions);
   });
 
-  it('refuses a value it cannot read or out of range, says why, and keeps the last good move', async () => {
-    const { input, banner } = await setup();
-    fireEvent.change(input, { target: { value: '-10' } });
-    expect(banner).toHaveTextContent('Estimate: market −10 %');
-    fireEvent.change(input, { target: { value: '-10x' } });
-    expect(screen.getByTestId('what-if-problem')).toBeEmptyDOMElement();
-    fireEvent.blur(input);
-    expect(screen.getByRole('alert')).toHaveTextContent('“-10x” is not a number of percent.');
+  it('shows no estimate while the typed text is not a valid move, and says why at once', async () => {
+    const { input, banner, slider } = await setup();
+    const problem = screen.getByTestId('what-if-problem');
+    expect(problem).toHaveAttribute('aria-live', 'polite');
+    fireEvent.change(input, { target: { value: '-25' } });
+    expect(banner).toHaveTextContent('Estimate: market −25 %');
+    expect(screen.getAllByTestId('what-if')).toHaveLength(2);
+    // "abc" over "-25": no card keeps the −25 % estimate, and the problem is said without Enter or blur.
+    fireEvent.change(input, { target: { value: 'abc' } });
+    expect(problem).toHaveTextContent('“abc” is not a number of percent.');
     expect(input).toHaveAttribute('aria-invalid', 'true');
-    expect(input).toHaveAccessibleDescription('“-10x” is not a number of percent.');
-    expect(banner).toHaveTextContent('Estimate: market −10 %');
-    fireEvent.change(input, { target: { value: '-95' } });
-    fireEvent.keyDown(input, { key: 'Enter' });
-    expect(screen.getByRole('alert')).toHaveTextContent('Enter a move between −90 % and +90 %.');
-    expect(banner).toHaveTextContent('Estimate: market −10 %');
+    expect(input).toHaveAccessibleDescription('“abc” is not a number of percent.');
+    expect(screen.queryAllByTestId('what-if')).toHaveLength(0);
+    expect(banner).toHaveTextContent(
+      'No estimate while the typed move is not valid: the cards show live figures.',
+    );
+    expect(banner).not.toHaveTextContent('−25');
+    expect(slider).toHaveValue('0');
+    // "-150" (out of range) never shows the −15 % it passed through on the way.
+    fireEvent.change(input, { target: { value: '-15' } });
+    expect(banner).toHaveTextContent('Estimate: market −15 %');
+    fireEvent.change(input, { target: { value: '-150' } });
+    expect(problem).toHaveTextContent('Enter a move between −90 % and +90 %.');
+    expect(screen.queryAllByTestId('what-if')).toHaveLength(0);
+    expect(banner).not.toHaveTextContent('−15');
+    // A valid move again: the estimate returns and the problem goes.
     fireEvent.change(input, { target: { value: '-30' } });
     expect(input).toHaveAttribute('aria-invalid', 'false');
-    expect(screen.getByTestId('what-if-problem')).toBeEmptyDOMElement();
+    expect(problem).toBeEmptyDOMElement();
     expect(banner).toHaveTextContent('Estimate: market −30 %');
+    expect(screen.getAllByTestId('what-if')).toHaveLength(2);
+    // Emptying the box is live figures, at once.
+    fireEvent.change(input, { target: { value: '' } });
+    expect(banner).toHaveTextContent('Live figures.');
+    expect(screen.queryAllByTestId('what-if')).toHaveLength(0);
+  });
+
+  it('clears a typed text that is not a move with Escape', async () => {
+    const { input, banner } = await setup();
+    fireEvent.change(input, { target: { value: '-' } });
+    expect(screen.getByTestId('what-if-problem')).toHaveTextContent(
+      'Type the number after the sign, e.g. −10.',
+    );
+    fireEvent.keyDown(input, { key: 'Escape' });
+    expect(input).toHaveValue('');
+    expect(screen.getByTestId('what-if-problem')).toBeEmptyDOMElement();
+    expect(banner).toHaveTextContent('Live figures.');
+  });
+
+  it('writes whole moves without decimals, typed or from the slider', async () => {
+    const { input, banner, slider } = await setup();
+    fireEvent.change(input, { target: { value: '-5.0' } });
+    expect(banner).toHaveTextContent('Estimate: market −5 %');
+    expect(slider).toHaveAttribute('aria-valuetext', 'market −5\u00a0%');
+    expect(within(card('alpha')).getByTestId('what-if')).toHaveTextContent('Estimate · market −5 %');
+    fireEvent.change(slider, { target: { value: '-7' } });
+    expect(banner).toHaveTextContent('Estimate: market −7 %');
+    expect(input).toHaveValue('-7');
+  });
+
+  it('says "below liquidation" instead of a negative cushion', async () => {
+    const { slider } = await setup();
+    // (10 000 − 0.9·6 000) / 6 000 = 0.7666…, under the 1.1 line.
+    fireEvent.change(slider, { target: { value: '-90' } });
+    const alpha = within(card('alpha')).getByTestId('what-if');
+    expect(within(alpha).getByTestId('what-if-zone')).toHaveTextContent('Liquidation');
+    expect(within(alpha).getByTestId('what-if-cushion')).toHaveTextContent('below liquidation');
+    expect(within(alpha).getByTestId('what-if-cushion').textContent).not.toMatch(/[−-]|%/);
   });
 
   it('returns to live with Escape, wherever the focus is', async () => {

@@ -1,7 +1,9 @@
 // "What if the market moves…": a slider and a typed value kept in sync, setting one move of every price but the
 // reference for the whole overview. Escape (anywhere on the page, unless another widget uses it) or the button
-// returns to live figures. The chosen move is echoed exactly as chosen ("market −12.5 %").
-import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+// returns to live figures. The chosen move is echoed exactly as chosen ("market −12.5 %"). The box and the cards
+// never disagree: while the typed text is not a valid move the cards show no estimate, and the problem is said at
+// once (politely) beside the box.
+import { useEffect, useId, useRef, useState } from 'react';
 import { Dec } from '../../domain/decimal.ts';
 import { formatChosenMove } from '../../domain/format.ts';
 import { WHAT_IF_MAX, WHAT_IF_MIN, WHAT_IF_STEP, parseMovePercent, sliderValue } from './what-if.ts';
@@ -26,9 +28,7 @@ const ESCAPE_WIDGETS = [
  * Whether an Escape key press is the overview's way back to live figures: not already handled by something on the
  * way (a banner, a menu called preventDefault), and not pressed inside a widget that uses Escape itself.
  */
-function escapeReturnsToLive(
-  event: Pick<globalThis.KeyboardEvent, 'key' | 'defaultPrevented' | 'target'>,
-) {
+function escapeReturnsToLive(event: Pick<globalThis.KeyboardEvent, 'key' | 'defaultPrevented' | 'target'>) {
   if (event.key !== 'Escape' || event.defaultPrevented) return false;
   const focus = event.target instanceof Element ? event.target : document.activeElement;
   return !(focus instanceof Element && focus.closest(ESCAPE_WIDGETS) !== null);
@@ -58,8 +58,8 @@ export function WhatIfControl({ move, onMove }: WhatIfControlProps) {
   };
 
   // Escape returns to live wherever the focus is on the overview, unless something on the way used it or the focus
-  // is in a widget (a dialog, a menu) whose Escape it is.
-  const active = move !== null;
+  // is in a widget (a dialog, a menu) whose Escape it is. A typed text that is not a move counts as a choice too.
+  const active = move !== null || problem !== null;
   useEffect(() => {
     if (!active) return;
     const onKey = (event: globalThis.KeyboardEvent) => {
@@ -73,28 +73,20 @@ export function WhatIfControl({ move, onMove }: WhatIfControlProps) {
     return () => document.removeEventListener('keydown', onKey);
   }, [active, onMove]);
 
+  /**
+   * Every keystroke: a valid move is applied; an empty box is live figures; anything else shows no estimate on
+   * the cards (never the last valid move beside a box that says something else) and says why at once.
+   */
   const typed = (value: string) => {
     setText(value);
-    const parsed = parseMovePercent(value);
-    if (parsed.ok) {
+    if (value.trim() === '') {
       setProblem(null);
-      onMove(parsed.percent);
-    }
-  };
-
-  /** On leaving the field or Enter: say what is wrong with what was typed (an empty field means live). */
-  const commit = () => {
-    if (text.trim() === '') {
-      setProblem(null);
-      if (move !== null) onMove(null);
+      onMove(null);
       return;
     }
-    const parsed = parseMovePercent(text);
+    const parsed = parseMovePercent(value);
     setProblem(parsed.ok ? null : parsed.problem);
-  };
-
-  const onInputKey = (event: KeyboardEvent<HTMLInputElement>) => {
-    if (event.key === 'Enter') commit();
+    onMove(parsed.ok ? parsed.percent : null);
   };
 
   const fraction = move === null ? null : move.div(100);
@@ -143,8 +135,6 @@ export function WhatIfControl({ move, onMove }: WhatIfControlProps) {
             aria-describedby={problem === null ? undefined : problemId}
             data-testid="what-if-input"
             onChange={(event) => typed(event.target.value)}
-            onBlur={commit}
-            onKeyDown={onInputKey}
           />
         </label>
         <button
@@ -160,7 +150,7 @@ export function WhatIfControl({ move, onMove }: WhatIfControlProps) {
           Back to live
         </button>
       </div>
-      <p className="what-if__problem" id={problemId} role="alert" data-testid="what-if-problem">
+      <p className="what-if__problem" id={problemId} aria-live="polite" data-testid="what-if-problem">
         {problem}
       </p>
       <p
@@ -169,7 +159,11 @@ export function WhatIfControl({ move, onMove }: WhatIfControlProps) {
         data-testid="what-if-banner"
         data-active={active}
       >
-        {fraction === null ? (
+        {problem !== null ? (
+          <>
+            <strong>No estimate</strong> while the typed move is not valid: the cards show live figures.
+          </>
+        ) : fraction === null ? (
           'Live figures.'
         ) : (
           <>

@@ -25,6 +25,8 @@ describe('parseMovePercent', () => {
 
   it.each([
     ['', 'Enter a move in percent, e.g. −10.'],
+    ['−', 'Type the number after the sign, e.g. −10.'],
+    ['+ %', 'Type the number after the sign, e.g. −10.'],
     ['ten', '“ten” is not a number of percent.'],
     ['1e2', '“1e2” is not a number of percent.'],
     ['--5', '“--5” is not a number of percent.'],

@@ -29,6 +29,7 @@ export function parseMovePercent(text: string): MoveInput {
     .replace(/^\u2212/, '-')
     .replace(/\s+/g, '');
   if (trimmed === '') return { ok: false, problem: 'Enter a move in percent, e.g. −10.' };
+  if (/^[+-]$/.test(trimmed)) return { ok: false, problem: 'Type the number after the sign, e.g. −10.' };
   const normalized = trimmed.includes('.') ? trimmed : trimmed.replace(',', '.');
   const value = /^[+-]?\d+(\.\d*)?$|^[+-]?\.\d+$/.test(normalized) ? parseDecimal(normalized) : null;
   if (value === null) return { ok: false, problem: `“${text.trim()}” is not a number of percent.` };
