@@ -68,8 +68,8 @@ describe('the drill-down price moves', () => {
     expect(row(panel, 'market')).toEqual([
       'Market',
       'every currency but USD together',
-      '6,000 USD',
-      '1,000 USD',
+      'worth 6,000.00 USD',
+      'worth 1,000.00 USD',
       '−22 %',
       '−69 %',
     ]);
@@ -78,6 +78,48 @@ describe('the drill-down price moves', () => {
     );
     expect(within(panel).queryByTestId('risk-gaps')).toBeNull();
     expect(within(panel).queryByTestId('risk-trend')).toBeNull();
+  });
+
+  it('labels the market’s values in the reference currency and writes them in cents, every digit on hover', async () => {
+    const report = estimateReport({
+      reference: 'USDT',
+      assets: '30000.123456789012',
+      liabilities: '10000.5',
+      positions: [{ currency: 'BTC', price: '69425.0707485593', held: '0.3', owed: '0' }],
+    });
+    const { panel } = await open(report);
+    // 0.3 × 69 425.0707485593 = 20 827.52122456779.
+    const held = row(panel, 'market')[2];
+    expect(held).toBe('worth 20,827.52 USDT');
+    const cell = panel.querySelector('tr[data-currency="market"] td:nth-of-type(2) .num');
+    expect(cell).toHaveAttribute('title', '20,827.52122456779 USDT');
+    expect(within(panel).getByText(/^From assets/)).toHaveTextContent(
+      'From assets 30,000.12 USDT and liabilities 10,000.50 USDT as the venue reports them.',
+    );
+  });
+
+  it('stacks each currency’s figures with their names for a narrow screen', async () => {
+    const { panel } = await open(twoCurrencies());
+    const stack = within(panel).getByRole('list', { name: 'Price moves per currency' });
+    const items = within(stack).getAllByRole('listitem');
+    expect(items.map((li) => li.getAttribute('data-currency'))).toEqual(['BTC', 'ETH', 'market']);
+    const pairs = (li: HTMLElement) =>
+      [...li.querySelectorAll('dl > div')].map((d) => (d.textContent ?? '').replace(/\s+/g, ' ').trim());
+    const [btc, eth, market] = items as [HTMLElement, HTMLElement, HTMLElement];
+    expect(within(btc).getByRole('heading', { level: 4 })).toHaveTextContent('BTC');
+    expect(pairs(btc).slice(1)).toEqual([
+      'Held0.1 BTC',
+      'Owed0 BTC',
+      'To margin call−16 %',
+      'To liquidation−56 %',
+    ]);
+    expect(pairs(eth).slice(1, 3)).toEqual(['Held0 ETH', 'Owed0.5 ETH']);
+    expect(pairs(market)).toEqual([
+      'Heldworth 6,000.00 USD',
+      'Owedworth 1,000.00 USD',
+      'To margin call−22 %',
+      'To liquidation−69 %',
+    ]);
   });
 
   it('says "already below" and "not reachable" instead of a number', async () => {

@@ -1,7 +1,8 @@
 // The drill-down's price moves: per currency, the price (its source and age), holdings, debts and the move that
 // brings the account to each line; the market row; the gaps when the figures do not reconcile; the trend; or why
-// there is no estimate.
-import { useId } from 'react';
+// there is no estimate. A wide screen gets a table; a narrow one the same figures stacked per currency (the one
+// not shown is hidden from everyone by the style, so a screen reader meets the figures once).
+import { useId, type ReactNode } from 'react';
 import type { CurrencyMovesDto, PriceDto, RiskReport } from '../../contract/risk.ts';
 import { parseDecimal, type Dec } from '../../domain/decimal.ts';
 import { formatDecimal, formatMoveFraction } from '../../domain/format.ts';
@@ -37,6 +38,36 @@ function Figure({ text, currency }: { text: string | null | undefined; currency?
     <span className="num">
       {formatDecimal(value)}
       {currency ? <span className="ccy"> {currency}</span> : null}
+    </span>
+  );
+}
+
+/** Decimals a value in the reference currency is shown with (its usual cents), whatever the wire carries. */
+const REFERENCE_DECIMALS = 2;
+
+/**
+ * A value in the reference currency, said to be one where it stands beside amounts of coins: "worth
+ * 20,827.52 USDT", rounded to cents for reading.
+ */
+function Worth({ text, reference }: { text: string | null | undefined; reference: string }) {
+  const value = text == null ? null : parseDecimal(text);
+  if (value === null) return <Figure text={null} />;
+  return (
+    <span className="num" title={`${formatDecimal(value)} ${reference}`}>
+      worth {formatDecimal(value, { decimals: REFERENCE_DECIMALS })}
+      <span className="ccy"> {reference}</span>
+    </span>
+  );
+}
+
+/** An amount of the reference currency, rounded to cents for reading (every digit on hover). */
+function Amount({ text, reference }: { text: string | null; reference: string }) {
+  const value = text === null ? null : parseDecimal(text);
+  if (value === null) return <Figure text={null} />;
+  return (
+    <span className="num" title={`${formatDecimal(value)} ${reference}`}>
+      {formatDecimal(value, { decimals: REFERENCE_DECIMALS })}
+      <span className="ccy"> {reference}</span>
     </span>
   );
 }
@@ -111,7 +142,12 @@ function RiskTable({ report, lines }: { report: RiskReport; lines: readonly Line
   const rows = rowsOf(report);
   const market = report.market ? lineMovesOf(report.market) : null;
   return (
-    <div className="table-scroll" tabIndex={0} role="region" aria-label="Price moves table, scrolls sideways">
+    <div
+      className="table-scroll risk-wide"
+      tabIndex={0}
+      role="region"
+      aria-label="Price moves table, scrolls sideways"
+    >
       <table className="table risk-table" data-testid="risk-table">
         <caption className="sr-only">
           Price moves that bring the account to each line, per currency and for the whole market, in{' '}
@@ -175,10 +211,10 @@ function RiskTable({ report, lines }: { report: RiskReport; lines: readonly Line
               <th scope="row">Market</th>
               <td className="muted small">every currency but {reference} together</td>
               <td className="right">
-                <Figure text={report.market.heldValue} currency={reference} />
+                <Worth text={report.market.heldValue} reference={reference} />
               </td>
               <td className="right">
-                <Figure text={report.market.owedValue} currency={reference} />
+                <Worth text={report.market.owedValue} reference={reference} />
               </td>
               {lines.map((line) => (
                 <td key={line} className="right">
@@ -190,6 +226,68 @@ function RiskTable({ report, lines }: { report: RiskReport; lines: readonly Line
         )}
       </table>
     </div>
+  );
+}
+
+/** One pair of the stacked view: a figure's name and its value. */
+function Pair({ name, children }: { name: string; children: ReactNode }) {
+  return (
+    <div>
+      <dt>{name}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
+/** The table's figures stacked per currency, for a narrow screen: every figure in view, each with its name. */
+function RiskStack({ report, lines }: { report: RiskReport; lines: readonly Line[] }) {
+  const reference = report.reference ?? '';
+  const rows = rowsOf(report);
+  const market = report.market ? lineMovesOf(report.market) : null;
+  const moveCells = (moves: ReturnType<typeof lineMovesOf> | null) =>
+    lines.map((line) => (
+      <Pair key={line} name={LINE_HEADINGS[line]}>
+        {moves ? <MoveCell move={moves[line]} line={line} /> : <span className="muted">no estimate</span>}
+      </Pair>
+    ));
+  return (
+    <ul className="risk-stack risk-narrow" aria-label="Price moves per currency" data-testid="risk-stack">
+      {rows.map((row) => (
+        <li key={row.currency} data-currency={row.currency}>
+          <h4 className="risk-stack__name">{row.currency}</h4>
+          <dl className="pairs">
+            <Pair name="Price">
+              <PriceCell price={row.price} reference={reference} />
+            </Pair>
+            <Pair name="Held">
+              <Figure text={row.moves?.held} currency={row.currency} />
+            </Pair>
+            <Pair name="Owed">
+              <Figure text={row.moves?.owed} currency={row.currency} />
+            </Pair>
+            {moveCells(row.moves ? lineMovesOf(row.moves) : null)}
+          </dl>
+        </li>
+      ))}
+      {rows.length === 0 && (
+        <li className="muted">Nothing but {reference || 'the reference currency'} is held or owed.</li>
+      )}
+      {report.market && market && (
+        <li data-currency="market" className="risk-stack__market">
+          <h4 className="risk-stack__name">Market</h4>
+          <p className="muted small">every currency but {reference} together</p>
+          <dl className="pairs">
+            <Pair name="Held">
+              <Worth text={report.market.heldValue} reference={reference} />
+            </Pair>
+            <Pair name="Owed">
+              <Worth text={report.market.owedValue} reference={reference} />
+            </Pair>
+            {moveCells(market)}
+          </dl>
+        </li>
+      )}
+    </ul>
   );
 }
 
@@ -272,10 +370,11 @@ function Estimate({
         {danger.kind === 'move' && <StalePrices currencies={stalePriceCurrencies(report)} />}
       </p>
       <p className="muted small">
-        From assets <Figure text={report.assets} currency={report.reference} /> and liabilities{' '}
-        <Figure text={report.liabilities} currency={report.reference} /> as the venue reports them.
+        From assets <Amount text={report.assets} reference={report.reference} /> and liabilities{' '}
+        <Amount text={report.liabilities} reference={report.reference} /> as the venue reports them.
       </p>
       <RiskTable report={report} lines={linesOf(report, bands)} />
+      <RiskStack report={report} lines={linesOf(report, bands)} />
       {gaps !== null && (
         <p className="notice notice--warn" data-testid="risk-gaps">
           {gaps}
