@@ -15,7 +15,8 @@ async function expectAccessible(page: Page): Promise<void> {
   expect(serious).toEqual([]);
 }
 
-const DANGER = /(^|·\s)\S+\s[−+]<?[\d.,]+\s%\s→\s(margin call|liquidation|takeover)$|^Already below /;
+const DANGER =
+  /^\S+\s[−+]<?[\d.,]+\s%\s→\s(margin call|liquidation|takeover)$|^\S+ at (margin call|liquidation|takeover)$|^Already below /;
 
 test('price moves: nearest danger on the cards, the what-if control, the drill-down table', async ({
   page,
@@ -56,7 +57,9 @@ test('price moves: nearest danger on the cards, the what-if control, the drill-d
     await expect(estimate.getByTestId('what-if-zone')).toHaveText(
       /^(Safe|Caution|Liquidation|Takeover|Unknown)$/,
     );
-    await expect(estimate.getByTestId('what-if-cushion')).toHaveText(/%|unknown/);
+    await expect(estimate.getByTestId('what-if-cushion')).toHaveText(
+      /^(\d[\d.,]*%|unknown|below liquidation)$/,
+    );
   }
   await expect(cardFor(page, DEMO_ACCOUNT.b2prime).getByTestId('what-if')).toHaveAttribute(
     'data-kind',
@@ -74,6 +77,12 @@ test('price moves: nearest danger on the cards, the what-if control, the drill-d
       name: /^Estimate if the market moves −12\.5\s%$/,
     }),
   ).toContainText('Estimate · market −12.5 %');
+
+  // A text that is not a move: no card keeps the last estimate, and the problem is said at once.
+  await page.getByRole('textbox', { name: 'Move in %' }).fill('abc');
+  await expect(page.getByTestId('what-if-problem')).toHaveText('“abc” is not a number of percent.');
+  await expect(page.getByRole('textbox', { name: 'Move in %' })).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByTestId('what-if')).toHaveCount(0);
 
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('what-if-banner')).toHaveText('Live figures.');
@@ -96,6 +105,23 @@ test('price moves: nearest danger on the cards, the what-if control, the drill-d
   await expect(table.locator('tr[data-currency="market"] th')).toHaveText('Market');
   await expect(panel.getByTestId('risk-nearest')).toContainText(/→|Already below/);
   await expect(panel.getByTestId('risk-method')).toContainText('How this is estimated');
+  await expect(table.locator('tr[data-currency="market"] td').nth(1)).toHaveText(
+    /^worth [\d,]+\.\d{2}\s\S+$/,
+  );
   await expectAccessible(page);
   await attachScreenshot(testInfo, 'drill-price-moves', page);
+
+  // At 400 px the same figures are stacked per currency, each with its name, none of them off-screen.
+  await page.setViewportSize({ width: 400, height: 900 });
+  await expect(table).toBeHidden();
+  const stack = panel.getByRole('list', { name: 'Price moves per currency' });
+  await expect(stack).toBeVisible();
+  const first = stack.getByRole('listitem').first();
+  await expect(first.locator('dt')).toContainText(['Price', 'Held', 'Owed', 'To margin call']);
+  for (const dd of await first.locator('dd').all()) {
+    const box = await dd.boundingBox();
+    expect(box && box.x + box.width <= 400).toBe(true);
+  }
+  await expectAccessible(page);
+  await attachScreenshot(testInfo, 'drill-price-moves-narrow', page);
 });

@@ -133,17 +133,11 @@ export function DangerLine({ accountId, exchangeName, accountLabel, live }: Dang
   return (
     <p className={`danger danger--${words.kind}`} data-testid="danger" data-kind={words.kind}>
       {(words.kind === 'move' || words.kind === 'below') && <span className="sr-only">Nearest danger: </span>}
-      <span className="danger__text">
-        {words.kind === 'move' ? (
-          <>
-            {words.lead !== null && `${words.lead} · `}
-            {approximate && <Approximate />}
-            {words.phrase}
-          </>
-        ) : (
-          words.text
-        )}
-      </span>
+      {words.kind === 'move' && words.lead !== null && (
+        <span className="danger__lead">{`${words.lead} · `}</span>
+      )}
+      {approximate && <Approximate />}
+      <span className="danger__text">{words.kind === 'move' ? words.phrase : words.text}</span>
       {words.kind === 'move' && <StalePrices currencies={stalePriceCurrencies(report)} />}
       {query.isRefetchError && (
         <span className="tag" title={query.error.message}>
