@@ -133,6 +133,19 @@ describe('the drill-down price moves', () => {
     expect(row(panel, 'BTC').slice(4)).toEqual(['already below', 'not reachable']);
   });
 
+  it('marks only the estimated move as approximate, not "Already below"', async () => {
+    const report = estimateReport({
+      assets: '8700',
+      liabilities: '6000',
+      positions: [{ currency: 'BTC', price: '60000', held: '0.1', owed: '0' }],
+      extra: { approximate: { assetsGap: '0.03', liabilitiesGap: '0' } },
+    });
+    const { panel } = await open(report);
+    expect(within(panel).getByTestId('risk-nearest')).toHaveTextContent(
+      'Nearest danger: Already below margin call · ≈ approximately BTC −35 % → liquidation',
+    );
+  });
+
   it('shows the gaps, the trend with its window, and a takeover column when a move reaches takeover', async () => {
     const report = twoCurrencies({
       approximate: { assetsGap: '0.031', liabilitiesGap: '-0.004' },

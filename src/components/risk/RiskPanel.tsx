@@ -365,8 +365,16 @@ function Estimate({
   return (
     <>
       <p className="danger" data-testid="risk-nearest">
-        Nearest danger: {gaps !== null && danger.kind === 'move' && <Approximate />}
-        <strong>{danger.text}</strong>
+        Nearest danger:{' '}
+        {danger.kind === 'move' ? (
+          <strong>
+            {danger.lead !== null && `${danger.lead} · `}
+            {gaps !== null && <Approximate />}
+            {danger.phrase}
+          </strong>
+        ) : (
+          <strong>{danger.text}</strong>
+        )}
         {danger.kind === 'move' && <StalePrices currencies={stalePriceCurrencies(report)} />}
       </p>
       <p className="muted small">
