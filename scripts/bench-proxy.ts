@@ -35,7 +35,7 @@ const STREAM_CLIENTS = 10;
 const SCRAPE_SECONDS = 15;
 const SETTLE_MS = 15_000;
 const LIVE_TIMEOUT_MS = 120_000;
-const METRICS_TOKEN = 'bench-metrics-token-0123456789abcdef';
+const METRICS_TOKEN = 'fake-bench-metrics-token-0123456789abcdef';
 /** Sampling interval of the event-loop delay histogram (ms); every sample includes it, so it is taken off. */
 const DELAY_RESOLUTION_MS = 1;
 

@@ -13,10 +13,10 @@ const MARGIN_INFO = JSON.parse(
 ) as unknown;
 
 const ENV = {
-  VALR_KEY: 'valr-api-key-0f3a9c2e71',
-  VALR_SECRET: 'valr-api-secret-8d1b47e6a2c95f03',
-  MW_TOKEN: 'access-token-2b7e151628aed2a6',
-  MW_METRICS: 'metrics-token-abf7158809cf4f3c',
+  VALR_KEY: 'fake-valr-api-key-0f3a9c2e71',
+  VALR_SECRET: 'fake-valr-api-secret-8d1b47e6a2c95f03',
+  MW_TOKEN: 'fake-access-token-2b7e151628aed2a6',
+  MW_METRICS: 'fake-metrics-token-abf7158809cf4f3c',
   SLACK_PATH: 'T01FAKE/B02FAKE/hookpathsecret7c3d',
 };
 
