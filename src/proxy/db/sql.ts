@@ -304,6 +304,12 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   });
   // An idle connection that breaks (server restart, network) is dropped by the pool; the next query opens another.
   pool.on('error', () => undefined);
+  // A connection that breaks while checked out (between two statements) emits its error on itself, where nothing
+  // else listens: it would end the process. The statement in flight, or the next one, fails and is retried by
+  // the write queue; the broken connection is not given back to the pool.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   try {
     await migratePostgres(db);
