@@ -96,7 +96,8 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     );
   });
   const history = createSqlHistoryStore(database);
-  const alerts = createSqlAlertStore(database);
+  // Several proxies may share the database: each lists its own accounts' alerts.
+  const alerts = createSqlAlertStore(database, { accounts: options.accountIds });
   return {
     engine: 'postgres',
     where: database.where,
