@@ -1,8 +1,9 @@
 // The proxy with `history.url`, end to end against a simulator and a throwaway PostgreSQL: history and alert routes
 // answer in the same shape as a proxy on the SQLite file reading the same venue, the URL's password never reaches
 // the log, a second proxy configured with the same account is refused naming the holder, and after a restart the
-// history, the alerts and the rule settings edited in the UI are still there. Without PostgreSQL the suite is
-// skipped with a printed line (an error under CI; see ./db/testing/postgres.ts).
+// history, the alerts and the rule settings edited in the UI are still there. Without PostgreSQL that test is
+// skipped with a printed line (an error under CI; see ./db/testing/postgres.ts). A database that cannot be reached
+// stops the start with a line naming the config file and history.url, never the password.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -205,4 +206,40 @@ describe('the proxy on PostgreSQL (history.url)', () => {
     );
     expect(again.alerts.rules().accounts[0]?.settings.cushionBelow.percent).toBe('42');
   }, 90_000);
+  it('refuses to start when the database cannot be reached, naming the config file and history.url, never the password', async () => {
+    const here = mkdtempSync(join(tmpdir(), 'mw-pg-unreachable-'));
+    try {
+      const file = join(here, 'config.json');
+      const entry = catalog.get(EXCHANGE);
+      if (!entry) throw new Error(`no exchange ${EXCHANGE}`);
+      writeFileSync(
+        file,
+        JSON.stringify({
+          // Port 1 on the loopback: nothing listens there, the connection is refused at once.
+          history: { url: 'postgres://mw:${PG_PASSWORD}@127.0.0.1:1/margin' },
+          accounts: [
+            {
+              id: ACCOUNT,
+              exchange: EXCHANGE,
+              credentials: entry.server.demoAccount.credentials,
+              endpoints: { rest: 'http://127.0.0.1:1' },
+            },
+          ],
+        }),
+      );
+      const lines: string[] = [];
+      const failure = start(file, lines);
+      await expect(failure).rejects.toThrow(
+        `${file}: history.url: cannot use postgres://mw:***@127.0.0.1:1/margin for the history database: `,
+      );
+      const message = await failure.then(
+        () => '',
+        (err: unknown) => String(err),
+      );
+      expect(message).not.toContain(PASSWORD);
+      expect(lines.filter((line) => line.includes(PASSWORD))).toEqual([]);
+    } finally {
+      rmSync(here, { recursive: true, force: true });
+    }
+  });
 });

@@ -18,6 +18,7 @@ import { createRiskService, levelsFromHistory, TREND_WINDOW_MS, type RiskService
 import { createMetrics, type ProxyMetrics } from './metrics.ts';
 import { FileNonceSource } from './nonce.ts';
 import { createServer, type RunMode, type RunningServer, type ServerOptions } from './server.ts';
+import { PostgresOpenError } from './db/sql.ts';
 import { openPostgresStorage, sqliteStorage, type ProxyStorage } from './storage.ts';
 
 export interface StartOptions {
@@ -120,11 +121,17 @@ function openConfiguredHistory(config: MarginWatchConfig): HistoryDb {
  */
 async function openConfiguredStorage(config: MarginWatchConfig, log: ProxyLogger): Promise<ProxyStorage> {
   if (config.history.url === undefined) return sqliteStorage(openConfiguredHistory(config));
-  const storage = await openPostgresStorage({
-    url: config.history.url,
-    accountIds: config.accounts.map((a) => a.id),
-    log: log.child({ component: 'history' }),
-  });
+  let storage: ProxyStorage;
+  try {
+    storage = await openPostgresStorage({
+      url: config.history.url,
+      accountIds: config.accounts.map((a) => a.id),
+      log: log.child({ component: 'history' }),
+    });
+  } catch (err) {
+    // Said as the SQLite file's problems are: naming the config file and the setting to change.
+    throw err instanceof PostgresOpenError ? err.from(config.source) : err;
+  }
   log.info('history and alerts in PostgreSQL', {
     where: storage.where,
     accounts: config.accounts.length,
