@@ -402,6 +402,63 @@ describe('helpers', () => {
   });
 });
 
+describe('history.url (PostgreSQL)', () => {
+  it('takes a postgres:// URL with ${ENV} in it; history.path still locates the nonce file', () => {
+    const config = parse(
+      {
+        history: { url: 'postgres://mw:${PG_PASSWORD}@db.internal:5432/margin', path: '/var/mw/h.sqlite' },
+        accounts: [account()],
+      },
+      { ...env, PG_PASSWORD: 'pg-secret-value-42' },
+    );
+    expect(config.history).toEqual({
+      path: '/var/mw/h.sqlite',
+      url: 'postgres://mw:pg-secret-value-42@db.internal:5432/margin',
+      retentionDays: 365,
+      rawDays: 30,
+    });
+  });
+
+  it('accepts postgresql:// and leaves the url out when not given', () => {
+    expect(parse({ history: { url: 'postgresql://db/margin' }, accounts: [account()] }).history.url).toBe(
+      'postgresql://db/margin',
+    );
+    expect(parse({ accounts: [account()] }).history).not.toHaveProperty('url');
+  });
+
+  it('refuses other schemes, text that is no URL and a URL without a server, saying why', () => {
+    expect(problemsOf({ history: { url: 'mysql://db/margin' }, accounts: [account()] })).toEqual([
+      {
+        path: 'history.url',
+        message:
+          'must start with postgres:// or postgresql:// (got "mysql"); the SQLite file is history.path',
+      },
+    ]);
+    expect(problemsOf({ history: { url: 'db.internal:5432' }, accounts: [account()] })[0]?.path).toBe(
+      'history.url',
+    );
+    expect(problemsOf({ history: { url: 'not a url' }, accounts: [account()] })).toEqual([
+      {
+        path: 'history.url',
+        message: 'must be a PostgreSQL URL like postgres://user:${PASSWORD}@host:5432/database',
+      },
+    ]);
+    expect(problemsOf({ history: { url: 'postgres:///margin' }, accounts: [account()] })[0]?.message).toMatch(
+      /must name the database server/,
+    );
+  });
+
+  it("adds the URL's password, as written and decoded, to the secrets", () => {
+    const config = parse({
+      history: { url: 'postgres://mw:p%40ss-word-9@db/margin' },
+      accounts: [account()],
+    });
+    expect(configSecrets(config, catalog)).toEqual(['env-secret-value-123', 'p%40ss-word-9', 'p@ss-word-9']);
+    const none = parse({ history: { url: 'postgres://mw@db/margin' }, accounts: [account()] });
+    expect(configSecrets(none, catalog)).toEqual(['env-secret-value-123']);
+  });
+});
+
 describe('parseConfig with the four real exchanges', () => {
   it("accepts the README's example config", async () => {
     const real = exchangeCatalog();

@@ -52,8 +52,13 @@ export interface ServerConfig {
 }
 
 export interface HistoryConfig {
-  /** Absolute path of the SQLite file. */
+  /**
+   * Absolute path of the SQLite file. Its folder also holds the nonce file, so it is used even when `url` is set
+   * (history and alerts then live in PostgreSQL, the nonces still here).
+   */
   path: string;
+  /** A PostgreSQL database (postgres:// or postgresql://) holding history and alerts instead of the SQLite file. */
+  url?: string;
   retentionDays: number;
   /** Days raw samples are kept; older history is answered from the 1-minute (and coarser) rollups. */
   rawDays: number;
@@ -183,8 +188,36 @@ const serverSchema = z.strictObject({
     .optional(),
 });
 
+/** The URL schemes `history.url` accepts. */
+const POSTGRES_PROTOCOLS = ['postgres:', 'postgresql:'];
+
+const postgresUrl = z.string().superRefine((text, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be a PostgreSQL URL like postgres://user:${PASSWORD}@host:5432/database',
+    });
+    return;
+  }
+  if (!POSTGRES_PROTOCOLS.includes(url.protocol)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must start with postgres:// or postgresql:// (got ${JSON.stringify(url.protocol.replace(/:$/, ''))}); the SQLite file is history.path`,
+    });
+  } else if (url.hostname === '' && !url.searchParams.has('host')) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must name the database server, e.g. postgres://user@host/database',
+    });
+  }
+});
+
 const historySchema = z.strictObject({
   path: z.string().min(1).optional(),
+  url: postgresUrl.optional(),
   retentionDays: z.number().int().min(1).max(36_500).optional(),
   rawDays: z.number().int().min(1).max(36_500).optional(),
 });
@@ -405,6 +438,7 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): MarginWa
       path: resolve(baseDir, history.path ?? 'data/history.sqlite'),
       retentionDays: history.retentionDays ?? 365,
       rawDays: history.rawDays ?? 30,
+      ...(history.url !== undefined ? { url: history.url } : {}),
     },
     alerts: {
       webhooks: (alerts.webhooks ?? []).map((w) => ({ url: w.url, format: w.format ?? 'generic' })),
@@ -467,11 +501,33 @@ export function secretValues(
   return [...out];
 }
 
-/** Every secret of a loaded config: account secrets, the access and metrics tokens and webhook URLs. */
+/** The password of a PostgreSQL URL, as written and decoded (either may appear in a driver's message). */
+function urlPasswords(url: string | undefined): string[] {
+  if (url === undefined) return [];
+  try {
+    const { password } = new URL(url);
+    if (password === '') return [];
+    let decoded = password;
+    try {
+      decoded = decodeURIComponent(password);
+    } catch {
+      // Not valid percent-encoding: the text as written is the secret.
+    }
+    return [password, decoded];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Every secret of a loaded config: account secrets, the access and metrics tokens, webhook URLs and the password
+ * of the PostgreSQL history database.
+ */
 export function configSecrets(config: MarginWatchConfig, catalog: ExchangeCatalog): string[] {
   return secretValues(config.accounts, catalog, [
     config.server.accessToken,
     config.server.metricsToken,
     ...config.alerts.webhooks.map((w) => w.url),
+    ...urlPasswords(config.history.url),
   ]);
 }

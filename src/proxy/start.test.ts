@@ -241,7 +241,7 @@ describe('startMarginWatch closes what it opened', () => {
     const dataDir = mw.demo?.dataDir ?? '';
     mw.accounts.stop = () => Promise.reject(new Error('upstream stuck'));
     await expect(mw.stop()).rejects.toThrow('upstream stuck');
-    expect(mw.history.sqlite.open).toBe(false);
+    expect(mw.history?.sqlite.open).toBe(false);
     expect(existsSync(dataDir)).toBe(false); // the demo simulators stopped and their folder went
     expect(fakeHits.size).toBe(0);
     expect(logs.join('\n')).toContain('stopping: accounts failed');

@@ -3,15 +3,14 @@
 import { dirname, join } from 'node:path';
 import { AccountManager } from './accounts.ts';
 import { registerAlertRoutes } from './alerts/routes.ts';
-import { createAlertService, type AlertService } from './alerts/service.ts';
+import type { ProxyAlertService } from './alerts/service.ts';
 import { configSecrets, loadConfig, readConfigFile, type MarginWatchConfig } from './config.ts';
 import { startDemo, type Demo } from './demo.ts';
 import { exchangeCatalog, type ExchangeCatalog } from './exchanges.ts';
 import { StreamHub } from './hub.ts';
 import { createLogger, Redactor, type ProxyLogger } from './log.ts';
 import { HistoryOpenError, openHistory, type HistoryDb } from './db/open.ts';
-import { createRecorder, intervalsFor, type Recorder } from './history/recorder.ts';
-import { createReader } from './history/query.ts';
+import { intervalsFor, type HistoryRecorder } from './history/recorder.ts';
 import { registerHistoryRoutes } from './history/routes.ts';
 import { PriceBook } from './risk/prices.ts';
 import { registerRiskRoutes } from './risk/routes.ts';
@@ -19,6 +18,8 @@ import { createRiskService, levelsFromHistory, TREND_WINDOW_MS, type RiskService
 import { createMetrics, type ProxyMetrics } from './metrics.ts';
 import { FileNonceSource } from './nonce.ts';
 import { createServer, type RunMode, type RunningServer, type ServerOptions } from './server.ts';
+import { PostgresOpenError } from './db/sql.ts';
+import { openPostgresStorage, sqliteStorage, type ProxyStorage } from './storage.ts';
 
 export interface StartOptions {
   /** A config file: live mode. Absent: demo mode. */
@@ -58,9 +59,12 @@ export interface MarginWatch {
   hub: StreamHub;
   log: ProxyLogger;
   catalog: ExchangeCatalog;
-  history: HistoryDb;
-  recorder: Recorder;
-  alerts: AlertService;
+  /** Where history and alerts are kept: the SQLite file or PostgreSQL (`history.url`). */
+  storage: ProxyStorage;
+  /** The SQLite file, when it is the store (absent with `history.url`). */
+  history?: HistoryDb;
+  recorder: HistoryRecorder;
+  alerts: ProxyAlertService;
   /** What `GET /metrics` reports. */
   metrics: ProxyMetrics;
   /** Price-move estimates: public tickers and the reports of GET /api/risk. */
@@ -111,6 +115,31 @@ function openConfiguredHistory(config: MarginWatchConfig): HistoryDb {
   }
 }
 
+/**
+ * The configured store: PostgreSQL with `history.url` (the configured accounts claimed on it), else the SQLite
+ * file at `history.path`.
+ */
+async function openConfiguredStorage(config: MarginWatchConfig, log: ProxyLogger): Promise<ProxyStorage> {
+  if (config.history.url === undefined) return sqliteStorage(openConfiguredHistory(config));
+  let storage: ProxyStorage;
+  try {
+    storage = await openPostgresStorage({
+      url: config.history.url,
+      accountIds: config.accounts.map((a) => a.id),
+      log: log.child({ component: 'history' }),
+    });
+  } catch (err) {
+    // Said as the SQLite file's problems are: naming the config file and the setting to change.
+    throw err instanceof PostgresOpenError ? err.from(config.source) : err;
+  }
+  log.info('history and alerts in PostgreSQL', {
+    where: storage.where,
+    accounts: config.accounts.length,
+    nonces: dirname(config.history.path),
+  });
+  return storage;
+}
+
 /** Starts Margin Watch in live mode (configPath) or demo mode. Throws ConfigError for a bad config. */
 export async function startMarginWatch(options: StartOptions): Promise<MarginWatch> {
   const catalog = options.catalog ?? exchangeCatalog();
@@ -152,9 +181,10 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
   const simulators = demo;
   const opened: [string, () => unknown][] = simulators ? [['demo simulators', () => simulators.close()]] : [];
   try {
-    // The history's folder holds the nonce file too: it must be usable before anything else starts.
-    const history = openConfiguredHistory(config);
-    opened.push(['history database', () => history.close()]);
+    // The history's folder holds the nonce file too: it must be usable before anything else starts. With
+    // PostgreSQL, the configured accounts are claimed here: a second proxy recording one of them is refused.
+    const storage = await openConfiguredStorage(config, log);
+    opened.push(['history database', () => storage.close()]);
     const hub = new StreamHub({ redactor });
     opened.push(['stream', () => hub.close()]);
     const nonces = new FileNonceSource({ file: join(dirname(config.history.path), 'nonces.json'), log });
@@ -170,21 +200,19 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
       accounts,
       catalog,
       prices,
-      recentLevels: levelsFromHistory(createReader(history), TREND_WINDOW_MS),
+      recentLevels: levelsFromHistory({ query: (request) => storage.queryHistory(request) }, TREND_WINDOW_MS),
       log: log.child({ component: 'risk' }),
     });
     opened.push(['prices', () => risk.stop()]);
     // History and alerts see every wire message, with or without a browser open.
-    const recorder = createRecorder({
-      db: history,
+    const recorder = await storage.createRecorder({
       intervalFor: intervalsFor(config.accounts),
       retentionDays: config.history.retentionDays,
       rawDays: config.history.rawDays,
       log: log.child({ component: 'history' }),
     });
     opened.push(['history recorder', () => recorder.close()]);
-    const alerts = createAlertService({
-      db: history.sqlite,
+    const alerts = await storage.createAlerts({
       config,
       moveToLiquidation: (accountId) => risk.nearestLiquidationMove(accountId),
       priceMoves: (exchange) => catalog.get(exchange)?.server.priceMoves?.kind === 'assets-over-liabilities',
@@ -220,7 +248,7 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
       distDir: options.distDir,
       extraRoutes: async (app) => {
         registerHistoryRoutes(app, {
-          db: history,
+          query: (request) => storage.queryHistory(request),
           hasAccount: (id) => accounts.get(id) !== undefined,
           recorder,
         });
@@ -244,7 +272,7 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
       ['prices', () => risk.stop()],
       ['alerts', () => alerts.close()],
       ['history recorder', () => recorder.close()],
-      ['history database', () => history.close()],
+      ['history database', () => storage.close()],
       ...(simulators ? ([['demo simulators', () => simulators.close()]] as [string, () => unknown][]) : []),
     ];
     let stopping: Promise<void> | undefined;
@@ -257,7 +285,8 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
       hub,
       log,
       catalog,
-      history,
+      storage,
+      ...(storage.sqlite ? { history: storage.sqlite } : {}),
       recorder,
       alerts,
       risk,

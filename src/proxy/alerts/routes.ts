@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AlertPageDto, RulesViewDto, WebhookStatusDto } from '../../contract/alerts.ts';
 import { ACCOUNT_ID, MAX_TIME, sendError } from '../shared.ts';
-import type { AlertService } from './service.ts';
+import type { ProxyAlertService } from './service.ts';
 import { AlertRulesError } from './service.ts';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, type AlertQuery } from './store.ts';
 
@@ -76,12 +76,13 @@ export function parseAlertQuery(
  */
 export function registerAlertRoutes(
   app: FastifyInstance,
-  service: Pick<AlertService, 'list' | 'rules' | 'updateRules' | 'webhookStatus'>,
+  service: Pick<ProxyAlertService, 'list' | 'rules' | 'updateRules' | 'webhookStatus'>,
 ): void {
   app.get('/api/alerts', async (request, reply) => {
     const parsed = parseAlertQuery(request.query);
     if (!parsed.ok) return sendError(reply, 400, parsed.message);
-    return reply.header('cache-control', 'no-store').send(service.list(parsed.query) satisfies AlertPageDto);
+    const page = await service.list(parsed.query);
+    return reply.header('cache-control', 'no-store').send(page satisfies AlertPageDto);
   });
 
   app.get('/api/alerts/rules', async (_request, reply) => {
@@ -94,9 +95,8 @@ export function registerAlertRoutes(
       return sendError(reply, 415, 'send the rules as application/json');
     }
     try {
-      return reply
-        .header('cache-control', 'no-store')
-        .send(service.updateRules(request.body) satisfies RulesViewDto);
+      const view = await service.updateRules(request.body);
+      return reply.header('cache-control', 'no-store').send(view satisfies RulesViewDto);
     } catch (err) {
       if (err instanceof AlertRulesError) return sendError(reply, 400, err.message);
       throw err;

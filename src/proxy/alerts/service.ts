@@ -19,8 +19,8 @@ import {
   type RuleSettings,
   type RulesOverrides,
 } from './rules.ts';
-import { createWriteQueue } from '../db/write-queue.ts';
-import { createAlertStore, type AlertPage, type AlertQuery } from './store.ts';
+import { createAsyncWriteQueue, createWriteQueue } from '../db/write-queue.ts';
+import { createAlertStore, type AlertPage, type AlertQuery, type SqlAlertStore } from './store.ts';
 import {
   createWebhookDispatcher,
   type WebhookConfig,
@@ -150,13 +150,38 @@ function zodMessage(error: { issues: readonly { path: readonly PropertyKey[]; me
 }
 
 /** Creates the alert service; call `start()` to run its tick timer. */
-export function createAlertService(options: AlertServiceOptions): AlertService {
-  const { db, config, log } = options;
+/** What the service needs of its database to keep alerts: the SQLite file's store or the query layer's. */
+interface AlertPersistence {
+  /** Alert events wait here, in order, while the database refuses writes, exactly as the history's samples do. */
+  queue: { push(event: AlertEvent): void; flushIfDue(): unknown; flush(): number | Promise<number> };
+  prune(before: number): number | Promise<number>;
+  saveOverrides(overrides: RulesOverrides, at: number): void | Promise<void>;
+}
+
+/** What was stored when the service starts: the UI's rule settings and the alerts still open. */
+interface StoredAlerts {
+  overrides: RulesOverrides;
+  open: AlertEvent[];
+}
+
+/** The service on either database, except the two answers that read or write it (see the two factories). */
+interface AlertCore extends Omit<AlertService, 'list' | 'updateRules'> {
+  /** Only configured accounts' alerts (and only `accountId`'s when given). */
+  openOf: (all: readonly AlertEvent[], accountId: string | undefined) => AlertEvent[];
+  /** Validates and applies a rules change; `saved` settles once it is stored. Throws AlertRulesError. */
+  applyRules: (patch: unknown) => { view: RulesView; saved: void | Promise<void> };
+}
+
+function createAlertCore(
+  options: Omit<AlertServiceOptions, 'db'>,
+  stored: StoredAlerts,
+  persistence: AlertPersistence,
+): AlertCore {
+  const { config, log } = options;
   const now = options.now ?? Date.now;
   const scrub = (text: string) => log.redactor?.text(text) ?? text;
-  const store = createAlertStore(db);
   const configRules: AlertRulesConfig = config.alerts.rules ?? {};
-  let overrides: RulesOverrides = store.loadOverrides();
+  let overrides: RulesOverrides = stored.overrides;
   const accountIds = config.accounts.map((a) => a.id);
   const known = new Set(accountIds);
 
@@ -196,16 +221,8 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     newId: options.newId ?? (() => randomUUID()),
     ...(moveToLiquidation ? { moveToLiquidation } : {}),
   });
-  engine.restore(store.open().filter((e) => known.has(e.accountId)));
-  // Alert events wait here, in order, while the database refuses writes, exactly as the history's samples do.
-  const pending = createWriteQueue<AlertEvent>({
-    component: 'alerts',
-    what: 'alert events',
-    db,
-    write: (events) => store.insertMany(events),
-    now,
-    log,
-  });
+  engine.restore(stored.open.filter((e) => known.has(e.accountId)));
+  const pending = persistence.queue;
 
   const webhooks = createWebhookDispatcher({
     webhooks: config.alerts.webhooks,
@@ -248,10 +265,12 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     const at = now();
     if (at - lastPrune < PRUNE_EVERY_MS) return;
     lastPrune = at;
+    const fail = (err: unknown): void => log.error('could not prune the alert history', { err });
     try {
-      store.prune(at - retentionMs);
+      const result = persistence.prune(at - retentionMs);
+      if (typeof result !== 'number') result.catch(fail);
     } catch (err) {
-      log.error('could not prune the alert history', { err });
+      fail(err);
     }
   }
 
@@ -310,29 +329,21 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
       return () => listeners.delete(listener);
     },
 
-    list(query = {}) {
-      const page = store.list(query);
-      if (query.before !== undefined) return page;
-      const open = store
-        .open()
-        .filter(
-          (e) => known.has(e.accountId) && (query.accountId === undefined || e.accountId === query.accountId),
-        );
-      return { ...page, open };
-    },
+    openOf: (all, accountId) =>
+      all.filter((e) => known.has(e.accountId) && (accountId === undefined || e.accountId === accountId)),
 
     rules,
 
-    updateRules(patch) {
+    applyRules: (patch) => {
       const parsed = rulesPatchSchema.safeParse(patch);
       if (!parsed.success) throw new AlertRulesError(zodMessage(parsed.error));
       const unknown = Object.keys(parsed.data.accounts ?? {}).filter((id) => !known.has(id));
       if (unknown.length > 0) throw new AlertRulesError(`accounts.${unknown[0]}: no such account`);
       overrides = applyRulesPatch(overrides, parsed.data);
-      store.saveOverrides(overrides, now());
+      const saved = persistence.saveOverrides(overrides, now());
       log.info('alert rules changed in the UI', { accounts: Object.keys(parsed.data.accounts ?? {}) });
       handle(engine.tick());
-      return rules();
+      return { view: rules(), saved };
     },
 
     webhookStatus() {
@@ -356,9 +367,95 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     async close() {
       if (timer) clearInterval(timer);
       timer = null;
-      pending.flush();
+      await pending.flush();
       listeners.clear();
       await webhooks.close();
+    },
+  };
+}
+
+/** Creates the alert service on the SQLite file; call `start()` to run its tick timer. */
+export function createAlertService(options: AlertServiceOptions): AlertService {
+  const { db, log } = options;
+  const now = options.now ?? Date.now;
+  const store = createAlertStore(db);
+  const queue = createWriteQueue<AlertEvent>({
+    component: 'alerts',
+    what: 'alert events',
+    db,
+    write: (events) => store.insertMany(events),
+    now,
+    log,
+  });
+  const core = createAlertCore(
+    options,
+    { overrides: store.loadOverrides(), open: store.open() },
+    {
+      queue,
+      prune: (before) => store.prune(before),
+      saveOverrides: (overrides, at) => store.saveOverrides(overrides, at),
+    },
+  );
+  const { openOf, applyRules, ...service } = core;
+  return {
+    ...service,
+    list(query = {}) {
+      const page = store.list(query);
+      if (query.before !== undefined) return page;
+      return { ...page, open: openOf(store.open(), query.accountId) };
+    },
+    updateRules: (patch) => applyRules(patch).view,
+  };
+}
+
+/** The alert service on a database reached asynchronously (PostgreSQL): its answers are awaited. */
+export interface SqlAlertService extends Omit<AlertService, 'list' | 'updateRules'> {
+  list(query?: AlertQuery): Promise<AlertListResponse>;
+  /** Validates, applies and stores a change to the UI layer of the rules; rejects with AlertRulesError. */
+  updateRules(patch: unknown): Promise<RulesView>;
+}
+
+/** What the proxy and the routes use of either alert service. */
+export interface ProxyAlertService extends Omit<AlertService, 'list' | 'updateRules'> {
+  list(query?: AlertQuery): AlertListResponse | Promise<AlertListResponse>;
+  updateRules(patch: unknown): RulesView | Promise<RulesView>;
+}
+
+/**
+ * Creates the alert service on the query layer's alert store (./store.ts createSqlAlertStore): the same rules,
+ * engine, webhooks and stream as on SQLite; alert events wait in memory while the database refuses writes, with
+ * the same bounds and log lines. Reads the stored rule settings and open alerts first.
+ */
+export async function createSqlAlertService(
+  options: Omit<AlertServiceOptions, 'db'> & { store: SqlAlertStore },
+): Promise<SqlAlertService> {
+  const { store, log } = options;
+  const now = options.now ?? Date.now;
+  const queue = createAsyncWriteQueue<AlertEvent>({
+    component: 'alerts',
+    what: 'alert events',
+    write: (events) => store.insertMany(events),
+    now,
+    log,
+  });
+  const stored = { overrides: await store.loadOverrides(), open: await store.open() };
+  const core = createAlertCore(options, stored, {
+    queue,
+    prune: (before) => store.prune(before),
+    saveOverrides: (overrides, at) => store.saveOverrides(overrides, at),
+  });
+  const { openOf, applyRules, ...service } = core;
+  return {
+    ...service,
+    async list(query = {}) {
+      const page = await store.list(query);
+      if (query.before !== undefined) return page;
+      return { ...page, open: openOf(await store.open(), query.accountId) };
+    },
+    async updateRules(patch) {
+      const { view, saved } = applyRules(patch);
+      await saved;
+      return view;
     },
   };
 }

@@ -106,3 +106,27 @@ describe.each(ENGINES)('alert store on $name', (engine) => {
     }
   }, 60_000);
 });
+
+describe('alert store of one proxy on a shared database', () => {
+  it("lists and reports open only its own accounts' alerts", async () => {
+    const history = openHistory(':memory:');
+    try {
+      const database = sqliteDatabase(history.sqlite);
+      const everyone = createSqlAlertStore(database);
+      await everyone.insertMany([
+        alert(1, 100),
+        alert(2, 100, { accountId: 'valr-demo', exchange: 'valr' }),
+        alert(3, 200, { accountId: 'valr-demo', exchange: 'valr', rule: 'stale' }),
+      ]);
+      const mine = createSqlAlertStore(database, { accounts: ['valr-demo'] });
+      expect((await mine.list()).alerts.map((a) => a.id)).toEqual(['e3', 'e2']);
+      expect((await mine.list({ limit: 1, before: 200 })).alerts.map((a) => a.id)).toEqual(['e2']);
+      expect((await mine.open()).map((a) => a.id)).toEqual(['e3', 'e2']);
+      expect((await everyone.open()).map((a) => a.id)).toEqual(['e3', 'e2', 'e1']);
+      const none = createSqlAlertStore(database, { accounts: [] });
+      expect(await none.list()).toEqual({ alerts: [], nextBefore: null });
+    } finally {
+      history.close();
+    }
+  });
+});

@@ -222,9 +222,21 @@ function overridesOf(body: string | undefined): RulesOverrides {
   }
 }
 
+export interface SqlAlertStoreOptions {
+  /**
+   * Only these accounts' events are listed and reported open (a database shared by several proxies holds the
+   * others' too). Absent: every account's.
+   */
+  accounts?: readonly string[];
+}
+
 /** Opens the alert tables of a migrated database (SQLite or PostgreSQL). */
-export function createSqlAlertStore(database: SqlDatabase): SqlAlertStore {
+export function createSqlAlertStore(
+  database: SqlDatabase,
+  options: SqlAlertStoreOptions = {},
+): SqlAlertStore {
   const { db } = database;
+  const only = options.accounts;
 
   async function insertOne(trx: Kysely<Tables>, event: AlertEvent): Promise<number> {
     const result = await trx
@@ -255,6 +267,7 @@ export function createSqlAlertStore(database: SqlDatabase): SqlAlertStore {
       if (query.before !== undefined) select = select.where('at', '<', query.before);
       if (query.from !== undefined) select = select.where('at', '>=', query.from);
       if (query.accountId !== undefined) select = select.where('account', '=', query.accountId);
+      if (only !== undefined) select = select.where('account', 'in', only.length > 0 ? [...only] : ['']);
       const rows: Row[] = await select.orderBy('at', 'desc').orderBy('seq', 'desc').limit(limit).execute();
       const last = rows[rows.length - 1];
       if (rows.length < limit || last === undefined) return { alerts: events(rows), nextBefore: null };
@@ -265,6 +278,7 @@ export function createSqlAlertStore(database: SqlDatabase): SqlAlertStore {
         .where('at', '=', last.at)
         .where('seq', '<', last.seq);
       if (query.accountId !== undefined) same = same.where('account', '=', query.accountId);
+      if (only !== undefined) same = same.where('account', 'in', only.length > 0 ? [...only] : ['']);
       const rest: Row[] = await same.orderBy('seq', 'desc').execute();
       return { alerts: events([...rows, ...rest]), nextBefore: last.at };
     },
@@ -275,14 +289,13 @@ export function createSqlAlertStore(database: SqlDatabase): SqlAlertStore {
         .select((eb) => eb.fn.max('seq').as('seq'))
         .groupBy(['account', 'rule'])
         .as('latest');
-      const rows: Row[] = await db
+      let select = db
         .selectFrom('alert_events as e')
         .innerJoin(latest, 'latest.seq', 'e.seq')
         .selectAll('e')
-        .where('e.kind', '=', 'fired')
-        .orderBy('e.at', 'desc')
-        .orderBy('e.seq', 'desc')
-        .execute();
+        .where('e.kind', '=', 'fired');
+      if (only !== undefined) select = select.where('e.account', 'in', only.length > 0 ? [...only] : ['']);
+      const rows: Row[] = await select.orderBy('e.at', 'desc').orderBy('e.seq', 'desc').execute();
       return events(rows);
     },
 

@@ -260,15 +260,25 @@ export async function migratePostgres(db: Kysely<Tables>): Promise<number[]> {
   return applied;
 }
 
-/** The history database at `url` cannot be used; `reason` says why in one line (the password never appears). */
+/**
+ * The history database at `url` cannot be used; `reason` says why in one line (the password never appears). With
+ * `source` (the config file) the message names it and `history.url` too, which is what a user must change.
+ */
 export class PostgresOpenError extends Error {
   constructor(
     readonly url: string,
     readonly reason: string,
     options?: ErrorOptions,
+    readonly source?: string,
   ) {
-    super(`cannot use ${redactUrl(url)} for the history database: ${reason}`, options);
+    const where = source === undefined ? '' : `${source}: history.url: `;
+    super(`${where}cannot use ${redactUrl(url)} for the history database: ${reason}`, options);
     this.name = 'PostgresOpenError';
+  }
+
+  /** The same error, naming the config file the URL came from. */
+  from(source: string): PostgresOpenError {
+    return new PostgresOpenError(this.url, this.reason, { cause: this.cause ?? this }, source);
   }
 }
 

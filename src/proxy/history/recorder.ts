@@ -19,9 +19,10 @@ import type { Band, MarginSnapshot } from '../../domain/model.ts';
 import { exchangeById } from '../../exchanges/registry.ts';
 import type { Logger } from '../../exchanges/server-types.ts';
 import type { MessageReading } from '../accounts.ts';
-import { createWriteQueue } from '../db/write-queue.ts';
+import { createAsyncWriteQueue, createWriteQueue, type WriteQueueStats } from '../db/write-queue.ts';
 import type { HistoryDb } from '../db/open.ts';
 import { ROLLUP_PERIODS } from './schema.ts';
+import type { HistoryStore } from './sql-store.ts';
 import { createWriter, type SampleInput } from './writer.ts';
 
 export const HEARTBEAT_MS = 30_000;
@@ -48,8 +49,8 @@ export interface RecordedMessage extends MessageReading {
   receivedAt: number;
 }
 
-export interface RecorderOptions {
-  db: HistoryDb;
+/** How the recorder samples and keeps history, whatever the database. */
+export interface RecorderSettings {
   /** How often an account normally sends data (its fastest channel or poll), ms; widens its gap threshold. */
   intervalFor?(accountId: string): number | undefined;
   /** Samples and rollups older than this are deleted (hourly). Default 365. */
@@ -68,6 +69,21 @@ export interface RecorderOptions {
   pruneEveryMs?: number;
   now?: () => number;
   log?: Logger;
+}
+
+/** The recorder of the SQLite file. */
+export interface RecorderOptions extends RecorderSettings {
+  db: HistoryDb;
+}
+
+/** The recorder of a history store reached asynchronously (PostgreSQL, ./sql-store.ts). */
+export interface StoreRecorderOptions extends RecorderSettings {
+  store: HistoryStore;
+  /**
+   * The accounts whose newest stored sample is read before recording starts (the configured ones): it decides
+   * whether an account's first sample follows a gap. Other accounts count as having no stored sample.
+   */
+  accountIds: readonly string[];
 }
 
 export interface RecorderStats {
@@ -104,6 +120,21 @@ export interface Recorder {
   close(): void;
 }
 
+/** The recorder of an asynchronous store: the same sampling, its writes and pruning awaited. */
+export interface StoreRecorder extends Omit<Recorder, 'flush' | 'prune' | 'close'> {
+  /** Writes the queued samples now (after a write in flight); resolves to how many were written. */
+  flush(): Promise<number>;
+  prune(now?: number): Promise<number>;
+  /** Flushes (one last attempt) and stops the timers. The store stays open. */
+  close(): Promise<void>;
+}
+
+/** What the proxy uses of either recorder. */
+export interface HistoryRecorder extends Omit<Recorder, 'flush' | 'prune' | 'close'> {
+  flush(): number | Promise<number>;
+  close(): void | Promise<void>;
+}
+
 interface LastSample {
   t: number;
   kind: 'value' | 'no-debt';
@@ -138,38 +169,58 @@ function sameBands(a: readonly Band[], b: readonly Band[]): boolean {
   });
 }
 
-/** Creates the recorder. It starts its flush and pruning timers (unref'd: they never keep the process alive). */
-export function createRecorder(options: RecorderOptions): Recorder {
-  const writer = createWriter(options.db);
-  const sqlite = options.db.sqlite;
-  const now = options.now ?? Date.now;
-  const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
-  const baseGapMs = options.gapMs ?? DEFAULT_GAP_MS;
-  const batchSize = Math.max(1, options.batchSize ?? BATCH_SIZE);
-  const retentionMs = (options.retentionDays ?? RETENTION_DAYS) * DAY_MS;
-  const rawMs = (options.rawDays ?? RAW_DAYS) * DAY_MS;
-  const minuteMs = Math.max(rawMs, (options.minuteRollupDays ?? MINUTE_ROLLUP_DAYS) * DAY_MS);
-  const log = options.log;
+/** The write queue as the sampling uses it: the SQLite queue or the asynchronous one. */
+interface SampleQueue {
+  push(sample: SampleInput): void;
+  newest(accountId: string): SampleInput | undefined;
+  replaceNewest(sample: SampleInput): boolean;
+  readonly length: number;
+  flushIfDue(): unknown;
+  stats(): WriteQueueStats;
+}
 
-  const accounts = new Map<string, AccountState>();
+/** What the sampling needs of a database. */
+interface SamplingBackend {
+  queue: SampleQueue;
+  /** Time of the newest stored sample of an account, or null. */
+  lastSampleTime(accountId: string): number | null;
+}
+
+/** The counters of every recorder, and the log line about samples the database already had. */
+function writeTally(now: () => number, log: Logger | undefined) {
   const stats: RecorderStats = { messages: 0, rejected: 0, recorded: 0, written: 0, pending: 0, dropped: 0 };
-  const queue = createWriteQueue<SampleInput>({
-    component: 'history',
-    what: 'samples',
-    db: sqlite,
-    keyOf: (sample) => sample.accountId,
-    write(batch) {
-      const added = writer.write(batch);
-      stats.written += added;
-      noteSkipped(batch.length - added);
-      return added;
-    },
-    now,
-    ...(log ? { log } : {}),
-  });
   /** Samples the database already had (INSERT OR IGNORE skipped them), not yet logged. */
   let skipped = 0;
   let skippedLoggedAt = Number.NEGATIVE_INFINITY;
+  return {
+    stats,
+    /** A batch of `batch` samples was committed, `added` of them new. */
+    written(batch: number, added: number): void {
+      stats.written += added;
+      skipped += batch - added;
+      const at = now();
+      if (skipped === 0 || at - skippedLoggedAt < SKIPPED_LOG_EVERY_MS) return;
+      log?.warn('history: samples already in the database were not written again (another writer?)', {
+        samples: skipped,
+      });
+      skipped = 0;
+      skippedLoggedAt = at;
+    },
+  };
+}
+
+/** The sampling rules of the module header, over either database. */
+function createSampler(
+  options: RecorderSettings,
+  stats: RecorderStats,
+  backend: SamplingBackend,
+): Pick<Recorder, 'record' | 'recordSnapshot' | 'gapMsFor'> {
+  const { queue } = backend;
+  const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+  const baseGapMs = options.gapMs ?? DEFAULT_GAP_MS;
+  const batchSize = Math.max(1, options.batchSize ?? BATCH_SIZE);
+  const log = options.log;
+  const accounts = new Map<string, AccountState>();
 
   function stateOf(accountId: string): AccountState {
     let state = accounts.get(accountId);
@@ -197,7 +248,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
       if (gap) state.gapPending = true;
       return;
     }
-    if (state.storedLastT === undefined) state.storedLastT = writer.lastSampleTime(accountId);
+    if (state.storedLastT === undefined) state.storedLastT = backend.lastSampleTime(accountId);
     const last = state.last;
     const gapBefore =
       gap ||
@@ -249,17 +300,6 @@ export function createRecorder(options: RecorderOptions): Recorder {
     if (queue.length >= batchSize) queue.flushIfDue();
   }
 
-  function noteSkipped(count: number): void {
-    skipped += count;
-    const at = now();
-    if (skipped === 0 || at - skippedLoggedAt < SKIPPED_LOG_EVERY_MS) return;
-    log?.warn('history: samples already in the database were not written again (another writer?)', {
-      samples: skipped,
-    });
-    skipped = 0;
-    skippedLoggedAt = at;
-  }
-
   function recordAt(accountId: string, snapshot: MarginSnapshot, receivedAt: number): void {
     const state = stateOf(accountId);
     const gap = state.lastDataAt !== undefined && receivedAt - state.lastDataAt > gapMsOf(accountId);
@@ -285,10 +325,95 @@ export function createRecorder(options: RecorderOptions): Recorder {
     }
   }
 
-  function recordSnapshot(snapshot: MarginSnapshot, receivedAt: number): void {
-    stats.messages += 1;
-    recordAt(snapshot.accountId, snapshot, receivedAt);
+  return {
+    record(message) {
+      try {
+        record(message);
+      } catch (err) {
+        log?.error('history: unexpected recorder failure', { accountId: message.account.id, error: err });
+      }
+    },
+    recordSnapshot(snapshot, receivedAt) {
+      stats.messages += 1;
+      recordAt(snapshot.accountId, snapshot, receivedAt);
+    },
+    gapMsFor: gapMsOf,
+  };
+}
+
+/**
+ * Starts the flush and pruning timers (unref'd); returns a function stopping them. A pruning still running when
+ * the next is due is not started twice.
+ */
+function startTimers(
+  options: RecorderSettings,
+  flushIfDue: () => unknown,
+  prune: () => number | Promise<number>,
+): () => void {
+  const log = options.log;
+  const timers: NodeJS.Timeout[] = [];
+  const flushMs = options.flushMs ?? FLUSH_MS;
+  if (flushMs > 0) timers.push(setInterval(() => void flushIfDue(), flushMs).unref());
+  const pruneEveryMs = options.pruneEveryMs ?? PRUNE_EVERY_MS;
+  if (pruneEveryMs > 0) {
+    let pruning = false;
+    const report = (deleted: number): void => {
+      if (deleted > 0) log?.info('history: pruned old samples', { deleted });
+    };
+    const fail = (err: unknown): void => {
+      log?.error('history: pruning failed', { error: err });
+    };
+    const safePrune = (): void => {
+      if (pruning) return;
+      try {
+        const result = prune();
+        if (typeof result === 'number') {
+          report(result);
+          return;
+        }
+        pruning = true;
+        result.then(report, fail).finally(() => (pruning = false));
+      } catch (err) {
+        fail(err);
+      }
+    };
+    timers.push(setTimeout(safePrune, Math.min(5_000, pruneEveryMs)).unref());
+    timers.push(setInterval(safePrune, pruneEveryMs).unref());
   }
+  return () => {
+    for (const timer of timers) clearTimeout(timer);
+    timers.length = 0;
+  };
+}
+
+/** Creates the recorder. It starts its flush and pruning timers (unref'd: they never keep the process alive). */
+export function createRecorder(options: RecorderOptions): Recorder {
+  const writer = createWriter(options.db);
+  const sqlite = options.db.sqlite;
+  const now = options.now ?? Date.now;
+  const retentionMs = (options.retentionDays ?? RETENTION_DAYS) * DAY_MS;
+  const rawMs = (options.rawDays ?? RAW_DAYS) * DAY_MS;
+  const minuteMs = Math.max(rawMs, (options.minuteRollupDays ?? MINUTE_ROLLUP_DAYS) * DAY_MS);
+  const log = options.log;
+
+  const tally = writeTally(now, log);
+  const queue = createWriteQueue<SampleInput>({
+    component: 'history',
+    what: 'samples',
+    db: sqlite,
+    keyOf: (sample) => sample.accountId,
+    write(batch) {
+      const added = writer.write(batch);
+      tally.written(batch.length, added);
+      return added;
+    },
+    now,
+    ...(log ? { log } : {}),
+  });
+  const sampler = createSampler(options, tally.stats, {
+    queue,
+    lastSampleTime: (accountId) => writer.lastSampleTime(accountId),
+  });
 
   const deleteSamples = sqlite.prepare<[number, number]>(
     'DELETE FROM samples WHERE account_id = ? AND t < ?',
@@ -347,43 +472,71 @@ export function createRecorder(options: RecorderOptions): Recorder {
     return deleted;
   }
 
-  const timers: NodeJS.Timeout[] = [];
-  const flushMs = options.flushMs ?? FLUSH_MS;
-  if (flushMs > 0) timers.push(setInterval(() => queue.flushIfDue(), flushMs).unref());
-  const pruneEveryMs = options.pruneEveryMs ?? PRUNE_EVERY_MS;
-  if (pruneEveryMs > 0) {
-    const safePrune = (): void => {
-      try {
-        const deleted = prune();
-        if (deleted > 0) log?.info('history: pruned old samples', { deleted });
-      } catch (err) {
-        log?.error('history: pruning failed', { error: err });
-      }
-    };
-    timers.push(setTimeout(safePrune, Math.min(5_000, pruneEveryMs)).unref());
-    timers.push(setInterval(safePrune, pruneEveryMs).unref());
-  }
+  const stopTimers = startTimers(options, () => queue.flushIfDue(), prune);
 
   return {
-    record(message) {
-      try {
-        record(message);
-      } catch (err) {
-        log?.error('history: unexpected recorder failure', { accountId: message.account.id, error: err });
-      }
-    },
-    recordSnapshot,
+    ...sampler,
     flush: () => queue.flush(),
     prune,
-    gapMsFor: gapMsOf,
     stats: () => {
       const { pending, dropped } = queue.stats();
-      return { ...stats, pending, dropped };
+      return { ...tally.stats, pending, dropped };
     },
     close() {
-      for (const timer of timers) clearTimeout(timer);
-      timers.length = 0;
+      stopTimers();
       queue.flush();
+    },
+  };
+}
+
+/**
+ * Creates the recorder of an asynchronous history store (PostgreSQL): the same sampling, batches, bounds and log
+ * lines as the SQLite recorder; a refused batch (the connection lost …) waits in memory and is retried, and
+ * nothing already committed is lost. Reads the newest stored sample of each of `accountIds` first.
+ */
+export async function createStoreRecorder(options: StoreRecorderOptions): Promise<StoreRecorder> {
+  const { store } = options;
+  const now = options.now ?? Date.now;
+  const log = options.log;
+  const tiers = {
+    retentionDays: options.retentionDays ?? RETENTION_DAYS,
+    rawDays: options.rawDays ?? RAW_DAYS,
+    minuteRollupDays: options.minuteRollupDays ?? MINUTE_ROLLUP_DAYS,
+  };
+  const stored = new Map<string, number | null>();
+  for (const id of options.accountIds) stored.set(id, await store.lastSampleTime(id));
+
+  const tally = writeTally(now, log);
+  const queue = createAsyncWriteQueue<SampleInput>({
+    component: 'history',
+    what: 'samples',
+    keyOf: (sample) => sample.accountId,
+    async write(batch) {
+      const added = await store.write(batch);
+      tally.written(batch.length, added);
+      return added;
+    },
+    now,
+    ...(log ? { log } : {}),
+  });
+  const sampler = createSampler(options, tally.stats, {
+    queue,
+    lastSampleTime: (accountId) => stored.get(accountId) ?? null,
+  });
+  const prune = (at = now()): Promise<number> => store.prune(at, tiers);
+  const stopTimers = startTimers(options, () => queue.flushIfDue(), prune);
+
+  return {
+    ...sampler,
+    flush: () => queue.flush(),
+    prune,
+    stats: () => {
+      const { pending, dropped } = queue.stats();
+      return { ...tally.stats, pending, dropped };
+    },
+    async close() {
+      stopTimers();
+      await queue.flush();
     },
   };
 }

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { historyResponseSchema } from '../../contract/history.ts';
 import { getJson } from '../../transport/http.ts';
 import { openHistory, type HistoryDb } from '../db/open.ts';
+import { createReader } from './query.ts';
 import { createRecorder, type Recorder } from './recorder.ts';
 import { registerHistoryRoutes, parseHistoryParams, type HistoryResponse } from './routes.ts';
 import { NO_DEBT, levelOf, snapshotAt } from './testing/samples.ts';
@@ -22,8 +23,9 @@ beforeAll(async () => {
     recorder.recordSnapshot(snapshotAt('valr-1', t, i === 60 ? NO_DEBT : levelOf(`1.${400 + i}`)), t);
   }
   app = Fastify();
+  const reader = createReader(history);
   registerHistoryRoutes(app, {
-    db: history,
+    query: (request) => reader.query(request),
     hasAccount: (id) => id === 'valr-1' || id === 'empty',
     recorder,
     now: () => NOW,

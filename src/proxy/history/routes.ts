@@ -6,15 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { HistoryResponseDto } from '../../contract/history.ts';
 import { MAX_TIME, sendError } from '../shared.ts';
-import type { HistoryDb } from '../db/open.ts';
 import { DEFAULT_GAP_MS } from './recorder.ts';
-import {
-  MAX_POINTS_LIMIT,
-  MIN_POINTS_LIMIT,
-  createReader,
-  type HistoryReader,
-  type HistoryResult,
-} from './query.ts';
+import { MAX_POINTS_LIMIT, MIN_POINTS_LIMIT, type HistoryRequest, type HistoryResult } from './query.ts';
 
 const PARAMS = ['from', 'to', 'maxPoints'] as const;
 
@@ -83,17 +76,17 @@ export interface HistoryResponse extends HistoryResult {
 }
 
 export interface HistoryRouteDeps {
-  db: HistoryDb;
+  /** Runs a history query (the SQLite reader or the PostgreSQL store). */
+  query(request: HistoryRequest): HistoryResult | Promise<HistoryResult>;
   /** True for a configured account id (others get a 404). */
   hasAccount(accountId: string): boolean;
   /** The running recorder: its queue is flushed before a query, and it knows each account's gap threshold. */
-  recorder?: { flush(): number; gapMsFor(accountId: string): number };
+  recorder?: { flush(): number | Promise<number>; gapMsFor(accountId: string): number };
   now?: () => number;
 }
 
 /** Registers GET /api/accounts/:id/history on `app`. */
-export function registerHistoryRoutes(app: FastifyInstance, deps: HistoryRouteDeps): HistoryReader {
-  const reader = createReader(deps.db);
+export function registerHistoryRoutes(app: FastifyInstance, deps: HistoryRouteDeps): void {
   const now = deps.now ?? Date.now;
   app.get<{ Params: { id: string } }>('/api/accounts/:id/history', async (request, reply) => {
     const accountId = request.params.id;
@@ -107,8 +100,8 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: HistoryRouteDe
     if (from !== undefined && to === undefined && from > at) {
       return sendError(reply, 400, `from (${from}) is after to (now, ${at})`);
     }
-    deps.recorder?.flush();
-    const result = reader.query({
+    await deps.recorder?.flush();
+    const result = await deps.query({
       accountId,
       maxPoints,
       now: at,
@@ -121,5 +114,4 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: HistoryRouteDe
     } satisfies HistoryResponse & HistoryResponseDto;
     return reply.header('cache-control', 'no-store').send(body);
   });
-  return reader;
 }

@@ -9,7 +9,7 @@ import type { RiskReportDto } from '../../contract/risk.ts';
 import type { AccountConfig } from '../../exchanges/server-types.ts';
 import type { AccountMessage } from '../accounts.ts';
 import type { ExchangeCatalog } from '../exchanges.ts';
-import type { HistoryReader } from '../history/query.ts';
+import type { HistoryRequest, HistoryResult } from '../history/query.ts';
 import type { ProxyLogger } from '../log.ts';
 import type { PriceBook } from './prices.ts';
 import { buildRiskReport, nearestLiquidation, type ReportInput } from './report.ts';
@@ -56,11 +56,11 @@ export interface RiskService {
 
 /** Levels from the history's buckets: the last level of each bucket, at its time. */
 export function levelsFromHistory(
-  reader: HistoryReader,
+  reader: { query(request: HistoryRequest): HistoryResult | Promise<HistoryResult> },
   windowMs: number,
 ): RiskServiceOptions['recentLevels'] {
-  return (accountId, from, to) => {
-    const result = reader.query({
+  return async (accountId, from, to) => {
+    const result = await reader.query({
       accountId,
       from,
       to,
