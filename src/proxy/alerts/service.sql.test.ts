@@ -110,4 +110,42 @@ describe('alert service on the query layer', () => {
     expect(await second.onSql.list()).toEqual(second.onFile.list());
     expect((await second.onSql.list()).alerts.map((a) => a.id)).toEqual(page.alerts.map((a) => a.id));
   });
+
+  it('lists an alert as soon as it is announced, even while its write is still on its way', async () => {
+    const store = createSqlAlertStore(sqliteDatabase(database()));
+    let release = (): void => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = {
+      ...store,
+      insertMany: async (events: Parameters<typeof store.insertMany>[0]) => {
+        await gate;
+        return store.insertMany(events);
+      },
+    };
+    let n = 0;
+    const service = await createSqlAlertService({
+      config: CONFIG,
+      log: createLogger({ write: () => {}, pretty: false }),
+      now: Date.now,
+      newId: () => `alert-${(n += 1)}`,
+      tickMs: 0,
+      store: slow,
+    });
+    running.push(service);
+    const announced: string[] = [];
+    service.subscribe((alert) => announced.push(alert.id));
+    vi.advanceTimersByTime(SECOND);
+    service.onSnapshot('bitso-demo', snap('bitso-demo', '1.6'));
+    vi.advanceTimersByTime(SECOND);
+    service.onSnapshot('bitso-demo', snap('bitso-demo', '1.08'));
+    expect(announced.length).toBeGreaterThan(0);
+
+    let listed: string[] | undefined;
+    const answer = service.list().then((page) => (listed = page.alerts.map((a) => a.id)));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(listed).toBeUndefined();
+    release();
+    await answer;
+    expect(listed).toEqual([...announced].reverse());
+  });
 });

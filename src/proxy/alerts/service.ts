@@ -448,6 +448,9 @@ export async function createSqlAlertService(
   return {
     ...service,
     async list(query = {}) {
+      // The browser asks as soon as the stream tells it of an alert, which may still be on its way to the
+      // database: what is queued is written first (as the history route flushes the recorder).
+      await queue.flush();
       const page = await store.list(query);
       if (query.before !== undefined) return page;
       return { ...page, open: openOf(await store.open(), query.accountId) };
