@@ -10,13 +10,11 @@
 // [data-testid="alert-announcement"] (role=alert, the newest alert's words); [data-testid="alert-list"] >
 // [data-testid="alert-row"][data-account][data-rule][data-kind]; the rules form on /alerts ("Settings for",
 // "Repeat the same alert at most every", "Save rules") and its [data-testid="rules-status"].
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { cardFor } from './selectors.ts';
+import { expect, test } from './store.ts';
 import { API_HEADERS, getJson, startProxy, type ProxyInstance } from './support.ts';
 
 const VALR = 'valr-demo';
@@ -93,10 +91,14 @@ test.describe('alerts on the dashboard', () => {
     demo = undefined;
   });
 
-  test('a zone crossing shows in the banner and the list, and clears once', async ({ page }) => {
-    test.setTimeout(150_000);
-    demo = await startProxy({ seed: 21 });
-    const own = demo;
+  test('a zone crossing shows in the banner and the list, clears once, and stays listed after a restart', async ({
+    page,
+    store,
+  }) => {
+    test.setTimeout(180_000);
+    const settings = { history: await store.fresh() };
+    demo = await startProxy({ seed: 21, settings });
+    let own = demo;
     // No cooldown for this account, so an earlier crossing by the random walk cannot hold ours back.
     await page.goto(`${own.url}/alerts`);
     await page.getByLabel('Settings for').selectOption({ label: 'VALR margin (demo)' });
@@ -138,6 +140,21 @@ test.describe('alerts on the dashboard', () => {
     await own.control('valr', { kind: 'set-level', level: SAFE });
     await expect(rows.first()).toHaveAttribute('data-kind', 'recovered');
     await expect(valrZone).toHaveAttribute('data-kind', 'recovered');
+    const rowTexts = () =>
+      rows.evaluateAll((found) => found.map((row) => `${row.getAttribute('data-kind')}: ${row.textContent}`));
+    const listed = await rowTexts();
+    expect(listed.length).toBeGreaterThanOrEqual(2);
+
+    // A restart on the same store: the alerts and the account's own rule settings are still there (the new
+    // simulator's walk may add alerts of its own, newest first, ahead of these).
+    await own.stop();
+    demo = await startProxy({ seed: 21, settings });
+    own = demo;
+    await page.goto(`${own.url}/alerts`);
+    await expect.poll(async () => (await rowTexts()).slice(-listed.length)).toEqual(listed);
+    await expect(page.getByLabel('Settings for').locator('option', { hasText: '(own settings)' })).toHaveText(
+      'VALR margin (demo) (own settings)',
+    );
 
     // Back to the defaults for this account: the button goes, the keyboard lands on the status.
     await page.getByLabel('Settings for').selectOption({ label: 'VALR margin (demo) (own settings)' });
@@ -180,40 +197,39 @@ function startReceiver(): Promise<{ server: Server; port: number; received: Rece
 }
 
 test.describe('alert webhooks', () => {
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
   let proxy: ProxyInstance | undefined;
-  let dir: string;
 
-  test.beforeAll(async () => {
+  test.beforeAll(async ({ store }) => {
     test.setTimeout(90_000);
+    const history = await store.fresh();
     receiver = await startReceiver();
-    dir = mkdtempSync(join(tmpdir(), 'margin-watch-e2e-alerts-'));
-    const configFile = join(dir, 'alerts.config.json');
-    writeFileSync(
-      configFile,
-      JSON.stringify({
+    // Demo accounts and simulators on free ports, with this `alerts` section and the project's store.
+    proxy = await startProxy({
+      seed: 7,
+      settings: {
+        history,
         alerts: {
           webhooks: [{ url: `http://127.0.0.1:${receiver.port}/hooks/e2e-receiver-path`, format: 'generic' }],
           rules: { accounts: { [VALR]: { cooldownMinutes: 0 } } },
         },
-      }),
-    );
-    // Demo accounts and simulators on free ports, plus the config file's `alerts` section.
-    proxy = await startProxy({ seed: 7, args: ['--demo', '--config', configFile] });
+      },
+    });
   });
 
   test.afterAll(async () => {
     await proxy?.stop();
-    await new Promise((resolve) => receiver?.server.close(resolve));
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    const server = receiver?.server;
+    if (server) await new Promise((resolve) => server.close(resolve));
   });
 
   test('exactly one POST per crossing, none inside the hysteresis margin, no credential', async ({
     page,
   }) => {
     test.setTimeout(150_000);
-    if (!proxy) throw new Error('the instance did not start');
+    if (!proxy || !receiver) throw new Error('the instance did not start');
     const own = proxy;
+    const hooks = receiver;
     const OWN_URL = own.url;
     const setLevel = (level: string) => own.control('valr', { kind: 'set-level', level });
     const pushes = await watchValrPushes(page, OWN_URL);
@@ -232,7 +248,7 @@ test.describe('alert webhooks', () => {
     };
     /** Ids of the VALR zone alerts the receiver got, in arrival order. */
     const posted = () =>
-      receiver.received
+      hooks.received
         .filter((r) => r.body.account === VALR && r.body.rule === 'zone-worse')
         .map((r) => String(r.body.id));
     /** Waits until every stored alert has been delivered (and nothing else). */
@@ -292,7 +308,7 @@ test.describe('alert webhooks', () => {
     await delivered();
     expect(posted().slice(postsBefore)).toEqual(crossings.map((a) => a.id));
 
-    const bodies = receiver.received.filter((r) => r.body.account === VALR && r.body.rule === 'zone-worse');
+    const bodies = hooks.received.filter((r) => r.body.account === VALR && r.body.rule === 'zone-worse');
     const last = bodies.slice(-3).map((r) => r.body);
     expect(last.map((b) => [b.kind, b.exchange, b.zone, b.level])).toEqual([
       ['fired', 'valr', 'caution', CAUTION],
@@ -300,7 +316,7 @@ test.describe('alert webhooks', () => {
       ['recovered', 'valr', 'safe', SAFE],
     ]);
     for (const body of last) expect(String(body.time)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-    for (const r of receiver.received) {
+    for (const r of hooks.received) {
       expect(r.path).toBe('/hooks/e2e-receiver-path');
       expect(r.raw).not.toContain(VALR_SECRET);
       expect(r.raw).not.toContain('secret-not-real');
@@ -310,7 +326,7 @@ test.describe('alert webhooks', () => {
     const statusText = await status.text();
     expect(statusText).not.toContain('e2e-receiver-path');
     expect(JSON.parse(statusText)).toMatchObject([
-      { target: `http://127.0.0.1:${receiver.port}`, format: 'generic', state: 'ok' },
+      { target: `http://127.0.0.1:${hooks.port}`, format: 'generic', state: 'ok' },
     ]);
   });
 });

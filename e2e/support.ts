@@ -3,6 +3,9 @@
 // fault-injection route, stop it; plus screenshots, and a recorder of every freshness change a card goes
 // through, so states that last a fraction of a second (a reconnect) can still be asserted and pictured.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, type Locator, type Page, type TestInfo } from '@playwright/test';
 import type { SimControl } from '../src/exchanges/server-types.ts';
 
@@ -46,7 +49,12 @@ export interface ProxyOptions {
   seed: number;
   /** Simulators listen on base, base + 1, … in registry order; omitted: free ports. */
   simulatorPortBase?: number;
-  /** Further CLI arguments, e.g. ['--demo', '--config', file]. */
+  /**
+   * Settings for demo mode (a config file's `server`, `history` and `alerts` sections, no accounts): written to a
+   * config file of this instance's own and passed with `--demo --config`.
+   */
+  settings?: Record<string, unknown>;
+  /** Further CLI arguments. */
   args?: readonly string[];
   /** How long the instance may take to be ready (ms); default 60 s. */
   startTimeoutMs?: number;
@@ -80,6 +88,14 @@ function waitForExit(child: ChildProcess): Promise<void> {
  * where it is ready and answers /api/health. Without --config it runs demo mode with its own simulators.
  */
 export async function startProxy(options: ProxyOptions): Promise<ProxyInstance> {
+  let settingsDir: string | undefined;
+  const settingsArgs: string[] = [];
+  if (options.settings) {
+    settingsDir = mkdtempSync(join(tmpdir(), 'margin-watch-e2e-settings-'));
+    const file = join(settingsDir, 'settings.config.json');
+    writeFileSync(file, JSON.stringify(options.settings, null, 2));
+    settingsArgs.push('--demo', '--config', file);
+  }
   const args = [
     '--import',
     'tsx',
@@ -92,6 +108,7 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyInstance> 
     ...(options.simulatorPortBase !== undefined
       ? ['--simulator-port-base', String(options.simulatorPortBase)]
       : []),
+    ...settingsArgs,
     ...(options.args ?? []),
   ];
   const child = spawn(process.execPath, args, { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -103,13 +120,17 @@ export async function startProxy(options: ProxyOptions): Promise<ProxyInstance> 
   });
   child.stderr?.on('data', (chunk: Buffer) => (all += chunk.toString()));
 
+  const removeSettings = (): void => {
+    if (settingsDir) rmSync(settingsDir, { recursive: true, force: true });
+  };
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.exitCode !== null || child.signalCode !== null) return removeSettings();
     const exited = waitForExit(child);
     child.kill('SIGTERM');
     const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     await exited;
     clearTimeout(killer);
+    removeSettings();
   };
 
   let url = '';
