@@ -449,8 +449,8 @@ export async function createSqlAlertService(
     ...service,
     async list(query = {}) {
       // The browser asks as soon as the stream tells it of an alert, which may still be on its way to the
-      // database: what is queued is written first (as the history route flushes the recorder).
-      await queue.flush();
+      // database: what is queued is written first (unless attempts pause after a refused write).
+      await queue.settle();
       const page = await store.list(query);
       if (query.before !== undefined) return page;
       return { ...page, open: openOf(await store.open(), query.accountId) };

@@ -1,6 +1,12 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
-import { createWriteQueue, isOutOfSpace, reasonOf, type WriteQueueOptions } from './write-queue.ts';
+import {
+  createAsyncWriteQueue,
+  createWriteQueue,
+  isOutOfSpace,
+  reasonOf,
+  type WriteQueueOptions,
+} from './write-queue.ts';
 
 const FULL = new Database.SqliteError('database or disk is full', 'SQLITE_FULL');
 
@@ -161,6 +167,89 @@ describe('write queue', () => {
     h.state.refusing = null;
     h.queue.flush();
     expect(h.stored.map((i) => i.n)).toEqual([1, 2, 30, 4]);
+  });
+});
+
+describe('asynchronous write queue', () => {
+  /** A database stand-in whose writes hang (never settle) while `hanging` holds. */
+  function hangingHarness() {
+    const stored: Item[] = [];
+    const log = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+    const state = { hanging: true, attempts: 0 };
+    const queue = createAsyncWriteQueue<Item>({
+      component: 'test',
+      what: 'items',
+      write: (items) => {
+        state.attempts += 1;
+        if (state.hanging) return new Promise<number>(() => undefined);
+        stored.push(...items);
+        return Promise.resolve(items.length);
+      },
+      keyOf: (item) => item.key,
+      log,
+      now: Date.now,
+      maxPending: 3,
+      writeTimeoutMs: 30_000,
+    });
+    return { queue, stored, log, state };
+  }
+
+  it('counts a write that never answers as refused: the batch is kept, the log says so, the bound holds', async () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const { queue, stored, log, state } = hangingHarness();
+      for (let n = 1; n <= 2; n += 1) queue.push({ key: 'a', n });
+      const first = queue.flush();
+      for (let n = 3; n <= 5; n += 1) queue.push({ key: 'a', n });
+      await vi.advanceTimersByTimeAsync(29_999);
+      expect(log.error).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(1);
+      await expect(first).resolves.toBe(0);
+      expect(log.error).toHaveBeenCalledWith('test: writing items failed; keeping them and retrying', {
+        reason: 'the database did not answer within 30 s',
+        pending: 3,
+        retryInMs: 1_000,
+      });
+      expect(log.warn).toHaveBeenCalledTimes(1);
+      expect(queue.stats()).toEqual({ pending: 3, dropped: 2, failures: 1 });
+
+      state.hanging = false;
+      await vi.advanceTimersByTimeAsync(1_000);
+      await expect(queue.flushIfDue()).resolves.toBe(3);
+      expect(stored.map((i) => i.n)).toEqual([3, 4, 5]);
+      expect(log.info).toHaveBeenCalledWith('test: writing items works again', {
+        failedAttempts: 1,
+        written: 3,
+        dropped: 2,
+      });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('settle() waits for the write in flight, and adds no attempt of its own while attempts pause', async () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const { queue, stored, state } = hangingHarness();
+      queue.push({ key: 'a', n: 1 });
+      void queue.flush();
+      let settled = false;
+      const reading = queue.settle().then(() => (settled = true));
+      await vi.advanceTimersByTimeAsync(29_000);
+      expect(settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1_000);
+      await reading;
+      expect(state.attempts).toBe(1);
+      await queue.settle();
+      expect(state.attempts).toBe(1);
+
+      state.hanging = false;
+      await vi.advanceTimersByTimeAsync(1_000);
+      await expect(queue.settle()).resolves.toBe(1);
+      expect(stored.map((i) => i.n)).toEqual([1]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

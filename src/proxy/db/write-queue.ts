@@ -16,6 +16,11 @@ export const MAX_PENDING = 100_000;
 export const BASE_RETRY_PAUSE_MS = 1_000;
 /** Longest pause between automatic write attempts while the database keeps refusing them. */
 export const MAX_RETRY_PAUSE_MS = 60_000;
+/**
+ * How long an asynchronous write may take before it counts as refused. A connection that hangs (a network
+ * partition, a frozen server) then fails like one that drops: the batch is kept, the log says so, the bound holds.
+ */
+export const WRITE_TIMEOUT_MS = 30_000;
 
 /** The part of a better-sqlite3 connection the queue uses to give back the WAL's space. */
 export interface Checkpointable {
@@ -231,8 +236,13 @@ export function createWriteQueue<T>(options: WriteQueueOptions<T>): WriteQueue<T
 }
 
 export interface AsyncWriteQueueOptions<T> extends Omit<WriteQueueOptions<T>, 'write' | 'db'> {
-  /** Writes the items, in order, in one transaction (all or nothing); resolves to how many rows were new. */
+  /**
+   * Writes the items, in order, in one transaction (all or nothing); resolves to how many rows were new. Writing
+   * the same items twice must add nothing (a write that timed out may still commit, and its batch is retried).
+   */
   write(items: readonly T[]): Promise<number>;
+  /** A write not settled after this long counts as refused (default WRITE_TIMEOUT_MS). */
+  writeTimeoutMs?: number;
 }
 
 /** A write queue for a database reached over the network (PostgreSQL): the same bounds, pauses and log lines. */
@@ -245,6 +255,11 @@ export interface AsyncWriteQueue<T> {
   flush(): Promise<number>;
   /** Writes the queued items unless attempts pause after a refused write. */
   flushIfDue(): Promise<number>;
+  /**
+   * For a read that must see what is queued: waits for the write in flight, then writes what is left unless
+   * attempts pause after a refused write (a read during an outage does not add a write attempt of its own).
+   */
+  settle(): Promise<number>;
   stats(): WriteQueueStats;
 }
 
@@ -282,8 +297,16 @@ export function createAsyncWriteQueue<T>(options: AsyncWriteQueueOptions<T>): As
     const batch = queue;
     queue = [];
     newestAt.clear();
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const written = await options.write(batch);
+      const timeoutMs = options.writeTimeoutMs ?? WRITE_TIMEOUT_MS;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`the database did not answer within ${timeoutMs / 1000} s`)),
+          timeoutMs,
+        );
+      });
+      const written = await Promise.race([options.write(batch), timedOut]);
       tracker.worked(written);
       retryAt = Number.NEGATIVE_INFINITY;
       return written;
@@ -297,7 +320,13 @@ export function createAsyncWriteQueue<T>(options: AsyncWriteQueueOptions<T>): As
       reindex();
       retryAt = now() + tracker.refused(err, queue.length, Math.max(0, excess));
       return 0;
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  function flushIfDue(): Promise<number> {
+    return now() < retryAt || inFlight ? Promise.resolve(0) : flush();
   }
 
   function flush(): Promise<number> {
@@ -329,8 +358,9 @@ export function createAsyncWriteQueue<T>(options: AsyncWriteQueueOptions<T>): As
       return queue.length;
     },
     flush,
-    flushIfDue() {
-      return now() < retryAt || inFlight ? Promise.resolve(0) : flush();
+    flushIfDue,
+    settle() {
+      return inFlight ? inFlight.then(() => flushIfDue()) : flushIfDue();
     },
     stats: () => ({ pending: queue.length, dropped, failures: tracker.failures }),
   };

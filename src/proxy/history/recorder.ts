@@ -124,6 +124,11 @@ export interface Recorder {
 export interface StoreRecorder extends Omit<Recorder, 'flush' | 'prune' | 'close'> {
   /** Writes the queued samples now (after a write in flight); resolves to how many were written. */
   flush(): Promise<number>;
+  /**
+   * Before a read of the store: waits for the write in flight and writes what is queued, unless attempts pause
+   * after a refused write.
+   */
+  settle(): Promise<number>;
   prune(now?: number): Promise<number>;
   /** Flushes (one last attempt) and stops the timers. The store stays open. */
   close(): Promise<void>;
@@ -132,6 +137,8 @@ export interface StoreRecorder extends Omit<Recorder, 'flush' | 'prune' | 'close
 /** What the proxy uses of either recorder. */
 export interface HistoryRecorder extends Omit<Recorder, 'flush' | 'prune' | 'close'> {
   flush(): number | Promise<number>;
+  /** The asynchronous store's settle(); the SQLite file's reads need none (its writes are synchronous). */
+  settle?(): Promise<number>;
   close(): void | Promise<void>;
 }
 
@@ -342,16 +349,19 @@ function createSampler(
 }
 
 /**
- * Starts the flush and pruning timers (unref'd); returns a function stopping them. A pruning still running when
- * the next is due is not started twice.
+ * Starts the flush and pruning timers (unref'd); returns a function stopping them, which resolves once a pruning
+ * still running has stopped (told through its signal to stop between two statements). A pruning still running
+ * when the next is due is not started twice.
  */
 function startTimers(
   options: RecorderSettings,
   flushIfDue: () => unknown,
-  prune: () => number | Promise<number>,
-): () => void {
+  prune: (signal: AbortSignal) => number | Promise<number>,
+): () => Promise<void> {
   const log = options.log;
   const timers: NodeJS.Timeout[] = [];
+  const stopping = new AbortController();
+  let running: Promise<void> | null = null;
   const flushMs = options.flushMs ?? FLUSH_MS;
   if (flushMs > 0) timers.push(setInterval(() => void flushIfDue(), flushMs).unref());
   const pruneEveryMs = options.pruneEveryMs ?? PRUNE_EVERY_MS;
@@ -366,13 +376,16 @@ function startTimers(
     const safePrune = (): void => {
       if (pruning) return;
       try {
-        const result = prune();
+        const result = prune(stopping.signal);
         if (typeof result === 'number') {
           report(result);
           return;
         }
         pruning = true;
-        result.then(report, fail).finally(() => (pruning = false));
+        running = result.then(report, fail).finally(() => {
+          pruning = false;
+          running = null;
+        });
       } catch (err) {
         fail(err);
       }
@@ -380,9 +393,11 @@ function startTimers(
     timers.push(setTimeout(safePrune, Math.min(5_000, pruneEveryMs)).unref());
     timers.push(setInterval(safePrune, pruneEveryMs).unref());
   }
-  return () => {
+  return async () => {
     for (const timer of timers) clearTimeout(timer);
     timers.length = 0;
+    stopping.abort();
+    await running;
   };
 }
 
@@ -472,7 +487,12 @@ export function createRecorder(options: RecorderOptions): Recorder {
     return deleted;
   }
 
-  const stopTimers = startTimers(options, () => queue.flushIfDue(), prune);
+  // Synchronous: a pruning never runs while close() does.
+  const stopTimers = startTimers(
+    options,
+    () => queue.flushIfDue(),
+    () => prune(),
+  );
 
   return {
     ...sampler,
@@ -483,7 +503,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
       return { ...tally.stats, pending, dropped };
     },
     close() {
-      stopTimers();
+      void stopTimers();
       queue.flush();
     },
   };
@@ -524,18 +544,23 @@ export async function createStoreRecorder(options: StoreRecorderOptions): Promis
     lastSampleTime: (accountId) => stored.get(accountId) ?? null,
   });
   const prune = (at = now()): Promise<number> => store.prune(at, tiers);
-  const stopTimers = startTimers(options, () => queue.flushIfDue(), prune);
+  const stopTimers = startTimers(
+    options,
+    () => queue.flushIfDue(),
+    (signal) => store.prune(now(), tiers, signal),
+  );
 
   return {
     ...sampler,
     flush: () => queue.flush(),
+    settle: () => queue.settle(),
     prune,
     stats: () => {
       const { pending, dropped } = queue.stats();
       return { ...tally.stats, pending, dropped };
     },
     async close() {
-      stopTimers();
+      await stopTimers();
       await queue.flush();
     },
   };

@@ -80,8 +80,15 @@ export interface HistoryRouteDeps {
   query(request: HistoryRequest): HistoryResult | Promise<HistoryResult>;
   /** True for a configured account id (others get a 404). */
   hasAccount(accountId: string): boolean;
-  /** The running recorder: its queue is flushed before a query, and it knows each account's gap threshold. */
-  recorder?: { flush(): number | Promise<number>; gapMsFor(accountId: string): number };
+  /**
+   * The running recorder: what it has queued is written before a query (settle() when its store is asynchronous,
+   * else flush()), and it knows each account's gap threshold.
+   */
+  recorder?: {
+    flush(): number | Promise<number>;
+    settle?(): Promise<number>;
+    gapMsFor(accountId: string): number;
+  };
   now?: () => number;
 }
 
@@ -100,7 +107,8 @@ export function registerHistoryRoutes(app: FastifyInstance, deps: HistoryRouteDe
     if (from !== undefined && to === undefined && from > at) {
       return sendError(reply, 400, `from (${from}) is after to (now, ${at})`);
     }
-    await deps.recorder?.flush();
+    const recorder = deps.recorder;
+    if (recorder) await (recorder.settle ? recorder.settle() : recorder.flush());
     const result = await deps.query({
       accountId,
       maxPoints,
