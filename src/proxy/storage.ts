@@ -15,7 +15,7 @@ import {
 } from './alerts/service.ts';
 import { createSqlAlertStore } from './alerts/store.ts';
 import type { HistoryDb } from './db/open.ts';
-import { claimAccounts, openPostgres, type AccountClaim, type Engine } from './db/sql.ts';
+import { AccountHeldError, claimAccounts, openPostgres, type AccountClaim, type Engine } from './db/sql.ts';
 import {
   createReader,
   type HistoryReader,
@@ -61,6 +61,10 @@ export function sqliteStorage(history: HistoryDb): ProxyStorage {
   };
 }
 
+/** Pauses between attempts to claim the accounts again after the claim's connection was lost. */
+const RECLAIM_BASE_MS = 1_000;
+const RECLAIM_MAX_MS = 60_000;
+
 export interface PostgresStorageOptions {
   url: string;
   /** The accounts this proxy records: claimed on the database before anything is written. */
@@ -87,16 +91,46 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     throw err;
   }
   let closing = false;
-  void claim.lost.then((err) => {
-    if (closing) return;
-    options.log.error(
-      'history: the PostgreSQL connection holding this proxy’s accounts was lost; another proxy could now ' +
-        'record them too. Restart this proxy to claim them again',
-      { where: database.where, reason: err.message },
+  let retry: NodeJS.Timeout | undefined;
+  // A lost claim (the server restarted, the network broke) is taken again as soon as the database answers; until
+  // then another proxy could start on these accounts, and if one did, the log says which, every attempt.
+  const watch = (held: AccountClaim): void => {
+    void held.lost.then((err) => {
+      if (closing) return;
+      options.log.error(
+        'history: the PostgreSQL connection holding this proxy’s accounts was lost; claiming them again',
+        { where: database.where, reason: err.message },
+      );
+      reclaim(0);
+    });
+  };
+  const reclaim = (attempt: number): void => {
+    retry = setTimeout(
+      () => {
+        claimAccounts(database, options.accountIds).then(
+          (again) => {
+            if (closing) return void again.release();
+            claim = again;
+            options.log.info('history: this proxy’s accounts are claimed again', { where: database.where });
+            watch(again);
+          },
+          (err: unknown) => {
+            if (closing) return;
+            if (err instanceof AccountHeldError) {
+              options.log.error(`history: ${err.message}`, { where: database.where });
+            }
+            reclaim(attempt + 1);
+          },
+        );
+      },
+      Math.min(RECLAIM_MAX_MS, RECLAIM_BASE_MS * 2 ** attempt),
     );
-  });
-  const history = createSqlHistoryStore(database);
-  // Several proxies may share the database: each lists its own accounts' alerts.
+    retry.unref();
+  };
+  watch(claim);
+  // Several proxies may share the database: each prunes its own accounts' history, with its own retention.
+  const history = createSqlHistoryStore(database, { accounts: options.accountIds });
+  // Each lists, prunes and keeps the rule settings of its own accounts' alerts.
   const alerts = createSqlAlertStore(database, { accounts: options.accountIds });
   return {
     engine: 'postgres',
@@ -107,6 +141,7 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     createAlerts: (alertOptions) => createSqlAlertService({ ...alertOptions, store: alerts }),
     async close() {
       closing = true;
+      clearTimeout(retry);
       try {
         await claim.release();
       } finally {

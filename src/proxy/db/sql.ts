@@ -288,6 +288,8 @@ export interface PostgresOptions {
   /** Name shown in pg_stat_activity, and named to another proxy refused an account (default margin-watch). */
   applicationName?: string;
   connectTimeoutMs?: number;
+  /** Longest a statement may run (default 120 s); the client stops waiting 10 s later. */
+  statementTimeoutMs?: number;
 }
 
 export interface PostgresDatabase extends SqlDatabase {
@@ -310,6 +312,13 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     max: options.maxConnections ?? 4,
     application_name: options.applicationName ?? 'margin-watch',
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    // A connection that hangs instead of breaking (a network partition, a frozen server) must fail in time: TCP
+    // keepalive probes an idle connection, the server cancels a statement running too long, and the client gives
+    // up on one whose answer never comes.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    statement_timeout: options.statementTimeoutMs ?? 120_000,
+    query_timeout: (options.statementTimeoutMs ?? 120_000) + 10_000,
     types: numberTypes(),
   });
   // An idle connection that breaks (server restart, network) is dropped by the pool; the next query opens another.
@@ -376,7 +385,11 @@ export async function claimAccounts(
   let lose: (err: Error) => void = () => undefined;
   const lost = new Promise<Error>((resolve) => (lose = resolve));
   const onLost = (err: unknown): void => {
-    if (!released) lose(err instanceof Error ? err : new Error(String(err)));
+    if (released) return;
+    // The broken connection goes back to the pool to be discarded: the pool would wait for it when it ends.
+    released = true;
+    client.release(true);
+    lose(err instanceof Error ? err : new Error(String(err)));
   };
   client.on('error', onLost);
   client.on('end', () => onLost(new Error('the connection holding the accounts closed')));
@@ -403,6 +416,11 @@ export async function claimAccounts(
       }
       taken.push(id);
     }
+    // The locks last as long as this session: the server notices a proxy host that vanished (power, network)
+    // within about a minute, instead of the system's default two hours, and frees its accounts.
+    await client.query(
+      'SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3',
+    );
   } catch (err) {
     released = true;
     client.release(true);
