@@ -68,6 +68,7 @@ async function journey(store: AlertStore | SqlAlertStore): Promise<string[]> {
 }
 
 let pgServer: TestPostgres | null = null;
+let databases = 0;
 beforeAll(async () => {
   pgServer = await postgresForTests('alert store');
 }, 60_000);
@@ -86,7 +87,7 @@ const ENGINES: { name: string; open(): Promise<SqlDatabase | null> }[] = [
   {
     name: 'PostgreSQL',
     async open() {
-      return pgServer ? openPostgres(await pgServer.createDatabase('alerts_journey')) : null;
+      return pgServer ? openPostgres(await pgServer.createDatabase(`alerts_${(databases += 1)}`)) : null;
     },
   },
 ];
@@ -129,4 +130,47 @@ describe('alert store of one proxy on a shared database', () => {
       history.close();
     }
   });
+});
+
+describe.each(ENGINES)('alert stores of two proxies sharing $name', (engine) => {
+  it('keep each one its own rule settings and prune only their own alerts', async (ctx) => {
+    const database = await engine.open();
+    if (!database) return ctx.skip();
+    try {
+      const a = createSqlAlertStore(database, { accounts: ['acct-a'] });
+      const b = createSqlAlertStore(database, { accounts: ['acct-b'] });
+      await a.saveOverrides({ accounts: { 'acct-a': { cushionBelow: { percent: '42' } } } }, 1);
+      await b.saveOverrides({ accounts: { 'acct-b': { cushionBelow: { percent: '7' } } } }, 2);
+      // A restart of either reads back its own account's settings, never the other's.
+      expect(await a.loadOverrides()).toEqual({
+        accounts: { 'acct-a': { cushionBelow: { percent: '42' } } },
+      });
+      expect(await b.loadOverrides()).toEqual({ accounts: { 'acct-b': { cushionBelow: { percent: '7' } } } });
+      // Back to the defaults for acct-a, and UI defaults from a: b's account keeps its own row.
+      await a.saveOverrides({ defaults: { stale: { seconds: 90 } } }, 3);
+      expect(await a.loadOverrides()).toEqual({ defaults: { stale: { seconds: 90 } } });
+      expect(await b.loadOverrides()).toEqual({
+        defaults: { stale: { seconds: 90 } },
+        accounts: { 'acct-b': { cushionBelow: { percent: '7' } } },
+      });
+      // Saves land in the order they were made, even when the second is asked for before the first is done.
+      await Promise.all([
+        b.saveOverrides({ accounts: { 'acct-b': { cushionBelow: { percent: '8' } } } }, 4),
+        b.saveOverrides({ accounts: { 'acct-b': { cushionBelow: { percent: '9' } } } }, 5),
+      ]);
+      expect((await b.loadOverrides()).accounts).toEqual({ 'acct-b': { cushionBelow: { percent: '9' } } });
+
+      const everyone = createSqlAlertStore(database);
+      await everyone.insertMany([
+        alert(1, 100, { accountId: 'acct-a', kind: 'recovered' }),
+        alert(2, 200, { accountId: 'acct-a' }),
+        alert(3, 100, { accountId: 'acct-b', kind: 'recovered' }),
+        alert(4, 200, { accountId: 'acct-b' }),
+      ]);
+      expect(await a.prune(1_000)).toBe(1);
+      expect((await everyone.list()).alerts.map((e) => e.id).sort()).toEqual(['e2', 'e3', 'e4']);
+    } finally {
+      await database.close();
+    }
+  }, 60_000);
 });

@@ -45,6 +45,9 @@ export interface AlertStore {
 export const DEFAULT_LIST_LIMIT = 100;
 export const MAX_LIST_LIMIT = 500;
 const OVERRIDES_KEY = 'rules';
+/** Rows of the UI layer in the query layer's store (PostgreSQL): the defaults, and one per account. */
+const DEFAULTS_ROW = 'rules:defaults';
+const ACCOUNT_ROW = 'rules:account:';
 
 interface Row {
   seq: number;
@@ -247,6 +250,44 @@ export function createSqlAlertStore(
     return Number(result.numInsertedOrUpdatedRows ?? 0);
   }
 
+  /** Saves queued in call order: an older edit never lands after a newer one. */
+  let saving: Promise<void> = Promise.resolve();
+
+  /**
+   * The UI layer is kept a row per scope (the defaults, each account), and a proxy writes only its own accounts'
+   * rows: proxies sharing the database never undo each other's edits.
+   */
+  async function saveScoped(overrides: RulesOverrides, at: number): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      const upsert = (key: string, body: unknown) =>
+        trx
+          .insertInto('alert_settings')
+          .values({ key, body: JSON.stringify(body), updated_at: at })
+          .onConflict((oc) =>
+            oc.column('key').doUpdateSet((eb) => ({
+              body: eb.ref('excluded.body'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute();
+      if (overrides.defaults === undefined) {
+        await trx.deleteFrom('alert_settings').where('key', '=', DEFAULTS_ROW).execute();
+      } else {
+        await upsert(DEFAULTS_ROW, overrides.defaults);
+      }
+      const accounts = overrides.accounts ?? {};
+      let stale = trx.deleteFrom('alert_settings');
+      stale =
+        only === undefined
+          ? stale.where('key', 'like', `${ACCOUNT_ROW}%`)
+          : stale.where('key', 'in', only.length > 0 ? only.map((id) => ACCOUNT_ROW + id) : ['']);
+      const kept = Object.keys(accounts).map((id) => ACCOUNT_ROW + id);
+      if (kept.length > 0) stale = stale.where('key', 'not in', kept);
+      await stale.execute();
+      for (const [id, patch] of Object.entries(accounts)) await upsert(ACCOUNT_ROW + id, patch);
+    });
+  }
+
   return {
     async insert(event) {
       await insertOne(db, event);
@@ -301,32 +342,39 @@ export function createSqlAlertStore(
 
     async prune(before) {
       // The newest event of each account and rule stays whatever its age: it says whether that alert is open.
+      const own =
+        only === undefined ? sql`` : sql`AND account IN (${sql.join(only.length > 0 ? [...only] : [''])})`;
       const result = await sql`
-        DELETE FROM alert_events WHERE at < ${before}
+        DELETE FROM alert_events WHERE at < ${before} ${own}
           AND seq NOT IN (SELECT MAX(seq) FROM alert_events GROUP BY account, rule)`.execute(db);
       return Number(result.numAffectedRows ?? 0);
     },
 
     async loadOverrides() {
-      const row = await db
-        .selectFrom('alert_settings')
-        .select('body')
-        .where('key', '=', OVERRIDES_KEY)
-        .executeTakeFirst();
-      return overridesOf(row?.body);
+      let select = db.selectFrom('alert_settings').select(['key', 'body']);
+      select =
+        only === undefined
+          ? select.where((eb) => eb.or([eb('key', '=', DEFAULTS_ROW), eb('key', 'like', `${ACCOUNT_ROW}%`)]))
+          : select.where('key', 'in', [DEFAULTS_ROW, ...only.map((id) => ACCOUNT_ROW + id)]);
+      const rows = await select.execute();
+      const layer: { defaults?: unknown; accounts?: Record<string, unknown> } = {};
+      for (const row of rows) {
+        let body: unknown;
+        try {
+          body = JSON.parse(row.body);
+        } catch {
+          continue;
+        }
+        if (row.key === DEFAULTS_ROW) layer.defaults = body;
+        else (layer.accounts ??= {})[row.key.slice(ACCOUNT_ROW.length)] = body;
+      }
+      return overridesOf(JSON.stringify(layer));
     },
 
-    async saveOverrides(overrides, at) {
-      await db
-        .insertInto('alert_settings')
-        .values({ key: OVERRIDES_KEY, body: JSON.stringify(overrides), updated_at: at })
-        .onConflict((oc) =>
-          oc.column('key').doUpdateSet((eb) => ({
-            body: eb.ref('excluded.body'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
-        .execute();
+    saveOverrides(overrides, at) {
+      const run = saving.then(() => saveScoped(overrides, at));
+      saving = run.catch(() => undefined);
+      return run;
     },
   };
 }

@@ -208,3 +208,36 @@ describe.each(BACKENDS)('retention tiers on $name', (backend) => {
     }
   }, 120_000);
 });
+
+describe.each(BACKENDS)('pruning on a $name database shared by two proxies', (backend) => {
+  it("prunes only its own accounts' history, and stops between statements once told to", async (ctx) => {
+    const database = await backend.open();
+    if (!database) return ctx.skip();
+    try {
+      const few = [
+        ...SAMPLES.filter((s) => s.accountId === 'acct').slice(0, 300),
+        ...SAMPLES.filter((s) => s.accountId === 'other').slice(0, 300),
+      ];
+      const everyone = createSqlHistoryStore(database);
+      await writeAll(everyone, few);
+      const tiers = { retentionDays: 1, rawDays: 1, minuteRollupDays: 1 };
+      const at = END + 10 * DAY;
+      const count = async (accountId: string) =>
+        (await everyone.query({ accountId, from: 0, to: at, now: at, maxPoints: 1000 })).buckets.length;
+      const otherBefore = await count('other');
+      expect(otherBefore).toBeGreaterThan(0);
+
+      const stopped = new AbortController();
+      stopped.abort();
+      const mine = createSqlHistoryStore(database, { accounts: ['acct'] });
+      expect(await mine.prune(at, tiers, stopped.signal)).toBe(0);
+      expect(await count('acct')).toBeGreaterThan(0);
+
+      expect(await mine.prune(at, tiers)).toBe(300);
+      expect(await count('acct')).toBe(0);
+      expect(await count('other')).toBe(otherBefore);
+    } finally {
+      await database.close();
+    }
+  }, 60_000);
+});

@@ -48,13 +48,21 @@ export interface HistoryStore {
   /** Time of the newest stored sample of an account, or null. */
   lastSampleTime(accountId: string): Promise<number | null>;
   query(request: HistoryRequest): Promise<HistoryResult>;
-  /** Applies the retention tiers as of `at`; returns the number of raw samples deleted. */
-  prune(at: number, tiers: RetentionTiers): Promise<number>;
+  /**
+   * Applies the retention tiers as of `at`; returns the number of raw samples deleted. With `signal`, stops between
+   * two statements once it is aborted (the proxy stopping), leaving the rest for the next pruning.
+   */
+  prune(at: number, tiers: RetentionTiers, signal?: AbortSignal): Promise<number>;
 }
 
 export interface SqlHistoryOptions {
   /** Rows a query may read when it has the choice (default ROW_BUDGET). */
   rowBudget?: number;
+  /**
+   * The accounts whose history this store prunes (a database shared by several proxies holds the others' too, and
+   * each proxy prunes only its own with its own retention). Absent: every account's.
+   */
+  accounts?: readonly string[];
 }
 
 type Db = Kysely<Tables> | Transaction<Tables>;
@@ -461,16 +469,22 @@ export function createSqlHistoryStore(database: SqlDatabase, options: SqlHistory
   }
 
   /** As the recorder's pruning of the SQLite file: see ./recorder.ts. */
-  async function prune(at: number, tiers: RetentionTiers): Promise<number> {
+  async function prune(at: number, tiers: RetentionTiers, signal?: AbortSignal): Promise<number> {
+    const stopped = (): boolean => signal?.aborted === true;
     const cutoff = at - tiers.retentionDays * DAY_MS;
     const rawMs = tiers.rawDays * DAY_MS;
     const rawCutoff = Math.floor((at - rawMs) / finest) * finest;
     const minuteMs = Math.max(rawMs, tiers.minuteRollupDays * DAY_MS);
     const minuteCutoff = Math.floor((at - minuteMs) / quarter) * quarter;
     let deleted = 0;
-    const accounts = await db.selectFrom('accounts').select('id').execute();
+    const owned = options.accounts;
+    let select = db.selectFrom('accounts').select('id');
+    if (owned !== undefined) select = select.where('name', 'in', owned.length > 0 ? [...owned] : ['']);
+    const accounts = await select.execute();
     for (const { id } of accounts) {
+      if (stopped()) break;
       for (;;) {
+        if (stopped()) return deleted;
         const oldest = await oldestSample(id);
         if (oldest === null || oldest >= cutoff) break;
         const sliceEnd = Math.min(cutoff, oldest + PRUNE_SLICE_MS);
@@ -486,6 +500,7 @@ export function createSqlHistoryStore(database: SqlDatabase, options: SqlHistory
       const oldest = await oldestSample(id);
       if (oldest !== null) {
         for (let lo = Math.floor(oldest / finest) * finest; lo < rawCutoff; lo += PRUNE_SLICE_MS) {
+          if (stopped()) return deleted;
           const hi = Math.min(rawCutoff, lo + PRUNE_SLICE_MS);
           const here = await sql<{ raw: number; rolled: number | null }>`
             SELECT (SELECT COUNT(*) FROM samples WHERE account_id = ${id} AND t >= ${lo} AND t < ${hi}) AS raw,
@@ -514,6 +529,7 @@ export function createSqlHistoryStore(database: SqlDatabase, options: SqlHistory
           lo < minuteCutoff;
           lo += PRUNE_SLICE_MS
         ) {
+          if (stopped()) return deleted;
           const hi = Math.min(minuteCutoff, lo + PRUNE_SLICE_MS);
           const sums = await sql<{ minutes: number | null; quarters: number | null }>`
             SELECT (SELECT CAST(SUM(n) AS BIGINT) FROM rollups WHERE account_id = ${id}
@@ -537,6 +553,7 @@ export function createSqlHistoryStore(database: SqlDatabase, options: SqlHistory
           }
         }
       }
+      if (stopped()) return deleted;
       await db.transaction().execute(async (trx) => {
         // A rollup period goes once it ends at or before the cutoff.
         for (const period of ROLLUP_PERIODS) {
