@@ -380,6 +380,17 @@ describe('helpers', () => {
     expect(resolveConfigPath(undefined, {})).toBeUndefined();
   });
 
+  it('resolveConfigPath reads a relative path from where the command was typed (npm --prefix, a subfolder)', () => {
+    expect(resolveConfigPath('my.json', { INIT_CWD: '/home/desk/configs' })).toBe(
+      '/home/desk/configs/my.json',
+    );
+    expect(resolveConfigPath(undefined, { INIT_CWD: '/home/desk', MARGIN_WATCH_CONFIG: 'c/mw.json' })).toBe(
+      '/home/desk/c/mw.json',
+    );
+    expect(resolveConfigPath('/abs/mw.json', { INIT_CWD: '/home/desk' })).toBe('/abs/mw.json');
+    expect(resolveConfigPath('mw.json', {})).toBe(join(process.cwd(), 'mw.json'));
+  });
+
   it('secretValues lists the secret fields and extras, nothing else', () => {
     const config = parse({ accounts: [account()] });
     expect(secretValues(config.accounts, catalog, ['token-value', undefined])).toEqual([
@@ -446,6 +457,42 @@ describe('history.url (PostgreSQL)', () => {
     expect(problemsOf({ history: { url: 'postgres:///margin' }, accounts: [account()] })[0]?.message).toMatch(
       /must name the database server/,
     );
+  });
+
+  it('percent-encodes a ${ENV} password in the user part, so any character works; a whole URL stays as it is', () => {
+    const password = 'p@ss/w#rd:x%20y?';
+    const config = parse(
+      { history: { url: 'postgres://mw:${PG_PASSWORD}@db.internal:5432/margin' }, accounts: [account()] },
+      { ...env, PG_PASSWORD: password },
+    );
+    const url = new URL(config.history.url ?? '');
+    expect([url.hostname, url.port, url.pathname, url.username]).toEqual([
+      'db.internal',
+      '5432',
+      '/margin',
+      'mw',
+    ]);
+    expect(decodeURIComponent(url.password)).toBe(password);
+    expect(configSecrets(config, catalog)).toContain(password);
+
+    const whole = parse(
+      { history: { url: '${DATABASE_URL}' }, accounts: [account()] },
+      { ...env, DATABASE_URL: 'postgres://mw:s3cret@db.internal/margin?sslmode=require' },
+    );
+    expect(whole.history.url).toBe('postgres://mw:s3cret@db.internal/margin?sslmode=require');
+    const inPath = parse(
+      { history: { url: 'postgres://mw@db.internal/${DB_NAME}' }, accounts: [account()] },
+      { ...env, DB_NAME: 'desk_a' },
+    );
+    expect(inPath.history.url).toBe('postgres://mw@db.internal/desk_a');
+  });
+
+  it('counts a password parameter as a secret too', () => {
+    const config = parse({
+      history: { url: 'postgres://mw@db/margin?password=s3cr%40t' },
+      accounts: [account()],
+    });
+    expect(configSecrets(config, catalog)).toEqual(['env-secret-value-123', 's3cr@t']);
   });
 
   it("adds the URL's password, as written and decoded, to the secrets", () => {

@@ -76,7 +76,9 @@ export interface MarginWatchConfig {
 /** The config file named by `--config`, else by MARGIN_WATCH_CONFIG; undefined means demo mode. */
 export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   const chosen = flag ?? env.MARGIN_WATCH_CONFIG;
-  return chosen && chosen.trim() !== '' ? resolve(chosen) : undefined;
+  // A relative path is the user's: npm runs scripts in the project folder but says where it was typed (INIT_CWD).
+  const base = env.INIT_CWD?.trim() || process.cwd();
+  return chosen && chosen.trim() !== '' ? resolve(base, chosen) : undefined;
 }
 
 type PathSegment = string | number;
@@ -95,9 +97,14 @@ export function formatPath(path: readonly PathSegment[]): string {
 const ENV_REFERENCE = /\$\$|\$\{([^}]*)\}?/g;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Config paths whose value is a URL whose user part may take a `${NAME}` (the PostgreSQL password). */
+const URL_PATHS = new Set(['history.url']);
+
 /**
  * Replaces `${NAME}` in every string value (not in keys) with the environment variable NAME; `$$` is a literal `$`.
- * Problems (missing variables, malformed references) are appended to `problems` and name the variable only.
+ * In a URL's user part (`history.url`, between `//` and the host's `@`) the value is percent-encoded, so a password
+ * with `@`, `/`, `#`, `:` or `%` in it is taken as it is. Problems (missing variables, malformed references) are
+ * appended to `problems` and name the variable only.
  */
 export function substituteEnv(
   value: unknown,
@@ -106,7 +113,8 @@ export function substituteEnv(
   path: PathSegment[] = [],
 ): unknown {
   if (typeof value === 'string') {
-    return value.replace(ENV_REFERENCE, (match: string, name: string | undefined) => {
+    const isUrl = URL_PATHS.has(formatPath(path));
+    return value.replace(ENV_REFERENCE, (match: string, name: string | undefined, offset: number) => {
       if (match === '$$') return '$';
       if (name === undefined || !match.endsWith('}') || !ENV_NAME.test(name)) {
         problems.push({
@@ -120,7 +128,8 @@ export function substituteEnv(
         problems.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
         return '';
       }
-      return replacement;
+      const inUserPart = isUrl && /^[a-z][a-z0-9+.-]*:\/\/[^/?#@]*$/i.test(value.slice(0, offset));
+      return inUserPart ? encodeURIComponent(replacement) : replacement;
     });
   }
   if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, problems, [...path, i]));
@@ -501,19 +510,24 @@ export function secretValues(
   return [...out];
 }
 
-/** The password of a PostgreSQL URL, as written and decoded (either may appear in a driver's message). */
+/**
+ * The password of a PostgreSQL URL, in its user part or a `password` parameter, as written and decoded (either
+ * may appear in a driver's message).
+ */
 function urlPasswords(url: string | undefined): string[] {
   if (url === undefined) return [];
-  try {
-    const { password } = new URL(url);
-    if (password === '') return [];
-    let decoded = password;
+  const decode = (text: string): string => {
     try {
-      decoded = decodeURIComponent(password);
+      return decodeURIComponent(text);
     } catch {
       // Not valid percent-encoding: the text as written is the secret.
+      return text;
     }
-    return [password, decoded];
+  };
+  try {
+    const parsed = new URL(url);
+    const written = [parsed.password, ...parsed.searchParams.getAll('password')].filter((p) => p !== '');
+    return written.flatMap((password) => [password, decode(password)]);
   } catch {
     return [];
   }

@@ -20,6 +20,13 @@ describe('redactUrl', () => {
     );
     expect(redactUrl('postgres://mw@db.example/history')).toBe('postgres://mw@db.example/history');
   });
+
+  it('hides the whole of a password written with characters a URL cannot hold', () => {
+    for (const password of ['p@ss/w#rd:x%20y', 'a:b@evilhost/Secret99', 'x?y=z@w']) {
+      const shown = redactUrl(`postgres://mw:${password}@127.0.0.1:5432/history`);
+      expect(shown).toBe('postgres://mw:***@127.0.0.1:5432/history');
+    }
+  });
 });
 
 describe('accountLockKey', () => {

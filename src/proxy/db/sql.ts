@@ -118,18 +118,34 @@ function numberTypes(): pg.TypeOverrides {
   return overrides;
 }
 
-/** `postgres://user:secret@host/db` with the password replaced by `***`, for logs and messages. */
+/**
+ * `postgres://user:secret@host/db` with the password replaced by `***`, for logs and messages. Read from the text,
+ * not from a URL parser: a password written with unencoded `@`, `/`, `#` or `:` would otherwise be split where a
+ * parser splits it, and the rest of it shown as a host or path.
+ */
 export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    for (const key of [...parsed.searchParams.keys()]) {
-      if (/pass|secret|key|token/i.test(key)) parsed.searchParams.set(key, '***');
-    }
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0];
+  if (!scheme) return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+  const rest = url.slice(scheme.length);
+  // The last @ ends the user part: whatever comes before it may be the password.
+  const at = rest.lastIndexOf('@');
+  let authority = '';
+  if (at >= 0) {
+    const userinfo = rest.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    authority = colon >= 0 ? `${userinfo.slice(0, colon)}:***@` : `${userinfo}@`;
   }
+  let tail = rest.slice(at + 1);
+  const query = tail.indexOf('?');
+  if (query >= 0) {
+    const params = new URLSearchParams(tail.slice(query + 1));
+    const secret = [...params.keys()].filter((key) => /pass|secret|key|token/i.test(key));
+    if (secret.length > 0) {
+      for (const key of secret) params.set(key, '***');
+      tail = `${tail.slice(0, query + 1)}${params.toString()}`;
+    }
+  }
+  return `${scheme}${authority}${tail}`;
 }
 
 /** One schema step of the PostgreSQL database. Never edit a released step: add a new one. */
@@ -337,6 +353,29 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     throw new PostgresOpenError(url, errorLine(err), { cause: err });
   }
   return { db, engine: 'postgres', pool, where: redactUrl(url), close: () => db.destroy() };
+}
+
+/**
+ * A read the database could not answer (the connection lost, the server down or refusing): the API answers 503
+ * with `reason` in one line, never a stack, and the dashboard shows it and retries.
+ */
+export class DatabaseUnavailableError extends Error {
+  constructor(
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`the history database is not answering: ${reason}`, options);
+    this.name = 'DatabaseUnavailableError';
+  }
+
+  /** Rethrows any failure of `read` as a DatabaseUnavailableError. */
+  static async guard<T>(read: Promise<T>): Promise<T> {
+    try {
+      return await read;
+    } catch (err) {
+      throw new DatabaseUnavailableError(errorLine(err), { cause: err });
+    }
+  }
 }
 
 /** Another live proxy holds an account on the same PostgreSQL database. */
