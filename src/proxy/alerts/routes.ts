@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { AlertPageDto, RulesViewDto, WebhookStatusDto } from '../../contract/alerts.ts';
 import { ACCOUNT_ID, MAX_TIME, sendError } from '../shared.ts';
 import type { ProxyAlertService } from './service.ts';
-import { AlertRulesError } from './service.ts';
+import { AlertRulesError, RulesNotSavedError } from './service.ts';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, type AlertQuery } from './store.ts';
 
 /** Largest accepted PUT body (the server-wide limit): rule settings are small. */
@@ -99,6 +99,7 @@ export function registerAlertRoutes(
       return reply.header('cache-control', 'no-store').send(view satisfies RulesViewDto);
     } catch (err) {
       if (err instanceof AlertRulesError) return sendError(reply, 400, err.message);
+      if (err instanceof RulesNotSavedError) return sendError(reply, 503, err.message);
       throw err;
     }
   });

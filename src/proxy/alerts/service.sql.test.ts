@@ -10,6 +10,7 @@ import { sqliteDatabase } from '../db/sql.ts';
 import { createLogger } from '../log.ts';
 import {
   AlertRulesError,
+  RulesNotSavedError,
   createAlertService,
   createSqlAlertService,
   type AlertServiceConfig,
@@ -147,5 +148,45 @@ describe('alert service on the query layer', () => {
     release();
     await answer;
     expect(listed).toEqual([...announced].reverse());
+  });
+
+  it('changes nothing when the rule settings cannot be stored, and says so', async () => {
+    const store = createSqlAlertStore(sqliteDatabase(database()));
+    const refusing = { on: true };
+    const lines: string[] = [];
+    const service = await createSqlAlertService({
+      config: CONFIG,
+      log: createLogger({ write: (line) => lines.push(line), pretty: false }),
+      now: Date.now,
+      tickMs: 0,
+      store: {
+        ...store,
+        saveOverrides: async (overrides, at) => {
+          if (refusing.on) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+          return store.saveOverrides(overrides, at);
+        },
+      },
+    });
+    running.push(service);
+    const before = service.rules();
+    const patch = { accounts: { 'valr-demo': { cushionBelow: { percent: '25' } } } };
+    const refused = service.updateRules(patch);
+    await expect(refused).rejects.toThrow(RulesNotSavedError);
+    await expect(refused).rejects.toThrow(/nothing changed: connect ECONNREFUSED/);
+    expect(service.rules()).toEqual(before);
+    expect(lines.filter((l) => l.includes('storing the rule settings failed'))).toHaveLength(1);
+
+    refusing.on = false;
+    // Two changes at once: each builds on the one before it.
+    const [first, second] = await Promise.all([
+      service.updateRules(patch),
+      service.updateRules({ accounts: { 'bitso-demo': { stale: { seconds: 30 } } } }),
+    ]);
+    expect(first.overrides.accounts).toEqual(patch.accounts);
+    expect(second.overrides.accounts).toEqual({
+      ...patch.accounts,
+      'bitso-demo': { stale: { seconds: 30 } },
+    });
+    expect(await store.loadOverrides()).toEqual(second.overrides);
   });
 });

@@ -19,7 +19,13 @@ import {
   type RuleSettings,
   type RulesOverrides,
 } from './rules.ts';
-import { createAsyncWriteQueue, createWriteQueue } from '../db/write-queue.ts';
+import {
+  createAsyncWriteQueue,
+  createWriteQueue,
+  reasonOf,
+  reportUnwritten,
+  type WriteQueueStats,
+} from '../db/write-queue.ts';
 import { createAlertStore, type AlertPage, type AlertQuery, type SqlAlertStore } from './store.ts';
 import {
   createWebhookDispatcher,
@@ -101,6 +107,14 @@ export class AlertRulesError extends Error {
   }
 }
 
+/** A rules change that is valid but could not be stored: nothing changed (the database said `reason`). */
+export class RulesNotSavedError extends Error {
+  constructor(readonly reason: string) {
+    super(`the rule settings could not be stored, so nothing changed: ${reason}`);
+    this.name = 'RulesNotSavedError';
+  }
+}
+
 /** A read wire message as the alert service takes it (the AccountManager's AccountMessage has all of it). */
 export interface AlertMessage
   extends
@@ -153,9 +167,13 @@ function zodMessage(error: { issues: readonly { path: readonly PropertyKey[]; me
 /** What the service needs of its database to keep alerts: the SQLite file's store or the query layer's. */
 interface AlertPersistence {
   /** Alert events wait here, in order, while the database refuses writes, exactly as the history's samples do. */
-  queue: { push(event: AlertEvent): void; flushIfDue(): unknown; flush(): number | Promise<number> };
+  queue: {
+    push(event: AlertEvent): void;
+    flushIfDue(): unknown;
+    flush(): number | Promise<number>;
+    stats(): WriteQueueStats;
+  };
   prune(before: number): number | Promise<number>;
-  saveOverrides(overrides: RulesOverrides, at: number): void | Promise<void>;
 }
 
 /** What was stored when the service starts: the UI's rule settings and the alerts still open. */
@@ -168,8 +186,10 @@ interface StoredAlerts {
 interface AlertCore extends Omit<AlertService, 'list' | 'updateRules'> {
   /** Only configured accounts' alerts (and only `accountId`'s when given). */
   openOf: (all: readonly AlertEvent[], accountId: string | undefined) => AlertEvent[];
-  /** Validates and applies a rules change; `saved` settles once it is stored. Throws AlertRulesError. */
-  applyRules: (patch: unknown) => { view: RulesView; saved: void | Promise<void> };
+  /** Validates a rules change and gives the UI layer it makes (not applied yet). Throws AlertRulesError. */
+  prepareRules: (patch: unknown) => RulesOverrides;
+  /** Applies a UI layer prepared and stored; returns the new rules view. */
+  commitRules: (next: RulesOverrides) => RulesView;
 }
 
 function createAlertCore(
@@ -334,16 +354,22 @@ function createAlertCore(
 
     rules,
 
-    applyRules: (patch) => {
+    prepareRules: (patch) => {
       const parsed = rulesPatchSchema.safeParse(patch);
       if (!parsed.success) throw new AlertRulesError(zodMessage(parsed.error));
       const unknown = Object.keys(parsed.data.accounts ?? {}).filter((id) => !known.has(id));
       if (unknown.length > 0) throw new AlertRulesError(`accounts.${unknown[0]}: no such account`);
-      overrides = applyRulesPatch(overrides, parsed.data);
-      const saved = persistence.saveOverrides(overrides, now());
-      log.info('alert rules changed in the UI', { accounts: Object.keys(parsed.data.accounts ?? {}) });
+      return applyRulesPatch(overrides, parsed.data);
+    },
+
+    commitRules: (next) => {
+      const changed = Object.keys(next.accounts ?? {}).filter(
+        (id) => JSON.stringify(next.accounts?.[id]) !== JSON.stringify(overrides.accounts?.[id]),
+      );
+      overrides = next;
+      log.info('alert rules changed in the UI', { accounts: changed });
       handle(engine.tick());
-      return { view: rules(), saved };
+      return rules();
     },
 
     webhookStatus() {
@@ -368,10 +394,18 @@ function createAlertCore(
       if (timer) clearInterval(timer);
       timer = null;
       await pending.flush();
+      reportUnwritten(pending, 'alerts', 'alert events', log);
       listeners.clear();
       await webhooks.close();
     },
   };
+}
+
+/** A failed save of the rule settings: logged once, as one line, and answered as RulesNotSavedError. */
+function notSaved(err: unknown, log: AlertServiceOptions['log']): RulesNotSavedError {
+  const error = new RulesNotSavedError(reasonOf(err));
+  log.error('alerts: storing the rule settings failed; nothing changed', { reason: error.reason });
+  return error;
 }
 
 /** Creates the alert service on the SQLite file; call `start()` to run its tick timer. */
@@ -393,10 +427,9 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
     {
       queue,
       prune: (before) => store.prune(before),
-      saveOverrides: (overrides, at) => store.saveOverrides(overrides, at),
     },
   );
-  const { openOf, applyRules, ...service } = core;
+  const { openOf, prepareRules, commitRules, ...service } = core;
   return {
     ...service,
     list(query = {}) {
@@ -404,7 +437,15 @@ export function createAlertService(options: AlertServiceOptions): AlertService {
       if (query.before !== undefined) return page;
       return { ...page, open: openOf(store.open(), query.accountId) };
     },
-    updateRules: (patch) => applyRules(patch).view,
+    updateRules(patch) {
+      const next = prepareRules(patch);
+      try {
+        store.saveOverrides(next, now());
+      } catch (err) {
+        throw notSaved(err, log);
+      }
+      return commitRules(next);
+    },
   };
 }
 
@@ -442,9 +483,10 @@ export async function createSqlAlertService(
   const core = createAlertCore(options, stored, {
     queue,
     prune: (before) => store.prune(before),
-    saveOverrides: (overrides, at) => store.saveOverrides(overrides, at),
   });
-  const { openOf, applyRules, ...service } = core;
+  const { openOf, prepareRules, commitRules, ...service } = core;
+  // One change at a time: each is prepared from the one before it, stored, then applied.
+  let updating: Promise<unknown> = Promise.resolve();
   return {
     ...service,
     async list(query = {}) {
@@ -455,10 +497,18 @@ export async function createSqlAlertService(
       if (query.before !== undefined) return page;
       return { ...page, open: openOf(await store.open(), query.accountId) };
     },
-    async updateRules(patch) {
-      const { view, saved } = applyRules(patch);
-      await saved;
-      return view;
+    updateRules(patch) {
+      const run = updating.then(async () => {
+        const next = prepareRules(patch);
+        try {
+          await store.saveOverrides(next, now());
+        } catch (err) {
+          throw notSaved(err, log);
+        }
+        return commitRules(next);
+      });
+      updating = run.catch(() => undefined);
+      return run;
     },
   };
 }
