@@ -7,6 +7,7 @@ import { WebSocket } from 'ws';
 import { parseRawMessages } from '../contract/accounts.ts';
 import { errorText } from '../contract/errors.ts';
 import { snapshotFrame } from '../contract/stream.ts';
+import { DatabaseUnavailableError } from './db/sql.ts';
 import type { StreamFrame } from './hub.ts';
 import { FAKE_KEY, FAKE_SECRET } from './testing/fake-exchange.ts';
 import { apiRequest, HARNESS_ACCOUNT, rawRequest, startHarness, type Harness } from './testing/harness.ts';
@@ -196,6 +197,31 @@ describe('extra routes', () => {
       expect(JSON.parse((await apiRequest(h.port, 'GET', '/api/extra')).body)).toEqual({ extra: true });
       expect((await apiRequest(h.port, 'GET', '/api/extra', { host: 'evil.example' })).status).toBe(403);
       expect((await rawRequest(h.port, 'POST', '/api/extra')).status).toBe(405);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('a history database that does not answer', () => {
+  it('is a 503 saying so in one line, logged without a stack', async () => {
+    const h = await startHarness({
+      extraRoutes: (app) => {
+        app.get('/api/slow-db', async () => {
+          throw new DatabaseUnavailableError('connect ECONNREFUSED 127.0.0.1:5432 (ECONNREFUSED)');
+        });
+      },
+    });
+    try {
+      const res = await apiRequest(h.port, 'GET', '/api/slow-db');
+      expect(res.status).toBe(503);
+      expect(JSON.parse(res.body)).toEqual({
+        error: 'the history database is not answering: connect ECONNREFUSED 127.0.0.1:5432 (ECONNREFUSED)',
+      });
+      const lines = h.logs.filter((line) => line.includes('/api/slow-db'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain('the history database is not answering');
+      expect(lines[0]).not.toContain('stack');
     } finally {
       await h.close();
     }

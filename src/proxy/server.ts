@@ -6,6 +6,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AccountDto, Health, RawMessagesDto } from '../contract/accounts.ts';
 import type { NonceSource } from '../exchanges/server-types.ts';
+import { DatabaseUnavailableError } from './db/sql.ts';
 import type { AccountManager } from './accounts.ts';
 import { ConfigError, exposureProblem, isWildcardHost } from './config.ts';
 import type { ExchangeCatalog } from './exchanges.ts';
@@ -107,6 +108,14 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   });
 
   app.setErrorHandler((error, request, reply) => {
+    if (error instanceof DatabaseUnavailableError) {
+      // An outage of PostgreSQL: one line, no stack (the write queues say when writing fails and works again).
+      log.warn('request failed: the history database is not answering', {
+        url: request.raw.url,
+        reason: error.reason,
+      });
+      return sendError(reply, 503, error.message);
+    }
     const code = (error as { statusCode?: unknown }).statusCode;
     const status = typeof code === 'number' && code >= 400 && code < 600 ? code : 500;
     if (status >= 500) log.error('request failed', { url: request.raw.url, error });

@@ -3,7 +3,7 @@
 // proxy is still refused afterwards, naming the holder.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AccountHeldError } from './db/sql.ts';
+import { AccountHeldError, DatabaseUnavailableError } from './db/sql.ts';
 import { postgresForTests, type TestPostgres } from './db/testing/postgres.ts';
 import { createLogger } from './log.ts';
 import { openPostgresStorage } from './storage.ts';
@@ -48,5 +48,52 @@ describe('PostgreSQL storage', () => {
     // Closed: the account is free for another proxy.
     const third = await openPostgresStorage({ url, accountIds: ['desk-1'], log, applicationName: 'proxy-c' });
     await third.close();
+  }, 60_000);
+
+  it('turns a read the database cannot answer into DatabaseUnavailableError', async (ctx) => {
+    if (!server) return ctx.skip();
+    const url = await server.createDatabase('storage_reads');
+    const log = createLogger({ write: () => undefined, pretty: false });
+    const storage = await openPostgresStorage({
+      url,
+      accountIds: ['desk-2'],
+      log,
+      applicationName: 'proxy-r',
+    });
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    try {
+      const now = 1_800_000_000_000;
+      expect((await storage.queryHistory({ accountId: 'desk-2', now, maxPoints: 100 })).buckets).toEqual([]);
+      await admin.query('ALTER DATABASE storage_reads ALLOW_CONNECTIONS false');
+      await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'proxy-r'`,
+      );
+      await vi.waitFor(
+        async () => {
+          const left = await admin.query(
+            `SELECT pid FROM pg_stat_activity WHERE application_name = 'proxy-r'`,
+          );
+          expect(left.rows).toEqual([]);
+        },
+        { timeout: 10_000, interval: 50 },
+      );
+      const read = storage.queryHistory({ accountId: 'desk-2', now, maxPoints: 100 });
+      await expect(read).rejects.toThrow(DatabaseUnavailableError);
+      await expect(read).rejects.toThrow(/^the history database is not answering: /);
+      await admin.query('ALTER DATABASE storage_reads ALLOW_CONNECTIONS true');
+      // Answered again once the database is back (a pooled connection cut meanwhile may fail one read first).
+      await vi.waitFor(
+        async () => {
+          const again = await storage.queryHistory({ accountId: 'desk-2', now, maxPoints: 100 });
+          expect(again.buckets).toEqual([]);
+        },
+        { timeout: 10_000, interval: 100 },
+      );
+    } finally {
+      await admin.query('ALTER DATABASE storage_reads ALLOW_CONNECTIONS true');
+      await admin.end();
+      await storage.close();
+    }
   }, 60_000);
 });

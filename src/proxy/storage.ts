@@ -13,9 +13,16 @@ import {
   type AlertServiceOptions,
   type ProxyAlertService,
 } from './alerts/service.ts';
-import { createSqlAlertStore } from './alerts/store.ts';
+import { createSqlAlertStore, type AlertQuery } from './alerts/store.ts';
 import type { HistoryDb } from './db/open.ts';
-import { AccountHeldError, claimAccounts, openPostgres, type AccountClaim, type Engine } from './db/sql.ts';
+import {
+  AccountHeldError,
+  DatabaseUnavailableError,
+  claimAccounts,
+  openPostgres,
+  type AccountClaim,
+  type Engine,
+} from './db/sql.ts';
 import {
   createReader,
   type HistoryReader,
@@ -131,11 +138,17 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
   // Several proxies may share the database: each prunes its own accounts' history, with its own retention.
   const history = createSqlHistoryStore(database, { accounts: options.accountIds });
   // Each lists, prunes and keeps the rule settings of its own accounts' alerts.
-  const alerts = createSqlAlertStore(database, { accounts: options.accountIds });
+  const alertStore = createSqlAlertStore(database, { accounts: options.accountIds });
+  // Reads the API answers with: a database that does not answer is a 503 with one line, not a crash report.
+  const alerts = {
+    ...alertStore,
+    list: (query?: AlertQuery) => DatabaseUnavailableError.guard(alertStore.list(query)),
+    open: () => DatabaseUnavailableError.guard(alertStore.open()),
+  };
   return {
     engine: 'postgres',
     where: database.where,
-    queryHistory: (request) => history.query(request),
+    queryHistory: (request) => DatabaseUnavailableError.guard(history.query(request)),
     createRecorder: (settings) =>
       createStoreRecorder({ ...settings, store: history, accountIds: options.accountIds }),
     createAlerts: (alertOptions) => createSqlAlertService({ ...alertOptions, store: alerts }),
