@@ -5,6 +5,7 @@ import {
   createWriteQueue,
   isOutOfSpace,
   reasonOf,
+  reportUnwritten,
   type WriteQueueOptions,
 } from './write-queue.ts';
 
@@ -250,6 +251,25 @@ describe('asynchronous write queue', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('reportUnwritten', () => {
+  it('says at stop how many items the database did not take, and nothing when all were written', () => {
+    const { queue, state, log } = harness();
+    queue.push({ key: 'a', n: 1 });
+    queue.flush();
+    expect(reportUnwritten(queue, 'test', 'items', log)).toBe(0);
+    state.refusing = FULL;
+    queue.push({ key: 'a', n: 2 });
+    queue.push({ key: 'b', n: 3 });
+    queue.flush();
+    log.error.mockClear();
+    expect(reportUnwritten(queue, 'test', 'items', log)).toBe(2);
+    expect(log.error).toHaveBeenCalledWith(
+      'test: stopping with 2 items the database did not take; they are lost',
+      { pending: 2 },
+    );
   });
 });
 

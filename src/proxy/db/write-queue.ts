@@ -148,6 +148,25 @@ function failureTracker(
   };
 }
 
+/**
+ * At stop, after the last attempt: says in one line how many items are lost because the database still refused
+ * them (nothing when all were written). Returns that number.
+ */
+export function reportUnwritten(
+  queue: { stats(): WriteQueueStats },
+  component: string,
+  what: string,
+  log: Logger | undefined,
+): number {
+  const { pending } = queue.stats();
+  if (pending > 0) {
+    log?.error(`${component}: stopping with ${pending} ${what} the database did not take; they are lost`, {
+      pending,
+    });
+  }
+  return pending;
+}
+
 /** Creates an empty write queue. */
 export function createWriteQueue<T>(options: WriteQueueOptions<T>): WriteQueue<T> {
   const now = options.now ?? Date.now;

@@ -19,7 +19,12 @@ import type { Band, MarginSnapshot } from '../../domain/model.ts';
 import { exchangeById } from '../../exchanges/registry.ts';
 import type { Logger } from '../../exchanges/server-types.ts';
 import type { MessageReading } from '../accounts.ts';
-import { createAsyncWriteQueue, createWriteQueue, type WriteQueueStats } from '../db/write-queue.ts';
+import {
+  createAsyncWriteQueue,
+  createWriteQueue,
+  reportUnwritten,
+  type WriteQueueStats,
+} from '../db/write-queue.ts';
 import type { HistoryDb } from '../db/open.ts';
 import { ROLLUP_PERIODS } from './schema.ts';
 import type { HistoryStore } from './sql-store.ts';
@@ -505,6 +510,7 @@ export function createRecorder(options: RecorderOptions): Recorder {
     close() {
       void stopTimers();
       queue.flush();
+      reportUnwritten(queue, 'history', 'samples', log);
     },
   };
 }
@@ -562,6 +568,7 @@ export async function createStoreRecorder(options: StoreRecorderOptions): Promis
     async close() {
       await stopTimers();
       await queue.flush();
+      reportUnwritten(queue, 'history', 'samples', log);
     },
   };
 }
