@@ -14,12 +14,14 @@ import {
   type ProxyAlertService,
 } from './alerts/service.ts';
 import { createSqlAlertStore, type AlertQuery } from './alerts/store.ts';
+import { reasonOf } from './db/write-queue.ts';
 import type { HistoryDb } from './db/open.ts';
 import {
   AccountHeldError,
   DatabaseUnavailableError,
   claimAccounts,
   openPostgres,
+  PostgresOpenError,
   type AccountClaim,
   type Engine,
 } from './db/sql.ts';
@@ -95,7 +97,10 @@ export async function openPostgresStorage(options: PostgresStorageOptions): Prom
     claim = await claimAccounts(database, options.accountIds);
   } catch (err) {
     await database.close();
-    throw err;
+    if (err instanceof AccountHeldError) throw err;
+    throw new PostgresOpenError(options.url, `claiming the accounts failed: ${reasonOf(err)}`, {
+      cause: err,
+    });
   }
   let closing = false;
   let retry: NodeJS.Timeout | undefined;

@@ -471,7 +471,13 @@ export async function claimAccounts(
     async release() {
       if (released) return;
       released = true;
-      // Closing the connection ends its session and with it every lock it held.
+      // Unlocked before the connection closes, so a proxy started right after this one is never refused by a
+      // session still on its way out; closing the connection ends the session (and would free them anyway).
+      try {
+        await client.query('SELECT pg_advisory_unlock_all()');
+      } catch {
+        // The connection is broken: the server frees the locks with the session.
+      }
       client.release(true);
     },
   };

@@ -116,8 +116,20 @@ export async function startTestPostgres(): Promise<PostgresOutcome> {
   const stop = async (): Promise<void> => {
     if (child.exitCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      // SIGINT: PostgreSQL's fast shutdown. runuser passes the signal on.
-      child.kill('SIGINT');
+      // pg_ctl's fast shutdown, waiting until the server is gone (the child is runuser, when root, not the
+      // server itself, so signalling it alone could leave the server running on a deleted folder).
+      const [stopCmd, stopArgs] = command(join(bin, 'pg_ctl'), [
+        '-D',
+        data,
+        '-m',
+        'fast',
+        '-w',
+        '-t',
+        '20',
+        'stop',
+      ]);
+      const stopped = spawnSync(stopCmd, stopArgs, { encoding: 'utf8' });
+      if (stopped.status !== 0) child.kill('SIGINT');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
       if (child.exitCode === null) child.kill('SIGKILL');
     }
