@@ -485,6 +485,16 @@ describe('history.url (PostgreSQL)', () => {
       { ...env, DB_NAME: 'desk_a' },
     );
     expect(inPath.history.url).toBe('postgres://mw@db.internal/desk_a');
+    const hostOnly = parse(
+      { history: { url: 'postgres://${DB_HOST}/margin' }, accounts: [account()] },
+      { ...env, DB_HOST: 'db.internal:5433' },
+    );
+    expect(hostOnly.history.url).toBe('postgres://db.internal:5433/margin');
+    const both = parse(
+      { history: { url: 'postgres://${DB_USER}:${PG_PASSWORD}@${DB_HOST}/margin' }, accounts: [account()] },
+      { ...env, DB_USER: 'desk a', PG_PASSWORD: 'x/y', DB_HOST: 'db.internal:5433' },
+    );
+    expect(both.history.url).toBe('postgres://desk%20a:x%2Fy@db.internal:5433/margin');
   });
 
   it('counts a password parameter as a secret too', () => {

@@ -128,7 +128,11 @@ export function substituteEnv(
         problems.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
         return '';
       }
-      const inUserPart = isUrl && /^[a-z][a-z0-9+.-]*:\/\/[^/?#@]*$/i.test(value.slice(0, offset));
+      // Between `scheme://` and the `@` that ends the user part, as the text around the reference is written.
+      const inUserPart =
+        isUrl &&
+        /^[a-z][a-z0-9+.-]*:\/\/[^/?#@]*$/i.test(value.slice(0, offset)) &&
+        /^[^/?#]*@/.test(value.slice(offset + match.length));
       return inUserPart ? encodeURIComponent(replacement) : replacement;
     });
   }
