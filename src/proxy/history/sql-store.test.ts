@@ -241,3 +241,51 @@ describe.each(BACKENDS)('pruning on a $name database shared by two proxies', (ba
     }
   }, 60_000);
 });
+
+describe('two writes at once on PostgreSQL (a retry beside a write that timed out)', () => {
+  it('never gives the retry an id from the other write that is then rolled back', async (ctx) => {
+    if (!pgServer) return ctx.skip();
+    databases += 1;
+    const url = await pgServer.createDatabase(`history_${databases}`);
+    const database = await openPostgres(url, { applicationName: 'writer-under-test' });
+    const admin = await openPostgres(url, { applicationName: 'admin' });
+    const blockedWriters = async (): Promise<number[]> =>
+      (
+        await admin.pool.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE application_name = 'writer-under-test' AND wait_event_type = 'Lock'`,
+        )
+      ).rows.map((r) => r.pid);
+    try {
+      const store = createSqlHistoryStore(database);
+      const both = SAMPLES.filter((x) => x.accountId === 'acct').slice(0, 2);
+      const locker = await admin.pool.connect();
+      try {
+        // Writes wait at the samples table; by then the first has created the account row, uncommitted.
+        await locker.query('BEGIN');
+        await locker.query('LOCK TABLE samples IN EXCLUSIVE MODE');
+        const timedOut = store.write(both.slice(0, 1));
+        await expect.poll(async () => (await blockedWriters()).length).toBe(1);
+        const [firstPid] = await blockedWriters();
+        const retry = store.write(both);
+        // The retry waits too (on the account row or the samples table), then the first is cut off and rolls back.
+        await expect.poll(async () => (await blockedWriters()).length).toBe(2);
+        await admin.pool.query('SELECT pg_terminate_backend($1)', [firstPid]);
+        await expect(timedOut).rejects.toThrow();
+        await locker.query('COMMIT');
+        expect(await retry).toBe(2);
+      } finally {
+        locker.release();
+      }
+      const end = both[1]?.t ?? 0;
+      const answer = await store.query({ accountId: 'acct', from: 0, to: end, now: end, maxPoints: 100 });
+      expect(answer.buckets.reduce((n, b) => n + b.count, 0)).toBe(2);
+      const orphans = await admin.pool.query<{ n: number }>(
+        'SELECT COUNT(*)::int AS n FROM samples s WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = s.account_id)',
+      );
+      expect(orphans.rows[0]?.n).toBe(0);
+    } finally {
+      await admin.close();
+      await database.close();
+    }
+  }, 60_000);
+});

@@ -232,8 +232,17 @@ export function createSqlHistoryStore(database: SqlDatabase, options: SqlHistory
   const accountIds = new Map<string, number>();
   const profileIds = new Map<string, number>();
 
-  async function accountId(trx: Db, name: string, exchange: string): Promise<number> {
-    const cached = accountIds.get(name);
+  /**
+   * Ids found or created by the transaction in progress: they join the shared caches only once it has committed,
+   * so a write running beside it (a retry of one that timed out) never uses an id that may yet be rolled back.
+   */
+  interface Pending {
+    accounts: Map<string, number>;
+    profiles: Map<string, number>;
+  }
+
+  async function accountId(trx: Db, pending: Pending, name: string, exchange: string): Promise<number> {
+    const cached = accountIds.get(name) ?? pending.accounts.get(name);
     if (cached !== undefined) return cached;
     await trx
       .insertInto('accounts')
@@ -245,12 +254,12 @@ export function createSqlHistoryStore(database: SqlDatabase, options: SqlHistory
       .select('id')
       .where('name', '=', name)
       .executeTakeFirstOrThrow();
-    accountIds.set(name, row.id);
+    pending.accounts.set(name, row.id);
     return row.id;
   }
 
-  async function profileId(trx: Db, body: string): Promise<number> {
-    const cached = profileIds.get(body);
+  async function profileId(trx: Db, pending: Pending, body: string): Promise<number> {
+    const cached = profileIds.get(body) ?? pending.profiles.get(body);
     if (cached !== undefined) return cached;
     await trx
       .insertInto('profiles')
@@ -262,7 +271,7 @@ export function createSqlHistoryStore(database: SqlDatabase, options: SqlHistory
       .select('id')
       .where('body', '=', body)
       .executeTakeFirstOrThrow();
-    profileIds.set(body, row.id);
+    pending.profiles.set(body, row.id);
     return row.id;
   }
 
@@ -273,56 +282,53 @@ export function createSqlHistoryStore(database: SqlDatabase, options: SqlHistory
 
   async function write(samples: readonly SampleInput[]): Promise<number> {
     if (samples.length === 0) return 0;
-    try {
-      return await db.transaction().execute(async (trx) => {
-        const rows: SampleRow[] = [];
-        const seen = new Set<string>();
-        for (const sample of samples) {
-          const row = sampleRow(
-            sample,
-            await accountId(trx, sample.accountId, sample.exchange),
-            await profileId(trx, sampleProfileBody(sample)),
-          );
-          // The first of two samples of one instant wins, as a second INSERT of the same key would be ignored.
-          const key = `${row.accountId}/${row.t}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          rows.push(row);
-        }
-        const added: SampleRow[] = [];
-        for (const part of chunks(rows, INSERT_CHUNK)) {
-          const inserted = await trx
-            .insertInto('samples')
-            .values(
-              part.map((r) => ({
-                account_id: r.accountId,
-                t: r.t,
-                level_text: r.levelText,
-                level_key: r.levelKey,
-                zone: r.zone,
-                cushion: r.cushion,
-                profile_id: r.profileId,
-                assets: r.assets,
-                liabilities: r.liabilities,
-                equity: r.equity,
-                gap_before: r.gapBefore,
-              })),
-            )
-            .onConflict((oc) => oc.columns(['account_id', 't']).doNothing())
-            .returning(['account_id', 't'])
-            .execute();
-          const fresh = new Set(inserted.map((r) => `${r.account_id}/${r.t}`));
-          for (const r of part) if (fresh.has(`${r.accountId}/${r.t}`)) added.push(r);
-        }
-        await foldRollups(trx, added);
-        return added.length;
-      });
-    } catch (err) {
-      // Rolled back: ids cached in it may name rows that were never committed.
-      accountIds.clear();
-      profileIds.clear();
-      throw err;
-    }
+    const pending: Pending = { accounts: new Map(), profiles: new Map() };
+    const written = await db.transaction().execute(async (trx) => {
+      const rows: SampleRow[] = [];
+      const seen = new Set<string>();
+      for (const sample of samples) {
+        const row = sampleRow(
+          sample,
+          await accountId(trx, pending, sample.accountId, sample.exchange),
+          await profileId(trx, pending, sampleProfileBody(sample)),
+        );
+        // The first of two samples of one instant wins, as a second INSERT of the same key would be ignored.
+        const key = `${row.accountId}/${row.t}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        rows.push(row);
+      }
+      const added: SampleRow[] = [];
+      for (const part of chunks(rows, INSERT_CHUNK)) {
+        const inserted = await trx
+          .insertInto('samples')
+          .values(
+            part.map((r) => ({
+              account_id: r.accountId,
+              t: r.t,
+              level_text: r.levelText,
+              level_key: r.levelKey,
+              zone: r.zone,
+              cushion: r.cushion,
+              profile_id: r.profileId,
+              assets: r.assets,
+              liabilities: r.liabilities,
+              equity: r.equity,
+              gap_before: r.gapBefore,
+            })),
+          )
+          .onConflict((oc) => oc.columns(['account_id', 't']).doNothing())
+          .returning(['account_id', 't'])
+          .execute();
+        const fresh = new Set(inserted.map((r) => `${r.account_id}/${r.t}`));
+        for (const r of part) if (fresh.has(`${r.accountId}/${r.t}`)) added.push(r);
+      }
+      await foldRollups(trx, added);
+      return added.length;
+    });
+    for (const [name, id] of pending.accounts) accountIds.set(name, id);
+    for (const [body, id] of pending.profiles) profileIds.set(body, id);
+    return written;
   }
 
   async function firstRollup(
