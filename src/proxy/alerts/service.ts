@@ -20,10 +20,12 @@ import {
   type RulesOverrides,
 } from './rules.ts';
 import {
+  CLOSE_WAIT_MS,
   createAsyncWriteQueue,
   createWriteQueue,
   reasonOf,
   reportUnwritten,
+  waitAtMost,
   type WriteQueueStats,
 } from '../db/write-queue.ts';
 import { createAlertStore, type AlertPage, type AlertQuery, type SqlAlertStore } from './store.ts';
@@ -363,11 +365,13 @@ function createAlertCore(
     },
 
     commitRules: (next) => {
-      const changed = Object.keys(next.accounts ?? {}).filter(
+      const ids = new Set([...Object.keys(overrides.accounts ?? {}), ...Object.keys(next.accounts ?? {})]);
+      const changed = [...ids].filter(
         (id) => JSON.stringify(next.accounts?.[id]) !== JSON.stringify(overrides.accounts?.[id]),
       );
+      const defaults = JSON.stringify(next.defaults) !== JSON.stringify(overrides.defaults);
       overrides = next;
-      log.info('alert rules changed in the UI', { accounts: changed });
+      log.info('alert rules changed in the UI', { defaults, accounts: changed });
       handle(engine.tick());
       return rules();
     },
@@ -393,7 +397,9 @@ function createAlertCore(
     async close() {
       if (timer) clearInterval(timer);
       timer = null;
-      await pending.flush();
+      // Bounded: a database that hangs must not hold the proxy's stop past its deadline.
+      const last = pending.flush();
+      if (typeof last !== 'number') await waitAtMost(CLOSE_WAIT_MS, last);
       reportUnwritten(pending, 'alerts', 'alert events', log);
       listeners.clear();
       await webhooks.close();

@@ -153,12 +153,26 @@ describe.each(ENGINES)('alert stores of two proxies sharing $name', (engine) => 
         defaults: { stale: { seconds: 90 } },
         accounts: { 'acct-b': { cushionBelow: { percent: '7' } } },
       });
+      // c started before a changed the defaults again: saving its own account leaves them as they are.
+      const c = createSqlAlertStore(database, { accounts: ['acct-c'] });
+      const stale = await c.loadOverrides();
+      const defaults = { stale: { seconds: 120 } };
+      await a.saveOverrides({ defaults }, 4);
+      await c.saveOverrides({ ...stale, accounts: { 'acct-c': { stale: { seconds: 40 } } } }, 5);
+      expect(await a.loadOverrides()).toEqual({ defaults });
       // Saves land in the order they were made, even when the second is asked for before the first is done.
       await Promise.all([
-        b.saveOverrides({ accounts: { 'acct-b': { cushionBelow: { percent: '8' } } } }, 4),
-        b.saveOverrides({ accounts: { 'acct-b': { cushionBelow: { percent: '9' } } } }, 5),
+        b.saveOverrides({ defaults, accounts: { 'acct-b': { cushionBelow: { percent: '8' } } } }, 6),
+        b.saveOverrides({ defaults, accounts: { 'acct-b': { cushionBelow: { percent: '9' } } } }, 7),
       ]);
-      expect((await b.loadOverrides()).accounts).toEqual({ 'acct-b': { cushionBelow: { percent: '9' } } });
+      expect(await b.loadOverrides()).toEqual({
+        defaults,
+        accounts: { 'acct-b': { cushionBelow: { percent: '9' } } },
+      });
+      expect(await c.loadOverrides()).toEqual({
+        defaults,
+        accounts: { 'acct-c': { stale: { seconds: 40 } } },
+      });
 
       const everyone = createSqlAlertStore(database);
       await everyone.insertMany([

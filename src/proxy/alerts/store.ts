@@ -252,6 +252,8 @@ export function createSqlAlertStore(
 
   /** Saves queued in call order: an older edit never lands after a newer one. */
   let saving: Promise<void> = Promise.resolve();
+  /** The UI defaults as this store last read or wrote them (JSON; "null" for none). */
+  let knownDefaults = 'null';
 
   /**
    * The UI layer is kept a row per scope (the defaults, each account), and a proxy writes only its own accounts'
@@ -270,10 +272,14 @@ export function createSqlAlertStore(
             })),
           )
           .execute();
-      if (overrides.defaults === undefined) {
-        await trx.deleteFrom('alert_settings').where('key', '=', DEFAULTS_ROW).execute();
-      } else {
-        await upsert(DEFAULTS_ROW, overrides.defaults);
+      // The defaults row is shared by every proxy on the database: written only when this change is to it.
+      const defaults = JSON.stringify(overrides.defaults ?? null);
+      if (defaults !== knownDefaults) {
+        if (overrides.defaults === undefined) {
+          await trx.deleteFrom('alert_settings').where('key', '=', DEFAULTS_ROW).execute();
+        } else {
+          await upsert(DEFAULTS_ROW, overrides.defaults);
+        }
       }
       const accounts = overrides.accounts ?? {};
       let stale = trx.deleteFrom('alert_settings');
@@ -286,6 +292,7 @@ export function createSqlAlertStore(
       await stale.execute();
       for (const [id, patch] of Object.entries(accounts)) await upsert(ACCOUNT_ROW + id, patch);
     });
+    knownDefaults = JSON.stringify(overrides.defaults ?? null);
   }
 
   return {
@@ -368,7 +375,9 @@ export function createSqlAlertStore(
         if (row.key === DEFAULTS_ROW) layer.defaults = body;
         else (layer.accounts ??= {})[row.key.slice(ACCOUNT_ROW.length)] = body;
       }
-      return overridesOf(JSON.stringify(layer));
+      const loaded = overridesOf(JSON.stringify(layer));
+      knownDefaults = JSON.stringify(loaded.defaults ?? null);
+      return loaded;
     },
 
     saveOverrides(overrides, at) {
