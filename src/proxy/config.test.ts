@@ -492,9 +492,29 @@ describe('history.url (PostgreSQL)', () => {
     expect(hostOnly.history.url).toBe('postgres://db.internal:5433/margin');
     const both = parse(
       { history: { url: 'postgres://${DB_USER}:${PG_PASSWORD}@${DB_HOST}/margin' }, accounts: [account()] },
-      { ...env, DB_USER: 'desk a', PG_PASSWORD: 'x/y', DB_HOST: 'db.internal:5433' },
+      { ...env, DB_USER: 'desk_a', PG_PASSWORD: 'x/y', DB_HOST: 'db.internal:5433' },
     );
-    expect(both.history.url).toBe('postgres://desk%20a:x%2Fy@db.internal:5433/margin');
+    expect(both.history.url).toBe('postgres://desk_a:x%2Fy@db.internal:5433/margin');
+    const creds = parse(
+      { history: { url: 'postgres://${CREDS}@db.internal/margin' }, accounts: [account()] },
+      { ...env, CREDS: 'mw:s3cret' },
+    );
+    expect(creds.history.url).toBe('postgres://mw:s3cret@db.internal/margin');
+  });
+
+  it('refuses a URL whose password holds an unencoded @, without showing it', () => {
+    const problems = problemsOf(
+      { history: { url: '${DATABASE_URL}' }, accounts: [account()] },
+      { ...env, DATABASE_URL: 'postgres://mw:Tr0ub4dor@corp-vault-7731/zz@127.0.0.1:5432/mw' },
+    );
+    expect(problems).toEqual([
+      {
+        path: 'history.url',
+        message:
+          'has more than one @ before the host: write an @ in the password as %40 (a ${NAME} for the password is encoded for you)',
+      },
+    ]);
+    expect(JSON.stringify(problems)).not.toContain('Tr0ub4dor');
   });
 
   it('counts a password parameter as a secret too', () => {

@@ -102,8 +102,8 @@ const URL_PATHS = new Set(['history.url']);
 
 /**
  * Replaces `${NAME}` in every string value (not in keys) with the environment variable NAME; `$$` is a literal `$`.
- * In a URL's user part (`history.url`, between `//` and the host's `@`) the value is percent-encoded, so a password
- * with `@`, `/`, `#`, `:` or `%` in it is taken as it is. Problems (missing variables, malformed references) are
+ * In a URL's password (`history.url`, between `//user:` and the host's `@`) the value is percent-encoded, so a
+ * password with `@`, `/`, `#`, `:` or `%` in it is taken as it is. Problems (missing variables, malformed references) are
  * appended to `problems` and name the variable only.
  */
 export function substituteEnv(
@@ -128,12 +128,13 @@ export function substituteEnv(
         problems.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
         return '';
       }
-      // Between `scheme://` and the `@` that ends the user part, as the text around the reference is written.
-      const inUserPart =
+      // The password: after `scheme://user:` and before the `@` that ends the user part, as the text around the
+      // reference is written. A reference standing for more (the whole user part, a host) is left as it is.
+      const isPassword =
         isUrl &&
-        /^[a-z][a-z0-9+.-]*:\/\/[^/?#@]*$/i.test(value.slice(0, offset)) &&
+        /^[a-z][a-z0-9+.-]*:\/\/[^/?#@:]*:[^/?#@]*$/i.test(value.slice(0, offset)) &&
         /^[^/?#]*@/.test(value.slice(offset + match.length));
-      return inUserPart ? encodeURIComponent(replacement) : replacement;
+      return isPassword ? encodeURIComponent(replacement) : replacement;
     });
   }
   if (Array.isArray(value)) return value.map((item, i) => substituteEnv(item, env, problems, [...path, i]));
@@ -219,6 +220,14 @@ const postgresUrl = z.string().superRefine((text, ctx) => {
     ctx.addIssue({
       code: 'custom',
       message: `must start with postgres:// or postgresql:// (got ${JSON.stringify(url.protocol.replace(/:$/, ''))}); the SQLite file is history.path`,
+    });
+  } else if ((text.split('?')[0]?.split('@').length ?? 1) > 2) {
+    // The driver would take what follows the first @ as the host: part of the password would be dialled (and
+    // shown in its errors) as a host name.
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'has more than one @ before the host: write an @ in the password as %40 (a ${NAME} for the password is encoded for you)',
     });
   } else if (url.hostname === '' && !url.searchParams.has('host')) {
     ctx.addIssue({

@@ -119,7 +119,11 @@ function openConfiguredHistory(config: MarginWatchConfig): HistoryDb {
  * The configured store: PostgreSQL with `history.url` (the configured accounts claimed on it), else the SQLite
  * file at `history.path`.
  */
-async function openConfiguredStorage(config: MarginWatchConfig, log: ProxyLogger): Promise<ProxyStorage> {
+async function openConfiguredStorage(
+  config: MarginWatchConfig,
+  log: ProxyLogger,
+  redactor: Redactor,
+): Promise<ProxyStorage> {
   if (config.history.url === undefined) return sqliteStorage(openConfiguredHistory(config));
   let storage: ProxyStorage;
   try {
@@ -129,8 +133,12 @@ async function openConfiguredStorage(config: MarginWatchConfig, log: ProxyLogger
       log: log.child({ component: 'history' }),
     });
   } catch (err) {
-    // Said as the SQLite file's problems are: naming the config file and the setting to change.
-    throw err instanceof PostgresOpenError ? err.from(config.source) : err;
+    // Said as the SQLite file's problems are: naming the config file and the setting to change. The message goes
+    // to the terminal, not through the log: every known secret is scrubbed from it here.
+    if (!(err instanceof PostgresOpenError)) throw err;
+    const named = err.from(config.source);
+    named.message = redactor.text(named.message);
+    throw named;
   }
   log.info('history and alerts in PostgreSQL', {
     where: storage.where,
@@ -183,7 +191,7 @@ export async function startMarginWatch(options: StartOptions): Promise<MarginWat
   try {
     // The history's folder holds the nonce file too: it must be usable before anything else starts. With
     // PostgreSQL, the configured accounts are claimed here: a second proxy recording one of them is refused.
-    const storage = await openConfiguredStorage(config, log);
+    const storage = await openConfiguredStorage(config, log, redactor);
     opened.push(['history database', () => storage.close()]);
     const hub = new StreamHub({ redactor });
     opened.push(['stream', () => hub.close()]);

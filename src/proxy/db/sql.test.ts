@@ -22,6 +22,13 @@ describe('redactUrl', () => {
   });
 
   it('hides the whole of a password written with characters a URL cannot hold', () => {
+    expect(redactUrl('postgres://mw@db/margin?password=p@ss')).toBe('postgres://mw@db/margin?password=***');
+    expect(redactUrl('postgres://db.example/history?password=secret&application_name=a@b')).toBe(
+      'postgres://db.example/history?password=***&application_name=a%40b',
+    );
+    expect(redactUrl('postgres://mw:pw@host/db?application_name=me@laptop')).toBe(
+      'postgres://mw:***@host/db?application_name=me@laptop',
+    );
     for (const password of ['p@ss/w#rd:x%20y', 'a:b@evilhost/Secret99', 'x?y=z@w']) {
       const shown = redactUrl(`postgres://mw:${password}@127.0.0.1:5432/history`);
       expect(shown).toBe('postgres://mw:***@127.0.0.1:5432/history');

@@ -127,8 +127,14 @@ export function redactUrl(url: string): string {
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0];
   if (!scheme) return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
   const rest = url.slice(scheme.length);
-  // The last @ ends the user part: whatever comes before it may be the password.
-  const at = rest.lastIndexOf('@');
+  // The last @ before the query ends the user part: whatever comes before it may be the password. With none there,
+  // a later @ still ends it when what precedes it looks like user:password (a password holding an unencoded ?).
+  const query0 = rest.indexOf('?');
+  let at = query0 >= 0 ? rest.slice(0, query0).lastIndexOf('@') : rest.lastIndexOf('@');
+  if (at < 0 && query0 >= 0) {
+    const later = rest.lastIndexOf('@');
+    if (later >= 0 && /^[^/]*:/.test(rest.slice(0, later))) at = later;
+  }
   let authority = '';
   if (at >= 0) {
     const userinfo = rest.slice(0, at);
@@ -461,8 +467,11 @@ export async function claimAccounts(
       'SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 3',
     );
   } catch (err) {
-    released = true;
-    client.release(true);
+    // The connection may have broken under the claim: onLost has given it back already.
+    if (!released) {
+      released = true;
+      client.release(true);
+    }
     throw err;
   }
   return {
@@ -473,11 +482,13 @@ export async function claimAccounts(
       released = true;
       // Unlocked before the connection closes, so a proxy started right after this one is never refused by a
       // session still on its way out; closing the connection ends the session (and would free them anyway).
-      try {
-        await client.query('SELECT pg_advisory_unlock_all()');
-      } catch {
-        // The connection is broken: the server frees the locks with the session.
-      }
+      // Not waited for long: on a connection that hangs, closing it is what frees the locks.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined),
+        new Promise((resolve) => (timer = setTimeout(resolve, 2_000))),
+      ]);
+      clearTimeout(timer);
       client.release(true);
     },
   };
