@@ -6,6 +6,7 @@ import {
   isOutOfSpace,
   reasonOf,
   reportUnwritten,
+  waitAtMost,
   type WriteQueueOptions,
 } from './write-queue.ts';
 
@@ -223,6 +224,28 @@ describe('asynchronous write queue', () => {
         written: 3,
         dropped: 2,
       });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('counts the batch being written as pending, and waitAtMost() gives up on a write that hangs', async () => {
+    vi.useFakeTimers({ now: 0 });
+    try {
+      const { queue } = hangingHarness();
+      queue.push({ key: 'a', n: 1 });
+      queue.push({ key: 'b', n: 2 });
+      const hanging = queue.flush();
+      expect(queue.stats().pending).toBe(2);
+      let waited = false;
+      const stop = waitAtMost(3_000, hanging).then(() => (waited = true));
+      await vi.advanceTimersByTimeAsync(2_999);
+      expect(waited).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await stop;
+      expect(queue.stats().pending).toBe(2);
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(queue.stats()).toMatchObject({ pending: 2, failures: 1 });
     } finally {
       vi.useRealTimers();
     }

@@ -149,6 +149,22 @@ function failureTracker(
 }
 
 /**
+ * Waits for `work` at most `ms`: what stops the proxy must not outlast its deadline when the database hangs
+ * (whatever is then still unwritten is reported by reportUnwritten).
+ */
+export async function waitAtMost(ms: number, work: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work.catch(() => undefined),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
+  clearTimeout(timer);
+}
+
+/** How long stopping waits for the last write of a queue whose database is reached asynchronously. */
+export const CLOSE_WAIT_MS = 3_000;
+
+/**
  * At stop, after the last attempt: says in one line how many items are lost because the database still refused
  * them (nothing when all were written). Returns that number.
  */
@@ -306,6 +322,8 @@ export function createAsyncWriteQueue<T>(options: AsyncWriteQueueOptions<T>): As
   let dropped = 0;
   let retryAt = Number.NEGATIVE_INFINITY;
   let inFlight: Promise<number> | null = null;
+  /** Items of the batch being written (not committed yet: counted as pending). */
+  let writing = 0;
 
   function reindex(): void {
     newestAt.clear();
@@ -316,6 +334,7 @@ export function createAsyncWriteQueue<T>(options: AsyncWriteQueueOptions<T>): As
     const batch = queue;
     queue = [];
     newestAt.clear();
+    writing = batch.length;
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeoutMs = options.writeTimeoutMs ?? WRITE_TIMEOUT_MS;
@@ -341,6 +360,7 @@ export function createAsyncWriteQueue<T>(options: AsyncWriteQueueOptions<T>): As
       return 0;
     } finally {
       clearTimeout(timer);
+      writing = 0;
     }
   }
 
@@ -381,6 +401,6 @@ export function createAsyncWriteQueue<T>(options: AsyncWriteQueueOptions<T>): As
     settle() {
       return inFlight ? inFlight.then(() => flushIfDue()) : flushIfDue();
     },
-    stats: () => ({ pending: queue.length, dropped, failures: tracker.failures }),
+    stats: () => ({ pending: queue.length + writing, dropped, failures: tracker.failures }),
   };
 }

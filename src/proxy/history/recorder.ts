@@ -20,9 +20,11 @@ import { exchangeById } from '../../exchanges/registry.ts';
 import type { Logger } from '../../exchanges/server-types.ts';
 import type { MessageReading } from '../accounts.ts';
 import {
+  CLOSE_WAIT_MS,
   createAsyncWriteQueue,
   createWriteQueue,
   reportUnwritten,
+  waitAtMost,
   type WriteQueueStats,
 } from '../db/write-queue.ts';
 import type { HistoryDb } from '../db/open.ts';
@@ -566,8 +568,9 @@ export async function createStoreRecorder(options: StoreRecorderOptions): Promis
       return { ...tally.stats, pending, dropped };
     },
     async close() {
-      await stopTimers();
-      await queue.flush();
+      // Bounded: a database that hangs must not hold the proxy's stop past its deadline.
+      await waitAtMost(1_000, stopTimers());
+      await waitAtMost(CLOSE_WAIT_MS, queue.flush());
       reportUnwritten(queue, 'history', 'samples', log);
     },
   };
