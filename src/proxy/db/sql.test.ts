@@ -6,6 +6,7 @@ import {
   accountLockKey,
   claimAccounts,
   openPostgres,
+  isUnreachable,
   redactUrl,
 } from './sql.ts';
 import { postgresForTests, type TestPostgres } from './testing/postgres.ts';
@@ -33,6 +34,25 @@ describe('redactUrl', () => {
       const shown = redactUrl(`postgres://mw:${password}@127.0.0.1:5432/history`);
       expect(shown).toBe('postgres://mw:***@127.0.0.1:5432/history');
     }
+  });
+});
+
+describe('isUnreachable', () => {
+  it('tells a database out of reach from a mistake in a query', () => {
+    const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
+    expect(isUnreachable(withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'))).toBe(true);
+    expect(isUnreachable(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isUnreachable(new Error('timeout exceeded when trying to connect'))).toBe(true);
+    expect(isUnreachable(withCode('terminating connection due to administrator command', '57P01'))).toBe(
+      true,
+    );
+    expect(isUnreachable(withCode('database "x" is not currently accepting connections', '55000'))).toBe(
+      true,
+    );
+    expect(isUnreachable(withCode('password authentication failed for user "mw"', '28P01'))).toBe(true);
+    expect(isUnreachable(withCode('the database system is starting up', '57P03'))).toBe(true);
+    expect(isUnreachable(withCode('syntax error at or near "SELEC"', '42601'))).toBe(false);
+    expect(isUnreachable(new TypeError("Cannot read properties of undefined (reading 'id')"))).toBe(false);
   });
 });
 

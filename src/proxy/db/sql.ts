@@ -129,9 +129,9 @@ export function redactUrl(url: string): string {
   const rest = url.slice(scheme.length);
   // The last @ before the query ends the user part: whatever comes before it may be the password. With none there,
   // a later @ still ends it when what precedes it looks like user:password (a password holding an unencoded ?).
-  const query0 = rest.indexOf('?');
-  let at = query0 >= 0 ? rest.slice(0, query0).lastIndexOf('@') : rest.lastIndexOf('@');
-  if (at < 0 && query0 >= 0) {
+  const queryAt = rest.indexOf('?');
+  let at = queryAt >= 0 ? rest.slice(0, queryAt).lastIndexOf('@') : rest.lastIndexOf('@');
+  if (at < 0 && queryAt >= 0) {
     const later = rest.lastIndexOf('@');
     if (later >= 0 && /^[^/]*:/.test(rest.slice(0, later))) at = later;
   }
@@ -374,14 +374,35 @@ export class DatabaseUnavailableError extends Error {
     this.name = 'DatabaseUnavailableError';
   }
 
-  /** Rethrows any failure of `read` as a DatabaseUnavailableError. */
+  /**
+   * Rethrows a failure of `read` that says the database is out of reach as a DatabaseUnavailableError; any
+   * other failure (a mistake in a query) stays what it is, a 500 with its stack in the log.
+   */
   static async guard<T>(read: Promise<T>): Promise<T> {
     try {
       return await read;
     } catch (err) {
+      if (!isUnreachable(err)) throw err;
       throw new DatabaseUnavailableError(errorLine(err), { cause: err });
     }
   }
+}
+
+/**
+ * The database cannot be reached or is not taking work: a network error (ECONNREFUSED, ETIMEDOUT …), a connection
+ * that ended or timed out, a database not accepting connections, or a SQLSTATE of class 08 (connection), 28
+ * (authentication), 53 (resources), 57 (shutdown, cancelled) or 3D000 (no such database).
+ */
+export function isUnreachable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') {
+    if (/^E[A-Z]+$/.test(code)) return true;
+    if (/^(08|28|53|57)/.test(code) || code === '3D000') return true;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return /Connection terminated|Connection ended|connection error|not currently accepting connections|timeout|timed out|not answer/i.test(
+    message,
+  );
 }
 
 /** Another live proxy holds an account on the same PostgreSQL database. */
